@@ -1,0 +1,26 @@
+"""The typer application. Each command group lives in its own `_*_cmd` module, which imports nothing heavy at
+module level so that `pycodex --help` stays fast."""
+
+from __future__ import annotations
+
+import typer
+
+from . import _apply_patch_cmd, _config_cmd, _exec_cmd, _execpolicy_cmd, _mcp_cmd, _sandbox_cmd
+
+app = typer.Typer(
+    name="pycodex",
+    help="A coding agent that works on your repository inside a sandbox. Run `pycodex exec PROMPT` to start.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+for module in (_exec_cmd, _apply_patch_cmd, _sandbox_cmd, _execpolicy_cmd, _mcp_cmd, _config_cmd):
+    module.register(app)
+
+
+def main() -> None:
+    """Entry point of the `pycodex` console script."""
+    app()
