@@ -1,0 +1,183 @@
+"""The context a thread starts with: base instructions, permissions, AGENTS.md and the environment."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import sandbox
+
+from ._config import Config
+from ._config_layers import find_project_root
+from ._ids import uuid7
+
+PROJECT_DOC_SEPARATOR = "\n\n--- project-doc ---\n\n"
+
+
+@cache
+def default_base_instructions() -> str:
+    """Our base prompt (agent/prompts/base_instructions.md)."""
+    return resources.files("agent").joinpath("prompts/base_instructions.md").read_text(encoding="utf-8")
+
+
+def base_instructions(config: Config) -> str:
+    return config.base_instructions if config.base_instructions is not None else default_base_instructions()
+
+
+def _approval_text(policy: str) -> str:
+    if policy == "never":
+        return (
+            "Approval policy: never. Nobody will be asked to approve anything: do not request escalated "
+            "permissions (`sandbox_permissions`), such requests are rejected. Work within the sandbox, and when "
+            "something cannot be done inside it, say so in your answer."
+        )
+    if policy == "on-request":
+        return (
+            "Approval policy: on-request. Commands run in the sandbox without asking. When a command needs more "
+            "than the sandbox allows (writing elsewhere, the network), run it with "
+            '`sandbox_permissions: "require_escalated"` and a short `justification`; the user decides. Ask only '
+            "when the task needs it, and never for destructive commands the user did not ask for."
+        )
+    if policy == "on-failure":
+        return (
+            "Approval policy: on-failure. Commands run in the sandbox without asking; when the sandbox blocks one, "
+            "the user is asked whether to run it again without the sandbox."
+        )
+    return (
+        "Approval policy: untrusted. Commands known to be read-only run without asking; the user approves every "
+        "other command before it runs."
+    )
+
+
+def permissions_text(config: Config) -> str:
+    """The `<permissions instructions>` block: sandbox mode, writable roots, network, approval policy."""
+    policy = config.sandbox_policy
+    if isinstance(policy, sandbox.ReadOnly):
+        fs = "Sandbox mode: read-only. Commands may read any file but write none."
+    elif isinstance(policy, sandbox.WorkspaceWrite):
+        fs = (
+            "Sandbox mode: workspace-write. Commands may read any file and write inside the writable roots only "
+            "(the working directory and the roots listed below); `.git`, `.codex` and `.agents` stay read-only."
+        )
+    else:
+        fs = "Sandbox mode: danger-full-access. Commands run without any sandbox."
+    network = "Network access is enabled." if sandbox.has_full_network(policy) else "Network access is blocked."
+    lines = [fs + " " + network, _approval_text(config.approval_policy)]
+    if isinstance(policy, sandbox.WorkspaceWrite):
+        roots = sorted(str(r.root) for r in sandbox.writable_roots(policy, config.cwd))
+        lines.append("Writable roots: " + ", ".join(f"`{r}`" for r in roots) + ".")
+    return "<permissions instructions>\n" + "\n".join(lines) + "\n</permissions instructions>"
+
+
+def environment_context(config: Config, shell: str) -> str:
+    """The `<environment_context>` block."""
+    policy = config.sandbox_policy
+    network = "enabled" if sandbox.has_full_network(policy) else "restricted"
+    now = datetime.datetime.now().astimezone()
+    tz = os.environ.get("TZ") or _local_timezone_name() or str(now.tzinfo)
+    lines = [
+        "<environment_context>",
+        f"  <cwd>{config.cwd}</cwd>",
+        f"  <approval_policy>{config.approval_policy}</approval_policy>",
+        f"  <sandbox_mode>{config.sandbox_mode}</sandbox_mode>",
+        f"  <network_access>{network}</network_access>",
+    ]
+    if isinstance(policy, sandbox.WorkspaceWrite):
+        lines.append("  <writable_roots>")
+        lines.extend(f"    <root>{r.root}</root>" for r in sandbox.writable_roots(policy, config.cwd))
+        lines.append("  </writable_roots>")
+    lines += [
+        f"  <shell>{Path(shell).name}</shell>",
+        f"  <current_date>{now.date().isoformat()}</current_date>",
+        f"  <timezone>{tz}</timezone>",
+        "</environment_context>",
+    ]
+    return "\n".join(lines)
+
+
+def _local_timezone_name() -> str | None:
+    try:
+        target = os.readlink("/etc/localtime")
+    except OSError:
+        return None
+    marker = "zoneinfo/"
+    return target.split(marker, 1)[1] if marker in target else None
+
+
+def _read_doc(path: Path) -> str | None:
+    try:
+        if not path.is_file():
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def agents_md_text(config: Config) -> str | None:
+    """The combined AGENTS.md instructions (global, then the project's from root to cwd), or None."""
+    global_text: str | None = None
+    for name in ("AGENTS.override.md", "AGENTS.md"):
+        text = _read_doc(config.codex_home / name)
+        if text is not None and text.strip():
+            global_text = text.strip()
+            break
+    budget = config.toml.project_doc_max_bytes
+    project_docs: list[str] = []
+    if budget > 0:
+        names = ["AGENTS.override.md", "AGENTS.md"]
+        for fallback in config.toml.project_doc_fallback_filenames:
+            fallback = fallback.strip()
+            if fallback and fallback not in names:
+                names.append(fallback)
+        cwd = config.cwd.resolve()
+        root = find_project_root(cwd, config.toml.project_root_markers) or cwd
+        dirs = [cwd, *[p for p in cwd.parents if p.is_relative_to(root)]]
+        remaining = budget
+        for directory in reversed(dirs):
+            for name in names:
+                text = _read_doc(directory / name)
+                if text is None:
+                    continue
+                if text.strip() and remaining > 0:
+                    data = text.encode()[:remaining]
+                    remaining -= len(data)
+                    project_docs.append(data.decode("utf-8", errors="ignore"))
+                break
+    project_text = "\n\n".join(project_docs) if project_docs else None
+    if global_text and project_text:
+        return global_text + PROJECT_DOC_SEPARATOR + project_text
+    return global_text or project_text
+
+
+def _message(role: str, texts: list[str]) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "id": f"msg_{uuid7()}",
+        "role": role,
+        "content": [{"type": "input_text", "text": t} for t in texts],
+    }
+
+
+def initial_context(config: Config, shell: str) -> list[dict[str, Any]]:
+    """The history items a new thread starts with, before the first user message."""
+    items = [_message("developer", [base_instructions(config)])]
+    developer: list[str] = []
+    if config.toml.include_permissions_instructions:
+        developer.append(permissions_text(config))
+    if config.developer_instructions:
+        developer.append(config.developer_instructions)
+    if developer:
+        items.append(_message("developer", developer))
+    user: list[str] = []
+    agents = agents_md_text(config)
+    if agents:
+        user.append(f"# AGENTS.md instructions for {config.cwd}\n\n<INSTRUCTIONS>\n{agents}\n</INSTRUCTIONS>")
+    if config.toml.include_environment_context:
+        user.append(environment_context(config, shell))
+    if user:
+        items.append(_message("user", user))
+    return items

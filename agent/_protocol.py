@@ -1,0 +1,318 @@
+"""What flows in and out of a session: inputs and ops in, events out.
+
+Events mirror Codex's `EventMsg` names (snake_case `type`) so the MCP server can forward them as `codex/event`
+notifications unchanged. History items (what is sent to the model) are plain JSON objects in the Responses API
+shape, see `_items.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# ---- inputs and ops -----------------------------------------------------------------------------------------------
+
+
+class TextInput(_Model):
+    type: Literal["text"] = "text"
+    text: str
+
+
+class LocalImageInput(_Model):
+    type: Literal["local_image"] = "local_image"
+    path: Path
+
+
+class ImageUrlInput(_Model):
+    type: Literal["image_url"] = "image_url"
+    image_url: str
+
+
+UserInput = Annotated[TextInput | LocalImageInput | ImageUrlInput, Field(discriminator="type")]
+
+
+class UserTurn(_Model):
+    """Start a turn with this input (or, while a turn runs, add it to the running turn)."""
+
+    type: Literal["user_turn"] = "user_turn"
+    items: tuple[UserInput, ...]
+    output_schema: dict[str, Any] | None = None
+
+
+class Interrupt(_Model):
+    """Stop the running turn: cancel the model stream and kill its commands."""
+
+    type: Literal["interrupt"] = "interrupt"
+
+
+class Shutdown(_Model):
+    type: Literal["shutdown"] = "shutdown"
+
+
+Op = Annotated[UserTurn | Interrupt | Shutdown, Field(discriminator="type")]
+
+
+# ---- events -------------------------------------------------------------------------------------------------------
+
+
+class TokenUsage(_Model):
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_output_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            reasoning_output_tokens=self.reasoning_output_tokens + other.reasoning_output_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class TokenUsageInfo(_Model):
+    total_token_usage: TokenUsage
+    last_token_usage: TokenUsage
+    model_context_window: int | None = None
+
+
+class PlanItem(_Model):
+    step: str
+    status: Literal["pending", "in_progress", "completed"]
+
+
+class FileChange(_Model):
+    """One file of a patch, as front ends show it."""
+
+    type: Literal["add", "delete", "update"]
+    content: str | None = None
+    unified_diff: str | None = None
+    move_path: str | None = None
+
+
+class SessionConfigured(_Model):
+    type: Literal["session_configured"] = "session_configured"
+    session_id: str
+    model: str
+    model_provider_id: str
+    approval_policy: str
+    sandbox_policy: dict[str, Any]
+    cwd: str
+    reasoning_effort: str | None = None
+    rollout_path: str | None = None
+
+
+class TaskStarted(_Model):
+    type: Literal["task_started"] = "task_started"
+    turn_id: str
+    model_context_window: int | None = None
+
+
+class TaskComplete(_Model):
+    type: Literal["task_complete"] = "task_complete"
+    turn_id: str
+    last_agent_message: str | None = None
+
+
+class TurnAborted(_Model):
+    type: Literal["turn_aborted"] = "turn_aborted"
+    turn_id: str
+    reason: Literal["interrupted", "replaced"] = "interrupted"
+
+
+class UserMessage(_Model):
+    type: Literal["user_message"] = "user_message"
+    message: str
+    images: tuple[str, ...] = ()
+
+
+class AgentMessageDelta(_Model):
+    type: Literal["agent_message_delta"] = "agent_message_delta"
+    item_id: str
+    delta: str
+
+
+class AgentMessage(_Model):
+    type: Literal["agent_message"] = "agent_message"
+    message: str
+    phase: str | None = None
+
+
+class AgentReasoningDelta(_Model):
+    type: Literal["agent_reasoning_delta"] = "agent_reasoning_delta"
+    delta: str
+
+
+class AgentReasoning(_Model):
+    type: Literal["agent_reasoning"] = "agent_reasoning"
+    text: str
+
+
+class ExecCommandBegin(_Model):
+    type: Literal["exec_command_begin"] = "exec_command_begin"
+    call_id: str
+    command: tuple[str, ...]
+    cwd: str
+    process_id: int | None = None
+
+
+class ExecCommandOutputDelta(_Model):
+    type: Literal["exec_command_output_delta"] = "exec_command_output_delta"
+    call_id: str
+    chunk: str
+
+
+class ExecCommandEnd(_Model):
+    type: Literal["exec_command_end"] = "exec_command_end"
+    call_id: str
+    command: tuple[str, ...]
+    cwd: str
+    exit_code: int
+    aggregated_output: str
+    duration_ms: int
+    formatted_output: str = ""
+
+
+class ExecApprovalRequest(_Model):
+    type: Literal["exec_approval_request"] = "exec_approval_request"
+    call_id: str
+    command: tuple[str, ...]
+    cwd: str
+    reason: str | None = None
+    proposed_execpolicy_amendment: tuple[str, ...] | None = None
+
+
+class ApplyPatchApprovalRequest(_Model):
+    type: Literal["apply_patch_approval_request"] = "apply_patch_approval_request"
+    call_id: str
+    changes: dict[str, FileChange]
+    reason: str | None = None
+    grant_root: str | None = None
+
+
+class PatchApplyBegin(_Model):
+    type: Literal["patch_apply_begin"] = "patch_apply_begin"
+    call_id: str
+    auto_approved: bool
+    changes: dict[str, FileChange]
+
+
+class PatchApplyEnd(_Model):
+    type: Literal["patch_apply_end"] = "patch_apply_end"
+    call_id: str
+    stdout: str
+    stderr: str
+    success: bool
+    changes: dict[str, FileChange] = Field(default_factory=lambda: {})
+
+
+class TurnDiff(_Model):
+    type: Literal["turn_diff"] = "turn_diff"
+    unified_diff: str
+
+
+class PlanUpdate(_Model):
+    type: Literal["plan_update"] = "plan_update"
+    explanation: str | None = None
+    plan: tuple[PlanItem, ...]
+
+
+class TokenCount(_Model):
+    type: Literal["token_count"] = "token_count"
+    info: TokenUsageInfo | None = None
+
+
+class StreamError(_Model):
+    """A retry is under way (`Reconnecting... k/n (reason)`)."""
+
+    type: Literal["stream_error"] = "stream_error"
+    message: str
+
+
+class Warning(_Model):  # noqa: A001 - Codex's event name
+    type: Literal["warning"] = "warning"
+    message: str
+
+
+class Error(_Model):
+    """A fatal error: the turn fails."""
+
+    type: Literal["error"] = "error"
+    message: str
+
+
+class McpInvocation(_Model):
+    server: str
+    tool: str
+    arguments: Any = None
+
+
+class McpToolCallBegin(_Model):
+    type: Literal["mcp_tool_call_begin"] = "mcp_tool_call_begin"
+    call_id: str
+    invocation: McpInvocation
+
+
+class McpToolCallEnd(_Model):
+    type: Literal["mcp_tool_call_end"] = "mcp_tool_call_end"
+    call_id: str
+    invocation: McpInvocation
+    duration_ms: int
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    is_error: bool = False
+
+
+class ShutdownComplete(_Model):
+    type: Literal["shutdown_complete"] = "shutdown_complete"
+
+
+EventMsg = Annotated[
+    SessionConfigured
+    | TaskStarted
+    | TaskComplete
+    | TurnAborted
+    | UserMessage
+    | AgentMessageDelta
+    | AgentMessage
+    | AgentReasoningDelta
+    | AgentReasoning
+    | ExecCommandBegin
+    | ExecCommandOutputDelta
+    | ExecCommandEnd
+    | ExecApprovalRequest
+    | ApplyPatchApprovalRequest
+    | PatchApplyBegin
+    | PatchApplyEnd
+    | TurnDiff
+    | PlanUpdate
+    | TokenCount
+    | StreamError
+    | Warning
+    | Error
+    | McpToolCallBegin
+    | McpToolCallEnd
+    | ShutdownComplete,
+    Field(discriminator="type"),
+]
+
+
+class Event(_Model):
+    """One event of a session: `id` is the turn it belongs to ("" outside turns)."""
+
+    id: str
+    msg: EventMsg
+
+
+# ---- approvals ----------------------------------------------------------------------------------------------------
+
+ReviewDecision = Literal["approved", "approved_for_session", "approved_execpolicy_amendment", "denied", "abort"]

@@ -1,0 +1,393 @@
+"""A session owns one thread: its history, model client, tools, approvals and rollout; it runs turns.
+
+Front doors talk to it in two directions only: they `submit` ops (or call `run_turn`) and they read `events()`.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import mimetypes
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
+
+import anyio
+import anyio.abc
+import httpx2
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+import sandbox
+
+from . import _context
+from ._approvals import ApprovalHandler, RejectingApprovals
+from ._config import Config
+from ._exec_tool import ExecSessions
+from ._ids import uuid7
+from ._model_client import ModelClient
+from ._model_types import JsonObject, Prompt
+from ._protocol import (
+    Error,
+    Event,
+    EventMsg,
+    ImageUrlInput,
+    LocalImageInput,
+    SessionConfigured,
+    TaskComplete,
+    TaskStarted,
+    TextInput,
+    TokenCount,
+    TokenUsage,
+    TokenUsageInfo,
+    TurnAborted,
+    UserInput,
+    UserMessage,
+    Warning,
+)
+from ._rollout import RolloutError, RolloutWriter, rollout_path
+from ._tool_specs import builtin_tools
+from ._tools import ToolContext, TurnAbort, TurnFatal
+from ._turn import TurnOutcome, run_sampling_loop
+from .errors import ProviderError, SessionClosedError
+
+CLI_VERSION = "0.1.0"
+
+# Events that are also written to the rollout as `event_msg` records.
+_PERSISTED_EVENTS = frozenset(
+    {"user_message", "agent_message", "agent_reasoning", "token_count", "task_started", "task_complete",
+     "turn_aborted", "error", "warning", "plan_update", "exec_command_end", "patch_apply_end", "mcp_tool_call_end"}
+)
+
+Source = Literal["exec", "mcp", "cli", "tui"]
+
+
+@dataclass
+class _RunningTurn:
+    turn_id: str
+    scope: anyio.CancelScope
+    done: anyio.Event
+    outcome: TurnOutcome | None = None
+
+
+def _command_env(config: Config, thread_id: str) -> dict[str, str]:
+    # TODO(sandbox): switch to sandbox's ShellEnvironmentPolicy once it lands; this honours `set` and the network
+    # marker only.
+    env = dict(os.environ)
+    env.update(config.toml.shell_environment_policy.set)
+    env["CODEX_THREAD_ID"] = thread_id
+    if not sandbox.has_full_network(config.sandbox_policy):
+        env["CODEX_SANDBOX_NETWORK_DISABLED"] = "1"
+    return env
+
+
+def user_input_item(items: tuple[UserInput, ...] | list[UserInput], cwd: Path) -> tuple[JsonObject, str, list[str]]:
+    """The history message for user input, its plain text, and the image paths (errors name the bad file)."""
+    content: list[JsonObject] = []
+    texts: list[str] = []
+    images: list[str] = []
+    image_number = 0
+    for entry in items:
+        if isinstance(entry, TextInput):
+            content.append({"type": "input_text", "text": entry.text})
+            texts.append(entry.text)
+        elif isinstance(entry, LocalImageInput):
+            image_number += 1
+            path = entry.path if entry.path.is_absolute() else cwd / entry.path
+            data = path.read_bytes()
+            mime = mimetypes.guess_type(path.name)[0] or "image/png"
+            content.append({"type": "input_text", "text": f'<image name=[Image #{image_number}] path="{entry.path}">'})
+            content.append({"type": "input_image", "image_url": f"data:{mime};base64,{base64.b64encode(data).decode()}",
+                            "detail": "original"})
+            content.append({"type": "input_text", "text": "</image>"})
+            images.append(str(entry.path))
+        elif isinstance(entry, ImageUrlInput):  # pyright: ignore[reportUnnecessaryIsInstance]
+            content.append({"type": "input_image", "image_url": entry.image_url})
+            images.append(entry.image_url)
+    return {"type": "message", "role": "user", "content": content}, "\n".join(texts), images
+
+
+class Session:
+    """One thread of work with the agent.
+
+    Use as an async context manager; then `run_turn(...)` (or `submit` + `events()`). Commands started by the
+    model live in the session's task group and are killed when the session closes.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        approvals: ApprovalHandler | None = None,
+        http: httpx2.AsyncClient | None = None,
+        env: Mapping[str, str] | None = None,
+        source: Source = "exec",
+        ephemeral: bool = False,
+        thread_id: str | None = None,
+    ) -> None:
+        self.config = config
+        self.thread_id = thread_id or uuid7()
+        self.approvals: ApprovalHandler = approvals or RejectingApprovals()
+        self._env = env
+        self._own_http = http is None
+        self._http = http or httpx2.AsyncClient(timeout=httpx2.Timeout(30.0, read=None))
+        self._source = source
+        self._ephemeral = ephemeral
+        self.history: list[JsonObject] = []
+        self.usage = TokenUsage()
+        self._send: MemoryObjectSendStream[Event]
+        self._recv: MemoryObjectReceiveStream[Event]
+        self._send, self._recv = anyio.create_memory_object_stream[Event](math.inf)
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._exec: ExecSessions | None = None
+        self._client: ModelClient | None = None
+        self._rollout: RolloutWriter | None = None
+        self._rollout_failed = False
+        self._turn: _RunningTurn | None = None
+        self._pending: list[JsonObject] = []
+        self._closed = False
+        self._shell = sandbox.default_shell()
+        self._plan: list[Any] = []
+
+    # ---- lifecycle ----------------------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        self._client = ModelClient(
+            self.config.provider, self._http, env=self._env, session_id=self.thread_id,
+            originator=f"pycodex_{self._source}",
+        )
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        self._exec = ExecSessions(
+            self._tg,
+            emit=self._emit_msg_current,
+            env=_command_env(self.config, self.thread_id),
+            max_output_tokens_cap=self.config.toml.tool_output_token_limit,
+            background_max_ms=self.config.toml.background_terminal_max_timeout,
+        )
+        if not self._ephemeral:
+            self._open_rollout()
+        await self._emit("", SessionConfigured(
+            session_id=self.thread_id,
+            model=self.config.model,
+            model_provider_id=self.config.provider.id,
+            approval_policy=self.config.approval_policy,
+            sandbox_policy=self.config.sandbox_policy.model_dump(mode="json"),
+            cwd=str(self.config.cwd),
+            reasoning_effort=self.config.reasoning_effort,
+            rollout_path=str(self._rollout.path) if self._rollout else None,
+        ))
+        for warning in self.config.warnings:
+            await self._emit("", Warning(message=warning))
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Interrupt any turn, kill commands, close the rollout and the HTTP client."""
+        if self._closed:
+            return
+        self._closed = True
+        # Teardown is shielded and bounded: a cancelled caller must still kill the commands and close the file.
+        with anyio.CancelScope(shield=True):
+            if self._turn is not None:
+                self._turn.scope.cancel()
+                with anyio.move_on_after(5):
+                    await self._turn.done.wait()
+            if self._exec is not None:
+                self._exec.kill_all()
+            if self._own_http:
+                with anyio.move_on_after(2):
+                    await self._http.aclose()
+            if self._rollout is not None:
+                self._rollout.close()
+            self._send.close()
+        if self._tg is not None:
+            self._tg.cancel_scope.cancel()
+            await self._tg.__aexit__(None, None, None)
+
+    def _open_rollout(self) -> None:
+        path = rollout_path(self.config.codex_home, self.thread_id)
+        self._rollout = RolloutWriter(path)
+        self._rollout.append("session_meta", {
+            "id": self.thread_id,
+            "session_id": self.thread_id,
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "cwd": str(self.config.cwd),
+            "originator": f"pycodex_{self._source}",
+            "cli_version": CLI_VERSION,
+            "source": self._source,
+            "model_provider": self.config.provider.id,
+            "base_instructions": {"text": _context.base_instructions(self.config)},
+        })
+
+    @property
+    def rollout_path(self) -> Path | None:
+        return self._rollout.path if self._rollout else None
+
+    # ---- events -------------------------------------------------------------------------------------------------
+
+    def events(self) -> MemoryObjectReceiveStream[Event]:
+        """The stream of events. There is one stream per session: read it from one place."""
+        return self._recv
+
+    async def _emit(self, turn_id: str, msg: EventMsg) -> None:
+        self._send.send_nowait(Event(id=turn_id, msg=msg))
+        if msg.type in _PERSISTED_EVENTS:
+            self._persist("event_msg", msg.model_dump(mode="json", exclude_none=True))
+
+    async def _emit_msg_current(self, msg: EventMsg) -> None:
+        await self._emit(self._turn.turn_id if self._turn else "", msg)
+
+    def _persist(self, record_type: str, payload: dict[str, Any]) -> None:
+        if self._rollout is None or self._rollout_failed:
+            return
+        try:
+            self._rollout.append(record_type, payload)
+        except RolloutError as exc:
+            # Report once, loudly; the turn goes on (the model's work is not lost with the file).
+            self._rollout_failed = True
+            self._send.send_nowait(Event(id="", msg=Warning(message=str(exc))))
+
+    def _record(self, items: list[JsonObject]) -> None:
+        for item in items:
+            self._persist("response_item", item)
+
+    # ---- turns --------------------------------------------------------------------------------------------------
+
+    async def run_turn(
+        self, items: tuple[UserInput, ...] | list[UserInput], *, output_schema: dict[str, Any] | None = None
+    ) -> TurnOutcome:
+        """Run one turn with this user input and return how it ended (events stream meanwhile)."""
+        if self._closed or self._tg is None:
+            raise SessionClosedError("the session is closed")
+        if self._turn is not None:
+            raise RuntimeError("a turn is already running; submit input to it instead")
+        turn = _RunningTurn(uuid7(), anyio.CancelScope(), anyio.Event())
+        self._turn = turn
+        try:
+            with turn.scope:
+                turn.outcome = await self._turn_body(turn, items, output_schema)
+            if turn.outcome is None:
+                turn.outcome = await self._aborted(turn)
+            return turn.outcome
+        finally:
+            turn.done.set()
+            self._turn = None
+
+    def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
+        """Give more input to the running turn: it reaches the model with the next request."""
+        item, _, _ = user_input_item(items, self.config.cwd)
+        self._pending.append(item)
+
+    def interrupt(self) -> None:
+        """Stop the running turn: the model stream is cancelled and its commands are killed."""
+        if self._turn is not None:
+            self._turn.scope.cancel()
+
+    async def _aborted(self, turn: _RunningTurn) -> TurnOutcome:
+        with anyio.CancelScope(shield=True):
+            if self._exec is not None:
+                self._exec.kill_all()
+            await self._emit(turn.turn_id, TurnAborted(turn_id=turn.turn_id))
+        return TurnOutcome(status="aborted")
+
+    async def _turn_body(
+        self, turn: _RunningTurn, items: tuple[UserInput, ...] | list[UserInput], output_schema: dict[str, Any] | None
+    ) -> TurnOutcome:
+        assert self._client is not None and self._exec is not None
+        turn_id = turn.turn_id
+        await self._emit(turn_id, TaskStarted(turn_id=turn_id, model_context_window=self.config.toml.model_context_window))
+        self._persist("turn_context", {
+            "turn_id": turn_id,
+            "cwd": str(self.config.cwd),
+            "approval_policy": self.config.approval_policy,
+            "sandbox_policy": self.config.sandbox_policy.model_dump(mode="json"),
+            "model": self.config.model,
+            "effort": self.config.reasoning_effort,
+            "summary": self.config.reasoning_summary,
+        })
+        new_items: list[JsonObject] = []
+        if not self.history:
+            new_items.extend(_context.initial_context(self.config, self._shell))
+        try:
+            message, text, images = user_input_item(items, self.config.cwd)
+        except OSError as exc:
+            error = f"cannot read image {exc.filename}: {exc.strerror}"
+            await self._emit(turn_id, Error(message=error))
+            return TurnOutcome(status="failed", error=error)
+        new_items.append(message)
+        self.history.extend(new_items)
+        self._record(new_items)
+        await self._emit(turn_id, UserMessage(message=text, images=tuple(images)))
+
+        turn_usage = TokenUsage()
+
+        async def on_usage(usage: TokenUsage) -> None:
+            nonlocal turn_usage
+            turn_usage = turn_usage + usage
+            self.usage = self.usage + usage
+            await self._emit(turn_id, TokenCount(info=TokenUsageInfo(
+                total_token_usage=self.usage, last_token_usage=usage,
+                model_context_window=self.config.toml.model_context_window)))
+
+        tools = builtin_tools(plan=True, apply_patch=False, view_image=True)
+        reasoning: dict[str, Any] | None = None
+        if self.config.reasoning_effort or self.config.reasoning_summary:
+            reasoning = {}
+            if self.config.reasoning_effort:
+                reasoning["effort"] = self.config.reasoning_effort
+            if self.config.reasoning_summary and self.config.reasoning_summary != "none":
+                reasoning["summary"] = self.config.reasoning_summary
+
+        def build_prompt() -> Prompt:
+            return Prompt(
+                model=self.config.model,
+                input=self.history,
+                tools=tools,
+                parallel_tool_calls=True,
+                reasoning=reasoning,
+                verbosity=self.config.verbosity,
+                output_schema=output_schema,
+                prompt_cache_key=self.thread_id,
+            )
+
+        ctx = ToolContext(
+            config=self.config,
+            turn_id=turn_id,
+            emit=self._emit_msg_current,
+            exec_sessions=self._exec,
+            approvals=self.approvals,
+            shell=self._shell,
+            plan=self._plan,
+        )
+
+        def take_pending() -> list[JsonObject]:
+            pending, self._pending = self._pending, []
+            return pending
+
+        try:
+            last = await run_sampling_loop(
+                client=self._client,
+                build_prompt=build_prompt,
+                history=self.history,
+                record=self._record,
+                emit=self._emit_msg_current,
+                tools=ctx,
+                take_pending_input=take_pending,
+                on_usage=on_usage,
+            )
+        except (ProviderError, TurnFatal) as exc:
+            await self._emit(turn_id, Error(message=str(exc)))
+            await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=None))
+            return TurnOutcome(status="failed", usage=turn_usage, error=str(exc))
+        except TurnAbort:
+            return await self._aborted(turn)
+        await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=last))
+        return TurnOutcome(status="completed", last_agent_message=last, usage=turn_usage)

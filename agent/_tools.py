@@ -1,0 +1,194 @@
+"""Dispatching the model's tool calls to their handlers, and shaping each result as a history item."""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sandbox
+
+from ._approvals import ApprovalHandler
+from ._config import Config
+from ._exec_tool import ExecSessions, ExecToolError, shell_argv
+from ._ids import uuid7
+from ._protocol import EventMsg, ExecApprovalRequest, PlanItem, PlanUpdate
+
+JsonObject = dict[str, Any]
+Emit = Callable[[EventMsg], Awaitable[None]]
+
+_POLICY_DEBUG_NAMES = {"never": "Never", "untrusted": "UnlessTrusted", "on-failure": "OnFailure"}
+
+
+class TurnAbort(Exception):
+    """A decision (`abort`) that ends the whole turn."""
+
+
+class TurnFatal(Exception):
+    """A failure that ends the turn with an error (the sandbox cannot be enforced, for instance)."""
+
+
+@dataclass
+class ToolContext:
+    """What tool handlers may use during one turn."""
+
+    config: Config
+    turn_id: str
+    emit: Emit
+    exec_sessions: ExecSessions
+    approvals: ApprovalHandler
+    shell: str
+    plan: list[PlanItem] = field(default_factory=lambda: [])
+
+
+def output_item(call: JsonObject, output: str | list[JsonObject]) -> JsonObject:
+    """The history item answering `call`."""
+    if call.get("type") == "custom_tool_call":
+        return {"type": "custom_tool_call_output", "id": f"ctco_{uuid7()}", "call_id": call.get("call_id"),
+                "output": output}
+    return {"type": "function_call_output", "id": f"fco_{uuid7()}", "call_id": call.get("call_id"), "output": output}
+
+
+def is_tool_call(item: JsonObject) -> bool:
+    return item.get("type") in ("function_call", "custom_tool_call")
+
+
+class _ArgumentError(Exception):
+    pass
+
+
+def _parse_arguments(call: JsonObject) -> JsonObject:
+    raw = call.get("arguments")
+    if raw is None or raw == "":
+        return {}
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError as exc:
+        raise _ArgumentError(f"failed to parse function arguments: {exc.msg} at line {exc.lineno} column "
+                             f"{exc.colno}") from None
+    if not isinstance(value, dict):
+        raise _ArgumentError("failed to parse function arguments: expected a JSON object")
+    return value  # pyright: ignore[reportUnknownVariableType]
+
+
+async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
+    """Run one tool call and return its output item. Raises `TurnAbort` or `TurnFatal` to end the turn."""
+    name = str(call.get("name", ""))
+    namespace = call.get("namespace")
+    if namespace:
+        return output_item(call, f"unsupported call: {namespace}{name}")
+    try:
+        if call.get("type") == "custom_tool_call":
+            return output_item(call, f"unsupported call: {name}")
+        args = _parse_arguments(call)
+        handler = _HANDLERS.get(name)
+        if handler is None:
+            return output_item(call, f"unsupported call: {name}")
+        return output_item(call, await handler(ctx, call, args))
+    except _ArgumentError as exc:
+        return output_item(call, str(exc))
+    except ExecToolError as exc:
+        return output_item(call, str(exc))
+
+
+async def _exec_command(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:
+    cmd = args.get("cmd")
+    if not isinstance(cmd, str):
+        raise _ArgumentError("failed to parse function arguments: missing field `cmd`")
+    config = ctx.config
+    workdir = args.get("workdir")
+    cwd = config.cwd
+    if isinstance(workdir, str) and workdir:
+        cwd = Path(os.path.normpath(config.cwd / Path(workdir).expanduser()))
+    shell = args.get("shell") if isinstance(args.get("shell"), str) and args.get("shell") else ctx.shell
+    login = args.get("login")
+    login = config.toml.allow_login_shell if login is None else bool(login)
+    if login and not config.toml.allow_login_shell:
+        raise _ArgumentError("login shell is disabled by config; omit `login` or set it to false.")
+    argv = shell_argv(str(shell), cmd, login=login)
+    policy: sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess = config.sandbox_policy
+    call_id = str(call.get("call_id", ""))
+
+    if args.get("sandbox_permissions") == "require_escalated":
+        approval = config.approval_policy
+        if approval != "on-request":
+            debug = _POLICY_DEBUG_NAMES.get(approval, approval)
+            return (
+                f"approval policy is {debug}; reject command \u2014 you cannot ask for escalated permissions if the "
+                f"approval policy is {debug}"
+            )
+        justification = args.get("justification")
+        prefix = args.get("prefix_rule")
+        request = ExecApprovalRequest(
+            call_id=call_id,
+            command=tuple(argv),
+            cwd=str(cwd),
+            reason=justification if isinstance(justification, str) else None,
+            proposed_execpolicy_amendment=tuple(str(p) for p in prefix) if isinstance(prefix, list) else None,  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        )
+        await ctx.emit(request)
+        decision = await ctx.approvals.request_exec_approval(request, ctx.turn_id)
+        if decision == "abort":
+            raise TurnAbort
+        if decision == "denied":
+            return "exec command rejected by user"
+        policy = sandbox.DangerFullAccess()
+
+    try:
+        text, _code = await ctx.exec_sessions.exec_command(
+            call_id, argv, cwd=cwd, policy=policy, policy_cwd=config.cwd, tty=bool(args.get("tty")), args=args
+        )
+    except sandbox.SandboxUnavailableError as exc:
+        raise TurnFatal(str(exc)) from None
+    except FileNotFoundError as exc:
+        return f"exec_command failed: {exc}"
+    return text
+
+
+async def _write_stdin(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:
+    text, _code = await ctx.exec_sessions.write_stdin(args)
+    return text
+
+
+async def _update_plan(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:
+    raw = args.get("plan")
+    if not isinstance(raw, list):
+        raise _ArgumentError("failed to parse function arguments: missing field `plan`")
+    try:
+        plan = [PlanItem.model_validate(step) for step in raw]  # pyright: ignore[reportUnknownVariableType]
+    except ValueError as exc:
+        raise _ArgumentError(f"failed to parse function arguments: {exc}") from None
+    explanation = args.get("explanation")
+    ctx.plan[:] = plan
+    await ctx.emit(PlanUpdate(explanation=explanation if isinstance(explanation, str) else None, plan=tuple(plan)))
+    return "Plan updated"
+
+
+async def _view_image(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str | list[JsonObject]:
+    raw = args.get("path")
+    if not isinstance(raw, str):
+        raise _ArgumentError("failed to parse function arguments: missing field `path`")
+    path = Path(os.path.normpath(ctx.config.cwd / Path(raw).expanduser()))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"unable to locate image at `{path}`: {exc.strerror} (os error {exc.errno})"
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if not mime.startswith("image/"):
+        return f"`{path}` is not an image ({mime})"
+    url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    return [{"type": "input_image", "image_url": url}]
+
+
+_Handler = Callable[[ToolContext, JsonObject, JsonObject], Awaitable[str | list[JsonObject]]]
+_HANDLERS: dict[str, _Handler] = {
+    "exec_command": _exec_command,
+    "write_stdin": _write_stdin,
+    "update_plan": _update_plan,
+    "view_image": _view_image,
+}

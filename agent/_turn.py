@@ -1,0 +1,152 @@
+"""One turn: ask the model, run the tools it calls, feed the results back, until it answers without calls."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import anyio
+
+from ._model_client import ModelClient
+from ._model_types import JsonObject, ModelResponse, Prompt
+from ._protocol import (
+    AgentMessage,
+    AgentMessageDelta,
+    AgentReasoning,
+    AgentReasoningDelta,
+    EventMsg,
+    StreamError,
+    TokenUsage,
+)
+from ._tools import ToolContext, handle_call, is_tool_call, output_item
+
+Emit = Callable[[EventMsg], Awaitable[None]]
+Record = Callable[[list[JsonObject]], None]
+
+# Tools that may run side by side when the model calls several at once; anything else runs one at a time, in order.
+_PARALLEL_SAFE = frozenset({"exec_command", "write_stdin", "view_image", "update_plan"})
+
+
+@dataclass
+class TurnOutcome:
+    """How a turn ended."""
+
+    status: Literal["completed", "failed", "aborted"]
+    last_agent_message: str | None = None
+    usage: TokenUsage = field(default_factory=TokenUsage)
+    error: str | None = None
+
+
+class _Sink:
+    def __init__(self, emit: Emit) -> None:
+        self._emit = emit
+
+    async def on_text_delta(self, item_id: str, delta: str) -> None:
+        await self._emit(AgentMessageDelta(item_id=item_id, delta=delta))
+
+    async def on_reasoning_delta(self, delta: str) -> None:
+        await self._emit(AgentReasoningDelta(delta=delta))
+
+    async def on_retry(self, message: str) -> None:
+        await self._emit(StreamError(message=message))
+
+
+def message_text(item: JsonObject) -> str:
+    """The text of a message item (its text parts joined)."""
+    parts: list[str] = []
+    for part in item.get("content") or []:
+        if isinstance(part, dict) and part.get("type") in ("output_text", "input_text", "text"):  # pyright: ignore[reportUnknownMemberType]
+            parts.append(str(part.get("text", "")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+    return "".join(parts)
+
+
+def reasoning_text(item: JsonObject) -> str:
+    summary: Any = item.get("summary") or []
+    texts = [str(p.get("text", "")) for p in summary if isinstance(p, dict)]  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType, reportUnknownVariableType]
+    return "\n\n".join(t for t in texts if t)
+
+
+def normalise_output_item(item: JsonObject) -> JsonObject:
+    """The form in which a model output item goes back into history (as Codex echoes it)."""
+    item = dict(item)
+    kind = item.get("type")
+    if kind in ("function_call", "custom_tool_call"):
+        item["status"] = "completed"
+    elif kind == "reasoning":
+        item.setdefault("summary", [])
+        item["content"] = None
+    return item
+
+
+async def run_sampling_loop(
+    *,
+    client: ModelClient,
+    build_prompt: Callable[[], Prompt],
+    history: list[JsonObject],
+    record: Record,
+    emit: Emit,
+    tools: ToolContext,
+    take_pending_input: Callable[[], list[JsonObject]],
+    on_usage: Callable[[TokenUsage], Awaitable[None]],
+) -> str | None:
+    """Sample and run tools until the model stops calling them; returns the last assistant message.
+
+    Provider errors propagate (the caller fails the turn); cancellation propagates (the caller aborts it).
+    """
+    sink = _Sink(emit)
+    last_message: str | None = None
+    while True:
+        response: ModelResponse = await client.stream(build_prompt(), sink)
+        items = [normalise_output_item(i) for i in response.items]
+        history.extend(items)
+        record(items)
+        for item in items:
+            kind = item.get("type")
+            if kind == "reasoning":
+                text = reasoning_text(item)
+                if text:
+                    await emit(AgentReasoning(text=text))
+            elif kind == "message" and item.get("role") == "assistant":
+                last_message = message_text(item)
+                await emit(AgentMessage(message=last_message, phase=item.get("phase")))
+        if response.usage is not None:
+            await on_usage(response.usage)
+        calls = [i for i in items if is_tool_call(i)]
+        if not calls:
+            pending = take_pending_input()
+            if not pending:
+                return last_message
+            history.extend(pending)
+            record(pending)
+            continue
+        await _run_calls(tools, calls, history, record)
+        pending = take_pending_input()
+        if pending:
+            history.extend(pending)
+            record(pending)
+
+
+async def _run_calls(ctx: ToolContext, calls: list[JsonObject], history: list[JsonObject], record: Record) -> None:
+    """Run the calls and append their outputs to history, in call order, however the calls end.
+
+    If the turn is interrupted, calls that did not finish are answered with `aborted`: every call in history must
+    have an answer, or the next request (after a resume) would be rejected by the API.
+    """
+    results: list[JsonObject | None] = [None] * len(calls)
+    try:
+        if len(calls) > 1 and all(str(c.get("name")) in _PARALLEL_SAFE for c in calls):
+            async with anyio.create_task_group() as tg:
+                for index, call in enumerate(calls):
+                    tg.start_soon(_run_one, ctx, call, results, index)
+        else:
+            for index, call in enumerate(calls):
+                await _run_one(ctx, call, results, index)
+    finally:
+        outputs = [r if r is not None else output_item(c, "aborted") for r, c in zip(results, calls, strict=True)]
+        history.extend(outputs)
+        record(outputs)
+
+
+async def _run_one(ctx: ToolContext, call: JsonObject, results: list[JsonObject | None], index: int) -> None:
+    results[index] = await handle_call(ctx, call)

@@ -1,0 +1,68 @@
+"""Errors of the agent package.
+
+    AgentError
+    ├── ConfigError                 a config file, -c override or flag is invalid (exit 2 for flags, 1 for files)
+    │   └── UnknownConfigKeyError    an unknown key under --strict-config
+    ├── ProviderError               talking to the model failed
+    │   ├── ProviderAuthError        no credentials, or the server refused them (401/403): retrying cannot help
+    │   ├── ProviderRequestError     the server rejected the request (400 and other 4xx): retrying cannot help
+    │   ├── ProviderUnavailableError 5xx, 429 or a dropped stream after every retry was used
+    │   └── ProviderNotConfiguredError  no provider could be chosen (no key, no local server)
+    ├── SessionClosedError          the session was used after it was closed
+    └── TurnAbortedError            the turn was interrupted
+"""
+
+from __future__ import annotations
+
+
+class AgentError(Exception):
+    """Base class for agent errors."""
+
+
+class ConfigError(AgentError):
+    """A configuration value is invalid; `source` names the file (and line) or flag it came from."""
+
+    def __init__(self, message: str, *, source: str | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+        self.key = key
+
+
+class UnknownConfigKeyError(ConfigError):
+    """An unknown configuration key, reported as an error because of --strict-config."""
+
+
+class ProviderError(AgentError):
+    """The model provider could not complete a request."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ProviderAuthError(ProviderError):
+    """Credentials are missing or were refused."""
+
+
+class ProviderRequestError(ProviderError):
+    """The request itself was rejected."""
+
+
+class ProviderUnavailableError(ProviderError):
+    """The provider failed or was unreachable after all retries."""
+
+    retryable = True
+
+
+class ProviderNotConfiguredError(ProviderError):
+    """No usable model provider: nothing to connect to."""
+
+
+class SessionClosedError(AgentError):
+    """The session has been closed."""
+
+
+class TurnAbortedError(AgentError):
+    """The turn was interrupted before it finished."""
