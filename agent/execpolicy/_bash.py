@@ -1,0 +1,248 @@
+"""Splitting `bash -lc "a && b"` into the commands it runs, with tree-sitter-bash, only when that is certain.
+
+A script is split only if it consists of plain commands (bare words, quoted strings without expansions, and
+concatenations of those) joined by `&&`, `||`, `;` and `|`. Anything else (redirections, `$VAR`, `$(...)`,
+subshells, `&`, assignments, control flow) makes the script opaque and it is judged as one command.
+
+tree-sitter is imported on first use (it is not needed to load a policy); the language is built once and each
+thread gets its own parser, because a tree-sitter parser must not be shared between threads.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tree_sitter
+
+# Exact names and system paths only: a file the model wrote (`./bash`, `/tmp/bash`) must not be trusted as a shell.
+_SHELLS = frozenset(
+    {
+        "bash",
+        "/bin/bash",
+        "/usr/bin/bash",
+        "/usr/local/bin/bash",
+        "/opt/homebrew/bin/bash",
+        "zsh",
+        "/bin/zsh",
+        "/usr/bin/zsh",
+        "/usr/local/bin/zsh",
+        "/opt/homebrew/bin/zsh",
+        "sh",
+        "/bin/sh",
+        "/usr/bin/sh",
+    }
+)
+_SCRIPT_FLAGS = frozenset({"-lc", "-c"})
+
+_PLAIN_NODE_KINDS = frozenset(
+    {
+        "program",
+        "list",
+        "pipeline",
+        "command",
+        "command_name",
+        "word",
+        "string",
+        "string_content",
+        "raw_string",
+        "number",
+        "concatenation",
+    }
+)
+_PLAIN_TOKENS = frozenset({"&&", "||", ";", "|", '"', "'"})
+_HEREDOC_ATTACHMENTS = frozenset(
+    {"heredoc_body", "simple_heredoc_body", "heredoc_redirect", "herestring_redirect", "redirected_statement"}
+)
+
+
+def extract_shell_script(argv: Sequence[str]) -> str | None:
+    """The script of `[shell, "-lc" | "-c", script]` for bash, zsh or sh; None for any other argv."""
+    if len(argv) != 3 or argv[1] not in _SCRIPT_FLAGS or argv[0] not in _SHELLS:
+        return None
+    return argv[2]
+
+
+def parse_plain_commands(script: str) -> list[list[str]] | None:
+    """The commands of a script made only of plain words joined by `&& || ; |`, in source order; else None."""
+    parsed = _parse(script)
+    if parsed is None:
+        return None
+    root, source = parsed
+    if root.has_error:
+        return None
+    commands: list[tree_sitter.Node] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_named:
+            if node.type not in _PLAIN_NODE_KINDS:
+                return None
+            if node.type == "command":
+                commands.append(node)
+        elif node.type not in _PLAIN_TOKENS and node.type.strip():
+            return None
+        stack.extend(node.children)
+    commands.sort(key=lambda node: node.start_byte)
+    words_of_commands: list[list[str]] = []
+    for command in commands:
+        words = _plain_command_words(command, source)
+        if words is None:
+            return None
+        words_of_commands.append(words)
+    return words_of_commands
+
+
+def parse_shell_lc_plain_commands(argv: Sequence[str]) -> list[list[str]] | None:
+    """For `bash -lc "<plain script>"`, the commands it runs; None if argv is not such a shell call."""
+    script = extract_shell_script(argv)
+    return None if script is None else parse_plain_commands(script)
+
+
+def parse_shell_lc_single_command_prefix(argv: Sequence[str]) -> list[str] | None:
+    """For `bash -lc "python3 <<EOF ... EOF"`: the literal words of its single command (`["python3"]`).
+
+    Only scripts that contain a heredoc, no file redirection and exactly one command whose words are literal
+    qualify. The result is a prefix to match rules against, not a faithful account of what runs.
+    """
+    script = extract_shell_script(argv)
+    if script is None:
+        return None
+    parsed = _parse(script)
+    if parsed is None:
+        return None
+    root, source = parsed
+    if root.has_error or not _has_named_descendant(root, "heredoc_redirect"):
+        return None
+    if _has_named_descendant(root, "file_redirect"):
+        return None
+    command = _single_command(root)
+    return None if command is None else _heredoc_command_words(command, source)
+
+
+def _plain_command_words(command: tree_sitter.Node, source: bytes) -> list[str] | None:
+    words: list[str] = []
+    for child in command.named_children:
+        if child.type == "command_name":
+            name = child.named_children[0] if child.named_children else None
+            if name is None or name.type != "word":
+                return None
+            words.append(_text(name, source))
+        elif child.type in ("word", "number"):
+            words.append(_text(child, source))
+        elif child.type in ("string", "raw_string"):
+            word = _quoted(child, source)
+            if word is None:
+                return None
+            words.append(word)
+        elif child.type == "concatenation":
+            parts: list[str] = []
+            for part in child.named_children:
+                if part.type in ("word", "number"):
+                    parts.append(_text(part, source))
+                elif part.type in ("string", "raw_string"):
+                    word = _quoted(part, source)
+                    if word is None:
+                        return None
+                    parts.append(word)
+                else:
+                    return None
+            joined = "".join(parts)
+            if not joined:
+                return None
+            words.append(joined)
+        else:
+            return None
+    return words
+
+
+def _quoted(node: tree_sitter.Node, source: bytes) -> str | None:
+    """The literal content of `"..."` (only if nothing inside expands) or `'...'`, without the quotes."""
+    if node.type == "string" and any(part.type != "string_content" for part in node.named_children):
+        return None
+    raw = _text(node, source)
+    quote = '"' if node.type == "string" else "'"
+    if len(raw) < 2 or not raw.startswith(quote) or not raw.endswith(quote):
+        return None
+    return raw[1:-1]
+
+
+def _heredoc_command_words(command: tree_sitter.Node, source: bytes) -> list[str] | None:
+    words: list[str] = []
+    for child in command.named_children:
+        if child.type == "command_name":
+            name = child.named_children[0] if child.named_children else None
+            if name is None or not _is_literal(name):
+                return None
+            words.append(_text(name, source))
+        elif child.type in ("word", "number"):
+            if not _is_literal(child):
+                return None
+            words.append(_text(child, source))
+        elif child.type != "comment" and child.type not in _HEREDOC_ATTACHMENTS:
+            return None
+    return words or None
+
+
+def _is_literal(node: tree_sitter.Node) -> bool:
+    return node.type in ("word", "number") and not node.named_children
+
+
+def _single_command(root: tree_sitter.Node) -> tree_sitter.Node | None:
+    found: tree_sitter.Node | None = None
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "command":
+            if found is not None:
+                return None
+            found = node
+        stack.extend(node.named_children)
+    return found
+
+
+def _has_named_descendant(root: tree_sitter.Node, kind: str) -> bool:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == kind:
+            return True
+        stack.extend(node.named_children)
+    return False
+
+
+def _text(node: tree_sitter.Node, source: bytes) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+
+def _parse(script: str) -> tuple[tree_sitter.Node, bytes] | None:
+    try:
+        source = script.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from undecodable argv bytes: not a script we can reason about
+        return None
+    tree = _parser().parse(source)
+    return tree.root_node, source
+
+
+_local = threading.local()
+
+
+def _parser() -> tree_sitter.Parser:
+    parser: tree_sitter.Parser | None = getattr(_local, "parser", None)
+    if parser is None:
+        import tree_sitter
+
+        parser = tree_sitter.Parser(_language())
+        _local.parser = parser
+    return parser
+
+
+@functools.cache
+def _language() -> tree_sitter.Language:
+    import tree_sitter
+    import tree_sitter_bash
+
+    return tree_sitter.Language(tree_sitter_bash.language())
