@@ -16,6 +16,7 @@ from ._protocol import TextInput as TextInput
 from ._protocol import TokenUsage as TokenUsage
 from ._protocol import UserInput as UserInput
 from ._providers import ProviderInfo as ProviderInfo
+from ._providers import builtin_provider as builtin_provider
 from ._session import Session as Session
 from ._turn import TurnOutcome as TurnOutcome
 from .errors import AgentError as AgentError
@@ -52,6 +53,7 @@ __all__ = [
     "TurnOutcome",
     "UnknownConfigKeyError",
     "UserInput",
+    "builtin_provider",
     "codex_home",
     "load_config",
 ]

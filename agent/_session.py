@@ -188,9 +188,15 @@ class Session:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+        if self._tg is not None:
+            tg, self._tg = self._tg, None
+            await tg.__aexit__(None, None, None)
 
     async def aclose(self) -> None:
-        """Interrupt any turn, kill commands, close the rollout and the HTTP client."""
+        """Interrupt any turn, kill commands, close the rollout, the HTTP client and the event stream.
+
+        Safe to call from any task; the session's own task group is left when the `async with` block ends.
+        """
         if self._closed:
             return
         self._closed = True
@@ -210,7 +216,6 @@ class Session:
             self._send.close()
         if self._tg is not None:
             self._tg.cancel_scope.cancel()
-            await self._tg.__aexit__(None, None, None)
 
     def _open_rollout(self) -> None:
         path = rollout_path(self.config.codex_home, self.thread_id)

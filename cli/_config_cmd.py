@@ -1,0 +1,42 @@
+"""`pycodex config explain [KEY]`: each effective value and the layer that set it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `config` group to `app`."""
+    group = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+
+    @group.command("explain", help="Show each effective config value and where it was set (file:line or flag).")
+    def explain(  # pyright: ignore[reportUnusedFunction]
+        key: Annotated[str | None, typer.Argument(help="Only this key and the keys under it.")] = None,
+        config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Override: key=value.")] = None,
+        profile: Annotated[str | None, typer.Option("--profile", "-p")] = None,
+        strict_config: Annotated[bool, typer.Option("--strict-config")] = False,
+    ) -> None:
+        import json
+        import sys
+
+        import agent
+
+        try:
+            cfg = agent.load_config(agent.ConfigOverrides(profile=profile), list(config or []), strict=strict_config)
+        except agent.ConfigError as exc:
+            sys.stderr.write(f"Error loading configuration: {exc}\n")
+            raise typer.Exit(1) from None
+        rows = cfg.explain(key)
+        if key is not None and not rows:
+            sys.stderr.write(f"Error: no configuration key `{key}`\n")
+            raise typer.Exit(1)
+        width = max((len(k) for k, _, _ in rows), default=0)
+        for name, value, source in rows:
+            rendered = json.dumps(value, default=str) if not isinstance(value, str) else value
+            sys.stdout.write(f"{name.ljust(width)}  {rendered}  ← {source}\n")
+        for warning in cfg.warnings:
+            sys.stderr.write(f"warning: {warning}\n")
+
+    app.add_typer(group, name="config")

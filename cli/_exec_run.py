@@ -1,0 +1,306 @@
+"""The body of `pycodex exec`: read the prompt, build the config, run one turn, render, pick the exit code.
+
+Exit codes: 0 the turn completed; 1 it failed (model or server error, config file error, no provider); 2 usage
+error (bad flag or flag value, no prompt); 130 interrupted with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import select
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import anyio
+
+import agent
+from agent import Config, ConfigOverrides, ProviderInfo, TurnOutcome
+
+from ._exec_render import HumanRenderer, JsonlRenderer
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+STDIN_WAIT_S = 1.0
+SANDBOX_MODES = ("read-only", "workspace-write", "danger-full-access")
+
+
+@dataclass
+class ExecOptions:
+    prompt: str | None = None
+    json_mode: bool = False
+    output_last_message: Path | None = None
+    output_schema: Path | None = None
+    model: str | None = None
+    sandbox: str | None = None
+    cd: Path | None = None
+    skip_git_repo_check: bool = False
+    ephemeral: bool = False
+    images: list[Path] = field(default_factory=lambda: [])
+    full_auto: bool = False
+    yolo: bool = False
+    config: list[str] = field(default_factory=lambda: [])
+    profile: str | None = None
+    oss: bool = False
+    strict_config: bool = False
+
+
+class UsageError(Exception):
+    pass
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return os.isatty(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):
+        return True
+
+
+def _read_stdin(wait: float | None) -> str | None:
+    """All of stdin, or None when `wait` seconds pass without anything to read (a pipe nobody writes to)."""
+    fd = sys.stdin.fileno()
+    if wait is not None:
+        readable, _, _ = select.select([fd], [], [], wait)
+        if not readable:
+            return None
+    return sys.stdin.buffer.read().decode("utf-8", errors="replace")
+
+
+def resolve_prompt(prompt: str | None) -> str:
+    """The prompt from the argument and/or stdin. Stdin is read only when it is not a terminal."""
+    piped = not _stdin_is_terminal()
+    if prompt == "-":
+        if not piped:
+            raise UsageError("`-` reads the prompt from stdin, but stdin is a terminal; pipe the prompt in")
+        _err("Reading prompt from stdin...")
+        text = _read_stdin(None) or ""
+        if not text.strip():
+            raise UsageError("no prompt: stdin was empty")
+        return text.rstrip("\n")
+    if prompt is None:
+        if not piped:
+            raise UsageError("no prompt given: pass it as an argument, or pipe it in (`echo PROMPT | pycodex exec`)")
+        _err("Reading prompt from stdin...")
+        text = _read_stdin(None) or ""
+        if not text.strip():
+            raise UsageError("no prompt: stdin was empty")
+        return text.rstrip("\n")
+    if piped:
+        extra = _read_stdin(STDIN_WAIT_S)
+        if extra is None:
+            _err(f"Ignoring stdin: nothing arrived within {STDIN_WAIT_S:g} s.")
+        elif extra.strip():
+            _err("Reading additional input from stdin...")
+            return f"{prompt}\n\n<stdin>\n{extra.rstrip(chr(10))}\n</stdin>"
+    return prompt
+
+
+def _in_git_repo(path: Path) -> bool:
+    return any((d / ".git").exists() for d in (path, *path.parents))
+
+
+def _probe_local(base_url: str) -> list[str] | None:
+    """Model ids of an OpenAI-compatible server at `base_url`, or None when nothing answers quickly."""
+    import httpx2
+
+    try:
+        response = httpx2.get(base_url.rstrip("/") + "/models", timeout=0.5)
+    except httpx2.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    try:
+        data: Any = response.json()
+    except ValueError:
+        return []
+    models = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(models, list):
+        return []
+    return [str(m.get("id")) for m in cast(list[Any], models) if isinstance(m, dict) and m.get("id")]
+
+
+NO_PROVIDER_MESSAGE = """no model provider is available.
+  - OpenAI: set OPENAI_API_KEY (export OPENAI_API_KEY=sk-...).
+  - A local model: start Ollama (`ollama serve`, then `ollama pull gpt-oss:20b`) or LM Studio's server, and run
+    with --oss (Ollama) or -c model_provider=lmstudio.
+  - Any OpenAI-compatible server: add [model_providers.NAME] with base_url (and env_key) to {config}
+    and run with -c model_provider=NAME."""
+
+
+def choose_provider(config: Config) -> tuple[Config, str | None]:
+    """Keep the configured provider, or, when nothing was chosen and OPENAI_API_KEY is unset, find a local one."""
+    provider = config.provider
+    if provider.id != "openai" or config.provider_explicit or os.environ.get("OPENAI_API_KEY", "").strip():
+        return config, None
+    for local_id in ("ollama", "lmstudio"):
+        candidate: ProviderInfo | None = agent.builtin_provider(local_id, os.environ, None)
+        if candidate is None:
+            continue
+        models = _probe_local(candidate.base_url)
+        if models is None:
+            continue
+        model = config.model
+        if config.source_of("model").label == "default":
+            model = "gpt-oss:20b" if "gpt-oss:20b" in models or not models else models[0]
+        notice = f"OPENAI_API_KEY is not set; using {candidate.name} at {candidate.base_url} with model {model}."
+        return dataclasses.replace(config, provider=candidate, model=model), notice
+    raise agent.ProviderNotConfiguredError(NO_PROVIDER_MESSAGE.format(config=config.codex_home / "config.toml"))
+
+
+def build_config(options: ExecOptions) -> Config:
+    sandbox_mode = options.sandbox
+    if sandbox_mode is not None and sandbox_mode not in SANDBOX_MODES:
+        raise UsageError(f"invalid value for --sandbox: {sandbox_mode!r} (choose from {', '.join(SANDBOX_MODES)})")
+    labels: dict[str, str] = {}
+    if options.full_auto and sandbox_mode is None:
+        sandbox_mode = "workspace-write"
+        labels["sandbox_mode"] = "--full-auto"
+    if options.yolo:
+        sandbox_mode = "danger-full-access"
+        labels["sandbox_mode"] = "--dangerously-bypass-approvals-and-sandbox"
+    if options.sandbox is not None:
+        labels["sandbox_mode"] = "--sandbox"
+    if options.model is not None:
+        labels["model"] = "--model"
+    if options.oss:
+        labels["model_provider"] = "--oss"
+    if options.profile is not None:
+        labels["profile"] = "--profile"
+    # exec never asks anyone: approval requests become rejections the model is told about.
+    labels["approval_policy"] = "exec (always never)"
+    overrides = ConfigOverrides(
+        model=options.model,
+        profile=options.profile,
+        approval_policy="never",
+        sandbox_mode=cast(Any, sandbox_mode),
+        cwd=options.cd,
+        oss=options.oss,
+        labels=labels,
+    )
+    return agent.load_config(overrides, options.config, strict=options.strict_config)
+
+
+def run_exec(options: ExecOptions) -> int:
+    """Run `pycodex exec` and return its exit code."""
+    try:
+        for override in options.config:
+            if "=" not in override:
+                raise UsageError(f"invalid -c override (expected key=value): {override}")
+        schema: dict[str, Any] | None = None
+        if options.output_schema is not None:
+            try:
+                schema = json.loads(options.output_schema.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise UsageError(f"cannot read --output-schema {options.output_schema}: {exc.strerror}") from None
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"--output-schema {options.output_schema} is not valid JSON: {exc}") from None
+            if not isinstance(schema, dict):
+                raise UsageError(f"--output-schema {options.output_schema} must hold a JSON object")
+        for image in options.images:
+            if not image.is_file():
+                raise UsageError(f"cannot read image {image}: no such file")
+        prompt = resolve_prompt(options.prompt)
+    except UsageError as exc:
+        _err(f"Error: {exc}")
+        return EXIT_USAGE
+
+    renderer: JsonlRenderer | HumanRenderer
+    renderer = JsonlRenderer(sys.stdout) if options.json_mode else HumanRenderer(sys.stderr, sys.stdout)
+    if options.output_last_message is not None:
+        # Created up front (empty) so that a failed run still leaves the file a script expects.
+        _write_last_message(options.output_last_message, "")
+    try:
+        config = build_config(options)
+    except UsageError as exc:
+        _err(f"Error: {exc}")
+        return EXIT_USAGE
+    except agent.ConfigError as exc:
+        _err(f"Error loading configuration: {exc}")
+        return EXIT_FAILURE
+    if not options.skip_git_repo_check and not options.yolo and not _in_git_repo(config.cwd):
+        _err(
+            f"Error: {config.cwd} is not inside a git repository. pycodex exec works in a repository so that its "
+            "changes can be reviewed and undone; run it in one, or pass --skip-git-repo-check."
+        )
+        return EXIT_FAILURE
+    try:
+        config, notice = choose_provider(config)
+    except agent.ProviderError as exc:
+        renderer.fatal(str(exc))
+        return EXIT_FAILURE
+    if notice:
+        _err(notice)
+
+    items: list[agent.UserInput] = [agent.LocalImageInput(path=i) for i in options.images]
+    items.append(agent.TextInput(text=prompt))
+    try:
+        outcome = anyio.run(_run, config, options, items, schema, renderer, prompt)
+    except agent.ProviderError as exc:
+        renderer.fatal(str(exc))
+        return EXIT_FAILURE
+    if outcome is None:
+        return EXIT_FAILURE
+    if outcome.status == "completed" and options.output_last_message is not None:
+        _write_last_message(options.output_last_message, outcome.last_agent_message or "")
+    if outcome.status == "aborted":
+        return EXIT_INTERRUPTED
+    return EXIT_OK if outcome.status == "completed" else EXIT_FAILURE
+
+
+def _write_last_message(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _err(f"Warning: cannot write {path}: {exc.strerror}")
+
+
+async def _run(
+    config: Config,
+    options: ExecOptions,
+    items: list[agent.UserInput],
+    schema: dict[str, Any] | None,
+    renderer: JsonlRenderer | HumanRenderer,
+    prompt: str,
+) -> TurnOutcome | None:
+    async with agent.Session(config, source="exec", ephemeral=options.ephemeral) as session:
+        if isinstance(renderer, JsonlRenderer):
+            renderer.thread_started(session.thread_id)
+        else:
+            renderer.header(config, session.thread_id, prompt)
+        outcome: TurnOutcome | None = None
+        signal_scope = anyio.CancelScope()
+
+        async def pump() -> None:
+            # Ends when the session closes its event stream, after every event was rendered.
+            async for event in session.events():
+                renderer.on_event(event)
+
+        async def interrupt_on_signals() -> None:
+            with signal_scope, anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                count = 0
+                async for _ in signals:
+                    count += 1
+                    if count == 1:
+                        session.interrupt()
+                    else:
+                        os._exit(EXIT_INTERRUPTED)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(pump)
+            tg.start_soon(interrupt_on_signals)
+            outcome = await session.run_turn(items, output_schema=schema)
+            await session.aclose()
+            signal_scope.cancel()
+    renderer.finish(outcome)
+    return outcome
