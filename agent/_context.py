@@ -147,7 +147,7 @@ def agents_md_text(config: Config) -> str | None:
                     remaining -= len(data)
                     project_docs.append(data.decode("utf-8", errors="ignore"))
                 break
-    project_text = "\n\n".join(project_docs) if project_docs else None
+    project_text = "\n\n".join(doc.strip() for doc in project_docs) if project_docs else None
     if global_text and project_text:
         return global_text + PROJECT_DOC_SEPARATOR + project_text
     return global_text or project_text

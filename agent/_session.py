@@ -190,6 +190,8 @@ class Session:
         await self.aclose()
         if self._tg is not None:
             tg, self._tg = self._tg, None
+            # The task group encloses the caller's block, so it is cancelled only here, on the way out.
+            tg.cancel_scope.cancel()
             await tg.__aexit__(None, None, None)
 
     async def aclose(self) -> None:
@@ -214,8 +216,6 @@ class Session:
             if self._rollout is not None:
                 self._rollout.close()
             self._send.close()
-        if self._tg is not None:
-            self._tg.cancel_scope.cancel()
 
     def _open_rollout(self) -> None:
         path = rollout_path(self.config.codex_home, self.thread_id)
@@ -243,7 +243,11 @@ class Session:
         return self._recv
 
     async def _emit(self, turn_id: str, msg: EventMsg) -> None:
-        self._send.send_nowait(Event(id=turn_id, msg=msg))
+        try:
+            self._send.send_nowait(Event(id=turn_id, msg=msg))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            # After close (a command killed on the way out reporting its end): nobody is listening any more.
+            return
         if msg.type in _PERSISTED_EVENTS:
             self._persist("event_msg", msg.model_dump(mode="json", exclude_none=True))
 

@@ -9,6 +9,9 @@ Each POST consumes the next step of the script. A step is a dict:
     {"delay": 0.5, ...}                     wait before answering (to test timeouts and interrupts)
     {"hang": true}                          send headers, then nothing until the client goes away
 
+In a step's items, the text `{{session_id}}` is replaced by the newest `session ID N` that a tool output in the
+request reported, so a script can poll a command that is still running (`write_stdin`).
+
 and `"repeat": true` on the last step makes it answer every later request. Items use the Responses output shapes
 (`message`, `reasoning`, `function_call`, `custom_tool_call`); on the Chat Completions wire they are converted into
 content and tool-call deltas. Every request is recorded (`requests`) with its path, headers and JSON body.
@@ -20,6 +23,7 @@ Run standalone (for examples and benchmarks): `python tests/support/model_server
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -185,6 +189,19 @@ def chat_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, *, co
     yield b"data: [DONE]\n\n"
 
 
+_SESSION_ID = re.compile(r"session ID (\d+)")
+
+
+def _fill_session_id(step: Step, body: dict[str, Any]) -> Step:
+    text = json.dumps(step)
+    if "{{session_id}}" not in text:
+        return step
+    found = _SESSION_ID.findall(json.dumps(body))
+    if not found:
+        return step
+    return json.loads(text.replace("{{session_id}}", found[-1]))
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
@@ -208,7 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         with state.lock:
             state.requests.append(RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-        step = state.next_step()
+        step = _fill_session_id(state.next_step(), body)
         if delay := step.get("delay"):
             time.sleep(float(delay))
         if "status" in step:
