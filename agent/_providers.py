@@ -92,9 +92,8 @@ def builtin_provider(provider_id: str, env: Mapping[str, str], openai_base_url: 
             base = f"http://localhost:{port}/v1"
         return ProviderInfo(id="ollama", name="Ollama", base_url=base, wire_api="chat", is_local=True)
     if provider_id == "lmstudio":
-        return ProviderInfo(
-            id="lmstudio", name="LM Studio", base_url="http://localhost:1234/v1", wire_api="chat", is_local=True
-        )
+        base = env.get("LMSTUDIO_BASE_URL", "").strip() or "http://localhost:1234/v1"
+        return ProviderInfo(id="lmstudio", name="LM Studio", base_url=base, wire_api="chat", is_local=True)
     return None
 
 
