@@ -4,6 +4,10 @@ A script is split only if it consists of plain commands (bare words, quoted stri
 concatenations of those) joined by `&&`, `||`, `;` and `|`. Anything else (redirections, `$VAR`, `$(...)`,
 subshells, `&`, assignments, control flow) makes the script opaque and it is judged as one command.
 
+Beyond Codex: a split also says whether it is `literal`. tree-sitter calls `-exe\\c`, `{-exec,sh}` and `*` plain
+words, yet bash turns them into `-exec`, two words, or file names (and a file may be named `-delete`). Such a split
+still serves to match rules, but is not trusted to prove a command harmless.
+
 tree-sitter is imported on first use (it is not needed to load a policy); the language is built once and each
 thread gets its own parser, because a tree-sitter parser must not be shared between threads.
 """
@@ -11,8 +15,10 @@ thread gets its own parser, because a tree-sitter parser must not be shared betw
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -54,6 +60,8 @@ _PLAIN_NODE_KINDS = frozenset(
     }
 )
 _PLAIN_TOKENS = frozenset({"&&", "||", ";", "|", '"', "'"})
+_EXPANDING = frozenset("\\*?[{")  # backslash escapes, globs, brace expansion
+_DOUBLE_QUOTE_ESCAPE = re.compile(r'\\([$`"\\\n])')
 _HEREDOC_ATTACHMENTS = frozenset(
     {"heredoc_body", "simple_heredoc_body", "heredoc_redirect", "herestring_redirect", "redirected_statement"}
 )
@@ -66,15 +74,29 @@ def extract_shell_script(argv: Sequence[str]) -> str | None:
     return argv[2]
 
 
-def parse_plain_commands(script: str) -> list[list[str]] | None:
-    """The commands of a script made only of plain words joined by `&& || ; |`, in source order; else None."""
+@dataclass(frozen=True, slots=True)
+class PlainScript:
+    """The commands of a plain script, in source order.
+
+    Attributes:
+        commands: each command's words; unquoted words as written, quoted ones as bash passes them on.
+        literal: no unquoted word contains a backslash, a glob (`* ? [`) or a brace (`{`), so `commands` is
+            exactly the argv bash would run.
+    """
+
+    commands: list[list[str]]
+    literal: bool
+
+
+def split_plain_script(script: str) -> PlainScript | None:
+    """Split a script made only of plain commands joined by `&& || ; |`; None for anything else."""
     parsed = _parse(script)
     if parsed is None:
         return None
     root, source = parsed
     if root.has_error:
         return None
-    commands: list[tree_sitter.Node] = []
+    command_nodes: list[tree_sitter.Node] = []
     stack = [root]
     while stack:
         node = stack.pop()
@@ -82,24 +104,37 @@ def parse_plain_commands(script: str) -> list[list[str]] | None:
             if node.type not in _PLAIN_NODE_KINDS:
                 return None
             if node.type == "command":
-                commands.append(node)
+                command_nodes.append(node)
         elif node.type not in _PLAIN_TOKENS and node.type.strip():
             return None
         stack.extend(node.children)
-    commands.sort(key=lambda node: node.start_byte)
-    words_of_commands: list[list[str]] = []
-    for command in commands:
-        words = _plain_command_words(command, source)
-        if words is None:
+    command_nodes.sort(key=lambda node: node.start_byte)
+    words = _Words(source)
+    commands: list[list[str]] = []
+    for node in command_nodes:
+        command = words.of_plain_command(node)
+        if command is None:
             return None
-        words_of_commands.append(words)
-    return words_of_commands
+        commands.append(command)
+    return PlainScript(commands, words.literal)
+
+
+def parse_plain_commands(script: str) -> list[list[str]] | None:
+    """The commands of a script made only of plain words joined by `&& || ; |`, in source order; else None."""
+    split = split_plain_script(script)
+    return None if split is None else split.commands
+
+
+def split_shell_lc_script(argv: Sequence[str]) -> PlainScript | None:
+    """`split_plain_script` for the script of a `bash -lc` argv; None if argv is not such a shell call."""
+    script = extract_shell_script(argv)
+    return None if script is None else split_plain_script(script)
 
 
 def parse_shell_lc_plain_commands(argv: Sequence[str]) -> list[list[str]] | None:
     """For `bash -lc "<plain script>"`, the commands it runs; None if argv is not such a shell call."""
-    script = extract_shell_script(argv)
-    return None if script is None else parse_plain_commands(script)
+    split = split_shell_lc_script(argv)
+    return None if split is None else split.commands
 
 
 def parse_shell_lc_single_command_prefix(argv: Sequence[str]) -> list[str] | None:
@@ -123,51 +158,79 @@ def parse_shell_lc_single_command_prefix(argv: Sequence[str]) -> list[str] | Non
     return None if command is None else _heredoc_command_words(command, source)
 
 
-def _plain_command_words(command: tree_sitter.Node, source: bytes) -> list[str] | None:
-    words: list[str] = []
-    for child in command.named_children:
-        if child.type == "command_name":
-            name = child.named_children[0] if child.named_children else None
-            if name is None or name.type != "word":
-                return None
-            words.append(_text(name, source))
-        elif child.type in ("word", "number"):
-            words.append(_text(child, source))
-        elif child.type in ("string", "raw_string"):
-            word = _quoted(child, source)
-            if word is None:
-                return None
-            words.append(word)
-        elif child.type == "concatenation":
-            parts: list[str] = []
-            for part in child.named_children:
-                if part.type in ("word", "number"):
-                    parts.append(_text(part, source))
-                elif part.type in ("string", "raw_string"):
-                    word = _quoted(part, source)
-                    if word is None:
-                        return None
-                    parts.append(word)
-                else:
+class _Words:
+    """Takes the words of command nodes, noting whether every unquoted word is passed on unchanged by bash."""
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.literal = True
+
+    def of_plain_command(self, command: tree_sitter.Node) -> list[str] | None:
+        words: list[str] = []
+        for child in command.named_children:
+            if child.type == "command_name":
+                name = child.named_children[0] if child.named_children else None
+                if name is None or name.type != "word":
                     return None
-            joined = "".join(parts)
-            if not joined:
+                words.append(self._bare(name))
+            elif child.type in ("word", "number"):
+                words.append(self._bare(child))
+            elif child.type in ("string", "raw_string"):
+                word = _quoted(child, self.source)
+                if word is None:
+                    return None
+                words.append(word)
+            elif child.type == "concatenation":
+                word = self._concatenation(child)
+                if word is None:
+                    return None
+                words.append(word)
+            else:
                 return None
-            words.append(joined)
-        else:
-            return None
-    return words
+        return words
+
+    def _concatenation(self, node: tree_sitter.Node) -> str | None:
+        parts: list[str] = []
+        for part in node.named_children:
+            if part.type in ("word", "number"):
+                parts.append(self._bare(part))
+            elif part.type in ("string", "raw_string"):
+                word = _quoted(part, self.source)
+                if word is None:
+                    return None
+                parts.append(word)
+            else:
+                return None
+        return "".join(parts) or None
+
+    def _bare(self, node: tree_sitter.Node) -> str:
+        text = _text(node, self.source)
+        if not _is_literal_text(text):
+            self.literal = False
+        return text
+
+
+def _is_literal_text(text: str) -> bool:
+    """Whether bash passes an unquoted word on unchanged (no escape, glob or brace expansion in it)."""
+    return not any(c in _EXPANDING for c in text)
 
 
 def _quoted(node: tree_sitter.Node, source: bytes) -> str | None:
-    """The literal content of `"..."` (only if nothing inside expands) or `'...'`, without the quotes."""
+    """The content of `"..."` (only if nothing inside expands) or `'...'`, as bash passes it on."""
     if node.type == "string" and any(part.type != "string_content" for part in node.named_children):
         return None
     raw = _text(node, source)
     quote = '"' if node.type == "string" else "'"
     if len(raw) < 2 or not raw.startswith(quote) or not raw.endswith(quote):
         return None
-    return raw[1:-1]
+    content = raw[1:-1]
+    return _DOUBLE_QUOTE_ESCAPE.sub(_unescape, content) if quote == '"' else content
+
+
+def _unescape(match: re.Match[str]) -> str:
+    # Inside double quotes a backslash escapes only $ ` " \ and newline (which it removes along with itself).
+    escaped = match.group(1)
+    return "" if escaped == "\n" else escaped
 
 
 def _heredoc_command_words(command: tree_sitter.Node, source: bytes) -> list[str] | None:
@@ -175,11 +238,11 @@ def _heredoc_command_words(command: tree_sitter.Node, source: bytes) -> list[str
     for child in command.named_children:
         if child.type == "command_name":
             name = child.named_children[0] if child.named_children else None
-            if name is None or not _is_literal(name):
+            if name is None or not _is_literal(name, source):
                 return None
             words.append(_text(name, source))
         elif child.type in ("word", "number"):
-            if not _is_literal(child):
+            if not _is_literal(child, source):
                 return None
             words.append(_text(child, source))
         elif child.type != "comment" and child.type not in _HEREDOC_ATTACHMENTS:
@@ -187,8 +250,8 @@ def _heredoc_command_words(command: tree_sitter.Node, source: bytes) -> list[str
     return words or None
 
 
-def _is_literal(node: tree_sitter.Node) -> bool:
-    return node.type in ("word", "number") and not node.named_children
+def _is_literal(node: tree_sitter.Node, source: bytes) -> bool:
+    return node.type in ("word", "number") and not node.named_children and _is_literal_text(_text(node, source))
 
 
 def _single_command(root: tree_sitter.Node) -> tree_sitter.Node | None:

@@ -6,7 +6,7 @@ import posixpath
 import sys
 from collections.abc import Sequence
 
-from ._bash import parse_shell_lc_plain_commands
+from ._bash import parse_shell_lc_plain_commands, split_shell_lc_script
 
 _ALWAYS_SAFE = frozenset(
     {
@@ -58,13 +58,16 @@ _GIT_READ_ONLY_BRANCH_FLAGS = frozenset(
 def is_known_safe_command(argv: Sequence[str]) -> bool:
     """Whether `argv` only reads: a read-only command, or a plain `bash -lc` script made only of such commands.
 
-    `zsh` is treated as `bash`. Used for commands no rule matched; a rule always takes precedence.
+    `zsh` is treated as `bash`. A script whose unquoted words bash would expand (`*`, `{a,b}`, `\\`) never counts:
+    its split does not show the real arguments. Used for commands no rule matched; a rule always takes precedence.
     """
     command = ["bash" if token == "zsh" else token for token in argv]
     if _is_safe_to_exec(command):
         return True
-    commands = parse_shell_lc_plain_commands(command)
-    return bool(commands) and all(_is_safe_to_exec(part) for part in commands or ())
+    split = split_shell_lc_script(command)
+    if split is None or not split.literal or not split.commands:
+        return False
+    return all(_is_safe_to_exec(part) for part in split.commands)
 
 
 def command_might_be_dangerous(argv: Sequence[str]) -> bool:
