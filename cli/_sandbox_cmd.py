@@ -1,10 +1,315 @@
-"""`pycodex sandbox` (not implemented yet)."""
+"""`pycodex sandbox linux|macos -- CMD...`: run one command under a sandbox policy; `pycodex sandbox status`.
+
+Only typer is imported at module level; the sandbox internals are imported when a command runs and never pull in
+pydantic or anyio. Typer itself imports pydantic whenever it parses a command line (about 100 ms), so `main()` below
+parses the same arguments without typer: an entry point that hands `pycodex sandbox ...` to it directly starts a
+sandboxed command in little more than Python's own start-up time.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NamedTuple, cast
+
 import typer
+
+if TYPE_CHECKING:
+    from sandbox._confine import Confined
+    from sandbox._plan import Plan
+
+# TODO(config): read `sandbox_mode`, `[sandbox_workspace_write]` and `sandbox_allow_degraded` through
+# `agent.load_config` (layers, profiles, `-c` overrides) once it exists; until then only the `-c` overrides below
+# are understood.
+_BOOL_KEYS = (
+    "sandbox_workspace_write.network_access",
+    "sandbox_workspace_write.exclude_tmpdir_env_var",
+    "sandbox_workspace_write.exclude_slash_tmp",
+    "sandbox_allow_degraded",
+)
+_MODES = ("read-only", "workspace-write", "danger-full-access")
+
+_COMMAND = typer.Argument(help="The command to run, after `--`.", show_default=False)
+_CONFIG = typer.Option(
+    "-c",
+    "--config",
+    help="Override a config value, `key=value` with a TOML value: sandbox_mode, "
+    "sandbox_workspace_write.{writable_roots,network_access,exclude_tmpdir_env_var,exclude_slash_tmp}, "
+    "sandbox_allow_degraded.",
+)
+_FULL_AUTO = typer.Option("--full-auto", help="Use the workspace-write policy (writes in the workspace, no network).")
+_CD = typer.Option("-C", "--cd", help="Run in this directory (the workspace of the policy).")
+_RUN_SETTINGS = {"allow_interspersed_args": False, "ignore_unknown_options": True}
+
+
+class _UsageError(Exception):
+    """A bad `-c` value: exit code 2."""
+
+
+def _parse_overrides(pairs: list[str]) -> dict[str, object]:
+    import tomllib
+
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise _UsageError(f"-c {pair!r}: expected key=value")
+        try:
+            out[key] = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key] = raw  # as Codex does: a value that is not TOML is taken as a string
+    return out
+
+
+class _Settings(NamedTuple):
+    mode: str
+    writable_roots: tuple[Path, ...]
+    network_access: bool
+    exclude_tmpdir_env_var: bool
+    exclude_slash_tmp: bool
+    allow_degraded: bool
+
+    def plan(self, cwd: Path) -> Plan:
+        from sandbox._plan import plan_for_mode
+
+        return plan_for_mode(
+            self.mode,
+            cwd,
+            writable_roots=self.writable_roots,
+            network_access=self.network_access,
+            exclude_tmpdir_env_var=self.exclude_tmpdir_env_var,
+            exclude_slash_tmp=self.exclude_slash_tmp,
+        )
+
+
+def _settings(overrides: dict[str, object], *, full_auto: bool) -> _Settings:
+    mode = "workspace-write" if full_auto else overrides.get("sandbox_mode", "read-only")
+    if mode not in _MODES:
+        raise _UsageError(f"-c sandbox_mode={mode!r}: expected one of {', '.join(_MODES)}")
+    flags: dict[str, bool] = {}
+    for key in _BOOL_KEYS:
+        value = overrides.get(key, False)
+        if not isinstance(value, bool):
+            raise _UsageError(f"-c {key}={value!r}: expected true or false")
+        flags[key] = value
+    roots = overrides.get("sandbox_workspace_write.writable_roots", [])
+    if not isinstance(roots, list):
+        raise _UsageError(f"-c sandbox_workspace_write.writable_roots={roots!r}: expected a list of paths")
+    paths: list[Path] = []
+    for root in cast("list[object]", roots):
+        if not isinstance(root, str):
+            raise _UsageError(f"-c sandbox_workspace_write.writable_roots: {root!r} is not a path")
+        paths.append(Path(root))
+    return _Settings(
+        mode=str(mode),
+        writable_roots=tuple(paths),
+        network_access=flags["sandbox_workspace_write.network_access"],
+        exclude_tmpdir_env_var=flags["sandbox_workspace_write.exclude_tmpdir_env_var"],
+        exclude_slash_tmp=flags["sandbox_workspace_write.exclude_slash_tmp"],
+        allow_degraded=flags["sandbox_allow_degraded"],
+    )
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"pycodex sandbox: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _run(platform: str, command: list[str], config: list[str], *, full_auto: bool, cd: Path | None) -> int:
+    import os
+    import shutil
+    import sys
+
+    from sandbox._env import compose_env
+    from sandbox.errors import SandboxError
+
+    if not sys.platform.startswith(platform):
+        raise _fail(f"`pycodex sandbox {_subcommand(platform)}` runs on {platform} only (this is {sys.platform})", 1)
+    try:
+        settings = _settings(_parse_overrides(config), full_auto=full_auto)
+    except _UsageError as exc:
+        raise _fail(str(exc), 2) from None
+    cwd = (cd or Path.cwd()).absolute()
+    if not cwd.is_dir():
+        raise _fail(f"no such directory: {cwd}", 2)
+    plan = settings.plan(cwd)
+    env = compose_env(os.environ, network_restricted=not plan.network)
+    if shutil.which(command[0], path=env.get("PATH")) is None and not (cwd / command[0]).is_file():
+        raise _fail(f"command not found: {command[0]}", 127)
+    from sandbox._confine import confine_plan
+
+    try:
+        confined = confine_plan(command, plan, cwd=cwd, allow_degraded=settings.allow_degraded)
+    except SandboxError as exc:
+        raise _fail(str(exc), 1) from None
+    for warning in confined.warnings:
+        typer.echo(f"pycodex sandbox: warning: {warning}", err=True)
+    if confined.backend == "seatbelt":
+        env["CODEX_SANDBOX"] = "seatbelt"
+    return _wait(confined, env=env, cwd=cwd)
+
+
+def _subcommand(platform: str) -> str:
+    return "macos" if platform == "darwin" else platform
+
+
+def _wait(confined: Confined, *, env: dict[str, str], cwd: Path) -> int:
+    import signal
+    import subprocess
+
+    try:
+        child = subprocess.Popen(confined.argv, env=env, cwd=cwd, pass_fds=confined.pass_fds)
+    except OSError as exc:
+        confined.release()
+        raise _fail(f"cannot start {confined.argv[0]}: {exc.strerror}", 1) from None
+    confined.close()
+
+    def forward(signum: int, _frame: object) -> None:
+        # The sandboxed command runs in its own session, so a terminal's Ctrl-C reaches only us: pass it on.
+        child.send_signal(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(signum, forward)
+    try:
+        code = child.wait()
+    finally:
+        confined.release()
+    return code if code >= 0 else 128 - code
+
+
+def _status(as_json: bool) -> int:
+    from sandbox._detect import detect
+
+    report = detect()
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        typer.echo("\n".join(report.lines()))
+    return 0 if report.can_confine else 1
 
 
 def register(app: typer.Typer) -> None:
-    """Add this command group to `app`."""
-    del app
+    """Add the `sandbox` command group to `app`."""
+    group = typer.Typer(
+        name="sandbox",
+        help="Run a command under a sandbox policy, or show what this machine can enforce.",
+        no_args_is_help=True,
+    )
+
+    @group.command("linux", context_settings=_RUN_SETTINGS)
+    def linux(  # pyright: ignore[reportUnusedFunction]
+        command: Annotated[list[str], _COMMAND],
+        config: Annotated[list[str] | None, _CONFIG] = None,
+        full_auto: Annotated[bool, _FULL_AUTO] = False,
+        cd: Annotated[Path | None, _CD] = None,
+    ) -> None:
+        """Run CMD under bubblewrap + seccomp (or Landlock); exit with its exit code (128+N for signal N)."""
+        raise typer.Exit(_run("linux", command, config or [], full_auto=full_auto, cd=cd))
+
+    @group.command("macos", context_settings=_RUN_SETTINGS)
+    def macos(  # pyright: ignore[reportUnusedFunction]
+        command: Annotated[list[str] | None, _COMMAND] = None,
+        config: Annotated[list[str] | None, _CONFIG] = None,
+        full_auto: Annotated[bool, _FULL_AUTO] = False,
+        cd: Annotated[Path | None, _CD] = None,
+        print_profile: Annotated[
+            bool, typer.Option("--print-profile", help="Print the Seatbelt profile and parameters instead (any OS).")
+        ] = False,
+    ) -> None:
+        """Run CMD under Seatbelt (sandbox-exec); exit with its exit code (128+N for signal N)."""
+        if print_profile:
+            raise typer.Exit(_print_profile(config or [], full_auto=full_auto, cd=cd))
+        if not command:
+            raise _fail("missing command: pycodex sandbox macos [OPTIONS] -- CMD...", 2)
+        raise typer.Exit(_run("darwin", command, config or [], full_auto=full_auto, cd=cd))
+
+    @group.command("status")
+    def status(  # pyright: ignore[reportUnusedFunction]
+        as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    ) -> None:
+        """Say what this machine can and cannot enforce (exit 1 when it cannot confine at all)."""
+        raise typer.Exit(_status(as_json))
+
+    app.add_typer(group, name="sandbox")
+
+
+def _print_profile(config: list[str], *, full_auto: bool, cd: Path | None) -> int:
+    from sandbox._seatbelt import seatbelt_profile
+
+    try:
+        settings = _settings(_parse_overrides(config), full_auto=full_auto)
+    except _UsageError as exc:
+        raise _fail(str(exc), 2) from None
+    plan = settings.plan((cd or Path.cwd()).absolute())
+    profile, params = seatbelt_profile(plan)
+    typer.echo(profile)
+    for key, value in params.items():
+        typer.echo(f"; -D{key}={value}")
+    return 0
+
+
+_USAGE = """usage: pycodex sandbox linux [--full-auto] [-c key=value]... [-C DIR] -- CMD...
+       pycodex sandbox macos [--full-auto] [-c key=value]... [-C DIR] [--print-profile] [-- CMD...]
+       pycodex sandbox status [--json]"""
+
+
+def main(argv: list[str]) -> int:
+    """`pycodex sandbox ARGS...` without typer (see the module docstring); returns the exit code."""
+    try:
+        return _main(argv)
+    except typer.Exit as exc:
+        return exc.exit_code
+
+
+def _main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        typer.echo(_USAGE)
+        return 0 if argv else 2
+    sub, rest = argv[0], argv[1:]
+    if sub == "status":
+        if any(a not in ("--json",) for a in rest):
+            raise _fail(f"unexpected arguments: {' '.join(rest)}\n{_USAGE}", 2)
+        return _status("--json" in rest)
+    if sub not in ("linux", "macos"):
+        raise _fail(f"unknown command {sub!r}\n{_USAGE}", 2)
+    config: list[str] = []
+    full_auto = print_profile = False
+    cd: Path | None = None
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        if arg == "--":
+            i += 1
+            break
+        if not arg.startswith("-"):
+            break
+        if arg in ("-h", "--help"):
+            typer.echo(_USAGE)
+            return 0
+        if arg == "--full-auto":
+            full_auto = True
+        elif arg == "--print-profile" and sub == "macos":
+            print_profile = True
+        elif arg in ("-c", "--config", "-C", "--cd"):
+            if i + 1 >= len(rest):
+                raise _fail(f"{arg} needs a value", 2)
+            i += 1
+            if arg in ("-c", "--config"):
+                config.append(rest[i])
+            else:
+                cd = Path(rest[i])
+        elif arg.startswith("--config="):
+            config.append(arg.removeprefix("--config="))
+        elif arg.startswith("-c") and len(arg) > 2:
+            config.append(arg[2:])
+        else:
+            raise _fail(f"unknown option {arg}\n{_USAGE}", 2)
+        i += 1
+    command = rest[i:]
+    if print_profile:
+        return _print_profile(config, full_auto=full_auto, cd=cd)
+    if not command:
+        raise _fail(f"missing command\n{_USAGE}", 2)
+    return _run("darwin" if sub == "macos" else "linux", command, config, full_auto=full_auto, cd=cd)

@@ -1,37 +1,109 @@
-"""Sandbox policies and the one door through which a model's commands run."""
+"""Sandbox policies and the one door through which a model's commands run.
 
-from ._confine import find_bwrap as find_bwrap
-from ._policy import DangerFullAccess as DangerFullAccess
-from ._policy import ReadOnly as ReadOnly
-from ._policy import SandboxMode as SandboxMode
-from ._policy import SandboxPolicy as SandboxPolicy
-from ._policy import WorkspaceWrite as WorkspaceWrite
-from ._policy import WritableRoot as WritableRoot
-from ._policy import has_full_network as has_full_network
-from ._policy import is_path_writable as is_path_writable
-from ._policy import policy_for_mode as policy_for_mode
-from ._policy import writable_roots as writable_roots
-from ._process import Process as Process
-from ._process import default_shell as default_shell
-from ._process import spawn as spawn
-from .errors import SandboxError as SandboxError
-from .errors import SandboxUnavailableError as SandboxUnavailableError
+Names are loaded on first use (PEP 562): the policy models pull in pydantic, and `pycodex sandbox linux` starts a
+command through the pydantic-free internals in a fraction of that time. Type checkers see ordinary imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._confine import Confined as Confined
+    from ._denial import is_likely_sandbox_denied as is_likely_sandbox_denied
+    from ._detect import SandboxReport as SandboxReport
+    from ._detect import detect as detect
+    from ._detect import find_bwrap as find_bwrap
+    from ._env_policy import ShellEnvironmentPolicy as ShellEnvironmentPolicy
+    from ._env_policy import build_env as build_env
+    from ._plan import Plan as Plan
+    from ._plan import WritableRoot as WritableRoot
+    from ._policy import DangerFullAccess as DangerFullAccess
+    from ._policy import ReadOnly as ReadOnly
+    from ._policy import SandboxMode as SandboxMode
+    from ._policy import SandboxPolicy as SandboxPolicy
+    from ._policy import WorkspaceWrite as WorkspaceWrite
+    from ._policy import has_full_network as has_full_network
+    from ._policy import is_path_writable as is_path_writable
+    from ._policy import plan_for_policy as plan_for_policy
+    from ._policy import policy_for_mode as policy_for_mode
+    from ._policy import writable_roots as writable_roots
+    from ._process import Process as Process
+    from ._process import default_shell as default_shell
+    from ._process import spawn as spawn
+    from ._seatbelt import seatbelt_profile as seatbelt_profile
+    from .errors import SandboxError as SandboxError
+    from .errors import SandboxSetupError as SandboxSetupError
+    from .errors import SandboxUnavailableError as SandboxUnavailableError
+
+_WHERE = {
+    "Confined": "._confine",
+    "DangerFullAccess": "._policy",
+    "Plan": "._plan",
+    "Process": "._process",
+    "ReadOnly": "._policy",
+    "SandboxError": ".errors",
+    "SandboxMode": "._policy",
+    "SandboxPolicy": "._policy",
+    "SandboxReport": "._detect",
+    "SandboxSetupError": ".errors",
+    "SandboxUnavailableError": ".errors",
+    "ShellEnvironmentPolicy": "._env_policy",
+    "WorkspaceWrite": "._policy",
+    "WritableRoot": "._plan",
+    "build_env": "._env_policy",
+    "default_shell": "._process",
+    "detect": "._detect",
+    "find_bwrap": "._detect",
+    "has_full_network": "._policy",
+    "is_likely_sandbox_denied": "._denial",
+    "is_path_writable": "._policy",
+    "plan_for_policy": "._policy",
+    "policy_for_mode": "._policy",
+    "seatbelt_profile": "._seatbelt",
+    "spawn": "._process",
+    "writable_roots": "._policy",
+}
 
 __all__ = [
+    "Confined",
     "DangerFullAccess",
+    "Plan",
     "Process",
     "ReadOnly",
     "SandboxError",
     "SandboxMode",
     "SandboxPolicy",
+    "SandboxReport",
+    "SandboxSetupError",
     "SandboxUnavailableError",
+    "ShellEnvironmentPolicy",
     "WorkspaceWrite",
     "WritableRoot",
+    "build_env",
     "default_shell",
+    "detect",
     "find_bwrap",
     "has_full_network",
+    "is_likely_sandbox_denied",
     "is_path_writable",
+    "plan_for_policy",
     "policy_for_mode",
+    "seatbelt_profile",
     "spawn",
     "writable_roots",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,31 +1,45 @@
-"""Turning a command and a policy into the argv that runs it confined (Linux: bubblewrap).
+"""Turning a command and a policy into the argv that runs it confined, or refusing.
 
-First version: bubblewrap with a read-only root, writable binds for the roots and protected re-binds; network
-isolation by a new network namespace. Seccomp, Landlock and macOS live beside this module as they land.
+Linux: bubblewrap plus a seccomp filter (`_linux_bwrap`, `_seccomp`); where bubblewrap cannot create namespaces, the
+Landlock helper (`_landlock`) with the same seccomp filter. macOS: Seatbelt (`_seatbelt`). When nothing can enforce
+the policy, `SandboxUnavailableError` names what is missing, unless the caller explicitly allows a degraded run
+(config `sandbox_allow_degraded = true`), in which case whatever is available is applied and the gaps are returned
+as warnings.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ._policy import DangerFullAccess, ReadOnly, WorkspaceWrite, has_full_network, writable_roots
+from ._detect import Backend, SandboxReport, detect
+from ._linux_bwrap import Placeholders, bwrap_argv, seccomp_pipe
+from ._plan import Plan
+from ._seccomp import build_filter
 from .errors import SandboxUnavailableError
+
+if TYPE_CHECKING:
+    from ._policy import DangerFullAccess, ReadOnly, WorkspaceWrite
+
+LANDLOCK_HELPER = str(Path(__file__).with_name("_landlock.py"))
 
 
 @dataclass
 class Confined:
-    """The argv to execute and the file descriptors it needs inherited."""
+    """The argv to execute, the descriptors it must inherit, and what to undo once it has exited."""
 
     argv: list[str]
     pass_fds: tuple[int, ...] = ()
+    backend: str = "none"
+    warnings: list[str] = field(default_factory=lambda: [])
     _owned_fds: list[int] = field(default_factory=lambda: [])
+    _placeholders: Placeholders | None = None
 
     def close(self) -> None:
-        """Close descriptors held only for the child (call after spawning)."""
+        """Close descriptors held only for the child (call once the child has been started)."""
         for fd in self._owned_fds:
             try:
                 os.close(fd)
@@ -33,41 +47,112 @@ class Confined:
                 pass
         self._owned_fds.clear()
 
-
-def find_bwrap() -> str | None:
-    """The bubblewrap binary on PATH, if any."""
-    return shutil.which("bwrap")
+    def release(self) -> None:
+        """Undo set-up that must outlive the start of the child (call once it has exited; idempotent)."""
+        self.close()
+        if self._placeholders is not None:
+            self._placeholders.release()
 
 
 def confine(
-    argv: list[str], *, policy: ReadOnly | WorkspaceWrite | DangerFullAccess, cwd: Path, policy_cwd: Path
+    argv: list[str],
+    *,
+    policy: ReadOnly | WorkspaceWrite | DangerFullAccess,
+    cwd: Path,
+    policy_cwd: Path,
+    allow_degraded: bool = False,
+    tty: bool = False,
 ) -> Confined:
     """Wrap `argv` so that the kernel enforces `policy`; raise `SandboxUnavailableError` when it cannot."""
-    if isinstance(policy, DangerFullAccess):
+    from ._policy import plan_for_policy
+
+    return confine_plan(argv, plan_for_policy(policy, policy_cwd), cwd=cwd, allow_degraded=allow_degraded, tty=tty)
+
+
+def confine_plan(
+    argv: list[str],
+    plan: Plan,
+    *,
+    cwd: Path,
+    allow_degraded: bool = False,
+    tty: bool = False,
+    report: SandboxReport | None = None,
+    backend: Backend | None = None,
+) -> Confined:
+    """Wrap `argv` so that the kernel enforces `plan`.
+
+    `report` defaults to this machine's (`detect()`); `backend` forces one (tests use it to run the Landlock path on
+    a machine where bubblewrap works).
+    """
+    if plan.unconfined:
         return Confined(list(argv))
-    if sys.platform != "linux":
+    report = report or detect()
+    chosen = backend or report.backend
+    if chosen == "bubblewrap" and report.bwrap_path is not None:
+        return _bubblewrap(argv, plan, cwd=cwd, tty=tty, report=report, bwrap=report.bwrap_path)
+    if chosen == "landlock":
+        return _helper(argv, plan, tty=tty, landlock=True, seccomp=report.seccomp, backend="landlock")
+    if chosen == "seatbelt":
+        from ._seatbelt import darwin_user_cache_dir, seatbelt_argv
+
+        return Confined(seatbelt_argv(plan, list(argv), user_cache_dir=darwin_user_cache_dir()), backend="seatbelt")
+    gaps = "; ".join(report.not_enforced) or "no sandbox backend"
+    if not allow_degraded:
         raise SandboxUnavailableError(
-            f"the {policy.type} sandbox is not available on {sys.platform} yet; "
-            "use --sandbox danger-full-access to run unconfined",
-            missing="platform sandbox",
+            f"cannot confine this command here ({gaps}). Refusing to run it unconfined: install bubblewrap, enable "
+            "user namespaces or Landlock, set `sandbox_allow_degraded = true` to run with only what this machine "
+            "can enforce, or choose danger-full-access",
+            missing=report.missing(),
         )
-    bwrap = find_bwrap()
-    if bwrap is None:
-        raise SandboxUnavailableError(
-            f"the {policy.type} sandbox needs bubblewrap (`bwrap`), which is not installed; "
-            "install it (apt-get install bubblewrap) or run with --sandbox danger-full-access",
-            missing="bubblewrap",
+    warning = f"running with a degraded sandbox: {gaps}"
+    if sys.platform.startswith("linux") and report.seccomp:
+        confined = _helper(argv, plan, tty=tty, landlock=False, seccomp=True, backend="seccomp-only")
+        confined.warnings.append(warning + " (only the seccomp filter is applied)")
+        return confined
+    return Confined(list(argv), backend="none", warnings=[warning + " (nothing is applied)"])
+
+
+def _bubblewrap(argv: list[str], plan: Plan, *, cwd: Path, tty: bool, report: SandboxReport, bwrap: str) -> Confined:
+    seccomp_fd = seccomp_pipe(build_filter(network=plan.network)) if report.seccomp else None
+    owned = [seccomp_fd] if seccomp_fd is not None else []
+    placeholders = Placeholders()
+    try:
+        args = bwrap_argv(
+            bwrap,
+            plan,
+            list(argv),
+            cwd=cwd,
+            placeholders=placeholders,
+            seccomp_fd=seccomp_fd,
+            mount_proc=report.proc_mount,
+            # A PTY is ours alone, so it may stay the controlling terminal; pipes get a new session.
+            new_session=not tty,
         )
-    args = [bwrap, "--new-session", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev"]
-    for root in writable_roots(policy, policy_cwd):
-        if not root.root.exists():
-            continue
-        args += ["--bind", str(root.root), str(root.root)]
-        for sub in root.read_only_subpaths:
-            if sub.exists():
-                args += ["--ro-bind", str(sub), str(sub)]
-    args += ["--unshare-user", "--unshare-pid"]
-    if not has_full_network(policy):
-        args.append("--unshare-net")
-    args += ["--proc", "/proc", "--chdir", str(cwd), "--", *argv]
-    return Confined(args)
+    except BaseException:
+        placeholders.release()
+        for fd in owned:
+            os.close(fd)
+        raise
+    return Confined(args, pass_fds=tuple(owned), backend="bubblewrap", _owned_fds=owned, _placeholders=placeholders)
+
+
+def _helper(argv: list[str], plan: Plan, *, tty: bool, landlock: bool, seccomp: bool, backend: str) -> Confined:
+    args = [sys.executable, "-I", "-S", LANDLOCK_HELPER]
+    if not tty:
+        args.append("--new-session")
+    if plan.network:
+        args.append("--network")
+    if landlock:
+        if plan.full_write:
+            args += ["--rw", "/"]
+        for root in plan.roots:
+            args += ["--rw", os.path.realpath(root.root)]
+    else:
+        args.append("--no-landlock")
+    owned: list[int] = []
+    if seccomp:
+        fd = seccomp_pipe(build_filter(network=plan.network))
+        owned.append(fd)
+        args += ["--seccomp-fd", str(fd)]
+    args += ["--", *argv]
+    return Confined(args, pass_fds=tuple(owned), backend=backend, _owned_fds=owned)

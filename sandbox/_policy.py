@@ -6,11 +6,12 @@ Serialised with a `type` tag in kebab-case, as Codex does (`read-only`, `workspa
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ._plan import Plan, WritableRoot, plan_for_mode
 
 
 class ReadOnly(BaseModel):
@@ -72,45 +73,20 @@ def has_full_network(policy: ReadOnly | WorkspaceWrite | DangerFullAccess) -> bo
     return policy.network_access
 
 
-@dataclass(frozen=True)
-class WritableRoot:
-    """A directory commands may write, and the paths beneath it that stay read-only."""
-
-    root: Path
-    read_only_subpaths: tuple[Path, ...]
-
-    def allows(self, path: Path) -> bool:
-        """Whether `path` (absolute, normalised) may be written under this root."""
-        if not path.is_relative_to(self.root):
-            return False
-        return not any(path.is_relative_to(sub) for sub in self.read_only_subpaths)
-
-
-def _protected_subpaths(root: Path, *, is_cwd: bool) -> tuple[Path, ...]:
-    found: list[Path] = []
-    git = root / ".git"
-    if git.is_file():
-        # A worktree or submodule: `.git` is a pointer file; its real git dir is protected too.
-        try:
-            text = git.read_text(encoding="utf-8").strip()
-        except OSError:
-            text = ""
-        if text.startswith("gitdir:"):
-            gitdir = Path(text.removeprefix("gitdir:").strip())
-            if not gitdir.is_absolute():
-                gitdir = root / gitdir
-            gitdir = Path(os.path.normpath(gitdir))
-            if gitdir.exists():
-                found.append(gitdir)
-    if git.exists():
-        found.append(git)
-    agents = root / ".agents"
-    if agents.is_dir():
-        found.append(agents)
-    codex = root / ".codex"
-    if is_cwd or codex.is_dir():
-        found.append(codex)
-    return tuple(dict.fromkeys(found))
+def plan_for_policy(policy: ReadOnly | WorkspaceWrite | DangerFullAccess, cwd: Path) -> Plan:
+    """What the kernel must enforce for `policy` in a session whose workspace is `cwd`."""
+    if isinstance(policy, ReadOnly):
+        return Plan(full_write=False, network=policy.network_access)
+    if isinstance(policy, DangerFullAccess):
+        return plan_for_mode("danger-full-access", cwd)
+    return plan_for_mode(
+        "workspace-write",
+        cwd,
+        writable_roots=policy.writable_roots,
+        network_access=policy.network_access,
+        exclude_tmpdir_env_var=policy.exclude_tmpdir_env_var,
+        exclude_slash_tmp=policy.exclude_slash_tmp,
+    )
 
 
 def writable_roots(policy: ReadOnly | WorkspaceWrite | DangerFullAccess, cwd: Path) -> list[WritableRoot]:
@@ -118,20 +94,9 @@ def writable_roots(policy: ReadOnly | WorkspaceWrite | DangerFullAccess, cwd: Pa
 
     Empty for read-only; for danger-full-access, a single root `/` with nothing protected.
     """
-    if isinstance(policy, ReadOnly):
-        return []
     if isinstance(policy, DangerFullAccess):
         return [WritableRoot(Path("/"), ())]
-    cwd = Path(os.path.normpath(cwd))
-    roots: list[Path] = [cwd]
-    roots.extend(Path(os.path.normpath(cwd / r)) for r in policy.writable_roots)
-    if not policy.exclude_slash_tmp and Path("/tmp").is_dir():
-        roots.append(Path("/tmp"))
-    tmpdir = os.environ.get("TMPDIR", "")
-    if not policy.exclude_tmpdir_env_var and tmpdir:
-        roots.append(Path(os.path.normpath(tmpdir)))
-    unique = list(dict.fromkeys(roots))
-    return [WritableRoot(r, _protected_subpaths(r, is_cwd=(r == cwd))) for r in unique]
+    return list(plan_for_policy(policy, cwd).roots)
 
 
 def is_path_writable(policy: ReadOnly | WorkspaceWrite | DangerFullAccess, cwd: Path, path: Path) -> bool:

@@ -7,6 +7,7 @@ argv (or refuses), then starts it in a new process group so the whole tree can b
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 import anyio
 import anyio.abc
 
-from ._confine import confine
+from ._confine import Confined, confine
 from ._policy import DangerFullAccess, ReadOnly, WorkspaceWrite
 
 # Pending output kept per process before the oldest unread middle is dropped.
@@ -33,8 +34,19 @@ class Process:
     blocks on a full pipe while nobody is asking for its output.
     """
 
-    def __init__(self, popen: subprocess.Popen[bytes], out_fd: int, in_fd: int | None, *, tty: bool) -> None:
+    def __init__(
+        self,
+        popen: subprocess.Popen[bytes],
+        out_fd: int,
+        in_fd: int | None,
+        *,
+        tty: bool,
+        confined: Confined | None = None,
+    ) -> None:
         self._popen = popen
+        self._confined = confined or Confined([])
+        self.sandbox_backend = self._confined.backend
+        self.sandbox_warnings = tuple(self._confined.warnings)
         self._out_fd = out_fd
         self._in_fd = in_fd
         self.tty = tty
@@ -68,7 +80,7 @@ class Process:
         self._pending.clear()
         return data
 
-    async def wait_for(self, timeout: float, *, until_output: bool = False) -> None:
+    async def wait_for(self, timeout: float, *, until_output: bool = False) -> None:  # noqa: ASYNC109 - a yield window, not a deadline
         """Wait until the process finished, `timeout` seconds passed or (if asked) some output arrived."""
         with anyio.move_on_after(timeout):
             while not self.finished:
@@ -139,6 +151,8 @@ class Process:
     async def _wait_loop(self) -> None:
         code = await _wait_pid(self._popen)
         self._returncode = code
+        # Placeholders for missing protected paths may be removed only now that the sandbox is gone.
+        self._confined.release()
         self._exited.set()
         self._notify()
         if self.tty:
@@ -154,6 +168,9 @@ class Process:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._in_fd = None
+        if self._popen.poll() is not None:
+            # Only once the sandbox is gone: removing a placeholder earlier would unprotect a running command.
+            self._confined.release()
 
 
 async def _wait_pid(popen: subprocess.Popen[bytes]) -> int:
@@ -170,7 +187,8 @@ async def _wait_pid(popen: subprocess.Popen[bytes]) -> int:
                 os.close(pidfd)
             code = popen.wait()
             return code if code >= 0 else 128 - code
-    while (code := popen.poll()) is None:
+    # No pidfd (kernel before 5.3): nothing to wait on but the clock.
+    while (code := popen.poll()) is None:  # noqa: ASYNC110
         await anyio.sleep(0.02)
     return code if code >= 0 else 128 - code
 
@@ -191,17 +209,52 @@ async def spawn(
     task_group: anyio.abc.TaskGroup,
     policy_cwd: Path | None = None,
     tty: bool = False,
+    allow_degraded: bool = False,
 ) -> Process:
     """Start `argv` confined by `policy` and return the running `Process`.
 
     `policy_cwd` is the workspace the policy is relative to (defaults to `cwd`). Raises
-    `SandboxUnavailableError` when the policy asks for confinement this machine cannot give, and `FileNotFoundError`
-    when `cwd` does not exist.
+    `SandboxUnavailableError` when the policy asks for confinement this machine cannot give (unless
+    `allow_degraded`, the config key `sandbox_allow_degraded`, accepts whatever can be enforced; the gaps are then in
+    `Process.sandbox_warnings`), `SandboxSetupError` when the workspace defeats confinement, and
+    `FileNotFoundError` when `cwd` does not exist.
     """
+    start = functools.partial(
+        _start,
+        list(argv),
+        cwd=cwd,
+        env=dict(env),
+        policy=policy,
+        policy_cwd=policy_cwd or cwd,
+        tty=tty,
+        allow_degraded=allow_degraded,
+    )
+    # Set-up touches the filesystem (and, the first time, probes bubblewrap), so it runs in a worker thread.
+    # Shielded: once the child exists it must reach a Process that owns it, or it would run on unobserved.
+    started: tuple[subprocess.Popen[bytes], int, int | None, Confined] | None = None
+    with anyio.CancelScope(shield=True):
+        started = await anyio.to_thread.run_sync(start)
+    assert started is not None
+    popen, out_fd, in_fd, confined = started
+    proc = Process(popen, out_fd, in_fd, tty=tty, confined=confined)
+    task_group.start_soon(proc._read_loop)  # pyright: ignore[reportPrivateUsage]
+    task_group.start_soon(proc._wait_loop)  # pyright: ignore[reportPrivateUsage]
+    return proc
+
+
+def _start(
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    policy: ReadOnly | WorkspaceWrite | DangerFullAccess,
+    policy_cwd: Path,
+    tty: bool,
+    allow_degraded: bool,
+) -> tuple[subprocess.Popen[bytes], int, int | None, Confined]:
     if not cwd.is_dir():
         raise FileNotFoundError(f"working directory does not exist: {cwd}")
-    confined = confine(list(argv), policy=policy, cwd=cwd, policy_cwd=policy_cwd or cwd)
-    pass_fds = confined.pass_fds
+    confined = confine(argv, policy=policy, cwd=cwd, policy_cwd=policy_cwd, allow_degraded=allow_degraded, tty=tty)
     if tty:
         import pty
         import termios
@@ -213,45 +266,46 @@ async def spawn(
             popen = subprocess.Popen(
                 confined.argv,
                 cwd=cwd,
-                env=dict(env),
+                env=env,
                 stdin=slave,
                 stdout=slave,
                 stderr=slave,
                 start_new_session=True,
                 preexec_fn=_make_controlling_tty,
-                pass_fds=pass_fds,
+                pass_fds=confined.pass_fds,
                 close_fds=True,
             )
+        except BaseException:
+            os.close(master)
+            confined.release()
+            raise
         finally:
             os.close(slave)
             confined.close()
         os.set_blocking(master, False)
-        proc = Process(popen, master, master, tty=True)
-    else:
-        read_fd, write_fd = os.pipe()
-        try:
-            popen = subprocess.Popen(
-                confined.argv,
-                cwd=cwd,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=write_fd,
-                stderr=write_fd,
-                start_new_session=True,
-                pass_fds=pass_fds,
-                close_fds=True,
-            )
-        except BaseException:
-            os.close(read_fd)
-            raise
-        finally:
-            os.close(write_fd)
-            confined.close()
-        os.set_blocking(read_fd, False)
-        proc = Process(popen, read_fd, None, tty=False)
-    task_group.start_soon(proc._read_loop)  # pyright: ignore[reportPrivateUsage]
-    task_group.start_soon(proc._wait_loop)  # pyright: ignore[reportPrivateUsage]
-    return proc
+        return popen, master, master, confined
+    read_fd, write_fd = os.pipe()
+    try:
+        popen = subprocess.Popen(
+            confined.argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=write_fd,
+            stderr=write_fd,
+            start_new_session=True,
+            pass_fds=confined.pass_fds,
+            close_fds=True,
+        )
+    except BaseException:
+        os.close(read_fd)
+        confined.release()
+        raise
+    finally:
+        os.close(write_fd)
+        confined.close()
+    os.set_blocking(read_fd, False)
+    return popen, read_fd, None, confined
 
 
 def default_shell() -> str:
