@@ -23,7 +23,7 @@ import webbrowser
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -34,11 +34,11 @@ from mcp.client.auth import OAuthClientProvider
 from mcp.client.auth.oauth2 import OAuthContext
 from mcp.client.auth.utils import union_scopes
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
-from pydantic import AnyUrl, SecretStr
+from pydantic import AnyUrl, PrivateAttr, SecretStr
 
 from ._config import McpOAuthSettings, McpServerConfig, McpStreamableHttpTransport
 from ._credentials import McpCredentialStore, StoredIn, StoredOAuthCredentials
-from .errors import McpAuthRequiredError, McpOAuthError
+from .errors import McpAuthRequiredError, McpClientError, McpCredentialStoreError, McpOAuthError
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +153,31 @@ class _ProviderStorage:
         self._client_info = client_info
 
 
+class _ScopedClientMetadata(OAuthClientMetadata):
+    """Client metadata whose `scope` keeps the scopes we were asked for.
+
+    The SDK sets `scope` to its own choice (the challenge, then the protected-resource or authorization-server
+    metadata) before registering and authorizing. With pinned scopes, that choice is replaced by ours, or on a
+    step-up (403 `insufficient_scope`) added to ours, so the registration and the authorization request both ask
+    for what the user or config.toml chose.
+    """
+
+    _pinned: str | None = PrivateAttr(default=None)
+    _step_up: Callable[[], bool] | None = PrivateAttr(default=None)
+
+    def pin_scopes(self, scopes: str | None, step_up: Callable[[], bool]) -> None:
+        self._pinned = scopes
+        self._step_up = step_up
+        if scopes is not None:
+            self.scope = scopes
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "scope" and self._pinned is not None:
+            stepping_up = self._step_up is not None and self._step_up()
+            value = union_scopes(self._pinned, value) if stepping_up else self._pinned
+        super().__setattr__(name, value)
+
+
 @dataclass
 class _Context(OAuthContext):
     """The SDK's context, with a configured `oauth_resource` taking the place of the derived one."""
@@ -181,13 +206,15 @@ class _OAuthProvider(OAuthClientProvider):
         scopes: Sequence[str] | None,
         resource: str | None,
     ) -> None:
-        metadata = OAuthClientMetadata(
+        self._step_up = False
+        metadata = _ScopedClientMetadata(
             client_name=CLIENT_NAME,
             redirect_uris=[AnyUrl(redirect_uri)],
             grant_types=["authorization_code", "refresh_token"],
             token_endpoint_auth_method="none",
             response_types=["code"],
         )
+        metadata.pin_scopes(" ".join(scopes) if scopes else None, lambda: self._step_up)
         super().__init__(
             server_url=server_url,
             client_metadata=metadata,
@@ -205,8 +232,6 @@ class _OAuthProvider(OAuthClientProvider):
         )
         self._storage = storage
         self._server_name = server_name
-        self._scopes = list(scopes) if scopes else None
-        self._step_up = False
 
     def __repr__(self) -> str:
         return f"_OAuthProvider(server={self._server_name!r})"
@@ -230,13 +255,6 @@ class _OAuthProvider(OAuthClientProvider):
         if refreshed:
             self._apply_skew()
         return refreshed
-
-    async def _perform_authorization(self) -> httpx2.Request:
-        if self._scopes:
-            ours = " ".join(self._scopes)
-            chosen = self.context.client_metadata.scope
-            self.context.client_metadata.scope = union_scopes(ours, chosen) if self._step_up else ours
-        return await super()._perform_authorization()
 
     async def _auth_flow(self, request: httpx2.Request) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
         # Watch the answers to the request being authenticated: a 403 `insufficient_scope` is a step-up, where the
@@ -410,7 +428,7 @@ async def login(
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
 
-    from ._errors_map import describe_exception
+    from ._errors_map import describe_exception, leaf_exception
 
     transport = config.transport
     if not isinstance(transport, McpStreamableHttpTransport):
@@ -460,7 +478,9 @@ async def login(
         scopes=requested_scopes(config, scopes),
         resource=config.oauth_resource,
     )
-    async with anyio.create_task_group() as tg, listener:
+    failure: McpClientError | None = None
+    # The listener outlives the task group, so the serving task is cancelled before its socket closes.
+    async with listener, anyio.create_task_group() as tg:
         tg.start_soon(callback.serve, listener)
         try:
             async with AsyncExitStack() as stack:
@@ -468,14 +488,19 @@ async def login(
                     httpx2.AsyncClient(auth=provider, headers=headers or {}, timeout=httpx2.Timeout(30.0, read=300.0))
                 )
                 await stack.enter_async_context(Client(streamable_http_client(transport.url, http_client=http)))
-        except McpOAuthError:
-            raise
         except Exception as exc:
-            raise McpOAuthError(
-                f"OAuth login for `{server_name}` failed: {describe_exception(exc)}", server=server_name
-            ) from None
+            leaf = leaf_exception(exc)
+            if isinstance(leaf, McpOAuthError | McpCredentialStoreError):
+                failure = leaf
+            else:
+                failure = McpOAuthError(
+                    f"OAuth login for `{server_name}` failed: {describe_exception(exc)}", server=server_name
+                )
         finally:
             tg.cancel_scope.cancel()
+    # Raised outside the task group so that the caller gets our error, not an exception group.
+    if failure is not None:
+        raise failure
     if storage.stored_in is None:
         raise McpOAuthError(
             f"`{server_name}` answered without asking for authorization; there is nothing to log in to.",

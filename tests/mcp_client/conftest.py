@@ -55,11 +55,13 @@ async def serve_asgi(app: Any, sock: socket.socket | None = None) -> AsyncIterat
     sock = sock or bound_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2))
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(server.serve, [sock])
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            # uvicorn polls this flag and then closes its connections within the graceful-shutdown bound.
-            server.should_exit = True
-    sock.close()
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(server.serve, [sock])
+            try:
+                yield f"http://127.0.0.1:{port}"
+            finally:
+                # uvicorn polls this flag and then closes its connections within the graceful-shutdown bound.
+                server.should_exit = True
+    finally:
+        sock.close()

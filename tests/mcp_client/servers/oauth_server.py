@@ -1,0 +1,155 @@
+"""A loopback OAuth 2.1 authorization server and protected MCP server in one app, built only from the `mcp` SDK:
+RFC 8414 metadata, RFC 7591 registration, PKCE S256 code grant, refresh with rotation, revocation, RFC 9728
+protected-resource metadata and bearer checks bound to the resource. Authorization is approved at once (the test
+plays the browser by following the redirect); the test can expire and revoke tokens to drive the client's paths."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from mcp.server.auth.provider import (
+    AccessToken,
+    AuthorizationCode,
+    AuthorizationParams,
+    RefreshToken,
+    construct_redirect_uri,
+)
+from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
+from mcp.server.mcpserver import MCPServer
+from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+
+SCOPES = ["mcp:read", "mcp:write"]
+
+
+@dataclass
+class AutoApproveProvider:
+    """An in-memory `OAuthAuthorizationServerProvider` that approves every authorization request."""
+
+    deny: bool = False
+    access_lifetime: int = 3600
+    clients: dict[str, OAuthClientInformationFull] = field(default_factory=lambda: {})
+    codes: dict[str, AuthorizationCode] = field(default_factory=lambda: {})
+    access: dict[str, AccessToken] = field(default_factory=lambda: {})
+    refresh: dict[str, RefreshToken] = field(default_factory=lambda: {})
+    authorizations: list[AuthorizationParams] = field(default_factory=lambda: [])
+    refreshes: int = 0
+
+    async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        return self.clients.get(client_id)
+
+    async def register_client(self, client_info: OAuthClientInformationFull) -> None:
+        assert client_info.client_id is not None
+        self.clients[client_info.client_id] = client_info
+
+    async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
+        self.authorizations.append(params)
+        if self.deny:
+            return construct_redirect_uri(
+                str(params.redirect_uri),
+                error="access_denied",
+                error_description="the user said no",
+                state=params.state,
+            )
+        code = secrets.token_urlsafe(24)
+        assert client.client_id is not None
+        self.codes[code] = AuthorizationCode(
+            code=code,
+            client_id=client.client_id,
+            scopes=params.scopes or [],
+            expires_at=time.time() + 300,
+            code_challenge=params.code_challenge,
+            redirect_uri=params.redirect_uri,
+            redirect_uri_provided_explicitly=params.redirect_uri_provided_explicitly,
+            resource=params.resource,
+            subject="test-user",
+        )
+        return construct_redirect_uri(str(params.redirect_uri), code=code, state=params.state)
+
+    async def load_authorization_code(
+        self, client: OAuthClientInformationFull, authorization_code: str
+    ) -> AuthorizationCode | None:
+        return self.codes.get(authorization_code)
+
+    def _issue(self, client_id: str, scopes: list[str], resource: str | None, subject: str | None) -> OAuthToken:
+        access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        self.access[access] = AccessToken(
+            token=access,
+            client_id=client_id,
+            scopes=scopes,
+            resource=resource,
+            subject=subject,
+            expires_at=int(time.time()) + self.access_lifetime,
+        )
+        self.refresh[refresh] = RefreshToken(
+            token=refresh, client_id=client_id, scopes=scopes, resource=resource, subject=subject
+        )
+        return OAuthToken(
+            access_token=access,
+            token_type="Bearer",
+            expires_in=self.access_lifetime,
+            refresh_token=refresh,
+            scope=" ".join(scopes),
+        )
+
+    async def exchange_authorization_code(
+        self, client: OAuthClientInformationFull, authorization_code: AuthorizationCode
+    ) -> OAuthToken:
+        self.codes.pop(authorization_code.code, None)
+        return self._issue(
+            authorization_code.client_id,
+            authorization_code.scopes,
+            authorization_code.resource,
+            authorization_code.subject,
+        )
+
+    async def load_refresh_token(self, client: OAuthClientInformationFull, refresh_token: str) -> RefreshToken | None:
+        return self.refresh.get(refresh_token)
+
+    async def exchange_refresh_token(
+        self, client: OAuthClientInformationFull, refresh_token: RefreshToken, scopes: list[str]
+    ) -> OAuthToken:
+        self.refresh.pop(refresh_token.token, None)
+        self.refreshes += 1
+        return self._issue(
+            client.client_id or "", scopes or refresh_token.scopes, refresh_token.resource, refresh_token.subject
+        )
+
+    async def load_access_token(self, token: str) -> AccessToken | None:
+        found = self.access.get(token)
+        if found is not None and found.expires_at is not None and found.expires_at < time.time():
+            return None
+        return found
+
+    async def revoke_token(self, token: AccessToken | RefreshToken) -> None:
+        self.access.pop(token.token, None)
+        self.refresh.pop(token.token, None)
+
+    def revoke_all_refresh_tokens(self) -> None:
+        self.refresh.clear()
+
+
+def build_protected_server(base_url: str, provider: AutoApproveProvider) -> MCPServer:
+    """An MCP server at `<base_url>/mcp` that is also its own authorization server."""
+    server = MCPServer(
+        "protected",
+        auth_server_provider=provider,
+        auth=AuthSettings(
+            issuer_url=base_url,
+            resource_server_url=f"{base_url}/mcp",
+            validate_token_resource=True,
+            required_scopes=[],
+            client_registration_options=ClientRegistrationOptions(
+                enabled=True, valid_scopes=SCOPES, default_scopes=["mcp:read"]
+            ),
+            revocation_options=RevocationOptions(enabled=True),
+        ),
+        log_level="WARNING",
+    )
+
+    @server.tool(description="Say who the token belongs to")
+    def whoami() -> str:
+        return "authenticated"
+
+    return server

@@ -1,0 +1,331 @@
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import anyio
+import httpx2
+import pytest
+
+from mcp_client import (
+    LoginResult,
+    McpConnectionManager,
+    McpCredentialStore,
+    McpOAuthError,
+    McpOAuthSettings,
+    McpServerConfig,
+    StoredOAuthCredentials,
+    auth_status,
+    credentials_key,
+    login,
+    logout,
+    parse_server_config,
+)
+
+from .conftest import bound_socket, serve_asgi, toolbox_table
+from .servers.oauth_server import AutoApproveProvider, build_protected_server
+
+pytestmark = pytest.mark.anyio
+
+
+@dataclass
+class Protected:
+    base: str
+    provider: AutoApproveProvider
+    config: McpServerConfig
+    store: McpCredentialStore
+
+
+@asynccontextmanager
+async def protected_server(codex_home: Path, **table: object) -> AsyncIterator[Protected]:
+    sock = bound_socket()
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    provider = AutoApproveProvider()
+    app = build_protected_server(base, provider).streamable_http_app()
+    async with serve_asgi(app, sock):
+        config = parse_server_config("prot", {"url": f"{base}/mcp", **table})
+        yield Protected(base, provider, config, McpCredentialStore(codex_home, "file"))
+
+
+class Browser:
+    """Plays the person at the browser: opens the authorization URL and follows the redirect to our callback."""
+
+    def __init__(self) -> None:
+        self.url: str | None = None
+        self._shown = anyio.Event()
+        self.callback_status: int | None = None
+        self.callback_body: str | None = None
+        self.forged_status: int | None = None
+        self.printed = ""
+
+    def __call__(self, url: str) -> None:
+        self.url = url
+        self._shown.set()
+
+    async def follow(self, *, forge_first: bool = False) -> None:
+        with anyio.fail_after(30):
+            await self._shown.wait()
+        assert self.url is not None
+        async with httpx2.AsyncClient() as http:
+            answer = await http.get(self.url, follow_redirects=False)
+            location = answer.headers["location"]
+            if forge_first:
+                forged = location.replace("state=", "state=forged")
+                self.forged_status = (await http.get(forged)).status_code
+            callback = await http.get(location)
+        self.callback_status = callback.status_code
+        self.callback_body = callback.text
+
+
+async def run_login(server: Protected, browser: Browser | None = None, **kwargs: object) -> LoginResult:
+    browser = browser or Browser()
+    outcome: list[LoginResult | BaseException] = []
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(browser.follow)
+        with anyio.fail_after(60):
+            try:
+                outcome.append(
+                    await login(
+                        "prot",
+                        server.config,
+                        store=server.store,
+                        open_browser=False,
+                        on_authorization_url=browser,
+                        **kwargs,  # pyright: ignore[reportArgumentType]
+                    )
+                )
+            except McpOAuthError as exc:
+                outcome.append(exc)
+                tg.cancel_scope.cancel()
+    (result,) = outcome
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+async def test_login_discovers_registers_and_stores_tokens_with_pkce(codex_home: Path) -> None:
+    async with protected_server(codex_home) as server:
+        browser = Browser()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: browser.follow(forge_first=True))
+            result = await login(
+                "prot", server.config, store=server.store, open_browser=False, on_authorization_url=browser
+            )
+
+        assert result.stored_in == "file"
+        assert browser.forged_status == 400
+        assert (browser.callback_status, browser.callback_body) == (
+            200,
+            "Authentication complete. You may close this window.",
+        )
+        assert browser.url is not None
+        query = parse_qs(urlsplit(browser.url).query)
+        assert query["code_challenge_method"] == ["S256"]
+        assert query["resource"] == [f"{server.base}/mcp"]
+        assert query["redirect_uri"][0].startswith("http://127.0.0.1:")
+        (registered,) = server.provider.clients.values()
+        assert registered.client_name == "pycodex"
+        assert registered.token_endpoint_auth_method == "none"
+
+        stored = server.store.load("prot", f"{server.base}/mcp")
+        assert stored is not None
+        assert stored.access_token.get_secret_value() in server.provider.access
+        assert stored.client_id == registered.client_id
+
+        async with McpConnectionManager(
+            {"prot": server.config}, codex_home=codex_home, oauth=McpOAuthSettings(credentials_store="file")
+        ) as mcp:
+            assert mcp.failures == {}
+            result_text = (await mcp.call_tool("prot", "whoami")).content[0]
+        assert getattr(result_text, "text", None) == "authenticated"
+
+
+async def test_the_credentials_file_has_codex_layout_and_mode_0600(codex_home: Path) -> None:
+    async with protected_server(codex_home) as server:
+        await run_login(server)
+
+    path = codex_home / ".credentials.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    data = json.loads(path.read_text(encoding="utf-8"))
+    key = credentials_key("prot", f"{server.base}/mcp")
+    assert list(data) == [key]
+    entry = data[key]
+    assert list(entry)[:7] == [
+        "server_name",
+        "server_url",
+        "client_id",
+        "access_token",
+        "expires_at",
+        "refresh_token",
+        "scopes",
+    ]
+    assert entry["server_name"] == "prot"
+    assert abs(entry["expires_at"] - (time.time() + 3600) * 1000) < 60_000
+
+
+async def test_explicit_scopes_win_over_what_the_server_advertises(codex_home: Path) -> None:
+    async with protected_server(codex_home, scopes=["mcp:read"]) as server:
+        result = await run_login(server, scopes=["mcp:write"])
+
+    assert result.scopes == ["mcp:write"]
+    assert server.provider.authorizations[-1].scopes == ["mcp:write"]
+
+
+async def test_configured_scopes_are_used_when_none_are_given(codex_home: Path) -> None:
+    async with protected_server(codex_home, scopes=["mcp:read", "mcp:write"]) as server:
+        result = await run_login(server)
+
+    assert result.scopes == ["mcp:read", "mcp:write"]
+
+
+async def test_an_expired_token_is_refreshed_before_use_and_persisted(codex_home: Path) -> None:
+    async with protected_server(codex_home) as server:
+        await run_login(server)
+        url = f"{server.base}/mcp"
+        old = server.store.load("prot", url)
+        assert old is not None
+        server.store.save(old.model_copy(update={"expires_at": int((time.time() - 60) * 1000)}))
+
+        async with McpConnectionManager(
+            {"prot": server.config}, oauth=McpOAuthSettings(credentials_store="file")
+        ) as mcp:
+            assert mcp.failures == {}
+            assert not (await mcp.call_tool("prot", "whoami")).is_error
+
+        new = server.store.load("prot", url)
+        assert server.provider.refreshes == 1
+        assert new is not None
+        assert new.access_token.get_secret_value() != old.access_token.get_secret_value()
+        assert new.expires_at is not None and new.expires_at > time.time() * 1000
+
+
+async def test_a_token_inside_the_30_second_skew_is_refreshed_too(codex_home: Path) -> None:
+    async with protected_server(codex_home) as server:
+        await run_login(server)
+        url = f"{server.base}/mcp"
+        old = server.store.load("prot", url)
+        assert old is not None
+        server.store.save(old.model_copy(update={"expires_at": int((time.time() + 10) * 1000)}))
+
+        async with McpConnectionManager(
+            {"prot": server.config}, oauth=McpOAuthSettings(credentials_store="file")
+        ) as mcp:
+            assert mcp.failures == {}
+
+        assert server.provider.refreshes == 1
+
+
+async def test_a_revoked_refresh_token_asks_for_a_new_login(codex_home: Path) -> None:
+    async with protected_server(codex_home) as server:
+        await run_login(server)
+        url = f"{server.base}/mcp"
+        old = server.store.load("prot", url)
+        assert old is not None
+        server.store.save(old.model_copy(update={"expires_at": int((time.time() - 60) * 1000)}))
+        server.provider.revoke_all_refresh_tokens()
+
+        async with McpConnectionManager(
+            {"prot": server.config}, oauth=McpOAuthSettings(credentials_store="file")
+        ) as mcp:
+            failure = mcp.failures["prot"]
+
+    assert failure.message == "The prot MCP server is not logged in. Run `pycodex mcp login prot`."
+
+
+async def test_a_server_that_wants_oauth_without_stored_tokens_asks_for_login(codex_home: Path) -> None:
+    async with protected_server(codex_home) as server:
+        async with McpConnectionManager(
+            {"prot": server.config}, oauth=McpOAuthSettings(credentials_store="file")
+        ) as mcp:
+            failure = mcp.failures["prot"]
+        status = await auth_status("prot", server.config, store=server.store)
+
+    assert failure.message == "The prot MCP server is not logged in. Run `pycodex mcp login prot`."
+    assert status == "not_logged_in"
+
+
+async def test_auth_status_reports_each_kind_of_server(codex_home: Path) -> None:
+    store = McpCredentialStore(codex_home, "file")
+    stdio = parse_server_config("s", toolbox_table())
+    bearer = parse_server_config("b", {"url": "http://127.0.0.1:9/mcp", "bearer_token_env_var": "X"})
+    unreachable = parse_server_config("u", {"url": "http://127.0.0.1:9/mcp"})
+
+    assert await auth_status("s", stdio, store=store) == "unsupported"
+    assert await auth_status("b", bearer, store=store) == "bearer_token"
+    assert await auth_status("u", unreachable, store=store) == "unknown"
+    async with protected_server(codex_home) as server:
+        await run_login(server)
+        assert await auth_status("prot", server.config, store=server.store) == "o_auth"
+
+
+async def test_logout_forgets_the_tokens_and_removes_the_empty_file(codex_home: Path) -> None:
+    async with protected_server(codex_home) as server:
+        await run_login(server)
+        assert await logout("prot", server.config, store=server.store) is True
+        assert await logout("prot", server.config, store=server.store) is False
+
+    assert not (codex_home / ".credentials.json").exists()
+
+
+async def test_a_refused_authorization_fails_the_login_with_the_provider_error(codex_home: Path) -> None:
+    async with protected_server(codex_home) as server:
+        server.provider.deny = True
+        browser = Browser()
+        with pytest.raises(McpOAuthError, match="access_denied"):
+            await run_login(server, browser)
+
+    assert browser.callback_status == 400
+    assert browser.callback_body == "OAuth error: access_denied: the user said no"
+
+
+async def test_login_is_refused_for_stdio_servers(codex_home: Path) -> None:
+    with pytest.raises(McpOAuthError) as caught:
+        await login("s", parse_server_config("s", toolbox_table()), store=McpCredentialStore(codex_home, "file"))
+
+    assert caught.value.message == "OAuth login is only supported for streamable HTTP servers."
+
+
+async def test_login_prints_the_authorization_url_by_default(
+    codex_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with protected_server(codex_home) as server:
+        browser = Browser()
+
+        async def read_stdout_like_a_person() -> None:
+            with anyio.fail_after(30):
+                while not (out := capsys.readouterr().out):
+                    await anyio.lowlevel.checkpoint()
+            browser.printed = out
+            browser(out.splitlines()[1])
+            await browser.follow()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read_stdout_like_a_person)
+            await login("prot", server.config, store=server.store, open_browser=False)
+
+    assert browser.printed.startswith("Authorize `prot` by opening this URL in your browser:\nhttp://127.0.0.1:")
+    assert browser.printed.endswith("\n\n")
+    assert browser.callback_status == 200
+
+
+def test_stored_credentials_never_show_secrets() -> None:
+    from pydantic import SecretStr
+
+    creds = StoredOAuthCredentials(
+        server_name="s",
+        server_url="http://h/mcp",
+        client_id="cid",
+        access_token=SecretStr("at-secret-value"),
+        refresh_token=SecretStr("rt-secret-value"),
+    )
+
+    assert "secret-value" not in repr(creds)
+    assert "secret-value" not in str(creds)
+    assert "secret-value" not in os.fspath(str(McpCredentialStore(Path("/tmp"))))
