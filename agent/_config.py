@@ -35,6 +35,7 @@ from ._config_schema import (
     Verbosity,
     unknown_keys,
 )
+from ._json import as_obj
 from ._providers import (
     BUILTIN_PROVIDER_IDS,
     DEFAULT_OSS_MODEL,
@@ -232,22 +233,22 @@ def load_config(
         raise ConfigError("`profile` must be a string", key="profile", source=str(provenance.get("profile")))
     active_profile: str | None = profile_name
     if active_profile is not None:
-        profiles: Any = get_path(merged, "profiles") or {}
+        profiles = as_obj(get_path(merged, "profiles"))
         flag_profile: Any = get_path(flags.data, f"profiles.{active_profile}")
-        if not (isinstance(profiles, dict) and active_profile in profiles) and flag_profile is None:
+        if active_profile not in profiles and flag_profile is None:
             raise ConfigError(
                 f"config profile `{active_profile}` not found",
                 key="profile",
                 source=overrides.labels.get("profile", str(provenance.get("profile", DEFAULT_SOURCE))),
             )
-        profile_data: Any = profiles.get(active_profile, {}) if isinstance(profiles, dict) else {}  # pyright: ignore[reportUnknownMemberType]
-        if isinstance(profile_data, dict):
-            merge_into(merged, profile_data)  # pyright: ignore[reportUnknownArgumentType]
+        profile_data = as_obj(profiles.get(active_profile))
+        if profile_data:
+            merge_into(merged, profile_data)
             for leaf in leaf_paths(profile_data, ""):
-                provenance[leaf] = provenance.get(f"profiles.{active_profile}.{leaf}", Source(f"profile {active_profile}"))
-                provenance[leaf] = Source(
-                    f"profile {active_profile}", provenance[leaf].path, provenance[leaf].line
+                provenance[leaf] = provenance.get(
+                    f"profiles.{active_profile}.{leaf}", Source(f"profile {active_profile}")
                 )
+                provenance[leaf] = Source(f"profile {active_profile}", provenance[leaf].path, provenance[leaf].line)
 
     merge_into(merged, flags.data)
     provenance.update(flag_sources(cli_overrides))
@@ -307,9 +308,7 @@ def load_config(
     approval_policy: ApprovalPolicy = toml.approval_policy or default_approval
     requirements = _load_requirements()
     if requirements is not None:
-        approval_policy, sandbox_mode = _apply_requirements(
-            requirements, approval_policy, sandbox_mode, toml, warnings
-        )
+        approval_policy, sandbox_mode = _apply_requirements(requirements, approval_policy, sandbox_mode, toml, warnings)
 
     wsw = toml.sandbox_workspace_write
     sandbox_policy = policy_for_mode(

@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .errors import ConfigError
 
@@ -146,7 +146,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = raw.strip("\"'")
     if key == "use_legacy_landlock":
         key = "features.use_legacy_landlock"
-    return [part for part in key.split(".")], value
+    return key.split("."), value
 
 
 def override_layer(overrides: Iterable[str]) -> Layer:
@@ -173,11 +173,11 @@ def set_path(data: dict[str, Any], path: list[str], value: Any) -> None:
     """Set `value` at `path`, creating intermediate tables and replacing non-tables in the way."""
     node = data
     for part in path[:-1]:
-        child = node.get(part)
+        child: object = node.get(part)
         if not isinstance(child, dict):
             child = {}
             node[part] = child
-        node = child  # pyright: ignore[reportUnknownVariableType]
+        node = cast(dict[str, Any], child)
     node[path[-1]] = value
 
 

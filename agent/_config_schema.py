@@ -243,8 +243,7 @@ class RequirementsToml(_Table):
 def unknown_keys(model: BaseModel, prefix: str = "") -> list[str]:
     """Dotted paths of every key that no model field declared, depth first."""
     found: list[str] = []
-    for key in model.model_extra or {}:
-        found.append(f"{prefix}{key}")
+    found.extend(f"{prefix}{key}" for key in model.model_extra or {})
     for name in type(model).model_fields:
         value = getattr(model, name)
         path = f"{prefix}{name}."

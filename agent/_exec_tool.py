@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import anyio
 import anyio.abc
 
 import sandbox
@@ -193,7 +192,10 @@ class ExecSessions:
         if len(running.aggregate) < AGGREGATE_CAP_BYTES:
             running.aggregate.extend(chunk[: AGGREGATE_CAP_BYTES - len(running.aggregate)])
         text = chunk.decode("utf-8", errors="replace")
-        self._tg.start_soon(self._emit, ExecCommandOutputDelta(call_id=running.call_id, chunk=text))
+        self._tg.start_soon(self._emit_delta, ExecCommandOutputDelta(call_id=running.call_id, chunk=text))
+
+    async def _emit_delta(self, delta: ExecCommandOutputDelta) -> None:
+        await self._emit(delta)
 
     async def _watch(self, running: _Running) -> None:
         await running.process.wait()

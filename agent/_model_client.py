@@ -135,13 +135,11 @@ class ModelClient:
                 request_attempt += 1
                 await anyio.sleep(backoff(request_attempt))
 
-    async def _one_request(
-        self, url: str, content: bytes, headers: dict[str, str], sink: StreamSink
-    ) -> ModelResponse:
+    async def _one_request(self, url: str, content: bytes, headers: dict[str, str], sink: StreamSink) -> ModelResponse:
         idle = self.provider.stream_idle_timeout_ms / 1000
         folder: ResponsesStream | ChatStream
         if self.provider.wire_api == "chat":
-            folder = ChatStream(sink, set())
+            folder = ChatStream(sink)
         else:
             folder = ResponsesStream(sink)
         try:

@@ -238,7 +238,7 @@ class StreamError(_Model):
     message: str
 
 
-class Warning(_Model):  # noqa: A001 - Codex's event name
+class Warning(_Model):
     type: Literal["warning"] = "warning"
     message: str
 

@@ -58,8 +58,21 @@ CLI_VERSION = "0.1.0"
 
 # Events that are also written to the rollout as `event_msg` records.
 _PERSISTED_EVENTS = frozenset(
-    {"user_message", "agent_message", "agent_reasoning", "token_count", "task_started", "task_complete",
-     "turn_aborted", "error", "warning", "plan_update", "exec_command_end", "patch_apply_end", "mcp_tool_call_end"}
+    {
+        "user_message",
+        "agent_message",
+        "agent_reasoning",
+        "token_count",
+        "task_started",
+        "task_complete",
+        "turn_aborted",
+        "error",
+        "warning",
+        "plan_update",
+        "exec_command_end",
+        "patch_apply_end",
+        "mcp_tool_call_end",
+    }
 )
 
 Source = Literal["exec", "mcp", "cli", "tui"]
@@ -100,8 +113,13 @@ def user_input_item(items: tuple[UserInput, ...] | list[UserInput], cwd: Path) -
             data = path.read_bytes()
             mime = mimetypes.guess_type(path.name)[0] or "image/png"
             content.append({"type": "input_text", "text": f'<image name=[Image #{image_number}] path="{entry.path}">'})
-            content.append({"type": "input_image", "image_url": f"data:{mime};base64,{base64.b64encode(data).decode()}",
-                            "detail": "original"})
+            content.append(
+                {
+                    "type": "input_image",
+                    "image_url": f"data:{mime};base64,{base64.b64encode(data).decode()}",
+                    "detail": "original",
+                }
+            )
             content.append({"type": "input_text", "text": "</image>"})
             images.append(str(entry.path))
         elif isinstance(entry, ImageUrlInput):  # pyright: ignore[reportUnnecessaryIsInstance]
@@ -156,7 +174,10 @@ class Session:
 
     async def __aenter__(self) -> Self:
         self._client = ModelClient(
-            self.config.provider, self._http, env=self._env, session_id=self.thread_id,
+            self.config.provider,
+            self._http,
+            env=self._env,
+            session_id=self.thread_id,
             originator=f"pycodex_{self._source}",
         )
         self._tg = anyio.create_task_group()
@@ -170,16 +191,19 @@ class Session:
         )
         if not self._ephemeral:
             self._open_rollout()
-        await self._emit("", SessionConfigured(
-            session_id=self.thread_id,
-            model=self.config.model,
-            model_provider_id=self.config.provider.id,
-            approval_policy=self.config.approval_policy,
-            sandbox_policy=self.config.sandbox_policy.model_dump(mode="json"),
-            cwd=str(self.config.cwd),
-            reasoning_effort=self.config.reasoning_effort,
-            rollout_path=str(self._rollout.path) if self._rollout else None,
-        ))
+        await self._emit(
+            "",
+            SessionConfigured(
+                session_id=self.thread_id,
+                model=self.config.model,
+                model_provider_id=self.config.provider.id,
+                approval_policy=self.config.approval_policy,
+                sandbox_policy=self.config.sandbox_policy.model_dump(mode="json"),
+                cwd=str(self.config.cwd),
+                reasoning_effort=self.config.reasoning_effort,
+                rollout_path=str(self._rollout.path) if self._rollout else None,
+            ),
+        )
         for warning in self.config.warnings:
             await self._emit("", Warning(message=warning))
         return self
@@ -220,17 +244,20 @@ class Session:
     def _open_rollout(self) -> None:
         path = rollout_path(self.config.codex_home, self.thread_id)
         self._rollout = RolloutWriter(path)
-        self._rollout.append("session_meta", {
-            "id": self.thread_id,
-            "session_id": self.thread_id,
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "cwd": str(self.config.cwd),
-            "originator": f"pycodex_{self._source}",
-            "cli_version": CLI_VERSION,
-            "source": self._source,
-            "model_provider": self.config.provider.id,
-            "base_instructions": {"text": _context.base_instructions(self.config)},
-        })
+        self._rollout.append(
+            "session_meta",
+            {
+                "id": self.thread_id,
+                "session_id": self.thread_id,
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "cwd": str(self.config.cwd),
+                "originator": f"pycodex_{self._source}",
+                "cli_version": CLI_VERSION,
+                "source": self._source,
+                "model_provider": self.config.provider.id,
+                "base_instructions": {"text": _context.base_instructions(self.config)},
+            },
+        )
 
     @property
     def rollout_path(self) -> Path | None:
@@ -312,16 +339,21 @@ class Session:
     ) -> TurnOutcome:
         assert self._client is not None and self._exec is not None
         turn_id = turn.turn_id
-        await self._emit(turn_id, TaskStarted(turn_id=turn_id, model_context_window=self.config.toml.model_context_window))
-        self._persist("turn_context", {
-            "turn_id": turn_id,
-            "cwd": str(self.config.cwd),
-            "approval_policy": self.config.approval_policy,
-            "sandbox_policy": self.config.sandbox_policy.model_dump(mode="json"),
-            "model": self.config.model,
-            "effort": self.config.reasoning_effort,
-            "summary": self.config.reasoning_summary,
-        })
+        await self._emit(
+            turn_id, TaskStarted(turn_id=turn_id, model_context_window=self.config.toml.model_context_window)
+        )
+        self._persist(
+            "turn_context",
+            {
+                "turn_id": turn_id,
+                "cwd": str(self.config.cwd),
+                "approval_policy": self.config.approval_policy,
+                "sandbox_policy": self.config.sandbox_policy.model_dump(mode="json"),
+                "model": self.config.model,
+                "effort": self.config.reasoning_effort,
+                "summary": self.config.reasoning_summary,
+            },
+        )
         new_items: list[JsonObject] = []
         if not self.history:
             new_items.extend(_context.initial_context(self.config, self._shell))
@@ -342,9 +374,16 @@ class Session:
             nonlocal turn_usage
             turn_usage = turn_usage + usage
             self.usage = self.usage + usage
-            await self._emit(turn_id, TokenCount(info=TokenUsageInfo(
-                total_token_usage=self.usage, last_token_usage=usage,
-                model_context_window=self.config.toml.model_context_window)))
+            await self._emit(
+                turn_id,
+                TokenCount(
+                    info=TokenUsageInfo(
+                        total_token_usage=self.usage,
+                        last_token_usage=usage,
+                        model_context_window=self.config.toml.model_context_window,
+                    )
+                ),
+            )
 
         tools = builtin_tools(plan=True, apply_patch=False, view_image=True)
         reasoning: dict[str, Any] | None = None

@@ -183,8 +183,9 @@ APPLY_PATCH_FUNCTION: JsonObject = {
     "strict": False,
     "parameters": {
         "type": "object",
-        "properties": {"input": {"type": "string", "description": "The whole patch, from *** Begin Patch to "
-                                 "*** End Patch."}},
+        "properties": {
+            "input": {"type": "string", "description": "The whole patch, from *** Begin Patch to *** End Patch."}
+        },
         "required": ["input"],
         "additionalProperties": False,
     },

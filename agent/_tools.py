@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 import sandbox
 
 from ._approvals import ApprovalHandler
@@ -49,9 +51,18 @@ class ToolContext:
 def output_item(call: JsonObject, output: str | list[JsonObject]) -> JsonObject:
     """The history item answering `call`."""
     if call.get("type") == "custom_tool_call":
-        return {"type": "custom_tool_call_output", "id": f"ctco_{uuid7()}", "call_id": call.get("call_id"),
-                "output": output}
+        return {
+            "type": "custom_tool_call_output",
+            "id": f"ctco_{uuid7()}",
+            "call_id": call.get("call_id"),
+            "output": output,
+        }
     return {"type": "function_call_output", "id": f"fco_{uuid7()}", "call_id": call.get("call_id"), "output": output}
+
+
+def resolve_path(base: Path, raw: str) -> Path:
+    """`raw` (absolute, relative or `~`) resolved lexically against `base`."""
+    return Path(os.path.normpath(base / Path(raw).expanduser()))
 
 
 def is_tool_call(item: JsonObject) -> bool:
@@ -69,8 +80,9 @@ def _parse_arguments(call: JsonObject) -> JsonObject:
     try:
         value = json.loads(raw) if isinstance(raw, str) else raw
     except json.JSONDecodeError as exc:
-        raise _ArgumentError(f"failed to parse function arguments: {exc.msg} at line {exc.lineno} column "
-                             f"{exc.colno}") from None
+        raise _ArgumentError(
+            f"failed to parse function arguments: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     if not isinstance(value, dict):
         raise _ArgumentError("failed to parse function arguments: expected a JSON object")
     return value  # pyright: ignore[reportUnknownVariableType]
@@ -102,9 +114,7 @@ async def _exec_command(ctx: ToolContext, call: JsonObject, args: JsonObject) ->
         raise _ArgumentError("failed to parse function arguments: missing field `cmd`")
     config = ctx.config
     workdir = args.get("workdir")
-    cwd = config.cwd
-    if isinstance(workdir, str) and workdir:
-        cwd = Path(os.path.normpath(config.cwd / Path(workdir).expanduser()))
+    cwd = resolve_path(config.cwd, workdir) if isinstance(workdir, str) and workdir else config.cwd
     shell = args.get("shell") if isinstance(args.get("shell"), str) and args.get("shell") else ctx.shell
     login = args.get("login")
     login = config.toml.allow_login_shell if login is None else bool(login)
@@ -173,9 +183,9 @@ async def _view_image(ctx: ToolContext, call: JsonObject, args: JsonObject) -> s
     raw = args.get("path")
     if not isinstance(raw, str):
         raise _ArgumentError("failed to parse function arguments: missing field `path`")
-    path = Path(os.path.normpath(ctx.config.cwd / Path(raw).expanduser()))
+    path = resolve_path(ctx.config.cwd, raw)
     try:
-        data = path.read_bytes()
+        data = await anyio.Path(path).read_bytes()
     except OSError as exc:
         return f"unable to locate image at `{path}`: {exc.strerror} (os error {exc.errno})"
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

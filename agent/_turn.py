@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import anyio
 
+from ._json import as_list, as_obj, as_str
 from ._model_client import ModelClient
 from ._model_types import JsonObject, ModelResponse, Prompt
 from ._protocol import (
@@ -54,16 +55,12 @@ class _Sink:
 
 def message_text(item: JsonObject) -> str:
     """The text of a message item (its text parts joined)."""
-    parts: list[str] = []
-    for part in item.get("content") or []:
-        if isinstance(part, dict) and part.get("type") in ("output_text", "input_text", "text"):  # pyright: ignore[reportUnknownMemberType]
-            parts.append(str(part.get("text", "")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-    return "".join(parts)
+    parts = [as_obj(p) for p in as_list(item.get("content"))]
+    return "".join(as_str(p.get("text")) for p in parts if p.get("type") in ("output_text", "input_text", "text"))
 
 
 def reasoning_text(item: JsonObject) -> str:
-    summary: Any = item.get("summary") or []
-    texts = [str(p.get("text", "")) for p in summary if isinstance(p, dict)]  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType, reportUnknownVariableType]
+    texts = [as_str(as_obj(p).get("text")) for p in as_list(item.get("summary"))]
     return "\n\n".join(t for t in texts if t)
 
 

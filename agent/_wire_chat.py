@@ -7,28 +7,27 @@ Responses-shaped output items so the turn loop sees one shape whatever the wire.
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from ._json import as_int, as_list, as_obj, as_str
 from ._model_types import JsonObject, ModelResponse, Prompt, StreamSink
 from ._protocol import TokenUsage
 from ._wire_responses import StreamFailed
 
 
-def _text_parts(content: Any) -> tuple[str, list[JsonObject]]:
+def _text_parts(content: object) -> tuple[str, list[JsonObject]]:
     texts: list[str] = []
     parts: list[JsonObject] = []
     has_image = False
-    for part in content if isinstance(content, list) else []:  # pyright: ignore[reportUnknownVariableType]
-        if not isinstance(part, dict):
-            continue
-        kind = part.get("type")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    for raw in as_list(content):
+        part = as_obj(raw)
+        kind = part.get("type")
         if kind in ("input_text", "output_text", "text"):
-            text = str(part.get("text", ""))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+            text = as_str(part.get("text"))
             texts.append(text)
             parts.append({"type": "text", "text": text})
         elif kind == "input_image":
             has_image = True
-            parts.append({"type": "image_url", "image_url": {"url": str(part.get("image_url", ""))}})  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+            parts.append({"type": "image_url", "image_url": {"url": as_str(part.get("image_url"))}})
     return "\n".join(texts), (parts if has_image else [])
 
 
@@ -51,8 +50,11 @@ def to_messages(items: list[JsonObject]) -> list[JsonObject]:
                 arguments = str(item.get("arguments", ""))
             else:
                 arguments = json.dumps({"input": item.get("input", "")})
-            call = {"id": item.get("call_id"), "type": "function",
-                    "function": {"name": item.get("name"), "arguments": arguments}}
+            call = {
+                "id": item.get("call_id"),
+                "type": "function",
+                "function": {"name": item.get("name"), "arguments": arguments},
+            }
             last = messages[-1] if messages else None
             if last is not None and last.get("role") == "assistant" and "tool_calls" in last:
                 last["tool_calls"].append(call)
@@ -63,7 +65,7 @@ def to_messages(items: list[JsonObject]) -> list[JsonObject]:
         elif kind in ("function_call_output", "custom_tool_call_output"):
             output = item.get("output", "")
             if isinstance(output, list):
-                output, _ = _text_parts(output)
+                output, _ = _text_parts(output)  # pyright: ignore[reportUnknownArgumentType]
             messages.append({"role": "tool", "tool_call_id": item.get("call_id"), "content": str(output)})
     return messages
 
@@ -73,14 +75,32 @@ def to_chat_tools(tools: list[JsonObject]) -> list[JsonObject]:
     out: list[JsonObject] = []
     for tool in tools:
         if tool.get("type") == "function":
-            out.append({"type": "function", "function": {
-                "name": tool["name"], "description": tool.get("description", ""),
-                "parameters": tool.get("parameters", {"type": "object", "properties": {}})}})
+            out.append(
+                {
+                    "type": "function",
+                    "function": {
+                        "name": tool["name"],
+                        "description": tool.get("description", ""),
+                        "parameters": tool.get("parameters", {"type": "object", "properties": {}}),
+                    },
+                }
+            )
         elif tool.get("type") == "custom":
-            out.append({"type": "function", "function": {
-                "name": tool["name"], "description": tool.get("description", ""),
-                "parameters": {"type": "object", "properties": {"input": {"type": "string"}},
-                               "required": ["input"], "additionalProperties": False}}})
+            out.append(
+                {
+                    "type": "function",
+                    "function": {
+                        "name": tool["name"],
+                        "description": tool.get("description", ""),
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"input": {"type": "string"}},
+                            "required": ["input"],
+                            "additionalProperties": False,
+                        },
+                    },
+                }
+            )
     return out
 
 
@@ -98,17 +118,18 @@ def request_body(prompt: Prompt) -> JsonObject:
         body["tool_choice"] = "auto"
         body["parallel_tool_calls"] = prompt.parallel_tool_calls
     if prompt.output_schema is not None:
-        body["response_format"] = {"type": "json_schema", "json_schema": {
-            "name": "codex_output_schema", "schema": prompt.output_schema, "strict": True}}
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": "codex_output_schema", "schema": prompt.output_schema, "strict": True},
+        }
     return body
 
 
 class ChatStream:
     """Folds chat completion chunks into Responses-shaped output items."""
 
-    def __init__(self, sink: StreamSink, freeform_tools: set[str]) -> None:
+    def __init__(self, sink: StreamSink) -> None:
         self._sink = sink
-        self._freeform = freeform_tools
         self._text: list[str] = []
         self._reasoning: list[str] = []
         self._calls: dict[int, JsonObject] = {}
@@ -124,35 +145,29 @@ class ChatStream:
             self._finished = self._finished or bool(self._text or self._calls)
             return
         try:
-            payload: Any = json.loads(data)
+            payload = as_obj(json.loads(data))
         except json.JSONDecodeError as exc:
             raise StreamFailed("the model server sent a chunk that is not JSON") from exc
-        if not isinstance(payload, dict):
-            return
-        if payload.get("error"):  # pyright: ignore[reportUnknownMemberType]
-            error: Any = payload["error"]
-            message = error.get("message") if isinstance(error, dict) else error  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        if payload.get("error"):
+            error = payload["error"]
+            message = as_str(as_obj(error).get("message")) or as_str(error)
             raise StreamFailed(f"stream disconnected before completion: {message}")
-        self._id = self._id or payload.get("id")  # pyright: ignore[reportUnknownMemberType]
-        usage: Any = payload.get("usage")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-        if isinstance(usage, dict):
-            details: Any = usage.get("prompt_tokens_details") or {}  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        self._id = self._id or as_str(payload.get("id")) or None
+        usage = as_obj(payload.get("usage"))
+        if usage:
             self._usage = TokenUsage(
-                input_tokens=int(usage.get("prompt_tokens") or 0),  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-                cached_input_tokens=int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0,  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-                output_tokens=int(usage.get("completion_tokens") or 0),  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-                total_tokens=int(usage.get("total_tokens") or 0),  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+                input_tokens=as_int(usage.get("prompt_tokens")),
+                cached_input_tokens=as_int(as_obj(usage.get("prompt_tokens_details")).get("cached_tokens")),
+                output_tokens=as_int(usage.get("completion_tokens")),
+                total_tokens=as_int(usage.get("total_tokens")),
             )
-        for choice in payload.get("choices") or []:  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-            if not isinstance(choice, dict):
-                continue
-            delta: Any = choice.get("delta") or {}  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-            if isinstance(delta, dict):
-                await self._feed_delta(delta)  # pyright: ignore[reportUnknownArgumentType]
-            if choice.get("finish_reason"):  # pyright: ignore[reportUnknownMemberType]
+        for raw_choice in as_list(payload.get("choices")):
+            choice = as_obj(raw_choice)
+            await self._feed_delta(as_obj(choice.get("delta")))
+            if choice.get("finish_reason"):
                 self._finished = True
 
-    async def _feed_delta(self, delta: dict[str, Any]) -> None:
+    async def _feed_delta(self, delta: JsonObject) -> None:
         content = delta.get("content")
         if isinstance(content, str) and content:
             self._text.append(content)
@@ -161,33 +176,47 @@ class ChatStream:
         if isinstance(reasoning, str) and reasoning:
             self._reasoning.append(reasoning)
             await self._sink.on_reasoning_delta(reasoning)
-        for call in delta.get("tool_calls") or []:
-            if not isinstance(call, dict):
-                continue
-            index = int(call.get("index", 0))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        for raw_call in as_list(delta.get("tool_calls")):
+            call = as_obj(raw_call)
+            index = as_int(call.get("index"))
             slot = self._calls.setdefault(index, {"call_id": "", "name": "", "arguments": ""})
-            if call.get("id"):  # pyright: ignore[reportUnknownMemberType]
-                slot["call_id"] = str(call["id"])
-            function: Any = call.get("function") or {}  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-            if isinstance(function, dict):
-                if function.get("name"):  # pyright: ignore[reportUnknownMemberType]
-                    slot["name"] += str(function["name"])
-                if function.get("arguments"):  # pyright: ignore[reportUnknownMemberType]
-                    slot["arguments"] += str(function["arguments"])
+            if call.get("id"):
+                slot["call_id"] = as_str(call.get("id"))
+            function = as_obj(call.get("function"))
+            slot["name"] += as_str(function.get("name"))
+            slot["arguments"] += as_str(function.get("arguments"))
 
     def finish(self) -> ModelResponse:
         if not self._finished:
             raise StreamFailed("stream closed before the response finished")
         items: list[JsonObject] = []
         if self._reasoning:
-            items.append({"type": "reasoning", "id": "rs_chat",
-                          "summary": [{"type": "summary_text", "text": "".join(self._reasoning)}]})
+            items.append(
+                {
+                    "type": "reasoning",
+                    "id": "rs_chat",
+                    "summary": [{"type": "summary_text", "text": "".join(self._reasoning)}],
+                }
+            )
         if self._text:
-            items.append({"type": "message", "id": "msg_chat", "role": "assistant",
-                          "content": [{"type": "output_text", "text": "".join(self._text)}]})
+            items.append(
+                {
+                    "type": "message",
+                    "id": "msg_chat",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": "".join(self._text)}],
+                }
+            )
         for index in sorted(self._calls):
             slot = self._calls[index]
             call_id = slot["call_id"] or f"call_{index}"
-            items.append({"type": "function_call", "id": f"fc_{call_id}", "name": slot["name"],
-                          "arguments": slot["arguments"] or "{}", "call_id": call_id})
+            items.append(
+                {
+                    "type": "function_call",
+                    "id": f"fc_{call_id}",
+                    "name": slot["name"],
+                    "arguments": slot["arguments"] or "{}",
+                    "call_id": call_id,
+                }
+            )
         return ModelResponse(items, self._usage, self._id)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from ._json import as_int, as_obj, as_str
 from ._model_types import JsonObject, ModelResponse, Prompt, StreamSink
 from ._protocol import TokenUsage
 
@@ -45,19 +45,17 @@ def request_body(prompt: Prompt) -> JsonObject:
     return body
 
 
-def usage_from(raw: Any) -> TokenUsage | None:
+def usage_from(raw: object) -> TokenUsage | None:
     """Token usage from a `response.completed` payload."""
-    if not isinstance(raw, dict):
+    usage = as_obj(raw)
+    if not usage:
         return None
-    get: Any = raw.get  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-    details: Any = get("input_tokens_details") or {}
-    out_details: Any = get("output_tokens_details") or {}
     return TokenUsage(
-        input_tokens=int(get("input_tokens") or 0),
-        cached_input_tokens=int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0,
-        output_tokens=int(get("output_tokens") or 0),
-        reasoning_output_tokens=int(out_details.get("reasoning_tokens") or 0) if isinstance(out_details, dict) else 0,
-        total_tokens=int(get("total_tokens") or 0),
+        input_tokens=as_int(usage.get("input_tokens")),
+        cached_input_tokens=as_int(as_obj(usage.get("input_tokens_details")).get("cached_tokens")),
+        output_tokens=as_int(usage.get("output_tokens")),
+        reasoning_output_tokens=as_int(as_obj(usage.get("output_tokens_details")).get("reasoning_tokens")),
+        total_tokens=as_int(usage.get("total_tokens")),
     )
 
 
@@ -74,33 +72,30 @@ class ResponsesStream:
         if not data or data == "[DONE]":
             return
         try:
-            payload: Any = json.loads(data)
+            payload = as_obj(json.loads(data))
         except json.JSONDecodeError as exc:
             raise StreamFailed(f"the model server sent an event that is not JSON ({event_type})") from exc
-        if not isinstance(payload, dict):
-            return
-        kind = str(payload.get("type") or event_type)  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        kind = as_str(payload.get("type")) or event_type
         if kind == "response.output_text.delta":
-            await self._sink.on_text_delta(str(payload.get("item_id", "")), str(payload.get("delta", "")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+            await self._sink.on_text_delta(as_str(payload.get("item_id")), as_str(payload.get("delta")))
         elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
-            await self._sink.on_reasoning_delta(str(payload.get("delta", "")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+            await self._sink.on_reasoning_delta(as_str(payload.get("delta")))
         elif kind == "response.output_item.done":
-            item: Any = payload.get("item")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-            if isinstance(item, dict):
-                self.items.append(dict(item))  # pyright: ignore[reportUnknownArgumentType]
+            item = as_obj(payload.get("item"))
+            if item:
+                self.items.append(dict(item))
         elif kind == "response.completed":
-            response: Any = payload.get("response") or {}  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-            response_id = response.get("id") if isinstance(response, dict) else None  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-            usage = usage_from(response.get("usage")) if isinstance(response, dict) else None  # pyright: ignore[reportUnknownMemberType]
-            self.completed = ModelResponse(self.items, usage, str(response_id) if response_id else None)
+            response = as_obj(payload.get("response"))
+            response_id = as_str(response.get("id")) or None
+            self.completed = ModelResponse(self.items, usage_from(response.get("usage")), response_id)
         elif kind in ("response.failed", "response.incomplete", "error"):
-            response = payload.get("response") or payload  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-            error: Any = response.get("error") if isinstance(response, dict) else None  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-            message = "the model server reported a failure"
-            if isinstance(error, dict) and error.get("message"):  # pyright: ignore[reportUnknownMemberType]
-                message = str(error.get("message"))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-            elif kind == "response.incomplete":
-                message = "the response was incomplete"
+            response = as_obj(payload.get("response")) or payload
+            error = as_obj(response.get("error"))
+            message = as_str(error.get("message")) or (
+                "the response was incomplete"
+                if kind == "response.incomplete"
+                else "the model server reported a failure"
+            )
             raise StreamFailed(f"stream disconnected before completion: {message}")
 
     def finish(self) -> ModelResponse:

@@ -1,15 +1,15 @@
 """Errors of the agent package.
 
-    AgentError
-    ├── ConfigError                 a config file, -c override or flag is invalid (exit 2 for flags, 1 for files)
-    │   └── UnknownConfigKeyError    an unknown key under --strict-config
-    ├── ProviderError               talking to the model failed
-    │   ├── ProviderAuthError        no credentials, or the server refused them (401/403): retrying cannot help
-    │   ├── ProviderRequestError     the server rejected the request (400 and other 4xx): retrying cannot help
-    │   ├── ProviderUnavailableError 5xx, 429 or a dropped stream after every retry was used
-    │   └── ProviderNotConfiguredError  no provider could be chosen (no key, no local server)
-    ├── SessionClosedError          the session was used after it was closed
-    └── TurnAbortedError            the turn was interrupted
+AgentError
+├── ConfigError                 a config file, -c override or flag is invalid (exit 2 for flags, 1 for files)
+│   └── UnknownConfigKeyError    an unknown key under --strict-config
+├── ProviderError               talking to the model failed
+│   ├── ProviderAuthError        no credentials, or the server refused them (401/403): retrying cannot help
+│   ├── ProviderRequestError     the server rejected the request (400 and other 4xx): retrying cannot help
+│   ├── ProviderUnavailableError 5xx, 429 or a dropped stream after every retry was used
+│   └── ProviderNotConfiguredError  no provider could be chosen (no key, no local server)
+├── SessionClosedError          the session was used after it was closed
+└── TurnAbortedError            the turn was interrupted
 """
 
 from __future__ import annotations

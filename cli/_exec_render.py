@@ -8,7 +8,7 @@ import sys
 from typing import Any, TextIO
 
 from agent import Config, Event, TurnOutcome
-from agent import _protocol as p
+from agent import protocol as p
 
 
 def _dump(obj: dict[str, Any]) -> str:
@@ -51,65 +51,134 @@ class JsonlRenderer:
             self._usage = p.TokenUsage()
             self._write({"type": "turn.started"})
         elif isinstance(msg, p.AgentReasoning):
-            self._write({"type": "item.completed", "item": {"id": self._new_id(), "type": "reasoning", "text": msg.text}})
+            self._write(
+                {"type": "item.completed", "item": {"id": self._new_id(), "type": "reasoning", "text": msg.text}}
+            )
         elif isinstance(msg, p.AgentMessage):
-            self._write({"type": "item.completed",
-                         "item": {"id": self._new_id(), "type": "agent_message", "text": msg.message}})
+            self._write(
+                {"type": "item.completed", "item": {"id": self._new_id(), "type": "agent_message", "text": msg.message}}
+            )
         elif isinstance(msg, p.ExecCommandBegin):
             command = shlex.join(msg.command)
             self._commands[msg.call_id] = command
-            item = {"id": self._new_id(f"exec:{msg.call_id}"), "type": "command_execution", "command": command,
-                    "aggregated_output": "", "exit_code": None, "status": "in_progress"}
+            item = {
+                "id": self._new_id(f"exec:{msg.call_id}"),
+                "type": "command_execution",
+                "command": command,
+                "aggregated_output": "",
+                "exit_code": None,
+                "status": "in_progress",
+            }
             self._write({"type": "item.started", "item": item})
         elif isinstance(msg, p.ExecCommandEnd):
             item_id = self._ids.get(f"exec:{msg.call_id}") or self._new_id()
-            item = {"id": item_id, "type": "command_execution",
-                    "command": self._commands.get(msg.call_id, shlex.join(msg.command)),
-                    "aggregated_output": msg.aggregated_output, "exit_code": msg.exit_code,
-                    "status": "completed" if msg.exit_code == 0 else "failed"}
+            item = {
+                "id": item_id,
+                "type": "command_execution",
+                "command": self._commands.get(msg.call_id, shlex.join(msg.command)),
+                "aggregated_output": msg.aggregated_output,
+                "exit_code": msg.exit_code,
+                "status": "completed" if msg.exit_code == 0 else "failed",
+            }
             self._write({"type": "item.completed", "item": item})
         elif isinstance(msg, p.PlanUpdate):
             self._todo_items = [{"text": step.step, "completed": step.status == "completed"} for step in msg.plan]
             if self._todo_id is None:
                 self._todo_id = self._new_id()
-                self._write({"type": "item.started",
-                             "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items}})
+                self._write(
+                    {
+                        "type": "item.started",
+                        "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items},
+                    }
+                )
             else:
-                self._write({"type": "item.updated",
-                             "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items}})
+                self._write(
+                    {
+                        "type": "item.updated",
+                        "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items},
+                    }
+                )
         elif isinstance(msg, p.PatchApplyBegin):
             changes = [{"path": path, "kind": change.type} for path, change in msg.changes.items()]
             self._patches[msg.call_id] = changes
-            self._write({"type": "item.started", "item": {"id": self._new_id(f"patch:{msg.call_id}"),
-                                                          "type": "file_change", "changes": changes,
-                                                          "status": "in_progress"}})
+            self._write(
+                {
+                    "type": "item.started",
+                    "item": {
+                        "id": self._new_id(f"patch:{msg.call_id}"),
+                        "type": "file_change",
+                        "changes": changes,
+                        "status": "in_progress",
+                    },
+                }
+            )
         elif isinstance(msg, p.PatchApplyEnd):
             item_id = self._ids.get(f"patch:{msg.call_id}") or self._new_id()
             changes = self._patches.get(msg.call_id) or [
-                {"path": path, "kind": change.type} for path, change in msg.changes.items()]
-            self._write({"type": "item.completed", "item": {"id": item_id, "type": "file_change", "changes": changes,
-                                                            "status": "completed" if msg.success else "failed"}})
+                {"path": path, "kind": change.type} for path, change in msg.changes.items()
+            ]
+            self._write(
+                {
+                    "type": "item.completed",
+                    "item": {
+                        "id": item_id,
+                        "type": "file_change",
+                        "changes": changes,
+                        "status": "completed" if msg.success else "failed",
+                    },
+                }
+            )
         elif isinstance(msg, p.McpToolCallBegin):
-            base = {"type": "mcp_tool_call", "server": msg.invocation.server, "tool": msg.invocation.tool,
-                    "arguments": msg.invocation.arguments}
+            base = {
+                "type": "mcp_tool_call",
+                "server": msg.invocation.server,
+                "tool": msg.invocation.tool,
+                "arguments": msg.invocation.arguments,
+            }
             self._mcp[msg.call_id] = base
-            self._write({"type": "item.started", "item": {"id": self._new_id(f"mcp:{msg.call_id}"), **base,
-                                                          "result": None, "error": None, "status": "in_progress"}})
+            self._write(
+                {
+                    "type": "item.started",
+                    "item": {
+                        "id": self._new_id(f"mcp:{msg.call_id}"),
+                        **base,
+                        "result": None,
+                        "error": None,
+                        "status": "in_progress",
+                    },
+                }
+            )
         elif isinstance(msg, p.McpToolCallEnd):
             item_id = self._ids.get(f"mcp:{msg.call_id}") or self._new_id()
-            base = self._mcp.get(msg.call_id) or {"type": "mcp_tool_call", "server": msg.invocation.server,
-                                                  "tool": msg.invocation.tool, "arguments": msg.invocation.arguments}
+            base = self._mcp.get(msg.call_id) or {
+                "type": "mcp_tool_call",
+                "server": msg.invocation.server,
+                "tool": msg.invocation.tool,
+                "arguments": msg.invocation.arguments,
+            }
             result = None
             if msg.result is not None:
-                result = {"content": msg.result.get("content", []),
-                          "structured_content": msg.result.get("structuredContent")}
+                result = {
+                    "content": msg.result.get("content", []),
+                    "structured_content": msg.result.get("structuredContent"),
+                }
             status = "failed" if (msg.is_error or msg.error) else "completed"
-            self._write({"type": "item.completed", "item": {"id": item_id, **base, "result": result,
-                                                            "error": {"message": msg.error} if msg.error else None,
-                                                            "status": status}})
+            self._write(
+                {
+                    "type": "item.completed",
+                    "item": {
+                        "id": item_id,
+                        **base,
+                        "result": result,
+                        "error": {"message": msg.error} if msg.error else None,
+                        "status": status,
+                    },
+                }
+            )
         elif isinstance(msg, p.Warning):
-            self._write({"type": "item.completed", "item": {"id": self._new_id(), "type": "error",
-                                                            "message": msg.message}})
+            self._write(
+                {"type": "item.completed", "item": {"id": self._new_id(), "type": "error", "message": msg.message}}
+            )
         elif isinstance(msg, p.StreamError):
             self._write({"type": "error", "message": msg.message})
         elif isinstance(msg, p.Error):
@@ -120,17 +189,29 @@ class JsonlRenderer:
                 self._usage = self._usage + msg.info.last_token_usage
         elif isinstance(msg, p.TaskComplete):
             if self._todo_id is not None:
-                self._write({"type": "item.completed",
-                             "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items}})
+                self._write(
+                    {
+                        "type": "item.completed",
+                        "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items},
+                    }
+                )
                 self._todo_id = None
             if self._error is not None:
                 self._write({"type": "turn.failed", "error": {"message": self._error}})
             else:
                 u = self._usage
-                self._write({"type": "turn.completed", "usage": {
-                    "input_tokens": u.input_tokens, "cached_input_tokens": u.cached_input_tokens,
-                    "cache_write_input_tokens": 0, "output_tokens": u.output_tokens,
-                    "reasoning_output_tokens": u.reasoning_output_tokens}})
+                self._write(
+                    {
+                        "type": "turn.completed",
+                        "usage": {
+                            "input_tokens": u.input_tokens,
+                            "cached_input_tokens": u.cached_input_tokens,
+                            "cache_write_input_tokens": 0,
+                            "output_tokens": u.output_tokens,
+                            "reasoning_output_tokens": u.reasoning_output_tokens,
+                        },
+                    }
+                )
         elif isinstance(msg, p.TurnAborted):
             self._write({"type": "turn.failed", "error": {"message": "turn interrupted"}})
 
@@ -206,8 +287,11 @@ class HumanRenderer:
             lines = msg.aggregated_output.splitlines()
             if len(lines) > _OUTPUT_LINES:
                 half = _OUTPUT_LINES // 2
-                lines = [*lines[:half], f"{self._dim}… +{len(lines) - _OUTPUT_LINES} lines{self._reset}",
-                         *lines[-half:]]
+                lines = [
+                    *lines[:half],
+                    f"{self._dim}… +{len(lines) - _OUTPUT_LINES} lines{self._reset}",
+                    *lines[-half:],
+                ]
             for line in lines:
                 self._line(f"{self._dim}{line}{self._reset}")
         elif isinstance(msg, p.PlanUpdate):

@@ -124,10 +124,11 @@ def _probe_local(base_url: str) -> list[str] | None:
         data: Any = response.json()
     except ValueError:
         return []
-    models = data.get("data") if isinstance(data, dict) else None
+    models: object = cast(dict[str, Any], data).get("data") if isinstance(data, dict) else None
     if not isinstance(models, list):
         return []
-    return [str(m.get("id")) for m in cast(list[Any], models) if isinstance(m, dict) and m.get("id")]
+    entries = [cast(dict[str, Any], m) for m in cast(list[Any], models) if isinstance(m, dict)]
+    return [str(m["id"]) for m in entries if m.get("id")]
 
 
 NO_PROVIDER_MESSAGE = """no model provider is available.

@@ -31,8 +31,14 @@ class ExecRun:
         return [e["item"] for e in self.events if e["type"] == "item.completed" and e["item"]["type"] == kind]
 
 
-def provider_flags(base_url: str, *, wire: str = "responses", request_retries: int = 0, stream_retries: int = 0,
-                   idle_ms: int | None = None) -> list[str]:
+def provider_flags(
+    base_url: str,
+    *,
+    wire: str = "responses",
+    request_retries: int = 0,
+    stream_retries: int = 0,
+    idle_ms: int | None = None,
+) -> list[str]:
     idle = f", stream_idle_timeout_ms={idle_ms}" if idle_ms else ""
     return [
         "-c",
@@ -60,8 +66,18 @@ def run_exec(
     with ScriptedModelServer(steps) as server:
         full_env = {**os.environ, "MOCK_API_KEY": "sk-mock-123", "PYTHONPATH": str(REPO), **(env or {})}
         proc = subprocess.run(
-            [*PYCODEX, "exec", *provider_flags(server.base_url, wire=wire, request_retries=request_retries,
-                                               stream_retries=stream_retries, idle_ms=idle_ms), *args],
+            [
+                *PYCODEX,
+                "exec",
+                *provider_flags(
+                    server.base_url,
+                    wire=wire,
+                    request_retries=request_retries,
+                    stream_retries=stream_retries,
+                    idle_ms=idle_ms,
+                ),
+                *args,
+            ],
             cwd=cwd,
             env=full_env,
             input=stdin,

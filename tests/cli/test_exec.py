@@ -25,18 +25,35 @@ def repo(tmp_path: Path) -> Path:
 
 def multi_step_script() -> list[dict[str, Any]]:
     return [
-        {"items": [
-            reasoning("**Planning** look first"),
-            function_call("update_plan", {"plan": [{"step": "write file", "status": "in_progress"},
-                                                   {"step": "wait", "status": "pending"}]}, "call_p1"),
-            exec_call("echo hi > out.txt && cat out.txt", "call_1", login=False),
-        ]},
+        {
+            "items": [
+                reasoning("**Planning** look first"),
+                function_call(
+                    "update_plan",
+                    {"plan": [{"step": "write file", "status": "in_progress"}, {"step": "wait", "status": "pending"}]},
+                    "call_p1",
+                ),
+                exec_call("echo hi > out.txt && cat out.txt", "call_1", login=False),
+            ]
+        },
         {"items": [exec_call("echo start; sleep 1; echo finished", "call_2", login=False, yield_time_ms=250)]},
-        {"items": [function_call("write_stdin", '{"session_id": {{session_id}}, "chars": "", "yield_time_ms": 5000}',
-                                 "call_3")]},
-        {"items": [function_call("update_plan", {"plan": [{"step": "write file", "status": "completed"},
-                                                          {"step": "wait", "status": "completed"}]}, "call_p2"),
-                   exec_call("exit 3", "call_4", login=False)]},
+        {
+            "items": [
+                function_call(
+                    "write_stdin", '{"session_id": {{session_id}}, "chars": "", "yield_time_ms": 5000}', "call_3"
+                )
+            ]
+        },
+        {
+            "items": [
+                function_call(
+                    "update_plan",
+                    {"plan": [{"step": "write file", "status": "completed"}, {"step": "wait", "status": "completed"}]},
+                    "call_p2",
+                ),
+                exec_call("exit 3", "call_4", login=False),
+            ]
+        },
         {"items": [message("All done: wrote out.txt.")]},
     ]
 
@@ -69,8 +86,13 @@ def test_multi_step_turn_runs_commands_polls_a_long_one_and_reports_jsonl(repo: 
     assert (commands[2]["exit_code"], commands[2]["status"]) == (3, "failed")
     assert run.items("agent_message")[-1]["text"] == "All done: wrote out.txt."
     assert events[-1]["type"] == "turn.completed"
-    assert events[-1]["usage"] == {"input_tokens": 500, "cached_input_tokens": 50, "cache_write_input_tokens": 0,
-                                   "output_tokens": 100, "reasoning_output_tokens": 25 if wire == "responses" else 0}
+    assert events[-1]["usage"] == {
+        "input_tokens": 500,
+        "cached_input_tokens": 50,
+        "cache_write_input_tokens": 0,
+        "output_tokens": 100,
+        "reasoning_output_tokens": 25 if wire == "responses" else 0,
+    }
 
     # What the model saw: the running session, then its end via write_stdin, then the failing command.
     running = _tool_outputs(run.requests[2].body)[-1]
@@ -84,8 +106,13 @@ def test_multi_step_turn_runs_commands_polls_a_long_one_and_reports_jsonl(repo: 
 def test_write_stdin_types_into_a_terminal_session(repo: Path) -> None:
     steps: list[dict[str, Any]] = [
         {"items": [exec_call("read line; echo got:$line", "c1", login=False, tty=True, yield_time_ms=300)]},
-        {"items": [function_call("write_stdin", '{"session_id": {{session_id}}, "chars": "hello\\n", '
-                                 '"yield_time_ms": 2000}', "c2")]},
+        {
+            "items": [
+                function_call(
+                    "write_stdin", '{"session_id": {{session_id}}, "chars": "hello\\n", "yield_time_ms": 2000}', "c2"
+                )
+            ]
+        },
         {"items": [message("typed")]},
     ]
     run = run_exec(steps, ["--json", "-s", "workspace-write", "type"], cwd=repo)
@@ -113,10 +140,24 @@ def test_write_stdin_to_a_session_without_tty_says_how_to_fix_it(repo: Path) -> 
 @pytest.mark.parametrize("wire", WIRES)
 def test_plan_updates_become_one_todo_list_item_completed_at_the_end(repo: Path, wire: str) -> None:
     steps = [
-        {"items": [function_call("update_plan", {"plan": [{"step": "a", "status": "in_progress"},
-                                                          {"step": "b", "status": "pending"}]}, "p1")]},
-        {"items": [function_call("update_plan", {"plan": [{"step": "a", "status": "completed"},
-                                                          {"step": "b", "status": "completed"}]}, "p2")]},
+        {
+            "items": [
+                function_call(
+                    "update_plan",
+                    {"plan": [{"step": "a", "status": "in_progress"}, {"step": "b", "status": "pending"}]},
+                    "p1",
+                )
+            ]
+        },
+        {
+            "items": [
+                function_call(
+                    "update_plan",
+                    {"plan": [{"step": "a", "status": "completed"}, {"step": "b", "status": "completed"}]},
+                    "p2",
+                )
+            ]
+        },
         {"items": [message("planned")]},
     ]
     run = run_exec(steps, ["--json", "plan it"], cwd=repo, wire=wire)
@@ -128,8 +169,11 @@ def test_plan_updates_become_one_todo_list_item_completed_at_the_end(repo: Path,
     assert todo[-1]["item"]["items"] == [{"text": "a", "completed": True}, {"text": "b", "completed": True}]
     assert len({e["item"]["id"] for e in todo}) == 1
     # The list completes after the final message, just before turn.completed (Codex's order).
-    assert kinds[-3:] == [("item.completed", "agent_message"), ("item.completed", "todo_list"),
-                          ("turn.completed", None)]
+    assert kinds[-3:] == [
+        ("item.completed", "agent_message"),
+        ("item.completed", "todo_list"),
+        ("turn.completed", None),
+    ]
     outputs = [i["output"] for i in run.requests[1].body.get("input", []) if i.get("type") == "function_call_output"]
     if wire == "responses":
         assert outputs == ["Plan updated"]
@@ -152,8 +196,10 @@ def test_truncated_output_matches_codex_format(repo: Path) -> None:
     body = "\n".join(lines[5:])
     head = full.encode()[:80].decode()
     tail = full.encode()[-80:].decode()
-    assert body == (f"Warning: truncated output (original token count: {tokens})\nTotal output lines: 3001\n\n"
-                    f"{head}\u2026{tokens - 40} tokens truncated\u2026{tail}")
+    assert body == (
+        f"Warning: truncated output (original token count: {tokens})\nTotal output lines: 3001\n\n"
+        f"{head}\u2026{tokens - 40} tokens truncated\u2026{tail}"
+    )
     # The exec event keeps the whole output.
     assert run.items("command_execution")[0]["aggregated_output"] == full
 
@@ -169,16 +215,27 @@ def test_read_only_sandbox_blocks_writes_and_the_model_sees_the_error(repo: Path
 
 
 def test_output_schema_is_sent_and_last_message_written_without_newline(repo: Path, tmp_path: Path) -> None:
-    schema = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"],
-              "additionalProperties": False}
+    schema = {
+        "type": "object",
+        "properties": {"answer": {"type": "string"}},
+        "required": ["answer"],
+        "additionalProperties": False,
+    }
     schema_file = tmp_path / "schema.json"
     schema_file.write_text(json.dumps(schema))
     last = tmp_path / "last.txt"
-    run = run_exec([{"items": [message('{"answer":"42"}')]}],
-                   ["--output-schema", str(schema_file), "-o", str(last), "answer"], cwd=repo)
+    run = run_exec(
+        [{"items": [message('{"answer":"42"}')]}],
+        ["--output-schema", str(schema_file), "-o", str(last), "answer"],
+        cwd=repo,
+    )
     assert run.returncode == 0, run.stderr
-    assert run.requests[0].body["text"]["format"] == {"type": "json_schema", "strict": True, "schema": schema,
-                                                      "name": "codex_output_schema"}
+    assert run.requests[0].body["text"]["format"] == {
+        "type": "json_schema",
+        "strict": True,
+        "schema": schema,
+        "name": "codex_output_schema",
+    }
     assert last.read_text() == '{"answer":"42"}'
     assert run.stdout == '{"answer":"42"}\n'
 
@@ -201,9 +258,11 @@ def test_first_request_has_the_classic_shape(repo: Path) -> None:
     assert request.headers["authorization"] == "Bearer sk-mock-123"
     assert request.headers["accept"] == "text/event-stream"
     body = request.body
-    assert [k for k in body if k in ("model", "stream", "input", "tools", "tool_choice", "parallel_tool_calls",
-                                     "store", "prompt_cache_key")] == [
-        "model", "stream", "input", "tools", "tool_choice", "parallel_tool_calls", "store", "prompt_cache_key"]
+    assert [
+        k
+        for k in body
+        if k in ("model", "stream", "input", "tools", "tool_choice", "parallel_tool_calls", "store", "prompt_cache_key")
+    ] == ["model", "stream", "input", "tools", "tool_choice", "parallel_tool_calls", "store", "prompt_cache_key"]
     assert body["stream"] is True and body["store"] is False and body["tool_choice"] == "auto"
     assert "instructions" not in body
     assert [t["name"] for t in body["tools"]][:3] == ["exec_command", "write_stdin", "update_plan"]
@@ -212,7 +271,10 @@ def test_first_request_has_the_classic_shape(repo: Path) -> None:
     permissions = body["input"][1]["content"][0]["text"]
     assert permissions.startswith("<permissions instructions>") and "workspace-write" in permissions
     context_parts = [c["text"] for c in body["input"][2]["content"]]
-    assert context_parts[0] == f"# AGENTS.md instructions for {repo}\n\n<INSTRUCTIONS>\nAlways run the tests.\n</INSTRUCTIONS>"
+    assert (
+        context_parts[0]
+        == f"# AGENTS.md instructions for {repo}\n\n<INSTRUCTIONS>\nAlways run the tests.\n</INSTRUCTIONS>"
+    )
     assert context_parts[1].startswith("<environment_context>\n  <cwd>" + str(repo) + "</cwd>")
     assert body["input"][3]["content"] == [{"type": "input_text", "text": "say hi"}]
 
@@ -221,7 +283,8 @@ def test_piped_stdin_is_appended_to_the_prompt(repo: Path) -> None:
     run = run_exec([{"items": [message("ok")]}], ["summarise"], cwd=repo, stdin="line one\nline two\n")
     assert run.returncode == 0, run.stderr
     assert run.requests[0].body["input"][-1]["content"][0]["text"] == (
-        "summarise\n\n<stdin>\nline one\nline two\n</stdin>")
+        "summarise\n\n<stdin>\nline one\nline two\n</stdin>"
+    )
 
 
 def test_dash_reads_the_whole_prompt_from_stdin(repo: Path) -> None:
@@ -265,15 +328,15 @@ def test_rollout_file_records_the_thread(repo: Path, codex_home: Path) -> None:
     records = [json.loads(line) for line in files[0].read_text().splitlines()]
     assert records[0]["type"] == "session_meta" and records[0]["payload"]["id"] == thread_id
     items = [r["payload"] for r in records if r["type"] == "response_item"]
-    assert [i["type"] for i in items][-4:] == ["function_call", "function_call_output", "message", "message"][:0] or \
-        [i["type"] for i in items if i["type"] != "message"] == ["function_call", "function_call_output"]
+    assert [i["type"] for i in items][-4:] == ["function_call", "function_call_output", "message", "message"][:0] or [
+        i["type"] for i in items if i["type"] != "message"
+    ] == ["function_call", "function_call_output"]
     assert items[-1]["role"] == "assistant"
     assert any(r["type"] == "event_msg" and r["payload"]["type"] == "task_complete" for r in records)
     assert [r["ordinal"] for r in records] == list(range(len(records)))
 
 
 def test_ephemeral_runs_write_no_session_file(repo: Path, codex_home: Path) -> None:
-    run = run_exec([{"items": [message("done")]}], ["--ephemeral", "go"], cwd=repo,
-                   env={"CODEX_HOME": str(codex_home)})
+    run = run_exec([{"items": [message("done")]}], ["--ephemeral", "go"], cwd=repo, env={"CODEX_HOME": str(codex_home)})
     assert run.returncode == 0, run.stderr
     assert not (codex_home / "sessions").exists()

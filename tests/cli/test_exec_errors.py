@@ -50,21 +50,34 @@ def test_500_forever_uses_every_retry_then_fails_with_exit_1(repo: Path) -> None
 
 
 def test_429_with_retry_after_waits_that_long_and_succeeds(repo: Path) -> None:
-    steps = [{"status": 429, "body": {"error": {"message": "slow down", "code": "rate_limit_exceeded"}},
-              "headers": {"Retry-After": "1"}}, {"items": [message("after the wait")]}]
+    steps = [
+        {
+            "status": 429,
+            "body": {"error": {"message": "slow down", "code": "rate_limit_exceeded"}},
+            "headers": {"Retry-After": "1"},
+        },
+        {"items": [message("after the wait")]},
+    ]
     started = time.monotonic()
     run = run_exec(steps, ["--json", "go"], cwd=repo, stream_retries=3)
     elapsed = time.monotonic() - started
     assert run.returncode == 0, run.stderr
     assert len(run.requests) == 2
     assert elapsed >= 1.0
-    assert run.events[2] == {"type": "error",
-                             "message": "Reconnecting... 1/3 (rate limited, last status: 429 Too Many Requests)"}
+    assert run.events[2] == {
+        "type": "error",
+        "message": "Reconnecting... 1/3 (rate limited, last status: 429 Too Many Requests)",
+    }
 
 
 def test_429_for_exhausted_quota_fails_at_once(repo: Path) -> None:
-    steps = [{"status": 429, "body": {"error": {"message": "You exceeded your quota", "code": "insufficient_quota"}},
-              "repeat": True}]
+    steps = [
+        {
+            "status": 429,
+            "body": {"error": {"message": "You exceeded your quota", "code": "insufficient_quota"}},
+            "repeat": True,
+        }
+    ]
     run = run_exec(steps, ["--json", "go"], cwd=repo, request_retries=3, stream_retries=3)
     assert run.returncode == 1
     assert len(run.requests) == 1
@@ -87,8 +100,10 @@ def test_400_fails_at_once_with_the_server_message(repo: Path) -> None:
     run = run_exec(steps, ["--json", "go"], cwd=repo, request_retries=3, stream_retries=3)
     assert run.returncode == 1
     assert len(run.requests) == 1
-    assert run.events[-1] == {"type": "turn.failed", "error": {
-        "message": "the model server rejected the request (400 Bad Request): Invalid value for input"}}
+    assert run.events[-1] == {
+        "type": "turn.failed",
+        "error": {"message": "the model server rejected the request (400 Bad Request): Invalid value for input"},
+    }
 
 
 def test_missing_api_key_says_which_variable_to_set(repo: Path) -> None:
@@ -122,8 +137,9 @@ def test_an_idle_stream_times_out_and_is_retried(repo: Path) -> None:
     steps = [{"hang": True}, {"items": [message("awake")]}]
     run = run_exec(steps, ["--json", "go"], cwd=repo, stream_retries=1, idle_ms=500)
     assert run.returncode == 0, run.stderr
-    assert [e["message"] for e in run.events if e["type"] == "error"] == ["Reconnecting... 1/1 (idle timeout: no "
-                                                                          "data for 0.5 s)"]
+    assert [e["message"] for e in run.events if e["type"] == "error"] == [
+        "Reconnecting... 1/1 (idle timeout: no data for 0.5 s)"
+    ]
 
 
 def test_an_unreachable_server_is_reported_with_its_url(repo: Path) -> None:
@@ -131,8 +147,15 @@ def test_an_unreachable_server_is_reported_with_its_url(repo: Path) -> None:
         url = server.base_url
     # The server is gone: nothing listens on that port any more.
     env = {**os.environ, "MOCK_API_KEY": "k", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([*PYCODEX, "exec", *provider_flags(url), "--json", "go"], cwd=repo, env=env,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    proc = subprocess.run(
+        [*PYCODEX, "exec", *provider_flags(url), "--json", "go"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert f"cannot reach the model server at {url}/responses" in proc.stdout
 
@@ -140,10 +163,22 @@ def test_an_unreachable_server_is_reported_with_its_url(repo: Path) -> None:
 def test_no_provider_at_all_says_exactly_what_to_set(repo: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     # Point the local probes at closed ports so a developer's running Ollama does not change the outcome.
-    env.update({"PYTHONPATH": str(REPO), "CODEX_OSS_BASE_URL": "http://127.0.0.1:9/v1",
-                "LMSTUDIO_BASE_URL": "http://127.0.0.1:9/v1"})
-    proc = subprocess.run([*PYCODEX, "exec", "--skip-git-repo-check", "hello"], cwd=repo, env=env,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    env.update(
+        {
+            "PYTHONPATH": str(REPO),
+            "CODEX_OSS_BASE_URL": "http://127.0.0.1:9/v1",
+            "LMSTUDIO_BASE_URL": "http://127.0.0.1:9/v1",
+        }
+    )
+    proc = subprocess.run(
+        [*PYCODEX, "exec", "--skip-git-repo-check", "hello"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert "no model provider is available" in proc.stderr
     assert "OPENAI_API_KEY" in proc.stderr and "--oss" in proc.stderr
@@ -156,7 +191,13 @@ def test_ctrl_c_interrupts_the_turn_kills_the_command_and_exits_130(repo: Path, 
         env = {**os.environ, "MOCK_API_KEY": "k", "PYTHONPATH": str(REPO)}
         proc = subprocess.Popen(
             [*PYCODEX, "exec", *provider_flags(server.base_url), "--json", "--yolo", "go"],
-            cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+            cwd=repo,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
         assert proc.stdout is not None
         for line in proc.stdout:
             if '"command_execution"' in line:

@@ -118,40 +118,79 @@ def responses_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, 
     yield _sse("response.created", {"type": "response.created", "response": {"id": resp_id, "status": "in_progress"}})
     for index, item in enumerate(items):
         kind = item["type"]
-        yield _sse("response.output_item.added", {"type": "response.output_item.added", "output_index": index,
-                                                   "item": {**item, "status": "in_progress"}})
+        yield _sse(
+            "response.output_item.added",
+            {"type": "response.output_item.added", "output_index": index, "item": {**item, "status": "in_progress"}},
+        )
         if kind == "message":
             text = _text_of(item)
             for start in range(0, len(text), 7):
-                yield _sse("response.output_text.delta", {"type": "response.output_text.delta", "item_id": item["id"],
-                                                          "output_index": index, "content_index": 0,
-                                                          "delta": text[start:start + 7]})
+                yield _sse(
+                    "response.output_text.delta",
+                    {
+                        "type": "response.output_text.delta",
+                        "item_id": item["id"],
+                        "output_index": index,
+                        "content_index": 0,
+                        "delta": text[start : start + 7],
+                    },
+                )
         elif kind == "reasoning":
             for part in item.get("summary", []):
-                yield _sse("response.reasoning_summary_text.delta",
-                           {"type": "response.reasoning_summary_text.delta", "item_id": item["id"],
-                            "output_index": index, "summary_index": 0, "delta": part["text"]})
+                yield _sse(
+                    "response.reasoning_summary_text.delta",
+                    {
+                        "type": "response.reasoning_summary_text.delta",
+                        "item_id": item["id"],
+                        "output_index": index,
+                        "summary_index": 0,
+                        "delta": part["text"],
+                    },
+                )
         elif kind == "custom_tool_call":
-            yield _sse("response.custom_tool_call_input.delta", {"type": "response.custom_tool_call_input.delta",
-                                                                 "item_id": item["id"], "output_index": index,
-                                                                 "delta": item["input"]})
+            yield _sse(
+                "response.custom_tool_call_input.delta",
+                {
+                    "type": "response.custom_tool_call_input.delta",
+                    "item_id": item["id"],
+                    "output_index": index,
+                    "delta": item["input"],
+                },
+            )
         elif kind == "function_call":
-            yield _sse("response.function_call_arguments.delta", {"type": "response.function_call_arguments.delta",
-                                                                  "item_id": item["id"], "output_index": index,
-                                                                  "delta": item["arguments"]})
-        yield _sse("response.output_item.done", {"type": "response.output_item.done", "output_index": index,
-                                                  "item": item})
+            yield _sse(
+                "response.function_call_arguments.delta",
+                {
+                    "type": "response.function_call_arguments.delta",
+                    "item_id": item["id"],
+                    "output_index": index,
+                    "delta": item["arguments"],
+                },
+            )
+        yield _sse(
+            "response.output_item.done", {"type": "response.output_item.done", "output_index": index, "item": item}
+        )
     if complete:
-        yield _sse("response.completed", {"type": "response.completed",
-                                          "response": {"id": resp_id, "status": "completed",
-                                                       "usage": usage or DEFAULT_USAGE}})
+        yield _sse(
+            "response.completed",
+            {
+                "type": "response.completed",
+                "response": {"id": resp_id, "status": "completed", "usage": usage or DEFAULT_USAGE},
+            },
+        )
 
 
 def chat_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, *, complete: bool) -> Iterator[bytes]:
     """The SSE frames of one Chat Completions stream carrying the same items."""
+
     def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-        body = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        body = {
+            "id": "chatcmpl-scripted",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "scripted",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
         return f"data: {json.dumps(body)}\n\n".encode()
 
     yield chunk({"role": "assistant", "content": ""})
@@ -161,7 +200,7 @@ def chat_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, *, co
         if item["type"] == "message":
             text = _text_of(item)
             for start in range(0, len(text), 7):
-                yield chunk({"content": text[start:start + 7]})
+                yield chunk({"content": text[start : start + 7]})
         elif item["type"] == "reasoning":
             for part in item.get("summary", []):
                 yield chunk({"reasoning_content": part["text"]})
@@ -171,20 +210,40 @@ def chat_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, *, co
                 args = item["arguments"]
             else:
                 args = json.dumps({"input": item["input"]})
-            yield chunk({"tool_calls": [{"index": tool_index, "id": item["call_id"], "type": "function",
-                                         "function": {"name": item["name"], "arguments": ""}}]})
+            yield chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": tool_index,
+                            "id": item["call_id"],
+                            "type": "function",
+                            "function": {"name": item["name"], "arguments": ""},
+                        }
+                    ]
+                }
+            )
             for start in range(0, len(args), 16):
-                yield chunk({"tool_calls": [{"index": tool_index, "function": {"arguments": args[start:start + 16]}}]})
+                yield chunk(
+                    {"tool_calls": [{"index": tool_index, "function": {"arguments": args[start : start + 16]}}]}
+                )
             tool_index += 1
     if not complete:
         return
     yield chunk({}, "tool_calls" if has_tools else "stop")
     u = usage or DEFAULT_USAGE
-    usage_body = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
-                  "choices": [], "usage": {"prompt_tokens": u["input_tokens"], "completion_tokens": u["output_tokens"],
-                                           "total_tokens": u["total_tokens"],
-                                           "prompt_tokens_details": {"cached_tokens": u.get("input_tokens_details", {})
-                                                                     .get("cached_tokens", 0)}}}
+    usage_body = {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "scripted",
+        "choices": [],
+        "usage": {
+            "prompt_tokens": u["input_tokens"],
+            "completion_tokens": u["output_tokens"],
+            "total_tokens": u["total_tokens"],
+            "prompt_tokens_details": {"cached_tokens": u.get("input_tokens_details", {}).get("cached_tokens", 0)},
+        },
+    }
     yield f"data: {json.dumps(usage_body)}\n\n".encode()
     yield b"data: [DONE]\n\n"
 
@@ -206,7 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
@@ -249,10 +308,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         chat = self.path.rstrip("/").endswith("/chat/completions")
         if "sse_error" in step:
-            frames: Iterator[bytes] = iter([_sse("response.failed", {
-                "type": "response.failed",
-                "response": {"id": "resp_scripted", "status": "failed",
-                             "error": {"code": "server_error", "message": step["sse_error"]}}})])
+            frames: Iterator[bytes] = iter(
+                [
+                    _sse(
+                        "response.failed",
+                        {
+                            "type": "response.failed",
+                            "response": {
+                                "id": "resp_scripted",
+                                "status": "failed",
+                                "error": {"code": "server_error", "message": step["sse_error"]},
+                            },
+                        },
+                    )
+                ]
+            )
         elif chat:
             frames = chat_events(step.get("items", []), step.get("usage"), complete=not step.get("cut"))
         else:
