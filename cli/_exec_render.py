@@ -20,6 +20,7 @@ class JsonlRenderer:
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
+        self._closed = False
         self._ids: dict[str, str] = {}
         self._next = 0
         self._todo_id: str | None = None
@@ -31,8 +32,14 @@ class JsonlRenderer:
         self._mcp: dict[str, dict[str, Any]] = {}
 
     def _write(self, obj: dict[str, Any]) -> None:
-        self._out.write(_dump(obj) + "\n")
-        self._out.flush()
+        if self._closed:
+            return
+        try:
+            self._out.write(_dump(obj) + "\n")
+            self._out.flush()
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop writing, let the turn finish quietly.
+            self._closed = True
 
     def _new_id(self, key: str | None = None) -> str:
         item_id = f"item_{self._next}"
@@ -243,8 +250,11 @@ class HumanRenderer:
         self._usage = p.TokenUsage()
 
     def _line(self, text: str = "") -> None:
-        self._err.write(text + "\n")
-        self._err.flush()
+        try:
+            self._err.write(text + "\n")
+            self._err.flush()
+        except BrokenPipeError:
+            pass
 
     def header(self, config: Config, thread_id: str, prompt: str) -> None:
         policy = config.sandbox_mode
@@ -335,8 +345,11 @@ class HumanRenderer:
             self._line(f"{self._bold}tokens used{self._reset}")
             self._line(f"{self._usage.total_tokens:,}")
         if outcome is not None and outcome.status == "completed" and outcome.last_agent_message is not None:
-            self._out.write(outcome.last_agent_message + "\n")
-            self._out.flush()
+            try:
+                self._out.write(outcome.last_agent_message + "\n")
+                self._out.flush()
+            except BrokenPipeError:
+                pass
 
 
 def stdout() -> TextIO:

@@ -195,6 +195,17 @@ def build_config(options: ExecOptions) -> Config:
 def run_exec(options: ExecOptions) -> int:
     """Run `pycodex exec` and return its exit code."""
     try:
+        return _run_exec(options)
+    finally:
+        # A reader that went away must not turn into a traceback at interpreter exit.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _run_exec(options: ExecOptions) -> int:
+    try:
         for override in options.config:
             if "=" not in override:
                 raise UsageError(f"invalid -c override (expected key=value): {override}")
