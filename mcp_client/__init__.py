@@ -17,6 +17,15 @@ from ._config import McpToolConfig as McpToolConfig
 from ._config import parse_mcp_servers as parse_mcp_servers
 from ._config import parse_server_config as parse_server_config
 from ._config import validate_server_name as validate_server_name
+from ._config_file import add_server as add_server
+from ._config_file import http_server_table as http_server_table
+from ._config_file import load_mcp_servers as load_mcp_servers
+from ._config_file import load_oauth_settings as load_oauth_settings
+from ._config_file import read_user_config as read_user_config
+from ._config_file import remove_server as remove_server
+from ._config_file import server_json as server_json
+from ._config_file import stdio_server_table as stdio_server_table
+from ._config_file import user_config_path as user_config_path
 from ._credentials import KEYRING_SERVICE as KEYRING_SERVICE
 from ._credentials import McpCredentialStore as McpCredentialStore
 from ._credentials import StoredOAuthCredentials as StoredOAuthCredentials
@@ -104,6 +113,7 @@ __all__ = [
     "PreRegisteredClient",
     "QualifiedToolName",
     "StoredOAuthCredentials",
+    "add_server",
     "apply_schema_defaults",
     "auth_status",
     "authorization_prompt",
@@ -112,6 +122,9 @@ __all__ = [
     "decline_elicitation",
     "default_codex_home",
     "format_wall_time",
+    "http_server_table",
+    "load_mcp_servers",
+    "load_oauth_settings",
     "login",
     "login_required_message",
     "logout",
@@ -119,11 +132,16 @@ __all__ = [
     "parse_server_config",
     "qualify_tools",
     "read_resource_payload",
+    "read_user_config",
+    "remove_server",
     "resource_templates_payload",
     "resources_payload",
     "sanitize_tool_name",
+    "server_json",
     "split_qualified_name",
+    "stdio_server_table",
     "tool_result_to_item_result",
     "tool_result_to_model_output",
+    "user_config_path",
     "validate_server_name",
 ]
