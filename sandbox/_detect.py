@@ -160,6 +160,10 @@ def probe(*, bwrap: str | None, platform: str | None = None) -> SandboxReport:
         else:
             not_enforced.append(f"signals to your other processes are not blocked (needs Landlock ABI 6, have {abi})")
         not_enforced.append(_PROTECTED_GAP)
+        not_enforced.append(
+            "file metadata outside the roots (mode, owner, times, extended attributes) can still be changed on files "
+            "you own: Landlock does not cover it"
+        )
         notes.append(f"bubblewrap cannot be used: {problem}")
     else:
         backend = "none"

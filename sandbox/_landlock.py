@@ -184,7 +184,7 @@ def main(argv: list[str]) -> int:  # pragma: no cover - runs in the sandboxed ch
             new_session = True
         i += 1
     try:
-        if new_session:
+        if new_session and os.getsid(0) != os.getpid():
             os.setsid()
         _libc().prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)
         drop_privileges()
