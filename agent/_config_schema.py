@@ -18,7 +18,7 @@ Verbosity = Literal["low", "medium", "high"]
 
 
 class _Table(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 class ModelProviderToml(_Table):

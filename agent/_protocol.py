@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Validators are built on first use of each class: a run uses a handful of the event types.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 # ---- inputs and ops -----------------------------------------------------------------------------------------------

@@ -97,6 +97,12 @@ def _command_env(config: Config, thread_id: str) -> dict[str, str]:
     return env
 
 
+def _http_client(config: Config) -> httpx2.AsyncClient:
+    # Building a TLS context costs ~0.2 s; a plain-http provider (a local server) never needs one.
+    plain = config.provider.base_url.startswith("http://")
+    return httpx2.AsyncClient(timeout=httpx2.Timeout(30.0, read=None), verify=not plain)
+
+
 def user_input_item(items: tuple[UserInput, ...] | list[UserInput], cwd: Path) -> tuple[JsonObject, str, list[str]]:
     """The history message for user input, its plain text, and the image paths (errors name the bad file)."""
     content: list[JsonObject] = []
@@ -151,7 +157,7 @@ class Session:
         self.approvals: ApprovalHandler = approvals or RejectingApprovals()
         self._env = env
         self._own_http = http is None
-        self._http = http or httpx2.AsyncClient(timeout=httpx2.Timeout(30.0, read=None))
+        self._http = http or _http_client(config)
         self._source = source
         self._ephemeral = ephemeral
         self.history: list[JsonObject] = []

@@ -1,0 +1,87 @@
+"""How fast `pycodex exec` gets to the model, and what each tool round trip costs, against the scripted server.
+
+Prints (medians over several runs):
+  * start → first request: from spawning the process to the first POST arriving at the model server;
+  * per round trip: (last request - first request) / N for a script of N `exec_command {"cmd": "true"}` calls.
+Where Codex's binary from npm is installed (`.ci/npm`, by `.ci/setup`), the same scripts run through it too and
+the ratio pycodex/Codex is printed. Usage: .venv/bin/python benchmarks/exec_roundtrip.py [--calls N] [--runs R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.support.model_server import ScriptedModelServer, exec_call, message  # noqa: E402
+
+CODEX_BIN = REPO / ".ci/npm/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex"
+
+
+def _pycodex_cmd(url: str) -> list[str]:
+    return [str(REPO / ".venv/bin/pycodex"), "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write",
+            "-c", f'model_providers.mock={{name="mock", base_url="{url}", env_key="MOCK_API_KEY"}}',
+            "-c", "model_provider=mock", "-m", "gpt-5.5", "go"]
+
+
+def _codex_cmd(url: str) -> list[str]:
+    return [str(CODEX_BIN), "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write", "-m", "gpt-5.5",
+            "-c", f'model_providers.mock={{name="mock", base_url="{url}", env_key="MOCK_API_KEY", '
+                  'wire_api="responses"}',
+            "-c", "model_provider=mock", "go"]
+
+
+def _run(build: Any, steps: list[dict[str, Any]], home: Path, cwd: Path) -> tuple[float, list[float]]:
+    with ScriptedModelServer(steps) as server:
+        env = {**os.environ, "MOCK_API_KEY": "sk-bench", "CODEX_HOME": str(home)}
+        started = time.time()
+        proc = subprocess.run(build(server.base_url), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            raise SystemExit(f"run failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        return started, [r.received_at for r in server.requests]
+
+
+def measure(build: Any, calls: int, runs: int) -> tuple[float, float]:
+    first: list[float] = []
+    per_call: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        home, cwd = Path(tmp) / "home", Path(tmp) / "work"
+        home.mkdir()
+        cwd.mkdir()
+        for _ in range(runs):
+            started, times = _run(build, [{"items": [message("ok")]}], home, cwd)
+            first.append(times[0] - started)
+            steps = [{"items": [exec_call("true", f"c{i}", login=False)]} for i in range(calls)]
+            steps.append({"items": [message("done")]})
+            _, times = _run(build, steps, home, cwd)
+            per_call.append((times[-1] - times[0]) / calls)
+    return statistics.median(first), statistics.median(per_call)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    ours = measure(_pycodex_cmd, args.calls, args.runs)
+    print(f"pycodex  start→first request {ours[0] * 1000:7.1f} ms   per round trip {ours[1] * 1000:6.1f} ms")
+    if CODEX_BIN.exists():
+        theirs = measure(_codex_cmd, args.calls, args.runs)
+        print(f"codex    start→first request {theirs[0] * 1000:7.1f} ms   per round trip {theirs[1] * 1000:6.1f} ms")
+        print(f"ratio (pycodex/codex)  first request {ours[0] / theirs[0]:.2f}   round trip {ours[1] / theirs[1]:.2f}")
+    else:
+        print(f"codex binary not found at {CODEX_BIN} (run .ci/setup); no comparison")
+
+
+if __name__ == "__main__":
+    main()
