@@ -299,6 +299,13 @@ class McpConnectionManager:
             )
         return namespaces
 
+    def server_config(self, server: str) -> McpServerConfig:
+        """The configuration of `server` (approval modes, parallel-call support, timeouts)."""
+        config = self._configs.get(server)
+        if config is None:
+            raise McpUnknownServerError(f"unknown MCP server `{server}`", server=server)
+        return config
+
     def tool_timeout_sec(self, server: str) -> float:
         """The configured (or default) tool-call timeout of `server`."""
         config = self._configs.get(server)

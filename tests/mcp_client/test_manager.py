@@ -176,6 +176,7 @@ async def test_a_tool_call_past_its_timeout_is_abandoned_and_the_server_keeps_wo
         assert caught.value.timeout_sec == 0.3
         assert _text(await mcp.call_tool("toolbox", "echo", {"message": "after"})) == ["Echo: after"]
         assert mcp.tool_timeout_sec("toolbox") == 0.3
+        assert mcp.server_config("toolbox").approval_mode_for("hang") == "auto"
 
 
 async def test_a_tool_error_is_an_error_result_not_an_exception() -> None:
