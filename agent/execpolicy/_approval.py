@@ -323,17 +323,13 @@ def _amendment_for_prompt(matches: Sequence[RuleMatch]) -> tuple[str, ...] | Non
     """The first part the heuristics prompted for, unless a `prompt` rule matched (remembering would not help)."""
     if any(isinstance(m, PrefixRuleMatch) and m.decision is Decision.PROMPT for m in matches):
         return None
-    for match in matches:
-        if isinstance(match, HeuristicsRuleMatch) and match.decision is Decision.PROMPT:
-            return match.command
-    return None
+    prompted = (m.command for m in matches if isinstance(m, HeuristicsRuleMatch) and m.decision is Decision.PROMPT)
+    return next(prompted, None)
 
 
 def _amendment_for_allow(matches: Sequence[RuleMatch]) -> tuple[str, ...] | None:
     """The first part the heuristics allowed, unless a rule matched (then it would already run unsandboxed)."""
     if any(isinstance(m, PrefixRuleMatch) for m in matches):
         return None
-    for match in matches:
-        if isinstance(match, HeuristicsRuleMatch) and match.decision is Decision.ALLOW:
-            return match.command
-    return None
+    allowed = (m.command for m in matches if isinstance(m, HeuristicsRuleMatch) and m.decision is Decision.ALLOW)
+    return next(allowed, None)

@@ -159,7 +159,11 @@ def parse_shell_lc_single_command_prefix(argv: Sequence[str]) -> list[str] | Non
 
 
 class _Words:
-    """Takes the words of command nodes, noting whether every unquoted word is passed on unchanged by bash."""
+    """Takes the words of command nodes, noting whether every unquoted word is passed on unchanged by bash.
+
+    Only called on trees whose nodes all passed the plain-kinds check, so a command's children are a
+    `command_name`, words, numbers, strings, raw strings and concatenations of those.
+    """
 
     def __init__(self, source: bytes) -> None:
         self.source = source
@@ -169,39 +173,24 @@ class _Words:
         words: list[str] = []
         for child in command.named_children:
             if child.type == "command_name":
-                name = child.named_children[0] if child.named_children else None
-                if name is None or name.type != "word":
+                name = child.named_children[0]
+                if name.type != "word":  # `"ls"` or `$(which ls)` as the program
                     return None
                 words.append(self._bare(name))
-            elif child.type in ("word", "number"):
-                words.append(self._bare(child))
-            elif child.type in ("string", "raw_string"):
-                word = _quoted(child, self.source)
-                if word is None:
-                    return None
-                words.append(word)
-            elif child.type == "concatenation":
-                word = self._concatenation(child)
-                if word is None:
-                    return None
-                words.append(word)
             else:
-                return None
+                word = self._word(child)
+                if word is None:
+                    return None
+                words.append(word)
         return words
 
-    def _concatenation(self, node: tree_sitter.Node) -> str | None:
-        parts: list[str] = []
-        for part in node.named_children:
-            if part.type in ("word", "number"):
-                parts.append(self._bare(part))
-            elif part.type in ("string", "raw_string"):
-                word = _quoted(part, self.source)
-                if word is None:
-                    return None
-                parts.append(word)
-            else:
-                return None
-        return "".join(parts) or None
+    def _word(self, node: tree_sitter.Node) -> str | None:
+        if node.type in ("word", "number"):
+            return self._bare(node)
+        if node.type == "concatenation":
+            return "".join(self._word(part) or "" for part in node.named_children) or None
+        content = _text(node, self.source)[1:-1]  # a string or raw string without its quotes
+        return _DOUBLE_QUOTE_ESCAPE.sub(_unescape, content) if node.type == "string" else content
 
     def _bare(self, node: tree_sitter.Node) -> str:
         text = _text(node, self.source)
@@ -213,18 +202,6 @@ class _Words:
 def _is_literal_text(text: str) -> bool:
     """Whether bash passes an unquoted word on unchanged (no escape, glob or brace expansion in it)."""
     return not any(c in _EXPANDING for c in text)
-
-
-def _quoted(node: tree_sitter.Node, source: bytes) -> str | None:
-    """The content of `"..."` (only if nothing inside expands) or `'...'`, as bash passes it on."""
-    if node.type == "string" and any(part.type != "string_content" for part in node.named_children):
-        return None
-    raw = _text(node, source)
-    quote = '"' if node.type == "string" else "'"
-    if len(raw) < 2 or not raw.startswith(quote) or not raw.endswith(quote):
-        return None
-    content = raw[1:-1]
-    return _DOUBLE_QUOTE_ESCAPE.sub(_unescape, content) if quote == '"' else content
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -245,7 +222,9 @@ def _heredoc_command_words(command: tree_sitter.Node, source: bytes) -> list[str
             if not _is_literal(child, source):
                 return None
             words.append(_text(child, source))
-        elif child.type != "comment" and child.type not in _HEREDOC_ATTACHMENTS:
+        elif child.type != "comment" and child.type not in _HEREDOC_ATTACHMENTS:  # pragma: no branch
+            # tree-sitter-bash 0.25 hangs heredocs on a `redirected_statement` around the command; older grammars
+            # (the one Codex pins) may attach them to the command itself, which is fine.
             return None
     return words or None
 

@@ -86,6 +86,5 @@ def read_rules_file(file: str) -> str:
 
 
 def _os_reason(error: OSError) -> str:
-    if error.errno is None:
-        return str(error)
-    return f"{error.strerror or os.strerror(error.errno)} (os error {error.errno})"
+    """Worded like Rust's `io::Error`: `No such file or directory (os error 2)`."""
+    return f"{error.strerror} (os error {error.errno})"

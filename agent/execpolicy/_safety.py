@@ -116,7 +116,7 @@ def _is_safe_git(command: Sequence[str]) -> bool:
         for arg in command
     ):
         return False
-    found = find_git_subcommand(command, _SAFE_GIT_SUBCOMMANDS)
+    found = _find_git_subcommand(command, _SAFE_GIT_SUBCOMMANDS)
     if found is None:
         return False
     index, subcommand = found
@@ -126,10 +126,8 @@ def _is_safe_git(command: Sequence[str]) -> bool:
     return subcommand != "branch" or _git_branch_is_read_only(args)
 
 
-def find_git_subcommand(command: Sequence[str], subcommands: Sequence[str]) -> tuple[int, str] | None:
+def _find_git_subcommand(command: Sequence[str], subcommands: Sequence[str]) -> tuple[int, str] | None:
     """Index and name of git's subcommand if it is one of `subcommands`, skipping global options before it."""
-    if not command or _program_name(command[0]) != "git":
-        return None
     skip_value = False
     for index, arg in enumerate(command[1:], start=1):
         if skip_value:

@@ -37,10 +37,8 @@ class EvalFailure(Exception):
     @property
     def headline(self) -> str:
         """The `error: ...` line without its prefix."""
-        for line in self.text.splitlines():
-            if line.startswith("error: "):
-                return line.removeprefix("error: ")
-        return self.text.strip().splitlines()[0] if self.text.strip() else ""
+        lines = self.text.splitlines()
+        return next((line.removeprefix("error: ") for line in lines if line.startswith("error: ")), self.text.strip())
 
 
 def evaluate(identifier: str, source: str, builtins: Mapping[str, Callable[..., None]]) -> None:

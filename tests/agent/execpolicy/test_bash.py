@@ -172,14 +172,16 @@ def test_a_single_heredoc_command_yields_its_literal_prefix(script: str, prefix:
         "cat <<EOF | sh\nrm -rf /\nEOF",
         "ls",
         "python3 <<'PY\nunterminated",
+        '"python3" <<EOF\nx\nEOF',
     ],
 )
 def test_the_heredoc_fallback_rejects_anything_but_one_literal_command(script: str) -> None:
     assert parse_shell_lc_single_command_prefix(["bash", "-lc", script]) is None
 
 
-def test_the_heredoc_fallback_needs_a_shell_argv() -> None:
+def test_the_heredoc_fallback_needs_a_shell_argv_with_encodable_text() -> None:
     assert parse_shell_lc_single_command_prefix(["python3", "-c", "python3 <<EOF\nx\nEOF"]) is None
+    assert parse_shell_lc_single_command_prefix(["bash", "-lc", "cat <<EOF\n\udcff\nEOF"]) is None
 
 
 def test_splitting_works_from_several_threads_at_once() -> None:

@@ -98,6 +98,14 @@ for tool in tools:
         ),
         ('prefix_rule(pattern=["a"], not_match=[[]])', "invalid example: example cannot be an empty list"),
         ('prefix_rule(pattern=["a"], match=["a \\"b"])', "invalid example: example string has invalid shell syntax"),
+        (
+            'prefix_rule(pattern=["a"], match=[["a", 1]])',
+            "invalid example: every token of an example must be a string (got int)",
+        ),
+        (
+            'prefix_rule(pattern=["a"], match=[True])',
+            "invalid example: an example is a string or a list of strings (got bool)",
+        ),
         ('prefix_rule(pattern=["a"], match=["a \'b"])', "invalid example: example string has invalid shell syntax"),
     ],
 )
@@ -123,6 +131,10 @@ def test_invalid_prefix_rule_arguments_are_rejected_with_codex_texts(call: str, 
     [
         ('prefix_rule(pattern="git")', 'prefix_rule(): `pattern` must be a list, not string ("git")'),
         ('prefix_rule(pattern=["a"], decision=1)', "prefix_rule(): `decision` must be a string, not int (1)"),
+        (
+            'prefix_rule(pattern=["a"], decision=["x", 2])',
+            'prefix_rule(): `decision` must be a string, not list (["x", 2])',
+        ),
         ('prefix_rule(pattern=["a"], match="a")', 'prefix_rule(): `match` must be a list, not string ("a")'),
         ("prefix_rule()", "prefix_rule() is missing its `pattern` argument"),
         (
@@ -324,6 +336,7 @@ def test_network_rules_are_parsed_normalized_and_kept() -> None:
         NetworkRule("::1", NetworkProtocol.SOCKS5_UDP, Decision.PROMPT, None),
         NetworkRule("pypi.org", NetworkProtocol.HTTP, Decision.ALLOW, None),
     )
+    assert parse_policy('network_rule("Host:x", "http", "allow")').network_rules[0].host == "host:x"
     assert policy.rules == ()
 
 
@@ -358,6 +371,10 @@ def test_network_rules_are_parsed_normalized_and_kept() -> None:
         (
             'network_rule(host="a b", protocol="http", decision="allow")',
             "invalid rule: network_rule host contains whitespace",
+        ),
+        (
+            'network_rule(host=".", protocol="http", decision="allow")',
+            "invalid rule: network_rule needs a non-empty host",
         ),
         (
             'network_rule(host="x", protocol="http", decision="allow", justification="")',

@@ -9,6 +9,7 @@ from agent.execpolicy import (
     Evaluation,
     HeuristicsRuleMatch,
     Policy,
+    PrefixPattern,
     PrefixRuleMatch,
     parse_policy,
 )
@@ -144,6 +145,15 @@ def test_canonical_matching_ignores_case_and_lists_after_exact_rules() -> None:
     assert policy.check(["/usr/bin/Git", "AB"], resolve_host_executables=True).matched_rules == (
         PrefixRuleMatch(("Git", "AB"), Decision.ALLOW, resolved_program="/usr/bin/Git"),
     )
+
+
+@pytest.mark.parametrize("canonical", [False, True])
+def test_a_pattern_matches_only_its_own_first_token(canonical: bool) -> None:
+    pattern = PrefixPattern("git", (("status", "log"),), canonical_matching=canonical)
+
+    assert pattern.matches_prefix(["hg", "status"]) is None
+    assert pattern.matches_prefix(["git", "diff"]) is None
+    assert pattern.matches_prefix(["git", "log", "-p"]) == ("git", "log")
 
 
 def test_the_heuristics_fallback_decides_only_when_no_rule_matched() -> None:

@@ -44,6 +44,7 @@ def test_a_nul_byte_cannot_be_quoted_and_render_command_falls_back_to_spaces() -
         ("a 'b c'", ["a", "b c"]),
         ('a "b\\"c"', ["a", 'b"c']),
         ('a "\\$x \\q"', ["a", "$x \\q"]),
+        ('a "b\\\nc"', ["a", "bc"]),
         ("a 'x\\y'", ["a", "x\\y"]),
         ("a b\\ c", ["a", "b c"]),
         ("a\\\nb", ["ab"]),
