@@ -23,7 +23,12 @@ execpolicy_app = typer.Typer(
     context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
 )
 def check(
-    command: Annotated[list[str], typer.Argument(metavar="COMMAND", help="The command to check, as words.")],
+    command: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="COMMAND", help="The command to check, as words (after `--` if it could be read as an option)."
+        ),
+    ],
     rules: Annotated[
         list[str],
         typer.Option("--rules", "-r", metavar="FILE", help="A rules file; repeat to load several, in order."),
