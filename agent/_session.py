@@ -50,7 +50,7 @@ from ._protocol import (
 )
 from ._rollout import RolloutError, RolloutWriter, rollout_path
 from ._tool_specs import builtin_tools
-from ._tools import ToolContext, TurnAbort, TurnFatal
+from ._tools_base import ToolContext, TurnAbort, TurnFatal
 from ._turn import TurnOutcome, run_sampling_loop
 from .errors import ProviderError, SessionClosedError
 
@@ -175,6 +175,7 @@ class Session:
         self._closed = False
         self._shell = sandbox.default_shell()
         self._plan: list[Any] = []
+        self._approved_patch_paths: set[str] = set()
 
     # ---- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -391,7 +392,7 @@ class Session:
                 ),
             )
 
-        tools = builtin_tools(plan=True, apply_patch=False, view_image=True)
+        tools = builtin_tools(plan=True, apply_patch=True, view_image=True)
         reasoning: dict[str, Any] | None = None
         if self.config.reasoning_effort or self.config.reasoning_summary:
             reasoning = {}
@@ -420,6 +421,7 @@ class Session:
             approvals=self.approvals,
             shell=self._shell,
             plan=self._plan,
+            approved_patch_paths=self._approved_patch_paths,
         )
 
         def take_pending() -> list[JsonObject]:

@@ -5,68 +5,22 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
-import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import anyio
 
 import sandbox
 
-from ._approvals import ApprovalHandler
-from ._config import Config
-from ._exec_tool import ExecSessions, ExecToolError, shell_argv
-from ._ids import uuid7
-from ._protocol import EventMsg, ExecApprovalRequest, PlanItem, PlanUpdate
+from . import apply_patch as ap
+from ._exec_tool import ExecToolError, shell_argv
+from ._patch_tool import run_apply_patch
+from ._protocol import ExecApprovalRequest, PlanItem, PlanUpdate
+from ._tools_base import ToolContext, TurnAbort, TurnFatal, output_item, resolve_path
 
 JsonObject = dict[str, Any]
-Emit = Callable[[EventMsg], Awaitable[None]]
 
 _POLICY_DEBUG_NAMES = {"never": "Never", "untrusted": "UnlessTrusted", "on-failure": "OnFailure"}
-
-
-class TurnAbort(Exception):
-    """A decision (`abort`) that ends the whole turn."""
-
-
-class TurnFatal(Exception):
-    """A failure that ends the turn with an error (the sandbox cannot be enforced, for instance)."""
-
-
-@dataclass
-class ToolContext:
-    """What tool handlers may use during one turn."""
-
-    config: Config
-    turn_id: str
-    emit: Emit
-    exec_sessions: ExecSessions
-    approvals: ApprovalHandler
-    shell: str
-    plan: list[PlanItem] = field(default_factory=lambda: [])
-
-
-def output_item(call: JsonObject, output: str | list[JsonObject]) -> JsonObject:
-    """The history item answering `call`."""
-    if call.get("type") == "custom_tool_call":
-        return {
-            "type": "custom_tool_call_output",
-            "id": f"ctco_{uuid7()}",
-            "call_id": call.get("call_id"),
-            "output": output,
-        }
-    return {"type": "function_call_output", "id": f"fco_{uuid7()}", "call_id": call.get("call_id"), "output": output}
-
-
-def resolve_path(base: Path, raw: str) -> Path:
-    """`raw` (absolute, relative or `~`) resolved lexically against `base`."""
-    return Path(os.path.normpath(base / Path(raw).expanduser()))
-
-
-def is_tool_call(item: JsonObject) -> bool:
-    return item.get("type") in ("function_call", "custom_tool_call")
 
 
 class _ArgumentError(Exception):
@@ -96,6 +50,10 @@ async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
         return output_item(call, f"unsupported call: {namespace}{name}")
     try:
         if call.get("type") == "custom_tool_call":
+            if name == "apply_patch":
+                return output_item(
+                    call, await run_apply_patch(ctx, str(call.get("call_id", "")), str(call.get("input", "")))
+                )
             return output_item(call, f"unsupported call: {name}")
         args = _parse_arguments(call)
         handler = _HANDLERS.get(name)
@@ -121,8 +79,15 @@ async def _exec_command(ctx: ToolContext, call: JsonObject, args: JsonObject) ->
     if login and not config.toml.allow_login_shell:
         raise _ArgumentError("login shell is disabled by config; omit `login` or set it to false.")
     argv = shell_argv(str(shell), cmd, login=login)
-    policy: sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess = config.sandbox_policy
     call_id = str(call.get("call_id", ""))
+    invocation = ap.extract_shell_invocation(argv)
+    if invocation is not None:
+        # A patch typed into the shell is applied as the apply_patch tool would, never run as a command.
+        patch_text, patch_dir = invocation
+        return await run_apply_patch(ctx, call_id, patch_text, cwd=resolve_path(cwd, patch_dir or "."))
+    if ap.is_implicit_invocation(argv):
+        return ap.IMPLICIT_INVOCATION_MESSAGE
+    policy: sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess = config.sandbox_policy
 
     if args.get("sandbox_permissions") == "require_escalated":
         approval = config.approval_policy
@@ -195,10 +160,18 @@ async def _view_image(ctx: ToolContext, call: JsonObject, args: JsonObject) -> s
     return [{"type": "input_image", "image_url": url}]
 
 
+async def _apply_patch_function(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:
+    patch_text = args.get("input")
+    if not isinstance(patch_text, str):
+        raise _ArgumentError("failed to parse function arguments: missing field `input`")
+    return await run_apply_patch(ctx, str(call.get("call_id", "")), patch_text)
+
+
 _Handler = Callable[[ToolContext, JsonObject, JsonObject], Awaitable[str | list[JsonObject]]]
 _HANDLERS: dict[str, _Handler] = {
     "exec_command": _exec_command,
     "write_stdin": _write_stdin,
     "update_plan": _update_plan,
     "view_image": _view_image,
+    "apply_patch": _apply_patch_function,
 }

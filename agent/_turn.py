@@ -20,7 +20,8 @@ from ._protocol import (
     StreamError,
     TokenUsage,
 )
-from ._tools import ToolContext, handle_call, is_tool_call, output_item
+from ._tools import handle_call
+from ._tools_base import ToolContext, is_tool_call, output_item
 
 Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]

@@ -1,0 +1,64 @@
+"""What every tool handler gets: the turn's context, and the ways a handler can end the turn."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._approvals import ApprovalHandler
+from ._config import Config
+from ._exec_tool import ExecSessions
+from ._ids import uuid7
+from ._protocol import EventMsg, PlanItem
+from ._turn_diff import TurnDiffTracker
+
+JsonObject = dict[str, Any]
+Emit = Callable[[EventMsg], Awaitable[None]]
+
+
+class TurnAbort(Exception):
+    """A decision (`abort`) that ends the whole turn."""
+
+
+class TurnFatal(Exception):
+    """A failure that ends the turn with an error (the sandbox cannot be enforced, for instance)."""
+
+
+@dataclass
+class ToolContext:
+    """What tool handlers may use during one turn."""
+
+    config: Config
+    turn_id: str
+    emit: Emit
+    exec_sessions: ExecSessions
+    approvals: ApprovalHandler
+    shell: str
+    plan: list[PlanItem] = field(default_factory=lambda: [])
+    approved_patch_paths: set[str] = field(default_factory=lambda: set[str]())
+    diff_tracker: TurnDiffTracker = field(default_factory=TurnDiffTracker)
+
+
+def output_item(call: JsonObject, output: str | list[JsonObject]) -> JsonObject:
+    """The history item answering `call`."""
+    if call.get("type") == "custom_tool_call":
+        return {
+            "type": "custom_tool_call_output",
+            "id": f"ctco_{uuid7()}",
+            "call_id": call.get("call_id"),
+            "output": output,
+        }
+    return {"type": "function_call_output", "id": f"fco_{uuid7()}", "call_id": call.get("call_id"), "output": output}
+
+
+def resolve_path(base: Path, raw: str) -> Path:
+    """`raw` (absolute, relative or `~`) resolved lexically against `base`."""
+    return Path(os.path.normpath(base / Path(raw).expanduser()))
+
+
+def is_tool_call(item: JsonObject) -> bool:
+    """Whether a model output item asks for a tool to run."""
+    return item.get("type") in ("function_call", "custom_tool_call")
