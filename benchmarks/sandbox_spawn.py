@@ -59,7 +59,7 @@ def library_runner(mode: str, cwd: Path) -> Callable[[], float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Time `true` under each sandbox policy: pycodex vs codex.")
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     parent = Path("/var/tmp") if Path("/var/tmp").is_dir() else Path.home()
