@@ -1,32 +1,72 @@
-"""The pycodex engine: configuration, sessions and their turn loop, tools, approvals and events."""
+"""The pycodex engine: configuration, sessions and their turn loop, tools, approvals and events.
 
-from ._approvals import ApprovalHandler as ApprovalHandler
-from ._approvals import RejectingApprovals as RejectingApprovals
-from ._config import Config as Config
-from ._config import ConfigOverrides as ConfigOverrides
-from ._config import load_config as load_config
-from ._config_layers import Source as Source
-from ._config_layers import codex_home as codex_home
-from ._protocol import Event as Event
-from ._protocol import EventMsg as EventMsg
-from ._protocol import ImageUrlInput as ImageUrlInput
-from ._protocol import LocalImageInput as LocalImageInput
-from ._protocol import ReviewDecision as ReviewDecision
-from ._protocol import TextInput as TextInput
-from ._protocol import TokenUsage as TokenUsage
-from ._protocol import UserInput as UserInput
-from ._providers import ProviderInfo as ProviderInfo
-from ._providers import builtin_provider as builtin_provider
-from ._session import Session as Session
-from ._turn import TurnOutcome as TurnOutcome
-from .errors import AgentError as AgentError
-from .errors import ConfigError as ConfigError
-from .errors import ProviderAuthError as ProviderAuthError
-from .errors import ProviderError as ProviderError
-from .errors import ProviderNotConfiguredError as ProviderNotConfiguredError
-from .errors import ProviderRequestError as ProviderRequestError
-from .errors import ProviderUnavailableError as ProviderUnavailableError
-from .errors import UnknownConfigKeyError as UnknownConfigKeyError
+Names are loaded on first use (PEP 562), so that `import agent.execpolicy` or `agent.apply_patch` does not pull in
+the session, the HTTP client and pydantic. Type checkers see ordinary imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._approvals import ApprovalHandler as ApprovalHandler
+    from ._approvals import RejectingApprovals as RejectingApprovals
+    from ._config import Config as Config
+    from ._config import ConfigOverrides as ConfigOverrides
+    from ._config import load_config as load_config
+    from ._config_layers import Source as Source
+    from ._config_layers import codex_home as codex_home
+    from ._protocol import Event as Event
+    from ._protocol import EventMsg as EventMsg
+    from ._protocol import ImageUrlInput as ImageUrlInput
+    from ._protocol import LocalImageInput as LocalImageInput
+    from ._protocol import ReviewDecision as ReviewDecision
+    from ._protocol import TextInput as TextInput
+    from ._protocol import TokenUsage as TokenUsage
+    from ._protocol import UserInput as UserInput
+    from ._providers import ProviderInfo as ProviderInfo
+    from ._providers import builtin_provider as builtin_provider
+    from ._session import Session as Session
+    from ._turn import TurnOutcome as TurnOutcome
+    from .errors import AgentError as AgentError
+    from .errors import ConfigError as ConfigError
+    from .errors import ProviderAuthError as ProviderAuthError
+    from .errors import ProviderError as ProviderError
+    from .errors import ProviderNotConfiguredError as ProviderNotConfiguredError
+    from .errors import ProviderRequestError as ProviderRequestError
+    from .errors import ProviderUnavailableError as ProviderUnavailableError
+    from .errors import UnknownConfigKeyError as UnknownConfigKeyError
+
+_WHERE = {
+    "AgentError": ".errors",
+    "ApprovalHandler": "._approvals",
+    "Config": "._config",
+    "ConfigError": ".errors",
+    "ConfigOverrides": "._config",
+    "Event": "._protocol",
+    "EventMsg": "._protocol",
+    "ImageUrlInput": "._protocol",
+    "LocalImageInput": "._protocol",
+    "ProviderAuthError": ".errors",
+    "ProviderError": ".errors",
+    "ProviderInfo": "._providers",
+    "ProviderNotConfiguredError": ".errors",
+    "ProviderRequestError": ".errors",
+    "ProviderUnavailableError": ".errors",
+    "RejectingApprovals": "._approvals",
+    "ReviewDecision": "._protocol",
+    "Session": "._session",
+    "Source": "._config_layers",
+    "TextInput": "._protocol",
+    "TokenUsage": "._protocol",
+    "TurnOutcome": "._turn",
+    "UnknownConfigKeyError": ".errors",
+    "UserInput": "._protocol",
+    "builtin_provider": "._providers",
+    "codex_home": "._config_layers",
+    "load_config": "._config",
+}
 
 __all__ = [
     "AgentError",
@@ -57,3 +97,16 @@ __all__ = [
     "codex_home",
     "load_config",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agent' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -89,6 +89,8 @@ class Config:
     toml: ConfigToml
     active_profile: str | None = None
     project_root: Path | None = None
+    project_codex_dirs: tuple[Path, ...] = ()
+    """`.codex` directories of the trusted project, root first (their rules and config apply)."""
     warnings: tuple[str, ...] = ()
     effective: Mapping[str, Any] = field(default_factory=lambda: {})
     provenance: Mapping[str, Source] = field(default_factory=lambda: {})
@@ -204,10 +206,13 @@ def load_config(
         trust_candidates.append(git_root)
     trust = _trust_of(projects, trust_candidates)
     user_config = home / "config.toml"
+    project_codex_dirs: list[Path] = []
     for directory in dirs:
         dot_codex = directory / ".codex"
         if dot_codex.resolve() == home.resolve():
             continue
+        if trust == "trusted" and dot_codex.is_dir():
+            project_codex_dirs.append(dot_codex)
         layer = read_toml_layer(dot_codex / "config.toml", "project")
         if layer is None:
             continue
@@ -359,6 +364,7 @@ def load_config(
         toml=toml,
         active_profile=active_profile,
         project_root=project_root,
+        project_codex_dirs=tuple(project_codex_dirs),
         warnings=tuple(warnings),
         effective=merged,
         provenance=provenance,

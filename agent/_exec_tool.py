@@ -82,13 +82,11 @@ class ExecSessions:
         task_group: anyio.abc.TaskGroup,
         *,
         emit: Emit,
-        env: Mapping[str, str],
         max_output_tokens_cap: int | None = None,
         background_max_ms: int = 300_000,
     ) -> None:
         self._tg = task_group
         self._emit = emit
-        self._env = dict(env)
         self._cap = max_output_tokens_cap
         self._background_max_ms = background_max_ms
         self._sessions: dict[int, _Running] = {}
@@ -105,6 +103,7 @@ class ExecSessions:
         argv: list[str],
         *,
         cwd: Path,
+        env: Mapping[str, str],
         policy: sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess,
         policy_cwd: Path,
         tty: bool,
@@ -115,7 +114,7 @@ class ExecSessions:
         max_tokens = self._max_tokens(args)
         started = time.monotonic()
         process = await sandbox.spawn(
-            argv, cwd=cwd, env=self._env, policy=policy, policy_cwd=policy_cwd, task_group=self._tg, tty=tty
+            argv, cwd=cwd, env=env, policy=policy, policy_cwd=policy_cwd, task_group=self._tg, tty=tty
         )
         running = _Running(process, call_id, tuple(argv), cwd, started)
         self._live.append(running)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import math
 import mimetypes
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 import sandbox
 
-from . import _context
+from . import _context, execpolicy
 from ._approvals import ApprovalHandler, RejectingApprovals
 from ._config import Config
 from ._exec_tool import ExecSessions
@@ -50,7 +49,7 @@ from ._protocol import (
 )
 from ._rollout import RolloutError, RolloutWriter, rollout_path
 from ._tool_specs import builtin_tools
-from ._tools_base import ToolContext, TurnAbort, TurnFatal
+from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
 from ._turn import TurnOutcome, run_sampling_loop
 from .errors import ProviderError, SessionClosedError
 
@@ -86,15 +85,13 @@ class _RunningTurn:
     outcome: TurnOutcome | None = None
 
 
-def _command_env(config: Config, thread_id: str) -> dict[str, str]:
-    # TODO(sandbox): switch to sandbox's ShellEnvironmentPolicy once it lands; this honours `set` and the network
-    # marker only.
-    env = dict(os.environ)
-    env.update(config.toml.shell_environment_policy.set)
-    env["CODEX_THREAD_ID"] = thread_id
-    if not sandbox.has_full_network(config.sandbox_policy):
-        env["CODEX_SANDBOX_NETWORK_DISABLED"] = "1"
-    return env
+def _load_exec_policy(config: Config) -> tuple[execpolicy.Policy, str | None]:
+    """The rules of `$CODEX_HOME/rules/` and of trusted projects; a broken file leaves an empty policy and a warning."""
+    paths = [config.codex_home / "rules", *(d / "rules" for d in config.project_codex_dirs)]
+    try:
+        return execpolicy.load_policy(paths), None
+    except execpolicy.ExecPolicyError as exc:
+        return execpolicy.Policy.empty(), f"exec policy rules were not loaded: {exc}"
 
 
 def _http_client(config: Config) -> httpx2.AsyncClient:
@@ -175,7 +172,10 @@ class Session:
         self._closed = False
         self._shell = sandbox.default_shell()
         self._plan: list[Any] = []
-        self._approved_patch_paths: set[str] = set()
+        self._approval_state = ApprovalState(rules_file=config.codex_home / "rules" / "default.rules")
+        self._env_policy = sandbox.ShellEnvironmentPolicy.model_validate(
+            config.toml.shell_environment_policy.model_dump()
+        )
 
     # ---- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -192,7 +192,6 @@ class Session:
         self._exec = ExecSessions(
             self._tg,
             emit=self._emit_msg_current,
-            env=_command_env(self.config, self.thread_id),
             max_output_tokens_cap=self.config.toml.tool_output_token_limit,
             background_max_ms=self.config.toml.background_terminal_max_timeout,
         )
@@ -211,7 +210,9 @@ class Session:
                 rollout_path=str(self._rollout.path) if self._rollout else None,
             ),
         )
-        for warning in self.config.warnings:
+        policy, problem = _load_exec_policy(self.config)
+        self._approval_state.policy = policy
+        for warning in (*self.config.warnings, *([problem] if problem else [])):
             await self._emit("", Warning(message=warning))
         return self
 
@@ -421,7 +422,9 @@ class Session:
             approvals=self.approvals,
             shell=self._shell,
             plan=self._plan,
-            approved_patch_paths=self._approved_patch_paths,
+            approval_state=self._approval_state,
+            thread_id=self.thread_id,
+            env_policy=self._env_policy,
         )
 
         def take_pending() -> list[JsonObject]:

@@ -10,17 +10,13 @@ from typing import Any
 
 import anyio
 
-import sandbox
-
-from . import apply_patch as ap
-from ._exec_tool import ExecToolError, shell_argv
+from ._exec_command import ArgumentError, run_exec_command
+from ._exec_tool import ExecToolError
 from ._patch_tool import run_apply_patch
-from ._protocol import ExecApprovalRequest, PlanItem, PlanUpdate
-from ._tools_base import ToolContext, TurnAbort, TurnFatal, output_item, resolve_path
+from ._protocol import PlanItem, PlanUpdate
+from ._tools_base import ToolContext, output_item, resolve_path
 
 JsonObject = dict[str, Any]
-
-_POLICY_DEBUG_NAMES = {"never": "Never", "untrusted": "UnlessTrusted", "on-failure": "OnFailure"}
 
 
 class _ArgumentError(Exception):
@@ -67,62 +63,10 @@ async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
 
 
 async def _exec_command(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:
-    cmd = args.get("cmd")
-    if not isinstance(cmd, str):
-        raise _ArgumentError("failed to parse function arguments: missing field `cmd`")
-    config = ctx.config
-    workdir = args.get("workdir")
-    cwd = resolve_path(config.cwd, workdir) if isinstance(workdir, str) and workdir else config.cwd
-    shell = args.get("shell") if isinstance(args.get("shell"), str) and args.get("shell") else ctx.shell
-    login = args.get("login")
-    login = config.toml.allow_login_shell if login is None else bool(login)
-    if login and not config.toml.allow_login_shell:
-        raise _ArgumentError("login shell is disabled by config; omit `login` or set it to false.")
-    argv = shell_argv(str(shell), cmd, login=login)
-    call_id = str(call.get("call_id", ""))
-    invocation = ap.extract_shell_invocation(argv)
-    if invocation is not None:
-        # A patch typed into the shell is applied as the apply_patch tool would, never run as a command.
-        patch_text, patch_dir = invocation
-        return await run_apply_patch(ctx, call_id, patch_text, cwd=resolve_path(cwd, patch_dir or "."))
-    if ap.is_implicit_invocation(argv):
-        return ap.IMPLICIT_INVOCATION_MESSAGE
-    policy: sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess = config.sandbox_policy
-
-    if args.get("sandbox_permissions") == "require_escalated":
-        approval = config.approval_policy
-        if approval != "on-request":
-            debug = _POLICY_DEBUG_NAMES.get(approval, approval)
-            return (
-                f"approval policy is {debug}; reject command \u2014 you cannot ask for escalated permissions if the "
-                f"approval policy is {debug}"
-            )
-        justification = args.get("justification")
-        prefix = args.get("prefix_rule")
-        request = ExecApprovalRequest(
-            call_id=call_id,
-            command=tuple(argv),
-            cwd=str(cwd),
-            reason=justification if isinstance(justification, str) else None,
-            proposed_execpolicy_amendment=tuple(str(p) for p in prefix) if isinstance(prefix, list) else None,  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-        )
-        await ctx.emit(request)
-        decision = await ctx.approvals.request_exec_approval(request, ctx.turn_id)
-        if decision == "abort":
-            raise TurnAbort
-        if decision == "denied":
-            return "exec command rejected by user"
-        policy = sandbox.DangerFullAccess()
-
     try:
-        text, _code = await ctx.exec_sessions.exec_command(
-            call_id, argv, cwd=cwd, policy=policy, policy_cwd=config.cwd, tty=bool(args.get("tty")), args=args
-        )
-    except sandbox.SandboxUnavailableError as exc:
-        raise TurnFatal(str(exc)) from None
-    except FileNotFoundError as exc:
-        return f"exec_command failed: {exc}"
-    return text
+        return await run_exec_command(ctx, str(call.get("call_id", "")), args)
+    except ArgumentError as exc:
+        raise _ArgumentError(str(exc)) from None
 
 
 async def _write_stdin(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:

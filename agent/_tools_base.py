@@ -8,15 +8,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox import ShellEnvironmentPolicy
+
 from ._approvals import ApprovalHandler
 from ._config import Config
 from ._exec_tool import ExecSessions
 from ._ids import uuid7
 from ._protocol import EventMsg, PlanItem
 from ._turn_diff import TurnDiffTracker
+from .execpolicy import Policy
 
 JsonObject = dict[str, Any]
 Emit = Callable[[EventMsg], Awaitable[None]]
+
+
+@dataclass
+class ApprovalState:
+    """What this session has learned about approvals: the exec policy (with rules approved since it started), and
+    the commands and files the user approved for the rest of the session."""
+
+    policy: Policy = field(default_factory=Policy.empty)
+    rules_file: Path | None = None
+    commands: set[str] = field(default_factory=lambda: set[str]())
+    patch_paths: set[str] = field(default_factory=lambda: set[str]())
 
 
 class TurnAbort(Exception):
@@ -37,9 +51,15 @@ class ToolContext:
     exec_sessions: ExecSessions
     approvals: ApprovalHandler
     shell: str
+    thread_id: str = ""
+    env_policy: ShellEnvironmentPolicy | None = None
     plan: list[PlanItem] = field(default_factory=lambda: [])
-    approved_patch_paths: set[str] = field(default_factory=lambda: set[str]())
+    approval_state: ApprovalState = field(default_factory=lambda: ApprovalState())
     diff_tracker: TurnDiffTracker = field(default_factory=TurnDiffTracker)
+
+    @property
+    def approved_patch_paths(self) -> set[str]:
+        return self.approval_state.patch_paths
 
 
 def output_item(call: JsonObject, output: str | list[JsonObject]) -> JsonObject:
