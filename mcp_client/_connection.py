@@ -127,9 +127,15 @@ class ServerRunner:
             text = "…" + text[-_STDERR_TAIL_CHARS:]
         return text
 
+    auth_refusals: int = 0
+    """How many times the server answered 401, or 403 `insufficient_scope`, on this connection."""
+
     async def _on_response(self, response: httpx2.Response) -> None:
         if response.status_code == 401:
             self._saw_unauthorized = True
+            self.auth_refusals += 1
+        elif response.status_code == 403 and "insufficient_scope" in response.headers.get("www-authenticate", ""):
+            self.auth_refusals += 1
 
     def _fail(self, exc: BaseException | None, *, timed_out: bool = False) -> None:
         if self.failure is not None:

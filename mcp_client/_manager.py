@@ -23,8 +23,10 @@ from ._credentials import McpCredentialStore
 from ._elicitation import ElicitationHandler, decline_elicitation
 from ._errors_map import describe_exception, leaf_exception
 from ._names import QualifiedToolName, qualify_tools
+from ._oauth import login_required_message
 from ._output import read_resource_payload, resource_templates_payload, resources_payload
 from .errors import (
+    McpAuthRequiredError,
     McpClosedError,
     McpRequiredServerError,
     McpStartupError,
@@ -331,6 +333,8 @@ class McpConnectionManager:
         """
         client = self._client(server)
         config = self._configs[server]
+        runner = self._runners[server]
+        refusals = runner.auth_refusals
         if not config.is_tool_enabled(tool):
             raise McpUnknownToolError(
                 f"the tool `{tool}` of MCP server `{server}` is disabled in config.toml", server=server, tool=tool
@@ -348,6 +352,13 @@ class McpConnectionManager:
             ) from None
         except Exception as exc:
             leaf = leaf_exception(exc)
+            if runner.auth_refusals > refusals:
+                # The token was refused mid-session (revoked, or the tool needs more scopes): only a person at a
+                # browser can fix that.
+                raise McpAuthRequiredError(
+                    f"{login_required_message(server)} (the server refused the stored token for `{tool}`)",
+                    server=server,
+                ) from None
             if isinstance(leaf, MCPError) and leaf.error.code != _CONNECTION_CLOSED:
                 text = f"MCP error {leaf.error.code}: {leaf.error.message}"
                 return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)

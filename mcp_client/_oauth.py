@@ -67,6 +67,8 @@ class PreRegisteredClient:
 
     client_id: str
     client_secret: SecretStr | None = None
+    token_endpoint_auth_method: Literal["client_secret_basic", "client_secret_post", "none"] | None = None
+    """How to authenticate at the token endpoint; default `client_secret_post` with a secret, else `none`."""
 
 
 class _ProviderStorage:
@@ -91,7 +93,8 @@ class _ProviderStorage:
             self._client_info = OAuthClientInformationFull(
                 client_id=client.client_id,
                 client_secret=None if client.client_secret is None else client.client_secret.get_secret_value(),
-                token_endpoint_auth_method="client_secret_post" if client.client_secret is not None else "none",
+                token_endpoint_auth_method=client.token_endpoint_auth_method
+                or ("client_secret_post" if client.client_secret is not None else "none"),
             )
         self.stored_in: StoredIn | None = None
 
@@ -428,6 +431,7 @@ async def login(
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
 
+    from ._connection import client_info
     from ._errors_map import describe_exception, leaf_exception
 
     transport = config.transport
@@ -487,7 +491,9 @@ async def login(
                 http = await stack.enter_async_context(
                     httpx2.AsyncClient(auth=provider, headers=headers or {}, timeout=httpx2.Timeout(30.0, read=300.0))
                 )
-                await stack.enter_async_context(Client(streamable_http_client(transport.url, http_client=http)))
+                await stack.enter_async_context(
+                    Client(streamable_http_client(transport.url, http_client=http), client_info=client_info())
+                )
         except Exception as exc:
             leaf = leaf_exception(exc)
             if isinstance(leaf, McpOAuthError | McpCredentialStoreError):
