@@ -220,6 +220,8 @@ class Session:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+        # Whoever read events has drained them by now (the send side closed in aclose).
+        self._recv.close()
         if self._tg is not None:
             tg, self._tg = self._tg, None
             # The task group encloses the caller's block, so it is cancelled only here, on the way out.
