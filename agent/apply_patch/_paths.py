@@ -1,0 +1,45 @@
+"""Resolve the paths written in a patch the way Codex does: join onto the working directory, then normalise
+lexically (`.` and empty components dropped, `..` pops a component and stops at the root), without touching the
+file system."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def resolve(path: str, cwd: str) -> str:
+    """The absolute, lexically normalised form of `path` (relative paths are taken from `cwd`)."""
+    joined = path if path.startswith("/") else f"{cwd}/{path}"
+    parts: list[str] = []
+    for part in joined.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def absolute_cwd(cwd: Path | str) -> str:
+    """`cwd` as an absolute, normalised string."""
+    return resolve(os.fspath(cwd), os.getcwd()) if not os.fspath(cwd).startswith("/") else resolve(os.fspath(cwd), "/")
+
+
+def parent(path: str) -> str | None:
+    """The parent of a normalised absolute path, or None for the root."""
+    if path == "/":
+        return None
+    head = path.rsplit("/", 1)[0]
+    return head or "/"
+
+
+def relative_to(path: str, cwd: str) -> str:
+    """`path` relative to `cwd` when it lies inside it, else `path` unchanged."""
+    if cwd == "/":
+        return path[1:] or "."
+    if path.startswith(cwd + "/"):
+        return path[len(cwd) + 1 :]
+    return path

@@ -1,0 +1,77 @@
+"""A text file as lines plus their line endings, the way Codex 0.169 edits it.
+
+Codex treats LF, CRLF and a lone CR as line terminators, keeps each untouched line's own terminator, gives every
+inserted line the file's preferred terminator (the first one found, LF when there is none) and terminates an
+unterminated last line with it too. So a CRLF file stays CRLF and an update always leaves a final newline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_TERMINATOR = re.compile(r"(\r\n|\r|\n)")
+
+
+@dataclass(slots=True)
+class TextFile:
+    """Line texts (without terminators) and, in parallel, each line's terminator ('' for an unterminated last line)."""
+
+    texts: list[str]
+    endings: list[str]
+    preferred: str
+
+    @classmethod
+    def parse(cls, content: str) -> TextFile:
+        """Split `content` into lines and terminators."""
+        if "\r" not in content:
+            texts = content.split("\n")
+            endings = ["\n"] * len(texts)
+            if texts[-1] == "":
+                texts.pop()
+                endings.pop()
+            else:
+                endings[-1] = ""
+            return cls(texts, endings, "\n")
+        parts = _TERMINATOR.split(content)
+        texts = parts[0::2]
+        endings = [*parts[1::2], ""]
+        if texts[-1] == "":
+            texts.pop()
+            endings.pop()
+        preferred = endings[0] if endings and endings[0] else "\n"
+        return cls(texts, endings, preferred)
+
+    def tokens(self) -> list[str]:
+        """Each line with its terminator, the unit a line diff compares."""
+        return [text + ending for text, ending in zip(self.texts, self.endings, strict=True)]
+
+    def render(self) -> str:
+        """The file's content."""
+        if self.preferred == "\n" and all(ending == "\n" for ending in self.endings):
+            return "".join(text + "\n" for text in self.texts)
+        return "".join(self.tokens())
+
+
+Replacement = tuple[int, int, Sequence[str]]
+
+
+def apply_replacements(source: TextFile, replacements: list[Replacement]) -> TextFile:
+    """Apply `(start, old_length, new_lines)` replacements sorted by start; every line ends up terminated."""
+    preferred = source.preferred
+    texts: list[str] = []
+    endings: list[str] = []
+    position = 0
+    for start, length, new_lines in replacements:
+        texts.extend(source.texts[position:start])
+        endings.extend(source.endings[position:start])
+        texts.extend(new_lines)
+        endings.extend([preferred] * len(new_lines))
+        position = start + length
+    texts.extend(source.texts[position:])
+    endings.extend(source.endings[position:])
+    if source.endings and source.endings[-1] == "" and "" in endings:
+        # The source's unterminated last line may now sit before inserted lines; it gets a terminator either way.
+        endings[endings.index("")] = preferred
+    return TextFile(texts, endings, preferred)

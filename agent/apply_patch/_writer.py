@@ -1,0 +1,192 @@
+"""Write a verified plan to disk: all of it or nothing.
+
+Every new file content is first written to a temporary file beside its target; only when all of them exist are
+they renamed over their targets (an atomic step per file), and only then are files removed. If any step fails, what
+was already renamed or removed is put back from the contents read during verification.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from ._overlay import Entry, Seen, observe
+from ._paths import parent
+from ._rust import os_error_text
+from .errors import DeleteError, StaleFileError, WriteError
+
+_umask: int | None = None
+
+
+def commit(final: Mapping[str, Entry], seen: Mapping[str, Seen], created_dirs: frozenset[str]) -> None:
+    """Make the disk hold `final` (text, or None for "absent") for every path in it."""
+    _check_unchanged(seen)
+    writes: list[tuple[str, Entry]] = []
+    deletes: list[str] = []
+    for path, entry in final.items():
+        before = seen.get(path)
+        if entry.text is None:
+            if before is not None and before.kind in ("file", "other"):
+                deletes.append(path)
+        elif not _unchanged(before, entry):
+            writes.append((path, entry))
+    # A file that is deleted to make room for a directory must go before the directory is made.
+    early = [path for path in deletes if path in created_dirs]
+    late = [path for path in deletes if path not in created_dirs]
+    journal = _Journal(seen)
+    try:
+        for path in early:
+            journal.remove(path)
+        for directory in sorted(created_dirs, key=len):
+            journal.make_dir(directory)
+        staged = [journal.stage(path, entry) for path, entry in writes]
+        for target, temp in staged:
+            journal.replace(temp, target)
+        for path in late:
+            journal.remove(path)
+    except _StepFailed as failure:
+        journal.roll_back()
+        raise failure.error from failure.__cause__
+
+
+class _StepFailed(Exception):
+    def __init__(self, error: WriteError | DeleteError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Journal:
+    """Records each disk change so that it can be undone."""
+
+    def __init__(self, seen: Mapping[str, Seen]) -> None:
+        self.seen = seen
+        self.temps: list[str] = []
+        self.dirs: list[str] = []
+        self.replaced: list[str] = []
+        self.removed: list[str] = []
+
+    def make_dir(self, directory: str) -> None:
+        try:
+            os.mkdir(directory)
+        except FileExistsError:
+            return
+        except OSError as exc:
+            raise _StepFailed(_write_error(directory, exc)) from exc
+        self.dirs.append(directory)
+
+    def stage(self, path: str, entry: Entry) -> tuple[str, str]:
+        # Codex writes through a symbolic link to its target, so the link survives and its target changes.
+        target = os.path.realpath(path) if os.path.islink(path) else path
+        directory = parent(target) or "/"
+        try:
+            handle, temp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+        except OSError as exc:
+            raise _StepFailed(_write_error(path, exc)) from exc
+        self.temps.append(temp)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write((entry.text or "").encode())
+                os.fchmod(out.fileno(), entry.mode if entry.mode is not None else _default_mode())
+        except OSError as exc:
+            raise _StepFailed(_write_error(path, exc)) from exc
+        return target, temp
+
+    def replace(self, temp: str, target: str) -> None:
+        try:
+            os.replace(temp, target)
+        except OSError as exc:
+            raise _StepFailed(_write_error(target, exc)) from exc
+        self.temps.remove(temp)
+        self.replaced.append(target)
+
+    def remove(self, path: str) -> None:
+        try:
+            os.unlink(path)
+        except OSError as exc:
+            error = DeleteError(
+                f"Failed to delete file {path}", path=Path(path), diagnostic=f"pycodex: {os_error_text(exc)}."
+            )
+            raise _StepFailed(error) from exc
+        self.removed.append(path)
+
+    def roll_back(self) -> None:
+        """Undo every recorded change, newest first; best effort, since the disk already failed once."""
+        for temp in self.temps:
+            _quietly(os.unlink, temp)
+        for path in reversed(self.removed):
+            self._restore(path)
+        for target in reversed(self.replaced):
+            self._restore(target)
+        for directory in reversed(self.dirs):
+            _quietly(os.rmdir, directory)
+
+    def _restore(self, path: str) -> None:
+        before = self.seen.get(path)
+        if before is None or before.kind != "file" or before.data is None:
+            _quietly(os.unlink, path)
+            return
+        data = before.data
+        try:
+            with open(path, "wb") as out:
+                out.write(data)
+                if before.mode is not None:
+                    os.fchmod(out.fileno(), before.mode)
+        except OSError:
+            pass
+
+
+def _check_unchanged(seen: Mapping[str, Seen]) -> None:
+    for path, before in seen.items():
+        if observe(path) != before:
+            raise StaleFileError(
+                f"{path} changed on disk after the patch was verified; nothing was written.",
+                path=Path(path),
+                diagnostic="pycodex: verify the patch again against the current files.",
+            )
+
+
+def _unchanged(before: Seen | None, entry: Entry) -> bool:
+    """True when the disk already holds exactly this content and mode (the write can be skipped)."""
+    return (
+        before is not None
+        and before.kind == "file"
+        and before.data is not None
+        and entry.text is not None
+        and before.data == entry.text.encode()
+        and (entry.mode is None or entry.mode == before.mode)
+    )
+
+
+def _write_error(path: str, exc: OSError) -> WriteError:
+    return WriteError(f"Failed to write file {path}", path=Path(path), diagnostic=f"pycodex: {os_error_text(exc)}.")
+
+
+def _default_mode() -> int:
+    """The mode a newly created file gets: 0o666 less the process umask."""
+    global _umask
+    if _umask is None:
+        _umask = _read_umask()
+    return 0o666 & ~_umask
+
+
+def _read_umask() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    # Without /proc the only way to read the umask is to set it; put it straight back.
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def _quietly(action: Callable[[str], None], path: str) -> None:
+    try:
+        action(path)
+    except OSError:
+        pass
