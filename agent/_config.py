@@ -66,6 +66,8 @@ class ConfigOverrides:
     compact_prompt: str | None = None
     labels: Mapping[str, str] = field(default_factory=lambda: {})
     """The flag that set each field, for `config explain` (e.g. {"model": "--model"})."""
+    values: Mapping[str, Any] = field(default_factory=lambda: {})
+    """Dotted keys with already-parsed values (an MCP tool call's `config` object), applied like `-c`."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,10 @@ def load_config(
 
     merge_into(merged, flags.data)
     provenance.update(flag_sources(cli_overrides))
+    for dotted, value in overrides.values.items():
+        set_path(merged, dotted.split("."), value)
+        for leaf in leaf_paths(value, dotted):
+            provenance[leaf] = Source(overrides.labels.get(dotted, f"config value {dotted}"))
 
     explicit: dict[str, Any] = {
         "model": overrides.model,

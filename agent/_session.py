@@ -6,6 +6,7 @@ Front doors talk to it in two directions only: they `submit` ops (or call `run_t
 from __future__ import annotations
 
 import base64
+import dataclasses
 import math
 import mimetypes
 import time
@@ -25,6 +26,7 @@ import sandbox
 from . import _context, execpolicy
 from ._approvals import ApprovalHandler, RejectingApprovals
 from ._config import Config
+from ._config_schema import ApprovalPolicy, ReasoningEffort
 from ._exec_tool import ExecSessions
 from ._ids import uuid7
 from ._model_client import ModelClient
@@ -272,6 +274,36 @@ class Session:
     @property
     def rollout_path(self) -> Path | None:
         return self._rollout.path if self._rollout else None
+
+    def reconfigure(
+        self,
+        *,
+        model: str | None = None,
+        approval_policy: ApprovalPolicy | None = None,
+        sandbox_mode: sandbox.SandboxMode | None = None,
+        reasoning_effort: ReasoningEffort | None = None,
+    ) -> Config:
+        """Change settings for the next turns (the TUI's /model and /approvals). Returns the new config."""
+        config = self.config
+        changes: dict[str, Any] = {}
+        if model is not None:
+            changes["model"] = model
+        if approval_policy is not None:
+            changes["approval_policy"] = approval_policy
+        if reasoning_effort is not None:
+            changes["reasoning_effort"] = reasoning_effort
+        if sandbox_mode is not None:
+            wsw = config.toml.sandbox_workspace_write
+            changes["sandbox_mode"] = sandbox_mode
+            changes["sandbox_policy"] = sandbox.policy_for_mode(
+                sandbox_mode,
+                writable_roots=tuple(Path(r).expanduser() for r in wsw.writable_roots),
+                network_access=wsw.network_access,
+                exclude_tmpdir_env_var=wsw.exclude_tmpdir_env_var,
+                exclude_slash_tmp=wsw.exclude_slash_tmp,
+            )
+        self.config = dataclasses.replace(config, **changes)
+        return self.config
 
     # ---- events -------------------------------------------------------------------------------------------------
 
