@@ -91,6 +91,8 @@ class Config:
     toml: ConfigToml
     active_profile: str | None = None
     project_root: Path | None = None
+    mcp_servers: Mapping[str, Any] = field(default_factory=lambda: {})
+    """`[mcp_servers]` validated into `mcp_client.McpServerConfig` values (empty when none are configured)."""
     project_codex_dirs: tuple[Path, ...] = ()
     """`.codex` directories of the trusted project, root first (their rules and config apply)."""
     warnings: tuple[str, ...] = ()
@@ -352,6 +354,21 @@ def load_config(
                 key="experimental_compact_prompt_file",
             ) from exc
 
+    mcp_servers: dict[str, Any] = {}
+    if toml.mcp_servers:
+        from ._mcp_bridge import parse_servers
+
+        try:
+            mcp_servers = parse_servers(toml.mcp_servers)
+        except Exception as exc:  # mcp_client.McpConfigError, without importing mcp_client here
+            if type(exc).__name__ != "McpConfigError":
+                raise
+            raise ConfigError(
+                f"invalid MCP server configuration: {exc}",
+                key="mcp_servers",
+                source=str(_nearest_source(provenance, "mcp_servers") or ""),
+            ) from None
+
     return Config(
         codex_home=home,
         cwd=cwd,
@@ -371,6 +388,7 @@ def load_config(
         active_profile=active_profile,
         project_root=project_root,
         project_codex_dirs=tuple(project_codex_dirs),
+        mcp_servers=mcp_servers,
         warnings=tuple(warnings),
         effective=merged,
         provenance=provenance,

@@ -29,6 +29,7 @@ from ._config import Config
 from ._config_schema import ApprovalPolicy, ReasoningEffort
 from ._exec_tool import ExecSessions
 from ._ids import uuid7
+from ._mcp_bridge import McpBridge, start_bridge
 from ._model_client import ModelClient
 from ._model_types import JsonObject, Prompt
 from ._protocol import (
@@ -96,6 +97,16 @@ def _load_exec_policy(config: Config) -> tuple[execpolicy.Policy, str | None]:
         return execpolicy.Policy.empty(), f"exec policy rules were not loaded: {exc}"
 
 
+def _oauth_settings(config: Config) -> Any:
+    import mcp_client
+
+    return mcp_client.McpOAuthSettings(
+        credentials_store=config.toml.mcp_oauth_credentials_store,
+        callback_port=config.toml.mcp_oauth_callback_port,
+        callback_url=config.toml.mcp_oauth_callback_url,
+    )
+
+
 def _http_client(config: Config) -> httpx2.AsyncClient:
     # Building a TLS context costs ~0.2 s; a plain-http provider (a local server) never needs one.
     plain = config.provider.base_url.startswith("http://")
@@ -150,7 +161,19 @@ class Session:
         source: Source = "exec",
         ephemeral: bool = False,
         thread_id: str | None = None,
+        elicitation_handler: Any = None,
     ) -> None:
+        """Args:
+        config: the resolved configuration.
+        approvals: who answers approval requests (default: nobody; every request is denied).
+        http: the HTTP client for the model (injected in tests); one is created otherwise.
+        env: the environment the provider's key and headers are read from (default os.environ).
+        source: which front door runs the session (recorded in the rollout).
+        ephemeral: write no rollout file.
+        thread_id: the thread's id (a new UUIDv7 by default).
+        elicitation_handler: answers MCP servers' elicitation requests (`mcp_client.ElicitationHandler`);
+            by default they are declined.
+        """
         self.config = config
         self.thread_id = thread_id or uuid7()
         self.approvals: ApprovalHandler = approvals or RejectingApprovals()
@@ -174,6 +197,9 @@ class Session:
         self._closed = False
         self._shell = sandbox.default_shell()
         self._plan: list[Any] = []
+        self._elicitation_handler = elicitation_handler
+        self._mcp_manager: Any = None
+        self._mcp: McpBridge | None = None
         self._approval_state = ApprovalState(rules_file=config.codex_home / "rules" / "default.rules")
         self._env_policy = sandbox.ShellEnvironmentPolicy.model_validate(
             config.toml.shell_environment_policy.model_dump()
@@ -182,6 +208,17 @@ class Session:
     # ---- lifecycle ----------------------------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
+        tg = anyio.create_task_group()
+        await tg.__aenter__()
+        self._tg = tg
+        try:
+            await self._start(tg)
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def _start(self, tg: anyio.abc.TaskGroup) -> None:
         self._client = ModelClient(
             self.config.provider,
             self._http,
@@ -189,14 +226,20 @@ class Session:
             session_id=self.thread_id,
             originator=f"pycodex_{self._source}",
         )
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
         self._exec = ExecSessions(
-            self._tg,
+            tg,
             emit=self._emit_msg_current,
             max_output_tokens_cap=self.config.toml.tool_output_token_limit,
             background_max_ms=self.config.toml.background_terminal_max_timeout,
         )
+        if self.config.mcp_servers:
+            # Servers start before the first model request; one that fails is reported, not fatal, unless required.
+            self._mcp_manager, self._mcp = await start_bridge(
+                self.config.mcp_servers,
+                codex_home=self.config.codex_home,
+                oauth=_oauth_settings(self.config),
+                elicitation_handler=self._elicitation_handler,
+            )
         if not self._ephemeral:
             self._open_rollout()
         await self._emit(
@@ -214,14 +257,20 @@ class Session:
         )
         policy, problem = _load_exec_policy(self.config)
         self._approval_state.policy = policy
-        for warning in (*self.config.warnings, *([problem] if problem else [])):
+        mcp_failures = [
+            f"MCP server `{n}` did not start: {why}" for n, why in (self._mcp.failures() if self._mcp else {}).items()
+        ]
+        for warning in (*self.config.warnings, *([problem] if problem else []), *mcp_failures):
             await self._emit("", Warning(message=warning))
-        return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+        if self._mcp_manager is not None:
+            manager, self._mcp_manager = self._mcp_manager, None
+            # Entered after the task group, left before it (the manager bounds and shields its own teardown).
+            await manager.__aexit__(None, None, None)
         # Whoever read events has drained them by now (the send side closed in aclose).
         self._recv.close()
         if self._tg is not None:
@@ -428,6 +477,9 @@ class Session:
             )
 
         tools = builtin_tools(plan=True, apply_patch=True, view_image=True)
+        if self._mcp is not None:
+            namespaces = self.config.provider.id == "openai" and self.config.provider.wire_api == "responses"
+            tools.extend(self._mcp.tool_specs(namespaces=namespaces))
         reasoning: dict[str, Any] | None = None
         if self.config.reasoning_effort or self.config.reasoning_summary:
             reasoning = {}
@@ -459,6 +511,7 @@ class Session:
             approval_state=self._approval_state,
             thread_id=self.thread_id,
             env_policy=self._env_policy,
+            mcp=self._mcp,
         )
 
         def take_pending() -> list[JsonObject]:

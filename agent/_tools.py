@@ -12,6 +12,7 @@ import anyio
 
 from ._exec_command import ArgumentError, run_exec_command
 from ._exec_tool import ExecToolError
+from ._mcp_bridge import RESOURCE_TOOLS
 from ._patch_tool import run_apply_patch
 from ._protocol import PlanItem, PlanUpdate
 from ._tools_base import ToolContext, output_item, resolve_path
@@ -42,6 +43,8 @@ async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
     """Run one tool call and return its output item. Raises `TurnAbort` or `TurnFatal` to end the turn."""
     name = str(call.get("name", ""))
     namespace = call.get("namespace")
+    if ctx.mcp is not None and (namespace or name.startswith("mcp__") or name in RESOURCE_TOOLS):
+        return await _mcp_call(ctx, call, name, str(namespace) if namespace else None)
     if namespace:
         return output_item(call, f"unsupported call: {namespace}{name}")
     try:
@@ -60,6 +63,20 @@ async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
         return output_item(call, str(exc))
     except ExecToolError as exc:
         return output_item(call, str(exc))
+
+
+async def _mcp_call(ctx: ToolContext, call: JsonObject, name: str, namespace: str | None) -> JsonObject:
+    try:
+        args = _parse_arguments(call)
+    except _ArgumentError as exc:
+        return output_item(call, str(exc))
+    call_id = str(call.get("call_id", ""))
+    if namespace is None and name in RESOURCE_TOOLS:
+        return output_item(call, await ctx.mcp.resource_call(ctx, call_id, name, args))
+    info = ctx.mcp.resolve(name, namespace)
+    if info is None:
+        return output_item(call, f"unsupported call: {namespace or ''}{name}")
+    return output_item(call, await ctx.mcp.call(ctx, call_id, info, args))
 
 
 async def _exec_command(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:

@@ -53,6 +53,8 @@ class ToolContext:
     shell: str
     thread_id: str = ""
     env_policy: ShellEnvironmentPolicy | None = None
+    mcp: Any = None
+    """The session's `McpBridge` when MCP servers are configured (typed loosely to keep `mcp` out of imports)."""
     plan: list[PlanItem] = field(default_factory=lambda: [])
     approval_state: ApprovalState = field(default_factory=lambda: ApprovalState())
     diff_tracker: TurnDiffTracker = field(default_factory=TurnDiffTracker)

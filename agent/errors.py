@@ -66,3 +66,7 @@ class SessionClosedError(AgentError):
 
 class TurnAbortedError(AgentError):
     """The turn was interrupted before it finished."""
+
+
+class McpStartupFailedError(AgentError):
+    """A `required = true` MCP server did not start; the message names it and says why."""

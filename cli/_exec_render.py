@@ -163,12 +163,7 @@ class JsonlRenderer:
                 "tool": msg.invocation.tool,
                 "arguments": msg.invocation.arguments,
             }
-            result = None
-            if msg.result is not None:
-                result = {
-                    "content": msg.result.get("content", []),
-                    "structured_content": msg.result.get("structuredContent"),
-                }
+            result = msg.result
             status = "failed" if (msg.is_error or msg.error) else "completed"
             self._write(
                 {

@@ -258,7 +258,7 @@ def _run_exec(options: ExecOptions) -> int:
     items.append(agent.TextInput(text=prompt))
     try:
         outcome = anyio.run(_run, config, options, items, schema, renderer, prompt)
-    except agent.ProviderError as exc:
+    except agent.AgentError as exc:
         renderer.fatal(str(exc))
         return EXIT_FAILURE
     if outcome is None:
