@@ -19,7 +19,7 @@ import anyio.abc
 
 import sandbox
 
-from ._protocol import EventMsg, ExecCommandBegin, ExecCommandEnd, ExecCommandOutputDelta
+from ._protocol import EventMsg, ExecCommandBegin, ExecCommandEnd, ExecCommandOutputDelta, Warning
 from ._truncate import approx_tokens, format_exec_output
 
 DEFAULT_YIELD_MS = 10_000
@@ -84,11 +84,14 @@ class ExecSessions:
         emit: Emit,
         max_output_tokens_cap: int | None = None,
         background_max_ms: int = 300_000,
+        allow_degraded_sandbox: bool = False,
     ) -> None:
         self._tg = task_group
         self._emit = emit
         self._cap = max_output_tokens_cap
         self._background_max_ms = background_max_ms
+        self._allow_degraded = allow_degraded_sandbox
+        self._warned: set[str] = set()
         self._sessions: dict[int, _Running] = {}
         self._live: list[_Running] = []
 
@@ -114,8 +117,20 @@ class ExecSessions:
         max_tokens = self._max_tokens(args)
         started = time.monotonic()
         process = await sandbox.spawn(
-            argv, cwd=cwd, env=env, policy=policy, policy_cwd=policy_cwd, task_group=self._tg, tty=tty
+            argv,
+            cwd=cwd,
+            env=env,
+            policy=policy,
+            policy_cwd=policy_cwd,
+            task_group=self._tg,
+            tty=tty,
+            allow_degraded=self._allow_degraded,
         )
+        for warning in process.sandbox_warnings:
+            if warning not in self._warned:
+                # What the sandbox could not enforce is said once per session, never silently dropped.
+                self._warned.add(warning)
+                await self._emit(Warning(message=warning))
         running = _Running(process, call_id, tuple(argv), cwd, started)
         self._live.append(running)
         process.on_output(lambda chunk: self._on_output(running, chunk))

@@ -231,6 +231,7 @@ class Session:
             emit=self._emit_msg_current,
             max_output_tokens_cap=self.config.toml.tool_output_token_limit,
             background_max_ms=self.config.toml.background_terminal_max_timeout,
+            allow_degraded_sandbox=self.config.toml.sandbox_allow_degraded,
         )
         if self.config.mcp_servers:
             # Servers start before the first model request; one that fails is reported, not fatal, unless required.
