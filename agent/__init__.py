@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ._config import load_config as load_config
     from ._config_layers import Source as Source
     from ._config_layers import codex_home as codex_home
+    from ._config_merge import MergedLayers as MergedLayers
+    from ._config_merge import merge_config_layers as merge_config_layers
     from ._protocol import Event as Event
     from ._protocol import EventMsg as EventMsg
     from ._protocol import ImageUrlInput as ImageUrlInput
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
     from .errors import UnknownConfigKeyError as UnknownConfigKeyError
 
 _WHERE = {
+    "MergedLayers": "._config_merge",
+    "merge_config_layers": "._config_merge",
     "AgentError": ".errors",
     "ApprovalHandler": "._approvals",
     "Config": "._config",
@@ -69,6 +73,8 @@ _WHERE = {
 }
 
 __all__ = [
+    "MergedLayers",
+    "merge_config_layers",
     "AgentError",
     "ApprovalHandler",
     "Config",

@@ -17,9 +17,8 @@ if TYPE_CHECKING:
     from sandbox._confine import Confined
     from sandbox._plan import Plan
 
-# TODO(config): read `sandbox_mode`, `[sandbox_workspace_write]` and `sandbox_allow_degraded` through
-# `agent.load_config` (layers, profiles, `-c` overrides) once it exists; until then only the `-c` overrides below
-# are understood.
+# The configured values come from every config layer (system, user, trusted project, profile, `-c`), merged by
+# `agent.merge_config_layers`, which needs no pydantic; `--full-auto` then picks workspace-write.
 _BOOL_KEYS = (
     "sandbox_workspace_write.network_access",
     "sandbox_workspace_write.exclude_tmpdir_env_var",
@@ -45,19 +44,27 @@ class _UsageError(Exception):
     """A bad `-c` value: exit code 2."""
 
 
-def _parse_overrides(pairs: list[str]) -> dict[str, object]:
-    import tomllib
+def _configured(pairs: list[str], cwd: Path) -> dict[str, object]:
+    """The sandbox keys as configured: every layer merged (the `-c` pairs last), flattened to dotted keys."""
+    import agent
 
-    out: dict[str, object] = {}
     for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
+        key, sep, _ = pair.partition("=")
+        if not sep or not key.strip():
             raise _UsageError(f"-c {pair!r}: expected key=value")
-        try:
-            out[key] = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            out[key] = raw  # as Codex does: a value that is not TOML is taken as a string
+    try:
+        merged = agent.merge_config_layers(cwd=cwd, cli_overrides=pairs).merged
+    except agent.ConfigError as exc:
+        raise _UsageError(str(exc)) from None
+    out: dict[str, object] = {}
+    if "sandbox_mode" in merged:
+        out["sandbox_mode"] = merged["sandbox_mode"]
+    if "sandbox_allow_degraded" in merged:
+        out["sandbox_allow_degraded"] = merged["sandbox_allow_degraded"]
+    table = merged.get("sandbox_workspace_write")
+    if isinstance(table, dict):
+        for key, value in cast("dict[str, object]", table).items():
+            out[f"sandbox_workspace_write.{key}"] = value
     return out
 
 
@@ -125,13 +132,13 @@ def _run(platform: str, command: list[str], config: list[str], *, full_auto: boo
 
     if not sys.platform.startswith(platform):
         raise _fail(f"`pycodex sandbox {_subcommand(platform)}` runs on {platform} only (this is {sys.platform})", 1)
-    try:
-        settings = _settings(_parse_overrides(config), full_auto=full_auto)
-    except _UsageError as exc:
-        raise _fail(str(exc), 2) from None
     cwd = (cd or Path.cwd()).absolute()
     if not cwd.is_dir():
         raise _fail(f"no such directory: {cwd}", 2)
+    try:
+        settings = _settings(_configured(config, cwd), full_auto=full_auto)
+    except _UsageError as exc:
+        raise _fail(str(exc), 2) from None
     plan = settings.plan(cwd)
     env = compose_env(os.environ, network_restricted=not plan.network)
     if shutil.which(command[0], path=env.get("PATH")) is None and not (cwd / command[0]).is_file():
@@ -238,11 +245,12 @@ def register(app: typer.Typer) -> None:
 def _print_profile(config: list[str], *, full_auto: bool, cd: Path | None) -> int:
     from sandbox._seatbelt import seatbelt_profile
 
+    cwd = (cd or Path.cwd()).absolute()
     try:
-        settings = _settings(_parse_overrides(config), full_auto=full_auto)
+        settings = _settings(_configured(config, cwd), full_auto=full_auto)
     except _UsageError as exc:
         raise _fail(str(exc), 2) from None
-    plan = settings.plan((cd or Path.cwd()).absolute())
+    plan = settings.plan(cwd)
     profile, params = seatbelt_profile(plan)
     typer.echo(profile)
     for key, value in params.items():
