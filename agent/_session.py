@@ -23,7 +23,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 import sandbox
 
-from . import _context, execpolicy
+from . import _compact, _context, execpolicy
 from ._approvals import ApprovalHandler, RejectingApprovals
 from ._config import Config
 from ._config_schema import ApprovalPolicy, ReasoningEffort
@@ -31,13 +31,14 @@ from ._exec_tool import ExecSessions
 from ._ids import uuid7
 from ._mcp_bridge import McpBridge, start_bridge
 from ._model_client import ModelClient
-from ._model_types import JsonObject, Prompt
+from ._model_types import JsonObject, NullSink, Prompt
 from ._protocol import (
     Error,
     Event,
     EventMsg,
     ImageUrlInput,
     LocalImageInput,
+    PatchApplyEnd,
     SessionConfigured,
     TaskComplete,
     TaskStarted,
@@ -53,7 +54,7 @@ from ._protocol import (
 from ._rollout import RolloutError, RolloutWriter, rollout_path
 from ._tool_specs import builtin_tools
 from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
-from ._turn import TurnOutcome, run_sampling_loop
+from ._turn import TurnOutcome, message_text, run_sampling_loop
 from .errors import ProviderError, SessionClosedError
 
 CLI_VERSION = "0.1.0"
@@ -198,6 +199,8 @@ class Session:
         self._shell = sandbox.default_shell()
         self._plan: list[Any] = []
         self._elicitation_handler = elicitation_handler
+        self._last_total_tokens: int | None = None
+        self._files_changed: list[str] = []
         self._mcp_manager: Any = None
         self._mcp: McpBridge | None = None
         self._approval_state = ApprovalState(rules_file=config.codex_home / "rules" / "default.rules")
@@ -362,6 +365,10 @@ class Session:
         return self._recv
 
     async def _emit(self, turn_id: str, msg: EventMsg) -> None:
+        if isinstance(msg, PatchApplyEnd) and msg.success:
+            for path in msg.changes:
+                if path not in self._files_changed:
+                    self._files_changed.append(path)
         try:
             self._send.send_nowait(Event(id=turn_id, msg=msg))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
@@ -409,6 +416,68 @@ class Session:
             turn.done.set()
             self._turn = None
 
+    # ---- context management -------------------------------------------------------------------------------------
+
+    def context_tokens(self) -> int:
+        """How full the context is now (the provider's last count plus an estimate of what came after)."""
+        return _compact.estimate_context_tokens(self.history, self._last_total_tokens)
+
+    def compact_limit(self) -> int | None:
+        """The token count at which the history is compacted (None: never)."""
+        return _compact.auto_compact_limit(
+            self.config.toml.model_context_window, self.config.toml.model_auto_compact_token_limit
+        )
+
+    def _over_compact_limit(self) -> bool:
+        limit = self.compact_limit()
+        return bool(self.history) and limit is not None and self.context_tokens() >= limit
+
+    async def _maybe_compact_mid_turn(self, turn_id: str) -> None:
+        if self._over_compact_limit():
+            await self._compact(turn_id, mid_turn=True)
+
+    async def compact(self) -> None:
+        """Summarise the thread now and continue from the summary (the TUI's /compact). Not during a turn."""
+        if self._turn is not None:
+            raise RuntimeError("cannot compact while a turn is running")
+        if self.history:
+            await self._compact("", mid_turn=False)
+
+    async def _compact(self, turn_id: str, *, mid_turn: bool) -> None:
+        assert self._client is not None
+        prompt = Prompt(
+            model=self.config.model,
+            input=_compact.summary_request(self.history, self.config.compact_prompt or _compact.SUMMARY_PROMPT),
+            tools=[],
+            parallel_tool_calls=False,
+            prompt_cache_key=self.thread_id,
+        )
+        response = await self._client.stream(prompt, NullSink())
+        summary = ""
+        for item in response.items:
+            if item.get("type") == "message" and item.get("role") == "assistant":
+                summary = message_text(item)
+        replacement = _compact.build_compacted_history(
+            self.history,
+            summary=summary,
+            initial_context=_context.initial_context(self.config, self._shell),
+            plan=[step.model_dump() for step in self._plan],
+            files_changed=self._files_changed,
+            placement="before_last_user" if mid_turn else "start",
+        )
+        before = self.context_tokens()
+        self.history[:] = replacement
+        self._last_total_tokens = None
+        self._persist(_compact.COMPACTED_RECORD, _compact.compacted_record(summary, replacement))
+        await self._emit(
+            turn_id,
+            Warning(
+                message=f"The conversation was compacted (about {before:,} tokens) into a summary; the plan and "
+                "the list of changed files were kept as they were. Long threads lose detail: start a new thread "
+                "when the task changes."
+            ),
+        )
+
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""
         item, _, _ = user_input_item(items, self.config.cwd)
@@ -446,6 +515,11 @@ class Session:
                 "summary": self.config.reasoning_summary,
             },
         )
+        if self._over_compact_limit():
+            try:
+                await self._compact(turn_id, mid_turn=False)
+            except ProviderError as exc:
+                await self._emit(turn_id, Warning(message=f"compaction failed, continuing without it: {exc}"))
         new_items: list[JsonObject] = []
         if not self.history:
             new_items.extend(_context.initial_context(self.config, self._shell))
@@ -466,6 +540,7 @@ class Session:
             nonlocal turn_usage
             turn_usage = turn_usage + usage
             self.usage = self.usage + usage
+            self._last_total_tokens = usage.total_tokens or None
             await self._emit(
                 turn_id,
                 TokenCount(
@@ -529,6 +604,7 @@ class Session:
                 tools=ctx,
                 take_pending_input=take_pending,
                 on_usage=on_usage,
+                maybe_compact=lambda: self._maybe_compact_mid_turn(turn_id),
             )
         except (ProviderError, TurnFatal) as exc:
             await self._emit(turn_id, Error(message=str(exc)))

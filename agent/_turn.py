@@ -87,6 +87,7 @@ async def run_sampling_loop(
     tools: ToolContext,
     take_pending_input: Callable[[], list[JsonObject]],
     on_usage: Callable[[TokenUsage], Awaitable[None]],
+    maybe_compact: Callable[[], Awaitable[None]] | None = None,
 ) -> str | None:
     """Sample and run tools until the model stops calling them; returns the last assistant message.
 
@@ -123,6 +124,9 @@ async def run_sampling_loop(
         if pending:
             history.extend(pending)
             record(pending)
+        if maybe_compact is not None:
+            # Between tool calls, before the follow-up request: the context may have outgrown the limit.
+            await maybe_compact()
 
 
 async def _run_calls(ctx: ToolContext, calls: list[JsonObject], history: list[JsonObject], record: Record) -> None:
