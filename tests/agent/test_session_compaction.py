@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import anyio
 import pytest
 
 import agent
@@ -79,7 +80,8 @@ async def test_compaction_triggers_inside_a_tool_loop_and_keeps_plan_and_files(r
     assert "write the notes and verify" in texts
     # The old tool calls are gone from the history sent after compaction.
     assert not any(item.get("type") == "function_call" for item in follow_up)
-    records = [json.loads(line) for line in Path(str(rollout)).read_text().splitlines()]
+    text = await anyio.Path(str(rollout)).read_text(encoding="utf-8")
+    records = [json.loads(line) for line in text.splitlines()]
     compacted = [r for r in records if r["type"] == "compacted"]
     assert len(compacted) == 1 and compacted[0]["payload"]["replacement_history"]
 
