@@ -1,0 +1,288 @@
+"""The MCP server: the low-level SDK `Server` with pycodex's tools, resources and logging level.
+
+Handlers only translate: arguments in, `Thread` calls, results out. Threads live in the lifespan's task group, so
+a thread outlives the call that started it and the next call can continue it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import mcp_types as types
+from mcp.server import Server, ServerRequestContext
+from mcp.shared.exceptions import MCPError
+
+import agent
+
+from . import _approval_forms as forms
+from ._args import parse_codex_args, parse_reply_args
+from ._options import ServerOptions
+from ._schemas import CODEX_TOOL, INSTRUCTIONS, REPLY_TOOL, SERVER_NAME, SERVER_TITLE, SERVER_VERSION, TOOLS
+from ._sink import McpSink, is_modern
+from ._threads import Approval, Thread, ThreadRegistry, Turn
+from .errors import ThreadNotFoundError, ToolCallError
+
+RESOURCE_NOT_FOUND = -32002
+_URI = re.compile(r"^pycodex://threads/(?P<id>[^/]+)/(?P<kind>transcript|diff)$")
+# How long a cancelled call waits for its turn to wind down before it answers the cancellation.
+_INTERRUPT_WAIT = 3.0
+
+
+@dataclass
+class _Round:
+    """Questions returned to a 2026-07-28 host, waiting for its retry."""
+
+    thread: Thread
+    turn: Turn
+    approvals: list[Approval]
+
+
+@dataclass
+class ServerState:
+    """What the handlers share: the threads, parked rounds and the log level."""
+
+    options: ServerOptions
+    threads: ThreadRegistry
+    rounds: dict[str, _Round] = field(default_factory=lambda: {})
+    log_level: str = "info"
+
+
+def _result(thread_id: str, text: str, *, error: bool = False) -> types.CallToolResult:
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=text)],
+        structured_content={"threadId": thread_id, "content": text},
+        is_error=error,
+    )
+
+
+def _outcome_result(thread_id: str, outcome: agent.TurnOutcome) -> types.CallToolResult:
+    if outcome.status == "completed":
+        return _result(thread_id, outcome.last_agent_message or "")
+    if outcome.status == "failed":
+        return _result(thread_id, f"The turn failed: {outcome.error or 'unknown error'}", error=True)
+    return _result(
+        thread_id,
+        "The turn was stopped before it finished. The thread is kept: continue it with codex-reply.",
+        error=True,
+    )
+
+
+def _load_config(options: ServerOptions, arguments: Any) -> agent.Config:
+    args = parse_codex_args(arguments)
+    overrides = agent.ConfigOverrides(
+        model=args.model,
+        profile=args.profile or options.profile,
+        approval_policy=args.approval_policy,  # pyright: ignore[reportArgumentType]
+        sandbox_mode=args.sandbox,  # pyright: ignore[reportArgumentType]
+        cwd=Path(args.cwd) if args.cwd else None,
+        base_instructions=args.base_instructions,
+        developer_instructions=args.developer_instructions,
+        compact_prompt=args.compact_prompt,
+        values=dict(args.config),
+        labels={"config": "codex tool `config`"},
+    )
+    return agent.load_config(overrides, options.config_overrides, strict=options.strict_config)
+
+
+class PycodexServer:
+    """Builds the SDK server and holds the handlers."""
+
+    def __init__(self, options: ServerOptions) -> None:
+        self.options = options
+        self.state: ServerState | None = None
+        self.server: Server[ServerState] = Server(
+            SERVER_NAME,
+            version=SERVER_VERSION,
+            title=SERVER_TITLE,
+            instructions=INSTRUCTIONS,
+            lifespan=self._lifespan,
+            on_list_tools=self._list_tools,
+            on_call_tool=self._call_tool,
+            on_list_resources=self._list_resources,
+            on_list_resource_templates=self._list_templates,
+            on_read_resource=self._read_resource,
+        )
+        # `logging/setLevel` is deprecated by SEP-2577; registered directly so the constructor does not warn.
+        self.server.add_request_handler("logging/setLevel", types.SetLevelRequestParams, self._set_level)
+
+    @asynccontextmanager
+    async def _lifespan(self, _server: Server[ServerState]) -> AsyncGenerator[ServerState]:
+        async with anyio.create_task_group() as tg:
+            state = ServerState(self.options, ThreadRegistry(tg, abandon_after=self.options.abandon_after))
+            self.state = state
+            try:
+                yield state
+            finally:
+                state.threads.close()
+                # Sessions kill their commands on the way out (shielded and bounded inside Session.aclose).
+                tg.cancel_scope.cancel()
+
+    # ---- tools --------------------------------------------------------------------------------------------------
+
+    async def _list_tools(
+        self, ctx: ServerRequestContext[ServerState], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=[types.Tool.model_validate(tool) for tool in TOOLS])
+
+    async def _call_tool(
+        self, ctx: ServerRequestContext[ServerState], params: types.CallToolRequestParams
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        state = ctx.lifespan_context
+        if params.name not in (CODEX_TOOL, REPLY_TOOL):
+            return _result(
+                "", f"Unknown tool {params.name!r}: this server has {CODEX_TOOL} and {REPLY_TOOL}", error=True
+            )
+        if params.request_state is not None:
+            return await self._next_round(ctx, params)
+        try:
+            if params.name == CODEX_TOOL:
+                prompt = parse_codex_args(params.arguments).prompt
+                config = _load_config(state.options, params.arguments)
+                try:
+                    thread = await state.threads.start(config)
+                except agent.AgentError as exc:
+                    return _result("", f"Could not start a session: {exc}", error=True)
+            else:
+                reply = parse_reply_args(params.arguments)
+                prompt = reply.prompt
+                found = state.threads.get(reply.thread_id)
+                if found is None:
+                    raise ThreadNotFoundError(
+                        f"Thread not found: {reply.thread_id}. This server knows only the threads started since it "
+                        "started; start a new one with the codex tool.",
+                        thread_id=reply.thread_id,
+                    )
+                thread = found
+            turn = await thread.start_turn([agent.TextInput(text=prompt)])
+        except ToolCallError as exc:
+            return _result(exc.thread_id or "", str(exc) if exc.thread_id else f"Invalid arguments: {exc}", error=True)
+        except agent.ConfigError as exc:
+            return _result("", f"Configuration error: {exc}", error=True)
+        return await self._follow(ctx, thread, turn)
+
+    async def _follow(
+        self, ctx: ServerRequestContext[ServerState], thread: Thread, turn: Turn
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        state = ctx.lifespan_context
+        sink = McpSink(ctx, thread.thread_id, state.options, state.log_level)
+        try:
+            followed = await thread.follow(turn, sink, deferred=is_modern(ctx))
+        except ToolCallError as exc:
+            return _result(thread.thread_id, str(exc), error=True)
+        except anyio.get_cancelled_exc_class():
+            # The host cancelled the call: stop the turn (killing its commands) and keep the thread.
+            with anyio.CancelScope(shield=True):
+                thread.interrupt()
+                with anyio.move_on_after(_INTERRUPT_WAIT):
+                    await turn.done.wait()
+            raise
+        if isinstance(followed, list):
+            token = secrets.token_urlsafe(24)
+            state.rounds[token] = _Round(thread, turn, followed)
+            return types.InputRequiredResult(
+                input_requests={
+                    a.key: types.ElicitRequest(
+                        params=types.ElicitRequestFormParams(
+                            message=forms.message(a), requested_schema=forms.form_schema(a)
+                        )
+                    )
+                    for a in followed
+                },
+                request_state=token,
+            )
+        return _outcome_result(thread.thread_id, followed)
+
+    async def _next_round(
+        self, ctx: ServerRequestContext[ServerState], params: types.CallToolRequestParams
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        state = ctx.lifespan_context
+        round_ = state.rounds.pop(params.request_state or "", None)
+        if round_ is None:
+            raise MCPError(
+                code=types.INVALID_PARAMS,
+                message="requestState is unknown or was already used; call the tool again without it",
+            )
+        responses = params.input_responses or {}
+        for approval in round_.approvals:
+            response = responses.get(approval.key)
+            if isinstance(response, types.ElicitResult):
+                approval.answer(forms.decision_from_answer(response.model_dump(mode="json", exclude_none=True)))
+        return await self._follow(ctx, round_.thread, round_.turn)
+
+    # ---- resources ----------------------------------------------------------------------------------------------
+
+    async def _list_resources(
+        self, ctx: ServerRequestContext[ServerState], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        resources: list[types.Resource] = []
+        for thread in ctx.lifespan_context.threads.all():
+            tid = thread.thread_id
+            resources.append(
+                types.Resource(
+                    uri=f"pycodex://threads/{tid}/transcript",
+                    name=f"transcript-{tid}",
+                    title=f"Transcript of thread {tid}",
+                    mime_type="text/markdown",
+                )
+            )
+            resources.append(
+                types.Resource(
+                    uri=f"pycodex://threads/{tid}/diff",
+                    name=f"diff-{tid}",
+                    title=f"Changes made by thread {tid}",
+                    mime_type="text/x-diff",
+                )
+            )
+        return types.ListResourcesResult(resources=resources)
+
+    async def _list_templates(
+        self, ctx: ServerRequestContext[ServerState], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        return types.ListResourceTemplatesResult(
+            resource_templates=[
+                types.ResourceTemplate(
+                    uri_template="pycodex://threads/{threadId}/transcript",
+                    name="thread-transcript",
+                    title="Thread transcript",
+                    description="What was asked, said and run in a thread, as Markdown.",
+                    mime_type="text/markdown",
+                ),
+                types.ResourceTemplate(
+                    uri_template="pycodex://threads/{threadId}/diff",
+                    name="thread-diff",
+                    title="Thread diff",
+                    description="The unified diff of the files each turn of the thread changed.",
+                    mime_type="text/x-diff",
+                ),
+            ]
+        )
+
+    async def _read_resource(
+        self, ctx: ServerRequestContext[ServerState], params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        uri = str(params.uri)
+        match = _URI.match(uri)
+        thread = ctx.lifespan_context.threads.get(match["id"]) if match else None
+        if match is None or thread is None:
+            code = types.INVALID_PARAMS if is_modern(ctx) else RESOURCE_NOT_FOUND
+            raise MCPError(code=code, message=f"Resource not found: {uri}", data={"uri": uri})
+        if match["kind"] == "transcript":
+            text, mime = thread.transcript.markdown(), "text/markdown"
+        else:
+            text, mime = thread.transcript.diff(), "text/x-diff"
+        return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, text=text, mime_type=mime)])
+
+    # ---- logging ------------------------------------------------------------------------------------------------
+
+    async def _set_level(
+        self, ctx: ServerRequestContext[ServerState], params: types.SetLevelRequestParams
+    ) -> types.EmptyResult:
+        ctx.lifespan_context.log_level = params.level
+        return types.EmptyResult()

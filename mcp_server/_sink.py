@@ -1,0 +1,103 @@
+"""A call's view of its thread: events become `codex/event`, progress and log notifications; approvals become
+elicitation on the 2025-11-25 wire, or are parked for the host's retry on the 2026-07-28 wire."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+from mcp.server import ServerRequestContext
+from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+from agent import Event, ReviewDecision
+
+from . import _approval_forms as forms
+from . import _wire
+from ._options import ServerOptions
+from ._progress import LogLevel, step
+from ._threads import Approval
+
+logger = logging.getLogger(__name__)
+
+LEVELS: tuple[str, ...] = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
+
+
+def is_modern(ctx: ServerRequestContext[Any, Any]) -> bool:
+    """Whether the call came over the 2026-07-28 stateless wire (no server-to-client requests)."""
+    return ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
+
+
+class McpSink:
+    """Sends one call's share of a thread's events to the host, and asks approvals through it."""
+
+    def __init__(
+        self, ctx: ServerRequestContext[Any, Any], thread_id: str, options: ServerOptions, min_level: str
+    ) -> None:
+        self._ctx = ctx
+        self._thread_id = thread_id
+        self._options = options
+        self._min_level = LEVELS.index(min_level) if min_level in LEVELS else 1
+        self._steps = 0
+
+    async def on_event(self, event: Event) -> None:
+        params = {
+            "_meta": {"requestId": self._ctx.request_id, "threadId": self._thread_id},
+            "id": event.id,
+            "msg": event.msg.model_dump(mode="json"),
+        }
+        try:
+            await _wire.notify(self._ctx, "codex/event", params)
+            line = step(event.msg)
+            if line is not None:
+                await self.report(*line)
+        except Exception:  # the host went away: the turn goes on and keeps its transcript
+            logger.debug("could not send an event for thread %s", self._thread_id, exc_info=True)
+
+    async def report(self, text: str, level: LogLevel) -> None:
+        """One step: a progress notification on the call's token and a log message."""
+        self._steps += 1
+        await self._ctx.session.report_progress(self._steps, None, text)
+        if LEVELS.index(level) >= self._min_level:
+            # Logging is deprecated by SEP-2577 but is what hosts show today; the issue asks for it.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MCPDeprecationWarning)
+                await self._ctx.session.send_log_message(  # pyright: ignore[reportDeprecated]
+                    level, text, logger="pycodex", related_request_id=self._ctx.request_id
+                )
+
+    async def ask(self, approval: Approval) -> ReviewDecision | None:
+        if is_modern(self._ctx):
+            if self._can_elicit():
+                return None  # parked: the call returns it as an input-required result
+            return await self._refuse(approval)
+        style = self._options.elicitation
+        if style != "codex" and not self._can_elicit():
+            return await self._refuse(approval)
+        params = (
+            forms.codex_params(approval, request_id=self._ctx.request_id)
+            if style == "codex"
+            else forms.mcp_params(approval)
+        )
+        try:
+            answer = await _wire.request(self._ctx, "elicitation/create", params)
+        except Exception as exc:  # an error answer or a broken connection: nobody said yes
+            logger.debug("elicitation failed: %s", exc)
+            return "denied"
+        return forms.decision_from_answer(answer)
+
+    def _can_elicit(self) -> bool:
+        capabilities = self._ctx.session.client_capabilities
+        return capabilities is not None and capabilities.elicitation is not None
+
+    async def _refuse(self, approval: Approval) -> ReviewDecision:
+        try:
+            await self.report(
+                "Approval needed, but this host cannot answer questions (no elicitation support): denied. "
+                + forms.message(approval),
+                "warning",
+            )
+        except Exception:
+            logger.debug("could not report a refused approval", exc_info=True)
+        return "denied"
