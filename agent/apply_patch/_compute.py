@@ -9,7 +9,7 @@ from pathlib import Path
 from ._diagnose import explain_missing_context, explain_missing_lines
 from ._model import UpdateChunk
 from ._seek import LineIndex, seek
-from ._textfile import Replacement, TextFile, apply_replacements
+from ._textfile import NewLine, Replacement, TextFile, apply_replacements
 from .errors import ContextNotFoundError, LinesNotFoundError
 
 Region = tuple[int, int, int, int]
@@ -54,7 +54,7 @@ def update_text(content: str, chunks: Sequence[UpdateChunk], abs_path: Path, pat
             cursor = found + 1
         if not chunk.old_lines:
             # A chunk with only added lines appends at the end of the file, whatever its `@@` context says.
-            replacements.append((len(index.lines), 0, chunk.new_lines))
+            replacements.append((len(index.lines), 0, [(line, None) for line in chunk.new_lines]))
             continue
         pattern: Sequence[str] = chunk.old_lines
         new_lines: Sequence[str] = chunk.new_lines
@@ -76,9 +76,7 @@ def update_text(content: str, chunks: Sequence[UpdateChunk], abs_path: Path, pat
                 candidate_line=explanation.candidate_file_line,
                 diagnostic=explanation.text,
             )
-        replacements.append(
-            (found, len(pattern), _with_file_context(chunk, new_lines, index.lines, found, len(pattern)))
-        )
+        replacements.append((found, len(pattern), _with_file_context(chunk, new_lines, before, found, len(pattern))))
         cursor = found + len(pattern)
     replacements.sort(key=lambda replacement: replacement[0])
     after = apply_replacements(before, replacements)
@@ -86,14 +84,17 @@ def update_text(content: str, chunks: Sequence[UpdateChunk], abs_path: Path, pat
 
 
 def _with_file_context(
-    chunk: UpdateChunk, new_lines: Sequence[str], file_lines: list[str], found: int, matched: int
-) -> list[str]:
-    """The chunk's new lines, with each context line taken from the file: a context line that matched only after
-    whitespace or punctuation folding keeps the file's spelling."""
-    return [
-        file_lines[found + source] if source is not None and source < matched else line
-        for line, source in zip(new_lines, chunk.new_sources, strict=False)
-    ]
+    chunk: UpdateChunk, new_lines: Sequence[str], before: TextFile, found: int, matched: int
+) -> list[NewLine]:
+    """The chunk's new lines, with each context line kept exactly as the file has it (text and terminator): a
+    context line that matched only after whitespace or punctuation folding keeps the file's spelling."""
+    out: list[NewLine] = []
+    for line, source in zip(new_lines, chunk.new_sources, strict=False):
+        if source is not None and source < matched:
+            out.append((before.texts[found + source], before.endings[found + source]))
+        else:
+            out.append((line, None))
+    return out
 
 
 def _regions(replacements: list[Replacement]) -> tuple[Region, ...]:

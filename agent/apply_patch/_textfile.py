@@ -54,7 +54,10 @@ class TextFile:
         return "".join(self.tokens())
 
 
-Replacement = tuple[int, int, Sequence[str]]
+# A replacement line is its text and, for a context line kept from the file, that line's own terminator (None for
+# an added line, which gets the file's preferred terminator).
+NewLine = tuple[str, str | None]
+Replacement = tuple[int, int, Sequence[NewLine]]
 
 
 def apply_replacements(source: TextFile, replacements: list[Replacement]) -> TextFile:
@@ -66,8 +69,9 @@ def apply_replacements(source: TextFile, replacements: list[Replacement]) -> Tex
     for start, length, new_lines in replacements:
         texts.extend(source.texts[position:start])
         endings.extend(source.endings[position:start])
-        texts.extend(new_lines)
-        endings.extend([preferred] * len(new_lines))
+        for text, ending in new_lines:
+            texts.append(text)
+            endings.append(preferred if ending is None else ending)
         position = start + length
     texts.extend(source.texts[position:])
     endings.extend(source.endings[position:])

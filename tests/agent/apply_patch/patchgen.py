@@ -53,7 +53,11 @@ def _file_lines(rng: random.Random) -> list[str]:
 def _render_file(lines: list[str], rng: random.Random) -> bytes:
     roll = rng.random()
     ending = "\r\n" if roll < 0.15 else "\r" if roll < 0.18 else "\n"
-    text = "".join(line + ending for line in lines)
+    if rng.random() < 0.15:
+        # Mixed terminators: each line keeps its own, inserted lines take the first one's.
+        text = "".join(line + rng.choice(["\n", "\r\n", "\r"]) for line in lines)
+    else:
+        text = "".join(line + ending for line in lines)
     if lines and rng.random() < 0.2:
         text = text[: -len(ending)]
     if rng.random() < 0.1:
@@ -149,7 +153,7 @@ def generate(rng: random.Random) -> Case:
             body.append(f"*** Update File: {rng.choice(['missing.txt', 'emptydir', 'bin.dat'])}")
             body.extend(["@@", "-x", "+y"])
         elif roll < 0.8:
-            name = rng.choice([*NAMES, "new/deep/f.txt", "n.txt"])
+            name = rng.choice([*NAMES, "new/deep/f.txt", "n.txt", "n.txt", "emptydir", "a.txt/below.txt"])
             body.append(f"*** Add File: {name}")
             body.extend("+" + _line(rng) for _ in range(rng.choice([0, 1, 2, 3])))
         elif roll < 0.92:
@@ -159,9 +163,11 @@ def generate(rng: random.Random) -> Case:
             body.append(rng.choice(["*** Frobnicate File: a.txt", "*** Update File: a.txt", "@@ stray"]))
         if rng.random() < 0.05:
             body.append("")
-    if rng.random() < 0.3:
+    if rng.random() < 0.02:
+        body = []
+    elif rng.random() < 0.3:
         body = _mutate(body, rng)
-    patch = "*** Begin Patch\n" + "\n".join(body) + "\n*** End Patch"
+    patch = "\n".join(["*** Begin Patch", *body, "*** End Patch"])
     roll = rng.random()
     if roll < 0.05:
         patch = "<<'EOF'\n" + patch + "\nEOF\n"
