@@ -201,7 +201,8 @@ class Thread:
             del self._pending[approval.key]
 
     def pending(self) -> list[Approval]:
-        return list(self._pending.values())
+        """Parked questions nobody has answered yet."""
+        return [a for a in self._pending.values() if not a.answered.is_set()]
 
     def _notify(self) -> None:
         self._changed.set()
@@ -248,8 +249,8 @@ class Thread:
                 if turn.done.is_set():
                     assert turn.outcome is not None
                     return turn.outcome
-                if deferred and self._pending:
-                    return self.pending()
+                if deferred and (parked := self.pending()):
+                    return parked
                 await changed.wait()
         finally:
             self._sink = None
