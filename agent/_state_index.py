@@ -243,6 +243,16 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         raise
 
 
+def _open_database(path: Path) -> sqlite3.Connection:
+    conn = _connect(path)
+    try:
+        _migrate(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def _is_damaged(exc: sqlite3.DatabaseError) -> bool:
     return getattr(exc, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT")
 
@@ -266,18 +276,15 @@ class StateIndex:
         path = codex_home / INDEX_FILE_NAME
         try:
             codex_home.mkdir(parents=True, exist_ok=True)
-            conn = _connect(path)
             try:
-                _migrate(conn, path)
+                conn = _open_database(path)
             except sqlite3.DatabaseError as exc:
-                conn.close()
                 if not _is_damaged(exc):
                     raise
                 # The index is derived data: replace it, and the next sync rebuilds it from the rollouts.
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
-                conn = _connect(path)
-                _migrate(conn, path)
+                conn = _open_database(path)
         except sqlite3.Error as exc:
             raise StateIndexError(path, f"cannot open the session index: {exc}") from exc
         except OSError as exc:
@@ -514,7 +521,7 @@ class StateIndex:
                 conn.execute(_PUT_FILE, (path, mtime_ns, size, summary.id if summary else None, error))
                 if summary is None:
                     continue
-                if path in known:
+                if path in known and known[path][2] is not None:
                     updated += 1
                 else:
                     added += 1
