@@ -30,6 +30,8 @@ ApprovalRequest = p.ExecApprovalRequest | p.ApplyPatchApprovalRequest
 
 # Events kept for a host that is not attached (between rounds of a 2026-07-28 call); older ones are dropped.
 _BACKLOG_LIMIT = 10_000
+# How long a new turn waits for an interrupted one to finish stopping.
+_STOP_WAIT = 5.0
 
 
 @dataclass
@@ -130,6 +132,7 @@ class Thread:
         self._backlog: deque[Event] = deque(maxlen=_BACKLOG_LIMIT)
         self._pending: dict[str, Approval] = {}
         self._turn: Turn | None = None
+        self._stopping = False
         self._changed = anyio.Event()
         self._pump = _Pump(self)
         self._send: MemoryObjectSendStream[Turn]
@@ -181,9 +184,8 @@ class Thread:
 
     async def ask(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
         approval = Approval(secrets.token_hex(8), self.thread_id, turn_id, request)
-        # The question is an event too (as Codex sends it), after everything the turn did before it.
+        # The engine emitted the question as an event just before asking: let it reach the host first.
         await self._pump.drain()
-        await self.deliver(agent.Event(id=turn_id, msg=request))
         sink = self._sink
         if sink is not None:
             decision = await sink.ask(approval)
@@ -220,6 +222,10 @@ class Thread:
         Raises:
             ThreadBusyError: a turn is already running on this thread.
         """
+        if self._turn is not None and self._stopping:
+            # The last turn was interrupted and is winding down (killing its commands): the next one may follow it.
+            with anyio.move_on_after(_STOP_WAIT):
+                await self._turn.done.wait()
         if self._turn is not None:
             raise ThreadBusyError(
                 f"thread {self.thread_id} is still working on a turn; wait for its result or cancel that call",
@@ -227,6 +233,7 @@ class Thread:
             )
         turn = Turn(list(items))
         self._turn = turn
+        self._stopping = False
         await self._send.send(turn)
         return turn
 
@@ -257,6 +264,7 @@ class Thread:
 
     def interrupt(self) -> None:
         """Stop the running turn (its commands are killed); the thread stays usable."""
+        self._stopping = self._turn is not None
         for approval in self.pending():
             approval.answer("abort")
         if self.session is not None:

@@ -198,7 +198,6 @@ async def test_cancelling_a_call_stops_the_turn_kills_its_command_and_keeps_the_
     with ScriptedModelServer(steps) as model:
         write_provider(codex_home, model.base_url)
         started = anyio.Event()
-        thread_ids: list[str] = []
 
         async def on_progress(value: float, total: float | None, text: str | None) -> None:
             if text and text.startswith("Running `sleep"):
@@ -225,16 +224,22 @@ async def test_cancelling_a_call_stops_the_turn_kills_its_command_and_keeps_the_
                     assert processes_with(marker)
                     cancelled_at = time.monotonic()
                     tg.cancel_scope.cancel()
-                # The command is gone within about a second of the cancellation.
-                while processes_with(marker) and time.monotonic() - cancelled_at < 5:
-                    await anyio.sleep(0.05)
-                gone_after = time.monotonic() - cancelled_at
                 resources = await client.list_resources()
-                thread_ids = sorted({r.uri.split("/")[3] for r in resources.resources})
-                (thread_id,) = thread_ids
-                again = await client.call_tool("codex-reply", {"threadId": thread_id, "prompt": "go on"})
-    assert not processes_with(marker)
-    assert gone_after < 1.5
+                (thread_id,) = sorted({r.uri.split("/")[3] for r in resources.resources})
+                restarted: list[float] = []
+
+                async def on_reply_progress(value: float, total: float | None, text: str | None) -> None:
+                    if text == "Turn started":
+                        restarted.append(time.monotonic())
+                        still_running.extend(processes_with(marker))
+
+                still_running: list[int] = []
+                again = await client.call_tool(
+                    "codex-reply", {"threadId": thread_id, "prompt": "go on"}, progress_callback=on_reply_progress
+                )
+    # The next turn could start within about a second of the cancellation, and the command was gone by then.
+    assert restarted and restarted[0] - cancelled_at < 1.5
+    assert still_running == []
     assert text_of(again) == "Back again."
     assert "aborted" in str(model.requests[-1].body["input"])
 
@@ -262,7 +267,7 @@ async def test_two_threads_run_at_once_and_stay_apart(codex_home: Path, tmp_path
     assert texts == ["answer one", "answer two"]
     ids = {r.structured_content["threadId"] for r in results.values() if r.structured_content}
     assert len(ids) == 2
-    first_requests = [r for r in model.requests]
+    first_requests = list(model.requests)
     assert {("alpha" in str(r.body["input"])) for r in first_requests} == {True, False}
     assert max(r.received_at for r in first_requests) - min(r.received_at for r in first_requests) < 0.5
 
