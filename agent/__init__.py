@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from ._protocol import UserInput as UserInput
     from ._providers import ProviderInfo as ProviderInfo
     from ._providers import builtin_provider as builtin_provider
+    from ._rollout_reader import Rollout as Rollout
     from ._session import Session as Session
+    from ._state_index import ThreadRecord as ThreadRecord
+    from ._threads import delete_thread as delete_thread
+    from ._threads import find_thread as find_thread
+    from ._threads import latest_thread as latest_thread
+    from ._threads import list_threads as list_threads
+    from ._threads import load_thread as load_thread
+    from ._threads import set_archived as set_archived
     from ._turn import TurnOutcome as TurnOutcome
     from .errors import AgentError as AgentError
     from .errors import ConfigError as ConfigError
@@ -38,9 +46,21 @@ if TYPE_CHECKING:
     from .errors import ProviderNotConfiguredError as ProviderNotConfiguredError
     from .errors import ProviderRequestError as ProviderRequestError
     from .errors import ProviderUnavailableError as ProviderUnavailableError
+    from .errors import ThreadBusyError as ThreadBusyError
+    from .errors import ThreadNotFoundError as ThreadNotFoundError
     from .errors import UnknownConfigKeyError as UnknownConfigKeyError
 
 _WHERE = {
+    "delete_thread": "._threads",
+    "find_thread": "._threads",
+    "latest_thread": "._threads",
+    "list_threads": "._threads",
+    "load_thread": "._threads",
+    "set_archived": "._threads",
+    "ThreadRecord": "._state_index",
+    "Rollout": "._rollout_reader",
+    "ThreadBusyError": ".errors",
+    "ThreadNotFoundError": ".errors",
     "MergedLayers": "._config_merge",
     "merge_config_layers": "._config_merge",
     "AgentError": ".errors",
@@ -73,6 +93,16 @@ _WHERE = {
 }
 
 __all__ = [
+    "delete_thread",
+    "find_thread",
+    "latest_thread",
+    "list_threads",
+    "load_thread",
+    "set_archived",
+    "ThreadRecord",
+    "Rollout",
+    "ThreadBusyError",
+    "ThreadNotFoundError",
     "MergedLayers",
     "merge_config_layers",
     "AgentError",

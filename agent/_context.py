@@ -14,6 +14,7 @@ import sandbox
 from ._config import Config
 from ._config_layers import find_project_root
 from ._ids import uuid7
+from ._json import as_obj
 
 PROJECT_DOC_SEPARATOR = "\n\n--- project-doc ---\n\n"
 
@@ -180,4 +181,25 @@ def initial_context(config: Config, shell: str) -> list[dict[str, Any]]:
         user.append(environment_context(config, shell))
     if user:
         items.append(_message("user", user))
+    return items
+
+
+def context_changes(config: Config, shell: str, last_turn_context: dict[str, Any]) -> list[dict[str, Any]]:
+    """What to tell the model when a resumed thread continues under different settings than its last turn.
+
+    A new permissions message when the sandbox or approval policy changed, and a new environment context when
+    anything in it changed; nothing when all is as before.
+    """
+    last_policy = as_obj(last_turn_context.get("sandbox_policy"))
+    policy_now = config.sandbox_policy.model_dump(mode="json")
+    same_sandbox = bool(last_policy) and all(
+        last_policy.get(k) == v for k, v in policy_now.items() if k in ("type", "network_access")
+    )
+    same_approval = last_turn_context.get("approval_policy") == config.approval_policy
+    same_cwd = last_turn_context.get("cwd") == str(config.cwd)
+    items: list[dict[str, Any]] = []
+    if not (same_sandbox and same_approval) and config.toml.include_permissions_instructions:
+        items.append(_message("developer", [permissions_text(config)]))
+    if not (same_sandbox and same_approval and same_cwd) and config.toml.include_environment_context:
+        items.append(_message("user", [environment_context(config, shell)]))
     return items

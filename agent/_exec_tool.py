@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
 import anyio.abc
 
 import sandbox
@@ -94,6 +95,7 @@ class ExecSessions:
         self._warned: set[str] = set()
         self._sessions: dict[int, _Running] = {}
         self._live: list[_Running] = []
+        self._all_ended: anyio.Event | None = None
 
     def _max_tokens(self, args: Mapping[str, Any]) -> int:
         requested = _number(args, "max_output_tokens")
@@ -221,6 +223,8 @@ class ExecSessions:
         running.ended = True
         if running in self._live:
             self._live.remove(running)
+        if not self._live and self._all_ended is not None:
+            self._all_ended.set()
         code = running.process.returncode
         running.process.close()
         await self._emit(
@@ -233,6 +237,15 @@ class ExecSessions:
                 duration_ms=int((time.monotonic() - running.started) * 1000),
             )
         )
+
+    async def kill_all_and_wait(self, timeout: float = 2.0) -> None:
+        """Kill every running command and wait (bounded) until each has reported its end."""
+        if not self._live:
+            return
+        self._all_ended = anyio.Event()
+        self.kill_all()
+        with anyio.move_on_after(timeout):
+            await self._all_ended.wait()
 
     def kill_all(self) -> None:
         """Kill every running command (an interrupt, or the end of the session)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime
 import math
 import mimetypes
 import time
@@ -28,6 +29,7 @@ from ._approvals import ApprovalHandler, RejectingApprovals
 from ._config import Config
 from ._config_schema import ApprovalPolicy, ReasoningEffort
 from ._exec_tool import ExecSessions
+from ._git import git_info
 from ._ids import uuid7
 from ._mcp_bridge import McpBridge, start_bridge
 from ._model_client import ModelClient
@@ -39,6 +41,7 @@ from ._protocol import (
     ImageUrlInput,
     LocalImageInput,
     PatchApplyEnd,
+    PlanItem,
     SessionConfigured,
     TaskComplete,
     TaskStarted,
@@ -52,10 +55,12 @@ from ._protocol import (
     Warning,
 )
 from ._rollout import RolloutError, RolloutWriter, rollout_path
+from ._rollout_reader import Rollout
+from ._thread_lock import ThreadLock, ThreadLockedError
 from ._tool_specs import builtin_tools
 from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
-from ._turn import TurnOutcome, message_text, run_sampling_loop
-from .errors import ProviderError, SessionClosedError
+from ._turn import TurnOutcome, message_text, run_sampling_loop, unanswered_calls
+from .errors import ProviderError, SessionClosedError, ThreadBusyError
 
 CLI_VERSION = "0.1.0"
 
@@ -96,6 +101,11 @@ def _load_exec_policy(config: Config) -> tuple[execpolicy.Policy, str | None]:
         return execpolicy.load_policy(paths), None
     except execpolicy.ExecPolicyError as exc:
         return execpolicy.Policy.empty(), f"exec policy rules were not loaded: {exc}"
+
+
+def _now() -> str:
+    now = datetime.datetime.now(datetime.UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 def _oauth_settings(config: Config) -> Any:
@@ -163,6 +173,8 @@ class Session:
         ephemeral: bool = False,
         thread_id: str | None = None,
         elicitation_handler: Any = None,
+        resume: Rollout | None = None,
+        fork: bool = False,
     ) -> None:
         """Args:
         config: the resolved configuration.
@@ -174,6 +186,9 @@ class Session:
         thread_id: the thread's id (a new UUIDv7 by default).
         elicitation_handler: answers MCP servers' elicitation requests (`mcp_client.ElicitationHandler`);
             by default they are declined.
+        resume: a thread read from its rollout (`read_rollout`): its history is replayed exactly and new turns are
+            appended to the same file (locked against a second writer).
+        fork: with `resume`, start a new thread (new id and rollout) from a copy of that history instead.
         """
         self.config = config
         self.thread_id = thread_id or uuid7()
@@ -193,6 +208,7 @@ class Session:
         self._client: ModelClient | None = None
         self._rollout: RolloutWriter | None = None
         self._rollout_failed = False
+        self._index_failed = False
         self._turn: _RunningTurn | None = None
         self._pending: list[JsonObject] = []
         self._closed = False
@@ -201,6 +217,29 @@ class Session:
         self._elicitation_handler = elicitation_handler
         self._last_total_tokens: int | None = None
         self._files_changed: list[str] = []
+        self._resume = resume
+        self._fork = fork
+        self._lock: ThreadLock | None = None
+        self._context_to_refresh: JsonObject | None = None
+        self._repair_pending = False
+        self._first_user_message: str | None = None
+        self._created_at = _now()
+        self._git = git_info(config.cwd)
+        if resume is not None:
+            self._first_user_message = resume.first_user_message
+            self._repair_pending = True
+            if not fork and resume.created_at:
+                self._created_at = resume.created_at
+            self.history = [dict(item) for item in resume.items]
+            self._plan = [PlanItem.model_validate(step) for step in resume.plan or []]
+            self._files_changed = list(resume.files_changed)
+            self._context_to_refresh = resume.last_turn_context or {}
+            if resume.token_usage:
+                self.usage = TokenUsage.model_validate(
+                    {k: v for k, v in resume.token_usage.items() if k in TokenUsage.model_fields}
+                )
+            if not fork:
+                self.thread_id = resume.thread_id
         self._mcp_manager: Any = None
         self._mcp: McpBridge | None = None
         self._approval_state = ApprovalState(rules_file=config.codex_home / "rules" / "default.rules")
@@ -246,6 +285,7 @@ class Session:
             )
         if not self._ephemeral:
             self._open_rollout()
+            await self._update_index()
         await self._emit(
             "",
             SessionConfigured(
@@ -304,25 +344,75 @@ class Session:
                     await self._http.aclose()
             if self._rollout is not None:
                 self._rollout.close()
+            if self._lock is not None:
+                self._lock.release()
             self._send.close()
 
     def _open_rollout(self) -> None:
+        resume = self._resume
+        if resume is not None and not self._fork:
+            # The same file, appended to; a second process writing this thread is refused, not interleaved.
+            self._lock = ThreadLock(resume.path)
+            try:
+                self._lock.acquire()
+            except ThreadLockedError as exc:
+                self._lock = None
+                raise ThreadBusyError(str(exc)) from None
+            self._rollout = RolloutWriter(resume.path, ordinal=resume.next_ordinal)
+            return
         path = rollout_path(self.config.codex_home, self.thread_id)
         self._rollout = RolloutWriter(path)
-        self._rollout.append(
-            "session_meta",
-            {
-                "id": self.thread_id,
-                "session_id": self.thread_id,
-                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "cwd": str(self.config.cwd),
-                "originator": f"pycodex_{self._source}",
-                "cli_version": CLI_VERSION,
-                "source": self._source,
-                "model_provider": self.config.provider.id,
-                "base_instructions": {"text": _context.base_instructions(self.config)},
-            },
+        self._lock = ThreadLock(path)
+        self._lock.acquire()
+        meta: JsonObject = {
+            "id": self.thread_id,
+            "session_id": self.thread_id,
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "cwd": str(self.config.cwd),
+            "originator": f"pycodex_{self._source}",
+            "cli_version": CLI_VERSION,
+            "source": self._source,
+            "model_provider": self.config.provider.id,
+            "model": self.config.model,
+            "base_instructions": {"text": _context.base_instructions(self.config)},
+        }
+        if self._git is not None:
+            meta["git"] = self._git
+        if resume is not None:
+            meta["forked_from"] = {"id": resume.thread_id, "rollout_path": str(resume.path)}
+        self._rollout.append("session_meta", meta)
+        if resume is not None:
+            self._record(self.history)
+
+    async def _update_index(self) -> None:
+        if self._rollout is None:
+            return
+        from ._state_index import ThreadRecord
+        from ._threads import record_thread
+
+        git = self._git or {}
+        record = ThreadRecord(
+            id=self.thread_id,
+            rollout_path=self._rollout.path,
+            cwd=str(self.config.cwd),
+            git_branch=git.get("branch"),
+            git_commit=git.get("commit"),
+            model=self.config.model,
+            model_provider=self.config.provider.id,
+            source=self._source,
+            first_user_message=self._first_user_message,
+            title=None,
+            created_at=self._created_at,
+            updated_at=_now(),
+            tokens_used=self.usage.total_tokens,
+            archived=False,
         )
+        try:
+            await anyio.to_thread.run_sync(record_thread, self.config.codex_home, record)
+        except Exception as exc:  # sqlite3 errors, a read-only home: the index is a cache, the rollout is kept
+            if not self._index_failed:
+                self._index_failed = True
+                await self._emit("", Warning(message=f"the session index could not be updated: {exc}"))
 
     @property
     def rollout_path(self) -> Path | None:
@@ -411,6 +501,8 @@ class Session:
                 turn.outcome = await self._turn_body(turn, items, output_schema)
             if turn.outcome is None:
                 turn.outcome = await self._aborted(turn)
+            with anyio.CancelScope(shield=True):
+                await self._update_index()
             return turn.outcome
         finally:
             turn.done.set()
@@ -491,7 +583,8 @@ class Session:
     async def _aborted(self, turn: _RunningTurn) -> TurnOutcome:
         with anyio.CancelScope(shield=True):
             if self._exec is not None:
-                self._exec.kill_all()
+                # Killed commands report their end before the turn reports it was aborted.
+                await self._exec.kill_all_and_wait()
             await self._emit(turn.turn_id, TurnAborted(turn_id=turn.turn_id))
         return TurnOutcome(status="aborted")
 
@@ -521,8 +614,15 @@ class Session:
             except ProviderError as exc:
                 await self._emit(turn_id, Warning(message=f"compaction failed, continuing without it: {exc}"))
         new_items: list[JsonObject] = []
+        if self._repair_pending:
+            # A thread cut off mid-call (a crash, a kill): every call must have an answer before the next request.
+            self._repair_pending = False
+            new_items.extend(unanswered_calls(self.history))
         if not self.history:
             new_items.extend(_context.initial_context(self.config, self._shell))
+        elif self._context_to_refresh is not None:
+            new_items.extend(_context.context_changes(self.config, self._shell, self._context_to_refresh))
+            self._context_to_refresh = None
         try:
             message, text, images = user_input_item(items, self.config.cwd)
         except OSError as exc:
@@ -533,6 +633,8 @@ class Session:
         self.history.extend(new_items)
         self._record(new_items)
         await self._emit(turn_id, UserMessage(message=text, images=tuple(images)))
+        if self._first_user_message is None and text:
+            self._first_user_message = text
 
         turn_usage = TokenUsage()
 

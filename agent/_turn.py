@@ -77,6 +77,14 @@ def normalise_output_item(item: JsonObject) -> JsonObject:
     return item
 
 
+def unanswered_calls(history: list[JsonObject]) -> list[JsonObject]:
+    """`aborted` outputs for the tool calls in `history` that have no output (the thread was cut off)."""
+    answered = {item.get("call_id") for item in history if str(item.get("type", "")).endswith("_call_output")}
+    return [
+        output_item(item, "aborted") for item in history if is_tool_call(item) and item.get("call_id") not in answered
+    ]
+
+
 async def run_sampling_loop(
     *,
     client: ModelClient,

@@ -70,3 +70,11 @@ class TurnAbortedError(AgentError):
 
 class McpStartupFailedError(AgentError):
     """A `required = true` MCP server did not start; the message names it and says why."""
+
+
+class ThreadBusyError(AgentError):
+    """Another process holds the thread's lock; two writers would interleave its rollout."""
+
+
+class ThreadNotFoundError(AgentError):
+    """No recorded thread matches the id or prefix."""

@@ -15,6 +15,49 @@ def main() -> None:
         from ._sandbox_cmd import main as sandbox_main
 
         raise SystemExit(sandbox_main(argv[1:]))
+    if argv[:1] == ["exec"]:
+        # `exec` takes a prompt argument, so `exec resume` and `exec fork` are separate (hidden) commands underneath;
+        # options may come before the word, as in `pycodex exec -c k=v resume --last`.
+        index = _first_positional(argv, 1)
+        if index is not None and argv[index] in ("resume", "fork"):
+            sys.argv[1:] = [f"exec-{argv[index]}", *argv[1:index], *argv[index + 1 :]]
     from ._app import main as app_main
 
     app_main()
+
+
+_VALUE_OPTIONS = frozenset(
+    {
+        "-o",
+        "--output-last-message",
+        "--output-schema",
+        "-m",
+        "--model",
+        "-s",
+        "--sandbox",
+        "-C",
+        "--cd",
+        "-i",
+        "--image",
+        "-c",
+        "--config",
+        "-p",
+        "--profile",
+    }
+)
+
+
+def _first_positional(argv: list[str], start: int) -> int | None:
+    index = start
+    while index < len(argv):
+        word = argv[index]
+        if word == "--":
+            return index + 1 if index + 1 < len(argv) else None
+        if word in _VALUE_OPTIONS:
+            index += 2
+            continue
+        if word.startswith("-") and word != "-":
+            index += 1
+            continue
+        return index
+    return None

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import typer
 
-from . import _apply_patch_cmd, _config_cmd, _exec_cmd, _execpolicy_cmd, _mcp_cmd, _mcp_server_cmd, _sandbox_cmd
+from . import (
+    _apply_patch_cmd,
+    _config_cmd,
+    _exec_cmd,
+    _execpolicy_cmd,
+    _mcp_cmd,
+    _mcp_server_cmd,
+    _sandbox_cmd,
+    _sessions_cmd,
+)
 
 app = typer.Typer(
     name="pycodex",
@@ -17,7 +26,16 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for module in (_exec_cmd, _apply_patch_cmd, _sandbox_cmd, _execpolicy_cmd, _mcp_cmd, _config_cmd, _mcp_server_cmd):
+for module in (
+    _exec_cmd,
+    _apply_patch_cmd,
+    _sandbox_cmd,
+    _execpolicy_cmd,
+    _mcp_cmd,
+    _config_cmd,
+    _mcp_server_cmd,
+    _sessions_cmd,
+):
     module.register(app)
 
 

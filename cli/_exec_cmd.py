@@ -16,7 +16,12 @@ SandboxOption = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    """Add `exec` to `app`."""
+    """Add `exec` (and `exec resume`, `exec fork`, reached through `cli.main`'s argv rewrite) to `app`."""
+    _register_exec(app)
+    _register_resume(app)
+
+
+def _register_exec(app: typer.Typer) -> None:
 
     @app.command(
         "exec",
@@ -83,3 +88,141 @@ def register(app: typer.Typer) -> None:
             strict_config=strict_config,
         )
         raise typer.Exit(run_exec(options))
+
+
+def _register_resume(app: typer.Typer) -> None:
+    @app.command(
+        "exec-resume",
+        hidden=True,
+        help="Continue a recorded session with a new prompt: `pycodex exec resume --last PROMPT` or "
+        "`pycodex exec resume ID PROMPT` (ID may be a unique prefix). Same options as exec.",
+    )
+    def exec_resume(  # pyright: ignore[reportUnusedFunction]
+        args: Annotated[list[str] | None, typer.Argument(help="[ID] [PROMPT]")] = None,
+        last: Annotated[bool, typer.Option("--last", help="Resume the most recent session in this directory.")] = False,
+        all_dirs: Annotated[bool, typer.Option("--all", help="With --last: the most recent session anywhere.")] = False,
+        json_mode: Annotated[bool, typer.Option("--json", help="Print events as JSON Lines on stdout.")] = False,
+        output_last_message: Annotated[Path | None, typer.Option("--output-last-message", "-o")] = None,
+        model: Annotated[str | None, typer.Option("--model", "-m")] = None,
+        sandbox: SandboxOption = None,
+        cd: Annotated[Path | None, typer.Option("--cd", "-C")] = None,
+        skip_git_repo_check: Annotated[bool, typer.Option("--skip-git-repo-check")] = False,
+        image: Annotated[list[Path] | None, typer.Option("--image", "-i")] = None,
+        full_auto: Annotated[bool, typer.Option("--full-auto")] = False,
+        yolo: Annotated[bool, typer.Option("--dangerously-bypass-approvals-and-sandbox", "--yolo")] = False,
+        config: Annotated[list[str] | None, typer.Option("--config", "-c")] = None,
+        profile: Annotated[str | None, typer.Option("--profile", "-p")] = None,
+        strict_config: Annotated[bool, typer.Option("--strict-config")] = False,
+    ) -> None:
+        _resume_or_fork(
+            args or [],
+            last=last,
+            all_dirs=all_dirs,
+            fork=False,
+            json_mode=json_mode,
+            output_last_message=output_last_message,
+            model=model,
+            sandbox=sandbox,
+            cd=cd,
+            skip_git_repo_check=skip_git_repo_check,
+            images=image,
+            full_auto=full_auto,
+            yolo=yolo,
+            config=config,
+            profile=profile,
+            strict_config=strict_config,
+        )
+
+    @app.command(
+        "exec-fork",
+        hidden=True,
+        help="Start a new session from a copy of a recorded one: `pycodex exec fork ID [PROMPT]` (the original is "
+        "left untouched). Same options as exec.",
+    )
+    def exec_fork(  # pyright: ignore[reportUnusedFunction]
+        args: Annotated[list[str] | None, typer.Argument(help="ID [PROMPT]")] = None,
+        last: Annotated[bool, typer.Option("--last", help="Fork the most recent session in this directory.")] = False,
+        json_mode: Annotated[bool, typer.Option("--json")] = False,
+        output_last_message: Annotated[Path | None, typer.Option("--output-last-message", "-o")] = None,
+        model: Annotated[str | None, typer.Option("--model", "-m")] = None,
+        sandbox: SandboxOption = None,
+        cd: Annotated[Path | None, typer.Option("--cd", "-C")] = None,
+        skip_git_repo_check: Annotated[bool, typer.Option("--skip-git-repo-check")] = False,
+        full_auto: Annotated[bool, typer.Option("--full-auto")] = False,
+        yolo: Annotated[bool, typer.Option("--dangerously-bypass-approvals-and-sandbox", "--yolo")] = False,
+        config: Annotated[list[str] | None, typer.Option("--config", "-c")] = None,
+        profile: Annotated[str | None, typer.Option("--profile", "-p")] = None,
+        strict_config: Annotated[bool, typer.Option("--strict-config")] = False,
+    ) -> None:
+        _resume_or_fork(
+            args or [],
+            last=last,
+            all_dirs=False,
+            fork=True,
+            json_mode=json_mode,
+            output_last_message=output_last_message,
+            model=model,
+            sandbox=sandbox,
+            cd=cd,
+            skip_git_repo_check=skip_git_repo_check,
+            images=None,
+            full_auto=full_auto,
+            yolo=yolo,
+            config=config,
+            profile=profile,
+            strict_config=strict_config,
+        )
+
+
+def _resume_or_fork(
+    args: list[str],
+    *,
+    last: bool,
+    all_dirs: bool,
+    fork: bool,
+    json_mode: bool,
+    output_last_message: Path | None,
+    model: str | None,
+    sandbox: str | None,
+    cd: Path | None,
+    skip_git_repo_check: bool,
+    images: list[Path] | None,
+    full_auto: bool,
+    yolo: bool,
+    config: list[str] | None,
+    profile: str | None,
+    strict_config: bool,
+) -> None:
+    from ._exec_run import ExecOptions, run_exec
+
+    word = "fork" if fork else "resume"
+    if last:
+        thread, rest = None, args
+    elif args:
+        thread, rest = args[0], args[1:]
+    else:
+        typer.echo(f"Error: pycodex exec {word} needs a session ID (or --last)", err=True)
+        raise typer.Exit(2)
+    if len(rest) > 1:
+        typer.echo(f"Error: pycodex exec {word} takes [ID] [PROMPT]; got extra arguments {rest[1:]}", err=True)
+        raise typer.Exit(2)
+    options = ExecOptions(
+        prompt=rest[0] if rest else None,
+        json_mode=json_mode,
+        output_last_message=output_last_message,
+        model=model,
+        sandbox=sandbox,
+        cd=cd,
+        skip_git_repo_check=skip_git_repo_check,
+        images=list(images or []),
+        full_auto=full_auto,
+        yolo=yolo,
+        config=list(config or []),
+        profile=profile,
+        strict_config=strict_config,
+        resume=thread,
+        resume_last=last,
+        resume_all=all_dirs,
+        fork=fork,
+    )
+    raise typer.Exit(run_exec(options))

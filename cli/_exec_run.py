@@ -49,6 +49,10 @@ class ExecOptions:
     profile: str | None = None
     oss: bool = False
     strict_config: bool = False
+    resume: str | None = None
+    resume_last: bool = False
+    resume_all: bool = False
+    fork: bool = False
 
 
 class UsageError(Exception):
@@ -257,7 +261,8 @@ def _run_exec(options: ExecOptions) -> int:
     items: list[agent.UserInput] = [agent.LocalImageInput(path=i) for i in options.images]
     items.append(agent.TextInput(text=prompt))
     try:
-        outcome = anyio.run(_run, config, options, items, schema, renderer, prompt)
+        rollout = _find_rollout(config, options)
+        outcome = anyio.run(_run, config, options, items, schema, renderer, prompt, rollout)
     except agent.AgentError as exc:
         renderer.fatal(str(exc))
         return EXIT_FAILURE
@@ -268,6 +273,21 @@ def _run_exec(options: ExecOptions) -> int:
     if outcome.status == "aborted":
         return EXIT_INTERRUPTED
     return EXIT_OK if outcome.status == "completed" else EXIT_FAILURE
+
+
+def _find_rollout(config: Config, options: ExecOptions) -> Any:
+    """The recorded thread `exec resume` / `exec fork` continues, or None for a plain run."""
+    if options.resume is None and not options.resume_last:
+        return None
+    if options.resume_last:
+        record = agent.latest_thread(config.codex_home, cwd=None if options.resume_all else config.cwd)
+    else:
+        assert options.resume is not None
+        record = agent.find_thread(config.codex_home, options.resume)
+    rollout = agent.load_thread(record)
+    for warning in rollout.warnings:
+        _err(f"warning: {warning}")
+    return rollout
 
 
 def _write_last_message(path: Path, text: str) -> None:
@@ -284,8 +304,11 @@ async def _run(
     schema: dict[str, Any] | None,
     renderer: JsonlRenderer | HumanRenderer,
     prompt: str,
+    rollout: Any = None,
 ) -> TurnOutcome | None:
-    async with agent.Session(config, source="exec", ephemeral=options.ephemeral) as session:
+    async with agent.Session(
+        config, source="exec", ephemeral=options.ephemeral, resume=rollout, fork=options.fork
+    ) as session:
         if isinstance(renderer, JsonlRenderer):
             renderer.thread_started(session.thread_id)
         else:

@@ -1,0 +1,228 @@
+"""Resume and fork with `pycodex exec`, crash safety, locking, and the session commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.exec_harness import PYCODEX, REPO, provider_flags, run_exec
+from tests.support.model_server import ScriptedModelServer, exec_call, message
+
+CAPTURES = Path("/work/shared/reference/captures")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    work = tmp_path / "work"
+    work.mkdir()
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    return work
+
+
+def _rollouts(codex_home: Path) -> list[Path]:
+    return sorted((codex_home / "sessions").rglob("rollout-*.jsonl"))
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_resume_last_replays_the_history_and_appends_to_the_same_file(repo: Path, codex_home: Path) -> None:
+    env = {"CODEX_HOME": str(codex_home)}
+    first = run_exec(
+        [{"items": [exec_call("echo one", "c1", login=False)]}, {"items": [message("first done")]}],
+        ["--json", "first task"],
+        cwd=repo,
+        env=env,
+    )
+    assert first.returncode == 0, first.stderr
+    [rollout] = _rollouts(codex_home)
+    lines_before = len(rollout.read_text(encoding="utf-8").splitlines())
+    second = run_exec(
+        [{"items": [message("second done")]}], ["--json", "resume", "--last", "next task"], cwd=repo, env=env
+    )
+    assert second.returncode == 0, second.stderr
+    assert second.events[0] == first.events[0]  # same thread id
+    assert _rollouts(codex_home) == [rollout]
+    sent = second.requests[0].body["input"]
+    previous = [*first.requests[-1].body["input"]]
+    # Everything the first run sent last, then its final answer, then the new prompt.
+    assert sent[: len(previous)] == previous
+    assert sent[len(previous)]["role"] == "assistant" and sent[len(previous)]["content"][0]["text"] == "first done"
+    assert sent[-1]["content"] == [{"type": "input_text", "text": "next task"}]
+    assert second.requests[0].body["prompt_cache_key"] == first.events[0]["thread_id"]
+    records = _records(rollout)
+    assert len(records) > lines_before
+    assert [r["ordinal"] for r in records] == list(range(len(records)))
+
+
+def test_resume_by_id_prefix_and_a_changed_sandbox_sends_new_permissions(repo: Path, codex_home: Path) -> None:
+    env = {"CODEX_HOME": str(codex_home)}
+    first = run_exec([{"items": [message("ok")]}], ["--json", "one"], cwd=repo, env=env)
+    thread_id = first.events[0]["thread_id"]
+    second = run_exec(
+        [{"items": [message("ok")]}],
+        ["--json", "-s", "workspace-write", "resume", thread_id[:13], "two"],
+        cwd=repo,
+        env=env,
+    )
+    assert second.returncode == 0, second.stderr
+    assert second.events[0]["thread_id"] == thread_id
+    new_items = second.requests[0].body["input"][len(first.requests[0].body["input"]) + 1 :]
+    roles = [(i["role"], i["content"][0]["text"][:30]) for i in new_items]
+    assert roles[0][0] == "developer" and "workspace-write" in new_items[0]["content"][0]["text"]
+    assert roles[1][0] == "user" and roles[1][1].startswith("<environment_context>")
+    assert roles[-1] == ("user", "two")
+
+
+def test_fork_starts_a_new_thread_and_leaves_the_original_untouched(repo: Path, codex_home: Path) -> None:
+    env = {"CODEX_HOME": str(codex_home)}
+    first = run_exec([{"items": [message("original answer")]}], ["--json", "one"], cwd=repo, env=env)
+    [original] = _rollouts(codex_home)
+    before = original.read_bytes()
+    forked = run_exec(
+        [{"items": [message("forked answer")]}],
+        ["--json", "fork", first.events[0]["thread_id"], "another way"],
+        cwd=repo,
+        env=env,
+    )
+    assert forked.returncode == 0, forked.stderr
+    assert forked.events[0]["thread_id"] != first.events[0]["thread_id"]
+    assert original.read_bytes() == before
+    assert "original answer" in json.dumps(forked.requests[0].body["input"])
+    copy = [p for p in _rollouts(codex_home) if p != original]
+    assert len(copy) == 1
+    meta = _records(copy[0])[0]["payload"]
+    assert meta["forked_from"]["id"] == first.events[0]["thread_id"]
+
+
+def test_a_killed_run_loses_no_completed_item_and_resumes(repo: Path, codex_home: Path, tmp_path: Path) -> None:
+    started = tmp_path / "started"
+    steps = [
+        {"items": [exec_call("echo finished-call", "c1", login=False)]},
+        {"items": [exec_call(f"touch {started}; sleep 60", "c2", login=False)]},
+    ]
+    with ScriptedModelServer(steps) as server:
+        env = {**os.environ, "MOCK_API_KEY": "k", "PYTHONPATH": str(REPO), "CODEX_HOME": str(codex_home)}
+        proc = subprocess.Popen(
+            [*PYCODEX, "exec", *provider_flags(server.base_url), "--json", "--yolo", "go"],
+            cwd=repo,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while not started.exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    [rollout] = _rollouts(codex_home)
+    items = [r["payload"] for r in _records(rollout) if r["type"] == "response_item"]
+    outputs = [i for i in items if i["type"] == "function_call_output"]
+    assert len(outputs) == 1 and "finished-call" in outputs[0]["output"]
+    assert items[-1]["type"] == "function_call" and items[-1]["call_id"] == "c2"
+    resumed = run_exec(
+        [{"items": [message("picked up")]}],
+        ["--json", "resume", "--last", "continue"],
+        cwd=repo,
+        env={"CODEX_HOME": str(codex_home)},
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    sent = resumed.requests[0].body["input"]
+    answer = [i for i in sent if i.get("type") == "function_call_output" and i["call_id"] == "c2"]
+    assert [a["output"] for a in answer] == ["aborted"]
+
+
+def test_a_thread_in_use_by_another_process_cannot_be_resumed(repo: Path, codex_home: Path, tmp_path: Path) -> None:
+    first = run_exec([{"items": [message("ok")]}], ["--json", "one"], cwd=repo, env={"CODEX_HOME": str(codex_home)})
+    thread_id = first.events[0]["thread_id"]
+    started = tmp_path / "started"
+    with ScriptedModelServer([{"items": [exec_call(f"touch {started}; sleep 60", "c1", login=False)]}]) as server:
+        env = {**os.environ, "MOCK_API_KEY": "k", "PYTHONPATH": str(REPO), "CODEX_HOME": str(codex_home)}
+        holder = subprocess.Popen(
+            [*PYCODEX, "exec", *provider_flags(server.base_url), "--json", "--yolo", "resume", thread_id, "hold"],
+            cwd=repo,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not started.exists():
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            second = run_exec(
+                [{"items": [message("never")]}],
+                ["--json", "resume", thread_id, "again"],
+                cwd=repo,
+                env={"CODEX_HOME": str(codex_home)},
+            )
+        finally:
+            holder.send_signal(signal.SIGINT)
+            holder.wait(timeout=20)
+    assert second.returncode == 1
+    assert second.requests == []
+    assert str(holder.pid) in second.events[-1]["error"]["message"]
+
+
+def test_a_rollout_written_by_codex_is_resumed(repo: Path, codex_home: Path) -> None:
+    capture = CAPTURES / "rollout-multi.jsonl"
+    if not capture.exists():
+        pytest.skip(f"the Codex capture {capture} is not present")
+    thread_id = json.loads(capture.read_text(encoding="utf-8").splitlines()[0])["payload"]["id"]
+    day = codex_home / "sessions" / "2026" / "11" / "23"
+    day.mkdir(parents=True)
+    target = day / f"rollout-2026-11-23T22-25-07-{thread_id}.jsonl"
+    shutil.copy(capture, target)
+    run = run_exec(
+        [{"items": [message("continuing")]}],
+        ["--json", "resume", thread_id, "go on"],
+        cwd=repo,
+        env={"CODEX_HOME": str(codex_home)},
+    )
+    assert run.returncode == 0, run.stderr
+    sent = run.requests[0].body["input"]
+    codex_items = [r["payload"] for r in _records(capture) if r["type"] == "response_item"]
+    assert len(sent) > len(codex_items)
+    assert [i["type"] for i in sent[: len(codex_items)]] == [i["type"] for i in codex_items]
+    assert all("internal_chat_message_metadata_passthrough" not in i for i in sent)
+    assert sent[-1]["content"][0]["text"] == "go on"
+
+
+def test_sessions_list_archive_unarchive_delete(repo: Path, codex_home: Path) -> None:
+    env = {"CODEX_HOME": str(codex_home)}
+    first = run_exec([{"items": [message("ok")]}], ["--json", "fix the parser"], cwd=repo, env=env)
+    run_exec([{"items": [message("ok")]}], ["--json", "write docs"], cwd=repo, env=env)
+    thread_id = first.events[0]["thread_id"]
+    full_env = {**os.environ, "CODEX_HOME": str(codex_home), "PYTHONPATH": str(REPO)}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*PYCODEX, *args], cwd=repo, env=full_env, capture_output=True, text=True, timeout=60)
+
+    listing = cli("sessions").stdout
+    assert listing.index("write docs") < listing.index("fix the parser")
+    assert [
+        json.loads(line)["first_user_message"]
+        for line in cli("sessions", "--search", "PARSER", "--json").stdout.splitlines()
+    ] == ["fix the parser"]
+    assert cli("archive", thread_id[:12]).stdout == f"Archived session {thread_id}.\n"
+    assert "fix the parser" not in cli("sessions").stdout
+    assert "fix the parser" in cli("sessions", "--archived").stdout
+    assert cli("unarchive", thread_id).returncode == 0
+    assert "fix the parser" in cli("sessions").stdout
+    path = next(p for p in _rollouts(codex_home) if thread_id in p.name)
+    assert cli("delete", thread_id).returncode == 0
+    assert not path.exists()
+    missing = cli("delete", thread_id)
+    assert missing.returncode == 1 and "no session" in missing.stderr
