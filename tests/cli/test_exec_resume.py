@@ -16,7 +16,8 @@ import pytest
 from tests.cli.exec_harness import PYCODEX, REPO, provider_flags, run_exec
 from tests.support.model_server import ScriptedModelServer, exec_call, message
 
-CAPTURES = Path("/work/shared/reference/captures")
+# CI clones the repository with shared/ beside it.
+CAPTURES = REPO.parent / "shared" / "reference" / "captures"
 
 
 @pytest.fixture
