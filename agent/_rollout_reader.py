@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from ._compact import (
     is_context_message,
@@ -431,7 +431,7 @@ def repair_tail(path: Path) -> str | None:
 # ---- the summary for the index ------------------------------------------------------------------------------------
 
 
-def _head_records(buf: mmap.mmap, limit: int) -> Iterator[JsonObject]:
+def _head_lines(buf: mmap.mmap, limit: int) -> Iterator[bytes]:
     pos = 0
     size = len(buf)
     for _ in range(limit):
@@ -439,9 +439,7 @@ def _head_records(buf: mmap.mmap, limit: int) -> Iterator[JsonObject]:
             return
         end = buf.find(b"\n", pos)
         stop = size if end < 0 else end
-        record = _parse(buf[pos:stop])
-        if record is not None:
-            yield record
+        yield buf[pos:stop]
         pos = stop + 1
 
 
@@ -497,19 +495,12 @@ def _source(value: object) -> str | None:
 
 
 def _summarise(path: Path, buf: mmap.mmap) -> ThreadSummary:
+    # Only lines that can matter are parsed: most of a file is never decoded.
     meta: JsonObject | None = None
-    first_timestamp: Any = None
-    first_item_message: str | None = None
-    for record in _head_records(buf, _HEAD_RECORDS):
-        if first_timestamp is None:
-            first_timestamp = record.get("timestamp")
-        kind = record.get("type")
-        payload = as_obj(record.get("payload"))
-        if kind == "session_meta" and meta is None:
-            meta = payload
-        elif kind == "response_item" and first_item_message is None and is_real_user_message(payload):
-            first_item_message = message_text(payload)
-        if meta is not None and first_item_message is not None:
+    for line in _head_lines(buf, _HEAD_RECORDS):
+        record = _parse(line) if b'"session_meta"' in line else None
+        if record is not None and record.get("type") == "session_meta":
+            meta = as_obj(record.get("payload"))
             break
     if meta is None:
         raise RolloutReadError(path, "it has no session_meta record, so it is not a session file")
@@ -517,12 +508,19 @@ def _summarise(path: Path, buf: mmap.mmap) -> ThreadSummary:
     if not isinstance(thread_id, str) or not thread_id:
         raise RolloutReadError(path, "its session_meta record has no thread id")
 
-    first_user_message = first_item_message
+    first_user_message: str | None = None
     for record in _records_with(buf, b'"user_message"', reverse=False):
         event = _event_payload(record, "user_message")
         if event is not None and isinstance(event.get("message"), str):
             first_user_message = as_str(event.get("message"))
             break
+    else:
+        for line in _head_lines(buf, _HEAD_RECORDS):
+            record = _parse(line) if b'"response_item"' in line and b'"user"' in line else None
+            payload = as_obj(record.get("payload")) if record is not None else {}
+            if record is not None and record.get("type") == "response_item" and is_real_user_message(payload):
+                first_user_message = message_text(payload)
+                break
     tokens_used = 0
     for record in _records_with(buf, b'"token_count"', reverse=True):
         event = _event_payload(record, "token_count")
@@ -546,7 +544,10 @@ def _summarise(path: Path, buf: mmap.mmap) -> ThreadSummary:
 
     last = _last_record(buf)
     git = as_obj(meta.get("git"))
-    created = normalise_timestamp(meta.get("timestamp")) or normalise_timestamp(first_timestamp)
+    created = normalise_timestamp(meta.get("timestamp"))
+    if created is None:
+        first = next((r for r in map(_parse, _head_lines(buf, 1)) if r is not None), None)
+        created = normalise_timestamp(first.get("timestamp")) if first is not None else None
     return ThreadSummary(
         id=thread_id,
         rollout_path=path,
