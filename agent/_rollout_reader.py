@@ -340,29 +340,27 @@ def _opt_str(value: object) -> str | None:
 
 def read_rollout(path: Path) -> Rollout:
     """Read a rollout file completely (ours or Codex's). Raises `RolloutReadError` when it is not a session."""
+    replay = _Replay(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            # Line by line: a file of large items (images) is never held twice in memory.
+            for number, raw in enumerate(f, start=1):
+                if raw.isspace():
+                    continue
+                record = _parse(raw)
+                if record is not None:
+                    replay.feed(record)
+                elif raw.endswith(b"\n"):
+                    replay.warnings.append(f"{path}:{number}: the line is not a valid record; it was skipped")
+                else:
+                    replay.warnings.append(
+                        f"{path}:{number}: the last line is incomplete (the session stopped while writing it); "
+                        "it was ignored"
+                    )
     except OSError as exc:
         raise RolloutReadError(path, exc.strerror or str(exc)) from exc
-    if not data or data.isspace():
+    if replay.records == 0 and not replay.warnings:
         raise RolloutReadError(path, "the file is empty")
-    replay = _Replay(path)
-    lines = data.split(b"\n")
-    last = len(lines) - 1
-    for index, raw in enumerate(lines):
-        if not raw or raw.isspace():
-            continue
-        record = _parse(raw)
-        if record is None:
-            if index == last:
-                replay.warnings.append(
-                    f"{path}:{index + 1}: the last line is incomplete (the session stopped while writing it); "
-                    "it was ignored"
-                )
-            else:
-                replay.warnings.append(f"{path}:{index + 1}: the line is not a valid record; it was skipped")
-            continue
-        replay.feed(record)
     return replay.finish()
 
 
