@@ -6,28 +6,38 @@ a thread outlives the call that started it and the next call can continue it.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.abc
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
+from mcp.server.context import CallNext, HandlerResult
+from mcp.server.lowlevel.server import NotificationOptions
+from mcp.server.session import ServerSession
 from mcp.shared.exceptions import MCPError
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 import agent
 
 from . import _approval_forms as forms
+from . import _wire
 from ._args import parse_codex_args, parse_reply_args
 from ._options import ServerOptions
 from ._schemas import CODEX_TOOL, INSTRUCTIONS, REPLY_TOOL, SERVER_NAME, SERVER_TITLE, SERVER_VERSION, TOOLS
 from ._sink import McpSink, is_modern
+from ._tasks import TaskRecord, TaskStore
 from ._threads import Approval, Thread, ThreadRegistry, Turn
 from .errors import ThreadNotFoundError, ToolCallError
+
+logger = logging.getLogger(__name__)
 
 RESOURCE_NOT_FOUND = -32002
 _URI = re.compile(r"^pycodex://threads/(?P<id>[^/]+)/(?P<kind>transcript|diff)$")
@@ -50,8 +60,21 @@ class ServerState:
 
     options: ServerOptions
     threads: ThreadRegistry
+    task_group: anyio.abc.TaskGroup
     rounds: dict[str, _Round] = field(default_factory=lambda: {})
+    tasks: TaskStore = field(default_factory=TaskStore)
     log_level: str = "info"
+    subscribers: dict[str, dict[int, ServerSession]] = field(default_factory=lambda: {})
+    """Resource URI -> the sessions (by connection) that asked for `notifications/resources/updated`."""
+
+    async def changed(self, thread_id: str, documents: tuple[str, ...]) -> None:
+        for document in documents:
+            uri = f"pycodex://threads/{thread_id}/{document}"
+            for session in list(self.subscribers.get(uri, {}).values()):
+                try:
+                    await session.send_resource_updated(uri)
+                except Exception:  # that host went away; the others still want theirs
+                    logger.debug("could not tell a subscriber that %s changed", uri, exc_info=True)
 
 
 def _result(thread_id: str, text: str, *, error: bool = False) -> types.CallToolResult:
@@ -91,13 +114,38 @@ def _load_config(options: ServerOptions, arguments: Any) -> agent.Config:
     return agent.load_config(overrides, options.config_overrides, strict=options.strict_config)
 
 
+class _Server(Server[ServerState]):
+    """The SDK server, advertising tasks on the handshake era (the SDK knows their types but not the capability)."""
+
+    def get_capabilities(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+        *,
+        protocol_version: str | None = None,
+    ) -> types.ServerCapabilities:
+        capabilities = super().get_capabilities(
+            notification_options, experimental_capabilities, extensions, protocol_version=protocol_version
+        )
+        if protocol_version not in MODERN_PROTOCOL_VERSIONS:
+            capabilities.tasks = types.ServerTasksCapability(
+                list=types.TasksListCapability(),
+                cancel=types.TasksCancelCapability(),
+                requests=types.ServerTasksRequestsCapability(
+                    tools=types.TasksToolsCapability(call=types.TasksCallCapability())
+                ),
+            )
+        return capabilities
+
+
 class PycodexServer:
     """Builds the SDK server and holds the handlers."""
 
     def __init__(self, options: ServerOptions) -> None:
         self.options = options
         self.state: ServerState | None = None
-        self.server: Server[ServerState] = Server(
+        self.server: Server[ServerState] = _Server(
             SERVER_NAME,
             version=SERVER_VERSION,
             title=SERVER_TITLE,
@@ -108,14 +156,23 @@ class PycodexServer:
             on_list_resources=self._list_resources,
             on_list_resource_templates=self._list_templates,
             on_read_resource=self._read_resource,
+            on_subscribe_resource=self._subscribe,
+            on_unsubscribe_resource=self._unsubscribe,
+            on_completion=self._complete,
         )
         # `logging/setLevel` is deprecated by SEP-2577; registered directly so the constructor does not warn.
         self.server.add_request_handler("logging/setLevel", types.SetLevelRequestParams, self._set_level)
+        self.server.add_request_handler("tasks/get", types.GetTaskRequestParams, self._tasks_get)
+        self.server.add_request_handler("tasks/result", types.GetTaskPayloadRequestParams, self._tasks_result)
+        self.server.add_request_handler("tasks/cancel", types.CancelTaskRequestParams, self._tasks_cancel)
+        self.server.add_request_handler("tasks/list", types.PaginatedRequestParams, self._tasks_list)
+        self.server.middleware.append(self._task_middleware)
 
     @asynccontextmanager
     async def _lifespan(self, _server: Server[ServerState]) -> AsyncGenerator[ServerState]:
         async with anyio.create_task_group() as tg:
-            state = ServerState(self.options, ThreadRegistry(tg, abandon_after=self.options.abandon_after))
+            state = ServerState(self.options, ThreadRegistry(tg, abandon_after=self.options.abandon_after), tg)
+            state.threads.on_change = state.changed
             self.state = state
             try:
                 yield state
@@ -134,13 +191,22 @@ class PycodexServer:
     async def _call_tool(
         self, ctx: ServerRequestContext[ServerState], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
+        if params.request_state is not None:
+            return await self._next_round(ctx, params)
+        started = await self._start(ctx, params)
+        if isinstance(started, types.CallToolResult):
+            return started
+        return await self._follow(ctx, *started)
+
+    async def _start(
+        self, ctx: ServerRequestContext[ServerState], params: types.CallToolRequestParams
+    ) -> tuple[Thread, Turn] | types.CallToolResult:
+        """Start the turn a call asks for, or the error result that says why not."""
         state = ctx.lifespan_context
         if params.name not in (CODEX_TOOL, REPLY_TOOL):
             return _result(
                 "", f"Unknown tool {params.name!r}: this server has {CODEX_TOOL} and {REPLY_TOOL}", error=True
             )
-        if params.request_state is not None:
-            return await self._next_round(ctx, params)
         try:
             if params.name == CODEX_TOOL:
                 prompt = parse_codex_args(params.arguments).prompt
@@ -154,6 +220,7 @@ class PycodexServer:
                 prompt = reply.prompt
                 found = state.threads.get(reply.thread_id)
                 if found is None:
+                    # Resuming a thread of an earlier server process from its rollout goes here (sessions issue).
                     raise ThreadNotFoundError(
                         f"Thread not found: {reply.thread_id}. This server knows only the threads started since it "
                         "started; start a new one with the codex tool.",
@@ -165,13 +232,18 @@ class PycodexServer:
             return _result(exc.thread_id or "", str(exc) if exc.thread_id else f"Invalid arguments: {exc}", error=True)
         except agent.ConfigError as exc:
             return _result("", f"Configuration error: {exc}", error=True)
-        return await self._follow(ctx, thread, turn)
+        return thread, turn
 
     async def _follow(
-        self, ctx: ServerRequestContext[ServerState], thread: Thread, turn: Turn
+        self,
+        ctx: ServerRequestContext[ServerState],
+        thread: Thread,
+        turn: Turn,
+        *,
+        task: TaskRecord | None = None,
     ) -> types.CallToolResult | types.InputRequiredResult:
         state = ctx.lifespan_context
-        sink = McpSink(ctx, thread.thread_id, state.options, state.log_level)
+        sink = McpSink(ctx, thread.thread_id, state.options, state.log_level, task_meta=task.meta() if task else None)
         try:
             followed = await thread.follow(turn, sink, deferred=is_modern(ctx))
         except ToolCallError as exc:
@@ -198,6 +270,72 @@ class PycodexServer:
                 request_state=token,
             )
         return _outcome_result(thread.thread_id, followed)
+
+    # ---- tasks (2025-11-25) -------------------------------------------------------------------------------------
+
+    async def _task_middleware(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        raw = ctx.params
+        if ctx.method != "tools/call" or not isinstance(raw, Mapping) or "task" not in raw or is_modern(ctx):
+            return await call_next(ctx)
+        params = types.CallToolRequestParams.model_validate(raw, by_name=False)
+        state: ServerState = ctx.lifespan_context
+        ttl = params.task.ttl if params.task is not None else None
+        record = state.tasks.create(ttl)
+        state.task_group.start_soon(self._run_task, ctx, params, record)
+        return types.CreateTaskResult(task=record.task()).model_dump(by_alias=True, mode="json", exclude_none=True)
+
+    async def _run_task(
+        self, ctx: ServerRequestContext[ServerState], params: types.CallToolRequestParams, record: TaskRecord
+    ) -> None:
+        started = await self._start(ctx, params)
+        if isinstance(started, types.CallToolResult):
+            record.finish(started)
+            return
+        thread, turn = started
+        cancelled = False
+
+        def cancel() -> None:
+            nonlocal cancelled
+            cancelled = True
+            thread.interrupt()
+
+        record.cancel = cancel
+        result = await self._follow(ctx, thread, turn, task=record)
+        assert isinstance(result, types.CallToolResult)
+        result.meta = record.meta()
+        record.finish(result, cancelled=cancelled)
+
+    async def _tasks_get(
+        self, ctx: ServerRequestContext[ServerState], params: types.GetTaskRequestParams
+    ) -> types.GetTaskResult:
+        task = ctx.lifespan_context.tasks.get(params.task_id).task()
+        return types.GetTaskResult.model_validate(task.model_dump(by_alias=True))
+
+    async def _tasks_result(
+        self, ctx: ServerRequestContext[ServerState], params: types.GetTaskPayloadRequestParams
+    ) -> types.CallToolResult:
+        record = ctx.lifespan_context.tasks.get(params.task_id)
+        await record.done.wait()
+        assert record.result is not None
+        return record.result
+
+    async def _tasks_cancel(
+        self, ctx: ServerRequestContext[ServerState], params: types.CancelTaskRequestParams
+    ) -> types.CancelTaskResult:
+        record = ctx.lifespan_context.tasks.get(params.task_id)
+        if record.done.is_set():
+            raise MCPError(
+                code=types.INVALID_PARAMS, message=f"Task {params.task_id} has already ended ({record.status})"
+            )
+        record.set_status("cancelled", "cancelled by the host")
+        if record.cancel is not None:
+            record.cancel()
+        return types.CancelTaskResult.model_validate(record.task().model_dump(by_alias=True))
+
+    async def _tasks_list(
+        self, ctx: ServerRequestContext[ServerState], params: types.PaginatedRequestParams
+    ) -> types.ListTasksResult:
+        return types.ListTasksResult(tasks=[r.task() for r in ctx.lifespan_context.tasks.all()])
 
     async def _next_round(
         self, ctx: ServerRequestContext[ServerState], params: types.CallToolRequestParams
@@ -278,6 +416,32 @@ class PycodexServer:
         else:
             text, mime = thread.transcript.diff(), "text/x-diff"
         return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, text=text, mime_type=mime)])
+
+    async def _subscribe(
+        self, ctx: ServerRequestContext[ServerState], params: types.SubscribeRequestParams
+    ) -> types.EmptyResult:
+        key = id(_wire.connection_of(ctx))
+        ctx.lifespan_context.subscribers.setdefault(str(params.uri), {})[key] = ctx.session
+        return types.EmptyResult()
+
+    async def _unsubscribe(
+        self, ctx: ServerRequestContext[ServerState], params: types.UnsubscribeRequestParams
+    ) -> types.EmptyResult:
+        ctx.lifespan_context.subscribers.get(str(params.uri), {}).pop(id(_wire.connection_of(ctx)), None)
+        return types.EmptyResult()
+
+    async def _complete(
+        self, ctx: ServerRequestContext[ServerState], params: types.CompleteRequestParams
+    ) -> types.CompleteResult:
+        values: list[str] = []
+        ref = params.ref
+        if isinstance(ref, types.ResourceTemplateReference) and ref.uri.startswith("pycodex://threads/{threadId}/"):
+            if params.argument.name == "threadId":
+                ids = sorted(t.thread_id for t in ctx.lifespan_context.threads.all())
+                values = [i for i in ids if i.startswith(params.argument.value)]
+        return types.CompleteResult(
+            completion=types.Completion(values=values[:100], total=len(values), has_more=len(values) > 100)
+        )
 
     # ---- logging ------------------------------------------------------------------------------------------------
 

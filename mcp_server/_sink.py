@@ -33,9 +33,18 @@ class McpSink:
     """Sends one call's share of a thread's events to the host, and asks approvals through it."""
 
     def __init__(
-        self, ctx: ServerRequestContext[Any, Any], thread_id: str, options: ServerOptions, min_level: str
+        self,
+        ctx: ServerRequestContext[Any, Any],
+        thread_id: str,
+        options: ServerOptions,
+        min_level: str,
+        *,
+        task_meta: dict[str, Any] | None = None,
     ) -> None:
         self._ctx = ctx
+        # A task's call has already been answered: its notifications and questions use the connection's stream.
+        self._channel = _wire.Channel(ctx, standalone=task_meta is not None)
+        self._task_meta = task_meta or {}
         self._thread_id = thread_id
         self._options = options
         self._min_level = LEVELS.index(min_level) if min_level in LEVELS else 1
@@ -43,12 +52,12 @@ class McpSink:
 
     async def on_event(self, event: Event) -> None:
         params = {
-            "_meta": {"requestId": self._ctx.request_id, "threadId": self._thread_id},
+            "_meta": {"requestId": self._ctx.request_id, "threadId": self._thread_id, **self._task_meta},
             "id": event.id,
             "msg": event.msg.model_dump(mode="json"),
         }
         try:
-            await _wire.notify(self._ctx, "codex/event", params)
+            await self._channel.notify("codex/event", params)
             line = step(event.msg)
             if line is not None:
                 await self.report(*line)
@@ -58,13 +67,19 @@ class McpSink:
     async def report(self, text: str, level: LogLevel) -> None:
         """One step: a progress notification on the call's token and a log message."""
         self._steps += 1
-        await self._ctx.session.report_progress(self._steps, None, text)
+        token = self._channel.progress_token
+        if token is not None:
+            progress = {"progressToken": token, "progress": self._steps, "message": text, **self._meta()}
+            await self._channel.notify("notifications/progress", progress)
         if LEVELS.index(level) >= self._min_level:
             # Logging is deprecated by SEP-2577 but is what hosts show today; the issue asks for it.
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", MCPDeprecationWarning)
                 await self._ctx.session.send_log_message(  # pyright: ignore[reportDeprecated]
-                    level, text, logger="pycodex", related_request_id=self._ctx.request_id
+                    level,
+                    text,
+                    logger="pycodex",
+                    related_request_id=None if self._channel.standalone else self._ctx.request_id,
                 )
 
     async def ask(self, approval: Approval) -> ReviewDecision | None:
@@ -80,12 +95,16 @@ class McpSink:
             if style == "codex"
             else forms.mcp_params(approval)
         )
+        params |= self._meta()
         try:
-            answer = await _wire.request(self._ctx, "elicitation/create", params)
+            answer = await self._channel.request("elicitation/create", params)
         except Exception as exc:  # an error answer or a broken connection: nobody said yes
             logger.debug("elicitation failed: %s", exc)
             return "denied"
         return forms.decision_from_answer(answer)
+
+    def _meta(self) -> dict[str, Any]:
+        return {"_meta": self._task_meta} if self._task_meta else {}
 
     def _can_elicit(self) -> bool:
         capabilities = self._ctx.session.client_capabilities

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from agent import Config, Event, ReviewDecision, TurnOutcome
 
 ApprovalRequest = p.ExecApprovalRequest | p.ApplyPatchApprovalRequest
+OnChange = Callable[[str, tuple[str, ...]], Awaitable[None]]
+"""Told when a thread's transcript or diff changed (for resource subscriptions)."""
 
 # Events kept for a host that is not attached (between rounds of a 2026-07-28 call); older ones are dropped.
 _BACKLOG_LIMIT = 10_000
@@ -123,7 +125,8 @@ class _ThreadApprovals:
 class Thread:
     """A thread of work served over MCP. Create with `ThreadRegistry.start`."""
 
-    def __init__(self, *, abandon_after: float) -> None:
+    def __init__(self, *, abandon_after: float, on_change: OnChange | None = None) -> None:
+        self._on_change = on_change
         self.thread_id = ""
         self.transcript = Transcript("")
         self.session: agent.Session | None = None
@@ -175,7 +178,9 @@ class Thread:
     # ---- events and approvals -----------------------------------------------------------------------------------
 
     async def deliver(self, event: Event) -> None:
-        self.transcript.add(event.id, event.msg)
+        changed = self.transcript.add(event.id, event.msg)
+        if changed and self._on_change is not None:
+            await self._on_change(self.thread_id, changed)
         sink = self._sink
         if sink is None:
             self._backlog.append(event)
@@ -274,14 +279,17 @@ class Thread:
 class ThreadRegistry:
     """The threads of this server process, by id."""
 
-    def __init__(self, tg: anyio.abc.TaskGroup, *, abandon_after: float = 600.0) -> None:
+    def __init__(
+        self, tg: anyio.abc.TaskGroup, *, abandon_after: float = 600.0, on_change: OnChange | None = None
+    ) -> None:
         self._tg = tg
+        self.on_change = on_change
         self._threads: dict[str, Thread] = {}
         self._abandon_after = abandon_after
 
     async def start(self, config: Config) -> Thread:
         """Open a session for a new thread (its task lives as long as the server)."""
-        thread = Thread(abandon_after=self._abandon_after)
+        thread = Thread(abandon_after=self._abandon_after, on_change=self.on_change)
         await self._tg.start(self._run_thread, thread, config)
         self._threads[thread.thread_id] = thread
         return thread

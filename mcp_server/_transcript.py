@@ -20,8 +20,8 @@ class Transcript:
     _diffs: dict[str, str] = field(default_factory=lambda: {})
     _turns: int = 0
 
-    def add(self, turn_id: str, msg: p.EventMsg) -> None:
-        """Record one event (events that carry nothing for a reader are skipped)."""
+    def add(self, turn_id: str, msg: p.EventMsg) -> tuple[str, ...]:
+        """Record one event; returns which documents changed ("transcript", "diff"), usually none."""
         match msg:
             case p.TaskStarted():
                 self._turns += 1
@@ -37,12 +37,14 @@ class Transcript:
                 self._parts.append(f"**Patch** {'applied' if ok else 'failed'}:\n\n```\n{(out or err).strip()}\n```\n")
             case p.TurnDiff(unified_diff=diff):
                 self._diffs[turn_id] = diff
+                return ("diff",)
             case p.Error(message=text):
                 self._parts.append(f"**Error:** {text}\n")
             case p.TurnAborted():
                 self._parts.append("**Turn interrupted.**\n")
             case _:
-                pass
+                return ()
+        return ("transcript",)
 
     def markdown(self) -> str:
         """The transcript so far."""

@@ -17,17 +17,25 @@ def _channel(ctx: ServerRequestContext[Any, Any]) -> Any:
     return ctx.session._request_outbound  # pyright: ignore[reportPrivateUsage]
 
 
-async def notify(ctx: ServerRequestContext[Any, Any], method: str, params: Mapping[str, Any]) -> None:
-    """Send a notification (any method) on the stream of the request `ctx` belongs to."""
-    await _channel(ctx).notify(method, params)
+def connection_of(ctx: ServerRequestContext[Any, Any]) -> object:
+    """The connection a request came on (to remember who subscribed to what)."""
+    return ctx.session._connection  # pyright: ignore[reportPrivateUsage]
 
 
-async def request(ctx: ServerRequestContext[Any, Any], method: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Send a server-to-client request tied to `ctx`'s request and return the raw result object.
+class Channel:
+    """Where a sink's notifications and requests go: the call's own stream, or the connection's (task mode)."""
 
-    Raises:
-        mcp.shared.exceptions.MCPError: the client answered with an error.
-        mcp.shared.exceptions.NoBackChannelError: the connection cannot carry server-to-client requests.
-    """
-    result: dict[str, Any] = await _channel(ctx).send_raw_request(method, params)
-    return result
+    def __init__(self, ctx: ServerRequestContext[Any, Any], *, standalone: bool = False) -> None:
+        session: Any = ctx.session
+        self._outbound: Any = session._connection.outbound if standalone else _channel(ctx)  # pyright: ignore[reportPrivateUsage]
+        self.ctx = ctx
+        self.standalone = standalone
+        token: Any = ctx.meta.get("progress_token") if ctx.meta is not None else None
+        self.progress_token: str | int | None = token if isinstance(token, str | int) else None
+
+    async def notify(self, method: str, params: Mapping[str, Any]) -> None:
+        await self._outbound.notify(method, params)
+
+    async def request(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = await self._outbound.send_raw_request(method, params)
+        return result
