@@ -36,6 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from . import errors
 from ._rollout_reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
 from ._thread_lock import ThreadLock
 from .errors import AgentError
@@ -116,8 +117,8 @@ class StateIndexError(AgentError):
         self.reason = reason
 
 
-class ThreadNotFoundError(AgentError):
-    """No thread with this id is indexed."""
+class ThreadNotFoundError(errors.ThreadNotFoundError):
+    """No thread with this id is indexed; `thread_id` is the id asked for."""
 
     def __init__(self, thread_id: str) -> None:
         super().__init__(f"no session with id {thread_id}")

@@ -20,10 +20,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from .errors import AgentError
+from .errors import ThreadBusyError
 
 
-class ThreadLockedError(AgentError):
+class ThreadLockedError(ThreadBusyError):
     """Another process (`holder_pid`, when known) is writing this thread; `path` is its rollout file."""
 
     def __init__(self, path: Path, holder_pid: int | None) -> None:

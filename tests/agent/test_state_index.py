@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from agent import _state_index
+from agent import _state_index, errors
 from agent._rollout_reader import ThreadSummary, rollout_summary
 from agent._state_index import (
     INDEX_FILE_NAME,
@@ -427,6 +427,7 @@ def test_unknown_threads_are_reported(index: StateIndex) -> None:
     with pytest.raises(ThreadNotFoundError) as caught:
         index.set_archived("nope", True)
     assert caught.value.thread_id == "nope"
+    assert isinstance(caught.value, errors.ThreadNotFoundError)
     with pytest.raises(ThreadNotFoundError):
         index.delete("nope", remove_file=True)
 

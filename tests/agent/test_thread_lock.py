@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from agent._thread_lock import ThreadLock, ThreadLockedError, lock_path_for
+from agent.errors import ThreadBusyError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,6 +88,7 @@ def test_another_process_holding_the_thread_is_named_in_the_refusal(
         ThreadLock(rollout).acquire()
 
     assert caught.value.holder_pid == holder.pid
+    assert isinstance(caught.value, ThreadBusyError)
     assert f"process {holder.pid}" in str(caught.value)
     assert rollout.name in str(caught.value)
 
