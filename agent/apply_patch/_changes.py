@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ._diff import Region, opcodes, unified_hunks
 from ._paths import relative_to
@@ -17,9 +15,8 @@ _LETTERS: dict[ChangeKind, str] = {"add": "A", "update": "M", "delete": "D"}
 _ZERO_ID = "0" * 40
 
 
-@dataclass(frozen=True)
 class FileChange:
-    """One file operation of a patch, resolved against the files on disk.
+    """One file operation of a patch, resolved against the files on disk (read-only once built).
 
     Attributes:
         kind: "add", "update" or "delete".
@@ -31,18 +28,52 @@ class FileChange:
         new_content: The text after the change; None for a delete.
         cwd: The directory relative paths were resolved against.
         file_mode: The file's permission bits before the change, when it existed.
+        regions: For an update, the `(old_start, old_end, new_start, new_end)` line ranges its chunks replaced.
     """
 
-    kind: ChangeKind
-    path: str
-    abs_path: Path
-    move_path: str | None
-    abs_move_path: Path | None
-    old_content: str | None
-    new_content: str | None
-    cwd: Path
-    file_mode: int | None = None
-    regions: tuple[Region, ...] | None = field(default=None, repr=False, compare=False)
+    __slots__ = (
+        "_git_diff",
+        "_unified_diff",
+        "abs_move_path",
+        "abs_path",
+        "cwd",
+        "file_mode",
+        "kind",
+        "move_path",
+        "new_content",
+        "old_content",
+        "path",
+        "regions",
+    )
+
+    def __init__(
+        self,
+        kind: ChangeKind,
+        path: str,
+        abs_path: Path,
+        move_path: str | None,
+        abs_move_path: Path | None,
+        old_content: str | None,
+        new_content: str | None,
+        cwd: Path,
+        file_mode: int | None = None,
+        regions: tuple[Region, ...] | None = None,
+    ) -> None:
+        self.kind: ChangeKind = kind
+        self.path = path
+        self.abs_path = abs_path
+        self.move_path = move_path
+        self.abs_move_path = abs_move_path
+        self.old_content = old_content
+        self.new_content = new_content
+        self.cwd = cwd
+        self.file_mode = file_mode
+        self.regions = regions
+        self._unified_diff: str | None = None
+        self._git_diff: str | None = None
+
+    def __repr__(self) -> str:
+        return f"FileChange({self.kind!r}, {self.path!r}, move_path={self.move_path!r})"
 
     @property
     def summary_path(self) -> str:
@@ -54,14 +85,21 @@ class FileChange:
         """`A <path>`, `M <path>` or `D <path>`."""
         return f"{_LETTERS[self.kind]} {self.summary_path}"
 
-    @cached_property
+    @property
     def unified_diff(self) -> str:
         """Codex's internal diff form: hunks with one line of context and no `---`/`+++` header."""
-        return self._hunks(1)
+        if self._unified_diff is None:
+            self._unified_diff = self._hunks(1)
+        return self._unified_diff
 
-    @cached_property
+    @property
     def git_diff(self) -> str:
         """A `diff --git` style diff of this change with three lines of context, for people."""
+        if self._git_diff is None:
+            self._git_diff = self._render_git_diff()
+        return self._git_diff
+
+    def _render_git_diff(self) -> str:
         cwd = str(self.cwd)
         old_name = _display(relative_to(str(self.abs_path), cwd), "a/")
         target = self.abs_move_path if self.abs_move_path is not None else self.abs_path
@@ -114,8 +152,7 @@ def summary_text(changes: tuple[FileChange, ...]) -> str:
     return "".join(lines)
 
 
-@dataclass(frozen=True)
-class ApplyResult:
+class ApplyResult(NamedTuple):
     """The outcome of writing a verified patch.
 
     Attributes:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ._diagnose import explain_missing_context, explain_missing_lines
 from ._model import UpdateChunk
@@ -15,8 +15,7 @@ from .errors import ContextNotFoundError, LinesNotFoundError
 Region = tuple[int, int, int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Updated:
+class Updated(NamedTuple):
     """The outcome of applying chunks to a file's text.
 
     Attributes:

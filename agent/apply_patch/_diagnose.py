@@ -9,7 +9,7 @@ prints that region with line numbers.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ._model import UpdateChunk
 from ._rust import normalise
@@ -21,8 +21,7 @@ _FUZZY_FLOOR = 0.6
 _RETRY = "Copy the context and '-' lines exactly from the file as it is now, then send the patch again."
 
 
-@dataclass(frozen=True, slots=True)
-class Explanation:
+class Explanation(NamedTuple):
     """Our text for a miss, plus the two positions a caller may want as data."""
 
     text: str

@@ -11,9 +11,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ._paths import parent
 from ._rust import os_error_text, utf8_error_text
@@ -22,8 +21,7 @@ from .errors import DeleteError, FileReadError, WriteError
 Kind = Literal["file", "dir", "missing", "other", "error"]
 
 
-@dataclass(frozen=True, slots=True)
-class Seen:
+class Seen(NamedTuple):
     """The state of one path on disk: what kind of thing is there and, for a readable file, its bytes and mode."""
 
     kind: Kind
@@ -52,8 +50,7 @@ def observe(path: str) -> Seen:
     return Seen("file", data=data, mode=stat.S_IMODE(info.st_mode))
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """A file as the overlay holds it: its text (None once deleted) and the permission bits to write it with."""
 
     text: str | None

@@ -155,43 +155,40 @@ def _parse_chunk(
     sources: list[int | None] = []
     old_numbers: list[int] = []
     is_end_of_file = False
-    parsed = 0
+    # Patch line number of all_lines[cursor] is cursor + shift.
+    shift = line_number - index
     cursor = body_start
     while cursor < end:
         line = all_lines[cursor]
-        patch_line = line_number + (cursor - index)
-        if trim_end(line) == END_PATCH:
-            if parsed == 0:
-                raise PatchParseError(_NO_LINES, body_line)
-            break
-        if trim_end(line) == END_OF_FILE:
-            if parsed == 0:
-                raise PatchParseError(_NO_LINES, body_line)
-            is_end_of_file = True
-            parsed += 1
-            break
         marker = line[:1]
-        if marker in ("", " "):
+        if marker == " " or not marker:
             # A context line; a blank line inside a chunk stands for an empty one.
             sources.append(len(old))
-            old.append(line[1:])
-            new.append(line[1:])
-            old_numbers.append(patch_line)
+            text = line[1:]
+            old.append(text)
+            new.append(text)
+            old_numbers.append(cursor + shift)
         elif marker == "+":
             sources.append(None)
             new.append(line[1:])
         elif marker == "-":
             old.append(line[1:])
-            old_numbers.append(patch_line)
+            old_numbers.append(cursor + shift)
         else:
-            if parsed == 0:
+            tail = trim_end(line)
+            if cursor == body_start and tail in (END_PATCH, END_OF_FILE):
+                raise PatchParseError(_NO_LINES, body_line)
+            if tail == END_OF_FILE:
+                is_end_of_file = True
+                cursor += 1
+            elif cursor == body_start and tail != END_PATCH:
                 raise PatchParseError(
                     f"Unexpected line found in update hunk: '{line}'. Every line should start with ' ' "
                     "(context line), '+' (added line), or '-' (removed line)",
                     body_line,
                 )
+            # Any other line ends the chunk; the Update (or the next chunk) takes it from here.
             break
-        parsed += 1
         cursor += 1
     chunk = UpdateChunk(
         change_context=context,
@@ -202,4 +199,4 @@ def _parse_chunk(
         old_line_numbers=tuple(old_numbers),
         line_number=line_number,
     )
-    return chunk, parsed + (body_start - index)
+    return chunk, cursor - index

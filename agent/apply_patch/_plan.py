@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from ._changes import ApplyResult, FileChange, summary_text
@@ -15,7 +14,6 @@ from ._paths import resolve
 from .errors import NoChangesError
 
 
-@dataclass(frozen=True)
 class PatchPlan:
     """A patch whose every operation has been resolved in memory; call `apply()` to write it.
 
@@ -25,12 +23,28 @@ class PatchPlan:
         changes: One entry per file operation, in patch order.
     """
 
-    patch: Patch
-    cwd: Path
-    changes: tuple[FileChange, ...]
-    final: dict[str, Entry]
-    seen: dict[str, Seen]
-    created_dirs: frozenset[str]
+    __slots__ = ("_created_dirs", "_final", "_seen", "changes", "cwd", "patch")
+
+    def __init__(
+        self,
+        patch: Patch,
+        cwd: Path,
+        changes: tuple[FileChange, ...],
+        final: dict[str, Entry],
+        seen: dict[str, Seen],
+        created_dirs: frozenset[str],
+    ) -> None:
+        self.patch = patch
+        self.cwd = cwd
+        self.changes = changes
+        # What to write (text, or None for "absent"), what the disk held when verified, and which directories
+        # the writes need that do not exist yet.
+        self._final = final
+        self._seen = seen
+        self._created_dirs = created_dirs
+
+    def __repr__(self) -> str:
+        return f"PatchPlan(cwd={self.cwd!r}, changes={list(self.changes)!r})"
 
     @property
     def summary(self) -> str:
@@ -41,7 +55,7 @@ class PatchPlan:
     def affected_paths(self) -> tuple[Path, ...]:
         """Every absolute path that will be created, overwritten or removed (move sources and destinations too),
         in first-touched order: the list a safety check should vet."""
-        return tuple(Path(path) for path in self.final)
+        return tuple(Path(path) for path in self._final)
 
     @property
     def git_diff(self) -> str:
@@ -57,7 +71,7 @@ class PatchPlan:
         """
         from ._writer import commit
 
-        commit(self.final, self.seen, self.created_dirs)
+        commit(self._final, self._seen, self._created_dirs)
         return ApplyResult(self.changes)
 
 

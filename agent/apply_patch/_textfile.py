@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 _TERMINATOR = re.compile(r"(\r\n|\r|\n)")
 
 
-@dataclass(slots=True)
 class TextFile:
     """Line texts (without terminators) and, in parallel, each line's terminator ('' for an unterminated last line)."""
 
-    texts: list[str]
-    endings: list[str]
-    preferred: str
+    __slots__ = ("endings", "preferred", "texts")
+
+    def __init__(self, texts: list[str], endings: list[str], preferred: str) -> None:
+        self.texts = texts
+        self.endings = endings
+        self.preferred = preferred
 
     @classmethod
     def parse(cls, content: str) -> TextFile:
@@ -45,13 +46,15 @@ class TextFile:
 
     def tokens(self) -> list[str]:
         """Each line with its terminator, the unit a line diff compares."""
-        return [text + ending for text, ending in zip(self.texts, self.endings, strict=True)]
+        return list(map(str.__add__, self.texts, self.endings))
 
     def render(self) -> str:
         """The file's content."""
-        if self.preferred == "\n" and all(ending == "\n" for ending in self.endings):
-            return "".join(text + "\n" for text in self.texts)
-        return "".join(self.tokens())
+        if not self.texts:
+            return ""
+        if self.endings.count("\n") == len(self.endings):
+            return "\n".join(self.texts) + "\n"
+        return "".join(map(str.__add__, self.texts, self.endings))
 
 
 # A replacement line is its text and, for a context line kept from the file, that line's own terminator (None for

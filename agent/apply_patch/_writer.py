@@ -7,8 +7,8 @@ was already renamed or removed is put back from the contents read during verific
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -79,9 +79,8 @@ class _Journal:
     def stage(self, path: str, entry: Entry) -> tuple[str, str]:
         # Codex writes through a symbolic link to its target, so the link survives and its target changes.
         target = os.path.realpath(path) if os.path.islink(path) else path
-        directory = parent(target) or "/"
         try:
-            handle, temp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+            handle, temp = _create_temp(target)
         except OSError as exc:
             raise _StepFailed(_write_error(path, exc)) from exc
         self.temps.append(temp)
@@ -135,6 +134,19 @@ class _Journal:
                     os.fchmod(out.fileno(), before.mode)
         except OSError:
             pass
+
+
+def _create_temp(target: str) -> tuple[int, str]:
+    """Create a new, empty temporary file beside `target` (same directory, so the rename is atomic)."""
+    directory = parent(target) or "/"
+    stem = f"{directory.rstrip('/')}/.{os.path.basename(target)}.pycodex-{os.getpid()}"
+    for attempt in itertools.count():
+        temp = f"{stem}-{attempt}.tmp"
+        try:
+            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), temp
+        except FileExistsError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _check_unchanged(seen: Mapping[str, Seen]) -> None:
