@@ -31,6 +31,7 @@ MIN_POLL_MS = 5_000
 DEFAULT_MAX_OUTPUT_TOKENS = 10_000
 MAX_SESSIONS = 64
 AGGREGATE_CAP_BYTES = 1024 * 1024
+KILL_WAIT_S = 2.0  # how long killed commands get to report their end
 
 Emit = Callable[[EventMsg], Awaitable[None]]
 
@@ -238,13 +239,13 @@ class ExecSessions:
             )
         )
 
-    async def kill_all_and_wait(self, timeout: float = 2.0) -> None:
+    async def kill_all_and_wait(self) -> None:
         """Kill every running command and wait (bounded) until each has reported its end."""
         if not self._live:
             return
         self._all_ended = anyio.Event()
         self.kill_all()
-        with anyio.move_on_after(timeout):
+        with anyio.move_on_after(KILL_WAIT_S):
             await self._all_ended.wait()
 
     def kill_all(self) -> None:
