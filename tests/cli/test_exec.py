@@ -340,3 +340,20 @@ def test_ephemeral_runs_write_no_session_file(repo: Path, codex_home: Path) -> N
     run = run_exec([{"items": [message("done")]}], ["--ephemeral", "go"], cwd=repo, env={"CODEX_HOME": str(codex_home)})
     assert run.returncode == 0, run.stderr
     assert not (codex_home / "sessions").exists()
+
+
+def test_image_flag_attaches_the_image_before_the_prompt(repo: Path, tmp_path: Path) -> None:
+    image = tmp_path / "shot.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    run = run_exec([{"items": [message("seen")]}], ["-i", str(image), "what is this"], cwd=repo)
+    assert run.returncode == 0, run.stderr
+    content = run.requests[0].body["input"][-1]["content"]
+    assert content[0] == {"type": "input_text", "text": f'<image name=[Image #1] path="{image}">'}
+    assert content[1]["type"] == "input_image" and content[1]["image_url"].startswith("data:image/png;base64,")
+    assert content[2] == {"type": "input_text", "text": "</image>"}
+    assert content[3] == {"type": "input_text", "text": "what is this"}
+
+
+def test_a_missing_image_is_a_usage_error(repo: Path, tmp_path: Path) -> None:
+    run = run_exec([], ["-i", str(tmp_path / "nope.png"), "look"], cwd=repo)
+    assert run.returncode == 2 and "nope.png" in run.stderr

@@ -227,3 +227,56 @@ def test_sessions_list_archive_unarchive_delete(repo: Path, codex_home: Path) ->
     assert not path.exists()
     missing = cli("delete", thread_id)
     assert missing.returncode == 1 and "no session" in missing.stderr
+
+
+CODEX_BIN = REPO / ".ci/npm/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex"
+
+
+@pytest.mark.skipif(not CODEX_BIN.exists(), reason="Codex's binary is not installed (run .ci/setup)")
+def test_a_thread_recorded_by_codex_binary_is_resumed(repo: Path, codex_home: Path) -> None:
+    codex_steps = [{"items": [exec_call("echo from-codex", "c1")]}, {"items": [message("codex finished")]}]
+    with ScriptedModelServer(codex_steps) as server:
+        env = {**os.environ, "MOCK_API_KEY": "sk-mock", "CODEX_HOME": str(codex_home)}
+        proc = subprocess.run(
+            [
+                str(CODEX_BIN),
+                "exec",
+                "--json",
+                "--skip-git-repo-check",
+                "-s",
+                "workspace-write",
+                "-m",
+                "gpt-5.5",
+                "-c",
+                f'model_providers.mock={{name="mock", base_url="{server.base_url}", env_key="MOCK_API_KEY", '
+                'wire_api="responses"}',
+                "-c",
+                "model_provider=mock",
+                "first, by codex",
+            ],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+        )
+        codex_last_input = server.requests[-1].body["input"]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    thread_id = json.loads(proc.stdout.splitlines()[0])["thread_id"]
+    run = run_exec(
+        [{"items": [message("pycodex continues")]}],
+        ["--json", "resume", thread_id, "second, by pycodex"],
+        cwd=repo,
+        env={"CODEX_HOME": str(codex_home)},
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.events[0]["thread_id"] == thread_id
+    sent = run.requests[0].body["input"]
+    # Codex's call and its output are replayed as Codex sent them.
+    codex_calls = [i for i in codex_last_input if i.get("type") in ("function_call", "function_call_output")]
+    replayed = [i for i in sent if i.get("type") in ("function_call", "function_call_output")]
+    assert [(i["type"], i["call_id"]) for i in replayed] == [(i["type"], i["call_id"]) for i in codex_calls]
+    assert [i.get("output") for i in replayed] == [i.get("output") for i in codex_calls]
+    assert "codex finished" in json.dumps(sent)
+    assert sent[-1]["content"][0]["text"] == "second, by pycodex"
