@@ -432,7 +432,7 @@ def repair_tail(path: Path) -> str | None:
 def _head_lines(buf: mmap.mmap, limit: int) -> Iterator[bytes]:
     pos = 0
     size = len(buf)
-    for _ in range(limit):
+    for _ in range(limit):  # pragma: no branch - a session_meta or a user message comes long before the limit
         if pos >= size:
             return
         end = buf.find(b"\n", pos)
@@ -465,7 +465,7 @@ def _records_with(buf: mmap.mmap, needle: bytes, *, reverse: bool) -> Iterator[J
 
 def _last_record(buf: mmap.mmap) -> JsonObject | None:
     stop = len(buf)
-    while stop > 0:
+    while True:
         start = buf.rfind(b"\n", 0, stop) + 1
         line = buf[start:stop]
         if line.strip():
@@ -475,7 +475,6 @@ def _last_record(buf: mmap.mmap) -> JsonObject | None:
         if start == 0:
             return None
         stop = start - 1
-    return None
 
 
 def _event_payload(record: JsonObject, event_type: str) -> JsonObject | None:

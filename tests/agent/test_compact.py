@@ -259,3 +259,10 @@ def test_a_compaction_written_to_the_rollout_is_what_resume_reads(tmp_path: Path
     writer.close()
 
     assert read_rollout(path).items == [*new, user("next")]
+
+
+def test_a_damaged_carried_block_reads_as_absent() -> None:
+    text = summary_message_text("s", plan=PLAN, files_changed=[]).replace('"status"', "status")
+
+    assert parse_carried_state(text) == (None, None)
+    assert not is_summary_message({"type": "message", "role": "user", "content": []})

@@ -445,6 +445,14 @@ def test_an_old_style_compaction_without_replacement_is_rebuilt_around_the_summa
     ]
 
 
+def test_an_old_style_compaction_of_a_history_without_user_messages_keeps_it_all(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    records = [rec("session_meta", meta()), rec("response_item", developer(BASE)), rec("compacted", {"message": "s"})]
+    write_lines(path, records)
+
+    assert read_rollout(path).items == [developer(BASE), user_message_item("s")]
+
+
 def test_a_rollback_drops_the_last_turns(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     write_lines(
@@ -569,3 +577,124 @@ def test_a_10000_item_rollout_reads_in_well_under_a_second(tmp_path: Path) -> No
 
     assert len(rollout.items) == 10_000
     assert elapsed < 0.5, f"reading 10,000 items took {elapsed:.3f} s of CPU"
+
+
+# ---- odd files ----------------------------------------------------------------------------------------------------
+
+
+def test_a_thread_id_missing_from_the_meta_comes_from_the_file_name(tmp_path: Path) -> None:
+    named = tmp_path / f"rollout-2026-11-20T10-00-00-{THREAD.upper()}.jsonl"
+    write_lines(named, [rec("session_meta", {"timestamp": "2026-11-20T10:00:00Z"})])
+    anonymous = tmp_path / "rollout-anonymous.jsonl"
+    write_lines(anonymous, [rec("session_meta", {"timestamp": "2026-11-20T10:00:00Z"})])
+
+    assert read_rollout(named).thread_id == rollout_summary(named).id == THREAD
+    for read in (read_rollout, rollout_summary):
+        with pytest.raises(RolloutReadError, match="no thread id"):
+            read(anonymous)
+
+
+def test_the_first_session_meta_describes_the_thread(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    write_lines(path, [rec("session_meta", meta()), rec("session_meta", meta("other", cwd="/elsewhere"))])
+
+    assert (read_rollout(path).thread_id, read_rollout(path).cwd) == (THREAD, "/home/dev/project")
+    assert rollout_summary(path).id == THREAD
+
+
+def test_without_base_instructions_the_history_is_resumed_as_read(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    write_lines(path, [rec("session_meta", {"id": THREAD}), rec("response_item", user_message_item("hi"))])
+
+    rollout = read_rollout(path)
+
+    assert rollout.base_instructions is None
+    assert resume_history(rollout) == [user_message_item("hi")]
+    assert rollout.created_at == "2026-11-20T10:00:01.000Z"  # no meta timestamp: the first record's
+    assert rollout_summary(path).created_at == "2026-11-20T10:00:01.000Z"
+
+
+def test_a_rollback_with_nothing_to_drop_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    write_lines(
+        path,
+        [
+            rec("session_meta", meta()),
+            rec("response_item", developer(BASE)),
+            rec("event_msg", {"type": "thread_rolled_back", "num_turns": 1}),
+            rec("event_msg", {"type": "thread_rolled_back", "num_turns": 0}),
+            rec("event_msg", {"type": "thread_rolled_back", "num_turns": "two"}),
+        ],
+    )
+
+    assert read_rollout(path).items == [developer(BASE)]
+
+
+def test_a_torn_line_longer_than_the_repair_window_is_cut_whole(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    write_lines(path, [rec("session_meta", meta())])
+    whole = path.read_bytes()
+    with path.open("ab") as f:
+        f.write(b'{"timestamp":"x","type":"response_item","payload":{"output":"' + b"y" * 200_000)
+
+    assert repair_tail(path) is not None
+    assert path.read_bytes() == whole
+
+
+def test_repair_of_an_empty_or_missing_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+
+    assert repair_tail(empty) is None
+    with pytest.raises(RolloutReadError) as caught:
+        repair_tail(tmp_path / "missing.jsonl")
+    assert caught.value.path == tmp_path / "missing.jsonl"
+
+
+def test_the_summary_skips_lines_that_only_mention_what_it_looks_for(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    # Inside a JSON string the quotes are escaped, so only a whole string value can look like a record type.
+    names = ["user_message", "token_count", "turn_context", "thread_name_updated"]
+    mentions = [{"type": "event_msg", "payload": {"type": "note", "about": name}} for name in names]
+    mentions += [{"type": "response_item", "payload": {"type": "note", "about": name}} for name in names]
+    write_lines(
+        path,
+        [
+            rec("session_meta", meta(about=names)),
+            *mentions,
+            rec("event_msg", {"type": "user_message", "message": "the real first prompt"}),
+            rec("event_msg", {"type": "user_message", "message": "a later prompt"}),
+            rec("response_item", assistant("done"), ts="2026-11-20T12:00:00Z"),
+            *mentions,
+        ],
+    )
+
+    summary = rollout_summary(path)
+
+    assert summary.first_user_message == read_rollout(path).first_user_message == "the real first prompt"
+    assert (summary.tokens_used, summary.model, summary.title) == (0, None, None)
+    assert summary.updated_at == "2026-11-20T12:00:00.000Z"  # the last lines have no timestamp
+
+
+def test_a_summary_without_any_timestamp_has_none(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    write_lines(path, [{"type": "session_meta", "payload": {"id": THREAD}}])
+
+    summary = rollout_summary(path)
+
+    assert (summary.created_at, summary.updated_at) == (None, None)
+    assert read_rollout(path).updated_at is None
+
+
+def test_the_summary_of_a_missing_file_names_it(tmp_path: Path) -> None:
+    with pytest.raises(RolloutReadError) as caught:
+        rollout_summary(tmp_path / "gone.jsonl")
+    assert caught.value.path == tmp_path / "gone.jsonl"
+
+
+def test_a_plan_that_is_not_a_list_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    call = {"type": "function_call", "name": "update_plan", "arguments": json.dumps({"plan": "do it all"})}
+    write_ours(path, [call])
+
+    assert read_rollout(path).plan is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 import os
 import shutil
@@ -127,6 +129,15 @@ def test_a_damaged_index_is_replaced_and_rebuilt_from_the_rollouts(home: Path) -
     with StateIndex.open(home) as index:
         assert index.sync().added == 1
         assert ids(index.list()) == [thread_id(1)]
+
+
+def test_reopening_keeps_what_was_indexed(home: Path) -> None:
+    write_session(home, 1)
+    with StateIndex.open(home) as index:
+        index.sync()
+    with StateIndex.open(home) as index:
+        assert ids(index.list()) == [thread_id(1)]
+        assert index.sync().unchanged == 1
 
 
 def test_an_index_from_a_newer_pycodex_is_refused_not_overwritten(home: Path) -> None:
@@ -257,6 +268,10 @@ def test_two_files_of_one_thread_are_indexed_once_by_the_most_recent(home: Path,
     record = index.get(thread_id(1))
     assert record is not None and record.rollout_path == newer
 
+    append(older, {"timestamp": "2026-11-21T00:00:00Z", "type": "event_msg", "payload": {"type": "x"}})
+    assert index.sync().updated == 1
+    assert must(index.get(thread_id(1))).rollout_path == newer
+
     newer.unlink()
     index.sync()
     record = index.get(thread_id(1))
@@ -345,7 +360,7 @@ def test_upsert_adds_or_replaces_a_record(index: StateIndex, home: Path) -> None
     index.upsert(record)
     assert index.get(record.id) == record
 
-    changed = ThreadRecord(**{**{f: getattr(record, f) for f in record.__slots__}, "tokens_used": 50})
+    changed = dataclasses.replace(record, tokens_used=50)
     index.upsert(changed)
     assert index.get(record.id) == changed
 
@@ -457,3 +472,88 @@ def test_two_processes_share_the_index(home: Path, index: StateIndex) -> None:
     assert done.stdout == "1\n"
     assert ids(index.list()) == [thread_id(2), thread_id(1)]
     assert index.sync().added == 0
+
+
+# ---- refusals -----------------------------------------------------------------------------------------------------
+
+
+def test_an_unusable_codex_home_is_reported(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("", encoding="utf-8")
+
+    with pytest.raises(StateIndexError) as caught:
+        StateIndex.open(not_a_dir)
+
+    assert caught.value.path == not_a_dir / INDEX_FILE_NAME
+
+
+def test_archiving_is_refused_when_the_file_is_gone_or_the_place_is_taken(home: Path, index: StateIndex) -> None:
+    gone = write_session(home, 1)
+    kept = write_session(home, 2)
+    index.sync()
+    gone.unlink()
+    (home / "archived_sessions").mkdir()
+    (home / "archived_sessions" / kept.name).write_text("", encoding="utf-8")
+
+    with pytest.raises(StateIndexError, match="missing"):
+        index.set_archived(thread_id(1), True)
+    with pytest.raises(StateIndexError, match="already there") as caught:
+        index.set_archived(thread_id(2), True)
+    assert caught.value.path == home / "archived_sessions" / kept.name
+    assert kept.exists()
+
+
+def test_unarchiving_a_file_with_an_unusual_name_files_it_under_its_creation_day(home: Path, index: StateIndex) -> None:
+    path = home / "archived_sessions" / "imported.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text("{}\n", encoding="utf-8")
+    record = ThreadRecord(
+        id=thread_id(5),
+        rollout_path=path,
+        cwd=None,
+        git_branch=None,
+        git_commit=None,
+        model=None,
+        model_provider=None,
+        source=None,
+        first_user_message=None,
+        title=None,
+        created_at="2025-02-03T04:05:06.000Z",
+        updated_at=None,
+        tokens_used=0,
+        archived=True,
+    )
+    index.upsert(record)
+
+    back = index.set_archived(thread_id(5), False)
+
+    assert back.rollout_path == home / "sessions" / "2025" / "02" / "03" / "imported.jsonl"
+    assert back.rollout_path.exists() and not path.exists()
+
+    undated = home / "archived_sessions" / "undated.jsonl"
+    undated.write_text("{}\n", encoding="utf-8")
+    index.upsert(dataclasses.replace(record, id=thread_id(6), rollout_path=undated, created_at=None))
+    today = datetime.date.today()
+    expected = home / "sessions" / f"{today:%Y}" / f"{today:%m}" / f"{today:%d}" / "undated.jsonl"
+    assert index.set_archived(thread_id(6), False).rollout_path == expected
+
+
+def test_forgetting_a_thread_whose_file_is_gone(home: Path, index: StateIndex) -> None:
+    path = write_session(home, 1)
+    index.sync()
+    path.unlink()
+
+    index.delete(thread_id(1), remove_file=False)
+
+    assert index.get(thread_id(1)) is None
+    assert index.sync().removed == 0
+
+
+def test_a_database_error_is_reported_as_an_index_error(home: Path, index: StateIndex) -> None:
+    fields = dict.fromkeys(ThreadRecord.__slots__)
+    fields.update(id="x", rollout_path=home, archived=False, tokens_used={"not": "a number"})
+    broken = ThreadRecord(**fields)
+
+    with pytest.raises(StateIndexError, match="failed"):
+        index.upsert(broken)
+    assert index.get("x") is None

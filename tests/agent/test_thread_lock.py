@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -124,3 +125,30 @@ def test_a_lock_file_without_a_pid_still_refuses(rollout: Path) -> None:
 def test_the_directory_of_a_new_thread_is_created(tmp_path: Path) -> None:
     with ThreadLock(tmp_path / "new" / "day" / "rollout.jsonl") as lock:
         assert lock.lock_path.parent.is_dir()
+
+
+def test_a_lock_file_removed_while_taking_it_is_taken_afresh(rollout: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_flock = fcntl.flock
+    calls: list[int] = []
+
+    def flock_after_the_holder_let_go(fd: int, operation: int) -> None:
+        # As if the previous holder released (and removed) the file between our open and our flock.
+        if not calls:
+            lock_path_for(rollout).unlink()
+        calls.append(fd)
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock_after_the_holder_let_go)
+    with ThreadLock(rollout) as lock:
+        assert len(calls) == 2
+        assert lock.lock_path.read_text(encoding="ascii") == f"{os.getpid()}\n"
+        monkeypatch.setattr(fcntl, "flock", real_flock)
+        with pytest.raises(ThreadLockedError):
+            ThreadLock(rollout).acquire()
+
+
+def test_a_lock_dropped_without_release_frees_the_thread(rollout: Path) -> None:
+    ThreadLock(rollout).acquire()  # the object is dropped at once
+
+    with ThreadLock(rollout) as lock:
+        assert lock.held
