@@ -14,12 +14,14 @@ from . import (
     _mcp_server_cmd,
     _sandbox_cmd,
     _sessions_cmd,
+    _tui_cmd,
 )
 
 app = typer.Typer(
     name="pycodex",
-    help="A coding agent that works on your repository inside a sandbox. Run `pycodex exec PROMPT` to start.",
-    no_args_is_help=True,
+    help="A coding agent that works on your repository inside a sandbox. Run `pycodex` to chat with it, or "
+    "`pycodex exec PROMPT` to run it without a UI.",
+    no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -35,6 +37,7 @@ for module in (
     _config_cmd,
     _mcp_server_cmd,
     _sessions_cmd,
+    _tui_cmd,
 ):
     module.register(app)
 

@@ -1,0 +1,179 @@
+"""`pycodex` with no command opens the chat TUI; `pycodex resume [--last] [ID]` opens it on a past session.
+
+Textual and the engine are imported inside the command functions only, so `pycodex --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import typer
+
+APPROVAL_POLICIES = ("untrusted", "on-failure", "on-request", "never")
+SANDBOX_MODES = ("read-only", "workspace-write", "danger-full-access")
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+ModelOption = Annotated[str | None, typer.Option("--model", "-m", help="Model to use.")]
+ProfileOption = Annotated[str | None, typer.Option("--profile", "-p", help="Config profile to use.")]
+SandboxOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sandbox", "-s", help="Sandbox for model commands: read-only, workspace-write or danger-full-access."
+    ),
+]
+ApprovalOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ask-for-approval", "-a", help="When to ask before acting: untrusted, on-failure, on-request or never."
+    ),
+]
+CdOption = Annotated[Path | None, typer.Option("--cd", "-C", help="Work in this directory.")]
+ConfigOption = Annotated[
+    list[str] | None, typer.Option("--config", "-c", help="Override a config value: -c key=value (TOML).")
+]
+OssOption = Annotated[bool, typer.Option("--oss", help="Use the local open-source provider (Ollama).")]
+FullAutoOption = Annotated[
+    bool, typer.Option("--full-auto", help="Work in the workspace without asking (workspace-write, on-request).")
+]
+StrictOption = Annotated[bool, typer.Option("--strict-config", help="Treat unknown config keys as errors.")]
+
+
+@dataclass
+class TuiOptions:
+    model: str | None = None
+    profile: str | None = None
+    sandbox: str | None = None
+    approval: str | None = None
+    cd: Path | None = None
+    config: list[str] = field(default_factory=lambda: [])
+    oss: bool = False
+    full_auto: bool = False
+    strict_config: bool = False
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    sys.stderr.write(f"Error: {message}\n")
+    return typer.Exit(code)
+
+
+def _load(options: TuiOptions) -> Any:
+    """The session's config, with a provider that can answer (an `agent.Config`)."""
+    import agent
+
+    from ._exec_run import choose_provider
+
+    if options.sandbox is not None and options.sandbox not in SANDBOX_MODES:
+        raise _fail(f"invalid value for --sandbox: {options.sandbox!r} (choose from {', '.join(SANDBOX_MODES)})", 2)
+    if options.approval is not None and options.approval not in APPROVAL_POLICIES:
+        choices = ", ".join(APPROVAL_POLICIES)
+        raise _fail(f"invalid value for --ask-for-approval: {options.approval!r} (choose from {choices})", 2)
+    for override in options.config:
+        if "=" not in override:
+            raise _fail(f"invalid -c override (expected key=value): {override}", EXIT_USAGE)
+    sandbox = options.sandbox
+    approval = options.approval
+    labels: dict[str, str] = {}
+    if options.full_auto:
+        sandbox = sandbox or "workspace-write"
+        approval = approval or "on-request"
+        labels.update(sandbox_mode="--full-auto", approval_policy="--full-auto")
+    if options.sandbox is not None:
+        labels["sandbox_mode"] = "--sandbox"
+    if options.approval is not None:
+        labels["approval_policy"] = "--ask-for-approval"
+    if options.model is not None:
+        labels["model"] = "--model"
+    overrides = agent.ConfigOverrides(
+        model=options.model,
+        profile=options.profile,
+        approval_policy=cast(Any, approval),
+        sandbox_mode=cast(Any, sandbox),
+        cwd=options.cd,
+        oss=options.oss,
+        labels=labels,
+    )
+    try:
+        config = agent.load_config(overrides, options.config, strict=options.strict_config)
+        config, notice = choose_provider(config)
+    except agent.ConfigError as exc:
+        raise _fail(f"configuration: {exc}", EXIT_FAILURE) from None
+    except agent.ProviderError as exc:
+        raise _fail(str(exc), EXIT_FAILURE) from None
+    if notice:
+        sys.stderr.write(notice + "\n")
+    return config
+
+
+def _need_terminal() -> None:
+    if not (os.isatty(sys.stdin.fileno()) and os.isatty(sys.stdout.fileno())):
+        raise _fail("pycodex needs a terminal for its chat view; for scripts use `pycodex exec PROMPT`", EXIT_USAGE)
+
+
+def _run(options: TuiOptions, *, resume_id: str | None = None, pick_resume: bool = False) -> None:
+    config = _load(options)
+    from tui import run_tui
+
+    raise typer.Exit(run_tui(config, resume_id=resume_id, pick_resume=pick_resume))
+
+
+def register(app: typer.Typer) -> None:
+    """Make bare `pycodex` open the TUI, and add `resume`."""
+
+    @app.callback(invoke_without_command=True)
+    def chat(  # pyright: ignore[reportUnusedFunction]
+        ctx: typer.Context,
+        model: ModelOption = None,
+        profile: ProfileOption = None,
+        sandbox: SandboxOption = None,
+        approval: ApprovalOption = None,
+        cd: CdOption = None,
+        config: ConfigOption = None,
+        oss: OssOption = False,
+        full_auto: FullAutoOption = False,
+        strict_config: StrictOption = False,
+    ) -> None:
+        """Without a command: chat with the agent in this terminal."""
+        if ctx.invoked_subcommand is not None:
+            return
+        _need_terminal()
+        options = TuiOptions(model, profile, sandbox, approval, cd, list(config or []), oss, full_auto, strict_config)
+        _run(options)
+
+    @app.command("resume", help="Open the chat on a past session: pick one, the newest (--last), or give its ID.")
+    def resume(  # pyright: ignore[reportUnusedFunction]
+        session_id: Annotated[str | None, typer.Argument(help="Session id or unique prefix.")] = None,
+        last: Annotated[bool, typer.Option("--last", help="The most recent session of this directory.")] = False,
+        all_dirs: Annotated[bool, typer.Option("--all", help="With --last: of any directory.")] = False,
+        model: ModelOption = None,
+        profile: ProfileOption = None,
+        sandbox: SandboxOption = None,
+        approval: ApprovalOption = None,
+        cd: CdOption = None,
+        config: ConfigOption = None,
+        oss: OssOption = False,
+        full_auto: FullAutoOption = False,
+        strict_config: StrictOption = False,
+    ) -> None:
+        if last and session_id is not None:
+            raise _fail("give a session ID or --last, not both", EXIT_USAGE)
+        _need_terminal()
+        options = TuiOptions(model, profile, sandbox, approval, cd, list(config or []), oss, full_auto, strict_config)
+        if session_id is None and not last:
+            _run(options, pick_resume=True)
+        import agent
+
+        home = agent.codex_home(os.environ)
+        try:
+            if last:
+                cwd = None if all_dirs else (cd or Path.cwd()).resolve()
+                record = agent.latest_thread(home, cwd=cwd)
+            else:
+                record = agent.find_thread(home, cast(str, session_id))
+        except agent.AgentError as exc:
+            raise _fail(str(exc), EXIT_FAILURE) from None
+        _run(options, resume_id=record.id)

@@ -1,0 +1,57 @@
+"""The app against the scripted model server: a prompt, its answer, commands, interruption, quitting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+import agent
+from tests.support.model_server import exec_call, message, reasoning
+from tui import PycodexApp
+from tui._cells import AgentCell, CommandCell, ReasoningCell, TurnEndCell, UserCell
+
+from .support import cells_of, has_cell, send, wait_until
+
+pytestmark = pytest.mark.anyio
+
+MakeConfig = Callable[..., agent.Config]
+
+
+async def test_a_prompt_shows_the_question_and_the_streamed_answer(scripted: MakeConfig) -> None:
+    config = scripted([{"items": [message("Hello **there**, here is a list:\n\n- one\n- two")]}])
+    app = PycodexApp(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await send(pilot, "say hi")
+        await wait_until(pilot, lambda: has_cell(app, TurnEndCell))
+        [user] = cells_of(app, UserCell)
+        [answer] = cells_of(app, AgentCell)
+        assert user.plain() == "say hi"
+        assert answer.plain() == "Hello **there**, here is a list:\n\n- one\n- two"
+        assert answer.finished
+
+
+async def test_a_command_cell_shows_the_command_its_output_and_exit_code(scripted: MakeConfig) -> None:
+    steps = [
+        {
+            "items": [
+                reasoning("**Looking around**\n\nI will list the files."),
+                exec_call("printf 'a\\nb\\n'; exit 3", "c1", login=False),
+            ]
+        },
+        {"items": [message("It failed with 3.")]},
+    ]
+    app = PycodexApp(scripted(steps, sandbox="danger-full-access", approval="never"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await send(pilot, "run it")
+        await wait_until(pilot, lambda: has_cell(app, TurnEndCell))
+        [thinking] = cells_of(app, ReasoningCell)
+        assert isinstance(thinking, ReasoningCell) and thinking.title == "Looking around"
+        [command] = cells_of(app, CommandCell)
+        assert isinstance(command, CommandCell)
+        assert command.exit_code == 3
+        assert command.output == "a\nb\n"
+        assert command.duration_ms is not None
+        assert command.finished

@@ -1,0 +1,329 @@
+"""The pycodex chat app: the transcript, the composer and the status bar, wired to a session driver.
+
+The app is a view over session events: the driver posts them up, the timeline turns them into cells, the transcript
+shows the cells. What the person does goes down as calls on the driver (send, interrupt, new session) or on the
+session (reconfigure). Slash commands live in `_commands.py`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.widgets import TextArea
+
+import agent
+from agent.protocol import SessionConfigured, TaskStarted, TokenCount, TokenUsageInfo
+
+from ._bridge import (
+    CloseDialog,
+    Notice,
+    SessionClosed,
+    SessionDriver,
+    SessionEvent,
+    SessionFactory,
+    SessionReady,
+    ShowDialog,
+    TurnEnded,
+    TurnStarted,
+)
+from ._cells import Cell, NoticeCell, NoticeKind, UserCell
+from ._commands import SlashCommands
+from ._composer import Composer
+from ._prompt_history import PromptHistory
+from ._status_bar import StatusBar, context_text
+from ._threads import EngineThreads, FeatureUnavailable, ThreadStore
+from ._timeline import Timeline
+from ._transcript import Transcript
+
+QUIT_WINDOW_S = 2.0
+QUIT_HINT = "press ctrl+c again to quit"
+
+
+class _Collector:
+    """A cell sink that only collects (replaying a past thread straight into the history view)."""
+
+    def __init__(self) -> None:
+        self.cells: list[Cell] = []
+
+    def add(self, cell: Cell) -> None:
+        self.cells.append(cell)
+
+    def changed(self, cell: Cell) -> None:
+        pass
+
+    async def stream(self, cell: Any, delta: str) -> None:
+        pass
+
+    async def settle_answer(self, cell: Any) -> None:
+        pass
+
+
+class PycodexApp(App[None]):
+    """Chat with the agent in a terminal."""
+
+    CSS_PATH = "pycodex.tcss"
+    TITLE = "pycodex"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+c", "ctrl_c", "interrupt / quit", show=False, priority=True),
+        Binding("escape", "interrupt", "interrupt", show=False),
+        Binding("ctrl+o", "toggle_details", "details", show=False),
+        Binding("pageup", "scroll_transcript(-1)", "scroll up", show=False, priority=True),
+        Binding("pagedown", "scroll_transcript(1)", "scroll down", show=False, priority=True),
+        Binding("ctrl+end", "follow", "newest", show=False, priority=True),
+        Binding("ctrl+q", "quit", "quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        config: agent.Config,
+        *,
+        threads: ThreadStore | None = None,
+        session_factory: SessionFactory | None = None,
+        resume_id: str | None = None,
+        pick_resume: bool = False,
+        prompt: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+        history: PromptHistory | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.clock = clock
+        self.now = now
+        self.threads: ThreadStore = threads or EngineThreads(config.codex_home)
+        self.history = history or PromptHistory()
+        self.transcript = Transcript(id="transcript")
+        self.composer = Composer(config.cwd, self.history, id="composer")
+        self.status = StatusBar(clock, id="status")
+        self.timeline = Timeline(self.transcript, clock=clock)
+        self.timeline.cwd = config.cwd
+        self.driver = SessionDriver(self, config, threads=self.threads, factory=session_factory, resume_id=resume_id)
+        self.commands = SlashCommands(self)
+        self.session: agent.Session | None = None
+        self.token_info: TokenUsageInfo | None = None
+        self.mcp_failures: dict[str, str] = {}
+        self._pick_resume = pick_resume
+        self._initial_prompt = prompt
+        self._replay: list[Any] | None = None
+        self._quit_armed_at: float | None = None
+        self._quitting = False
+
+    def on_unmount(self) -> None:
+        self.driver.close()
+
+    def compose(self) -> ComposeResult:
+        yield self.transcript
+        yield self.composer
+        yield self.status
+
+    def on_mount(self) -> None:
+        self._show_config(self.config)
+        self.composer.prompt.focus()
+        if self._pick_resume:
+            self.commands.pick_resume(first=True)
+        else:
+            self.start_driver()
+
+    def start_driver(self, resume_id: str | None = None, *, fresh: bool = False) -> None:
+        if resume_id is not None or fresh:
+            self.driver.close()
+            self.driver = SessionDriver(
+                self, self.config, threads=self.threads, factory=self.driver.factory, resume_id=resume_id
+            )
+        self.run_worker(self.driver.run(), name="session", group="session", exclusive=True)
+
+    # ---- the session's messages ---------------------------------------------------------------------------------
+
+    @on(SessionReady)
+    def _session_ready(self, message: SessionReady) -> None:
+        self.session = message.session
+        self.token_info = None
+        self.mcp_failures.clear()
+        self.transcript.clear()
+        self.timeline = Timeline(self.transcript, clock=self.clock)
+        self.timeline.cwd = self.config.cwd
+        self.timeline.resumed = message.resumed is not None
+        self._replay = list(message.resumed.events) if message.resumed is not None else None
+        self._show_config(message.session.config)
+        if self._initial_prompt:
+            prompt, self._initial_prompt = self._initial_prompt, None
+            self.send_prompt(prompt, ())
+
+    @on(SessionClosed)
+    def _session_closed(self, message: SessionClosed) -> None:
+        self.session = None
+        self.status.running_since = None
+        if self._quitting:
+            self.exit()
+
+    @on(SessionEvent)
+    async def _session_event(self, message: SessionEvent) -> None:
+        msg = message.event.msg
+        await self.timeline.apply(msg)
+        if isinstance(msg, SessionConfigured):
+            if self._replay is not None:
+                await self._replay_past(self._replay)
+                self._replay = None
+        elif isinstance(msg, TokenCount) and msg.info is not None:
+            self.token_info = msg.info
+            self._show_context()
+        elif isinstance(msg, TaskStarted) and msg.model_context_window:
+            self._show_context()
+        elif msg.type == "warning" and msg.message.startswith("MCP server `"):
+            name = msg.message.split("`", 2)[1]
+            self.mcp_failures[name] = msg.message
+
+    async def _replay_past(self, events: list[Any]) -> None:
+        collector = _Collector()
+        replay = Timeline(collector, clock=lambda: 0.0)
+        replay.cwd = self.timeline.cwd
+        replay.replaying = True
+        for msg in events:
+            await replay.apply(msg)
+            if isinstance(msg, TokenCount) and msg.info is not None:
+                self.token_info = msg.info
+        self.transcript.add_many(collector.cells)
+        self.transcript.add(NoticeCell("info", f"Resumed: {len(collector.cells)} entries above. Carry on below."))
+        self._show_context()
+
+    @on(TurnStarted)
+    def _turn_started(self, message: TurnStarted) -> None:
+        self.status.running_since = self.clock()
+        self.status.notice = ""
+
+    @on(TurnEnded)
+    def _turn_ended(self, message: TurnEnded) -> None:
+        self.status.running_since = None
+
+    @on(Notice)
+    def _notice(self, message: Notice) -> None:
+        self.transcript.add(NoticeCell(message.kind, message.text))
+
+    @on(ShowDialog)
+    def _show_dialog(self, message: ShowDialog) -> None:
+        self.push_screen(message.dialog, callback=message.answered)
+
+    @on(CloseDialog)
+    def _close_dialog(self, message: CloseDialog) -> None:
+        dialog = message.dialog
+        if dialog is self.screen:
+            dialog.dismiss(None)
+        elif dialog in self.screen_stack:
+            dialog.add_class("cancelled")
+
+    def notify_cell(self, kind: NoticeKind, text: str) -> None:
+        """Add a line from the TUI itself to the transcript."""
+        self.transcript.add(NoticeCell(kind, text))
+
+    # ---- status -------------------------------------------------------------------------------------------------
+
+    def _show_config(self, config: agent.Config) -> None:
+        self.config = config
+        effort = f" ({config.reasoning_effort})" if config.reasoning_effort else ""
+        self.status.model = config.model + effort
+        self.status.sandbox = config.sandbox_mode
+        self._show_context()
+
+    def _show_context(self) -> None:
+        self.status.context = context_text(self.token_info, self.config.toml.model_context_window)
+
+    # ---- sending ------------------------------------------------------------------------------------------------
+
+    @on(Composer.Submitted)
+    async def _submitted(self, message: Composer.Submitted) -> None:
+        self._disarm_quit()
+        if await self.commands.handle(message.text):
+            return
+        self.send_prompt(message.text, message.images)
+
+    def send_prompt(self, text: str, images: tuple[Path, ...]) -> None:
+        items: list[agent.UserInput] = [agent.LocalImageInput(path=p) for p in images]
+        if text.strip():
+            items.append(agent.TextInput(text=text))
+        if self.driver.submit(items):
+            self.transcript.add(UserCell(text, tuple(p.name for p in images), steering=True))
+        self.transcript.anchor()
+
+    # ---- keys ---------------------------------------------------------------------------------------------------
+
+    def action_ctrl_c(self) -> None:
+        focused = self.focused
+        if isinstance(focused, TextArea) and focused.selected_text:
+            self.copy_to_clipboard(focused.selected_text)
+            return
+        if self.driver.interrupt():
+            return
+        if isinstance(self.screen, ModalScreen):
+            self.screen.dismiss(None)
+            return
+        if self.composer.prompt.text:
+            self.composer.prompt.clear()
+            return
+        now = self.clock()
+        if self._quit_armed_at is not None and now - self._quit_armed_at <= QUIT_WINDOW_S:
+            self.action_quit_app()
+            return
+        self._quit_armed_at = now
+        self.status.notice = QUIT_HINT
+        self.set_timer(QUIT_WINDOW_S, self._disarm_quit)
+
+    def _disarm_quit(self) -> None:
+        self._quit_armed_at = None
+        if self.status.notice == QUIT_HINT:
+            self.status.notice = ""
+
+    def action_interrupt(self) -> None:
+        self.driver.interrupt()
+
+    def action_toggle_details(self) -> None:
+        self.transcript.set_details(not self.transcript.details)
+
+    def action_scroll_transcript(self, direction: int) -> None:
+        if direction < 0:
+            self.transcript.scroll_page_up(animate=False)
+        else:
+            self.transcript.scroll_page_down(animate=False)
+
+    def action_follow(self) -> None:
+        self.transcript.anchor()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("scroll_transcript", "follow") and isinstance(self.screen, ModalScreen):
+            return False
+        return True
+
+    def action_quit_app(self) -> None:
+        """Leave: stop the turn, close the session (its record is complete), then exit."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self.driver.interrupt()
+        if self.session is None:
+            self.exit()
+            return
+        self.driver.stop()
+
+    async def action_quit(self) -> None:
+        self.action_quit_app()
+
+    # ---- workers used by the slash commands ---------------------------------------------------------------------
+
+    @work(group="threads", exclusive=True)
+    async def load_threads_then(self, then: Callable[[list[Any]], None], *, first: bool) -> None:
+        try:
+            threads = list(await self.threads.list_threads(cwd=None, limit=200))
+        except FeatureUnavailable as exc:
+            self.notify_cell("warning", str(exc))
+            if first:
+                self.start_driver()
+            return
+        then(threads)

@@ -1,0 +1,27 @@
+"""Running the app in the terminal."""
+
+from __future__ import annotations
+
+import agent
+
+from ._app import PycodexApp
+
+
+def run_tui(
+    config: agent.Config,
+    *,
+    resume_id: str | None = None,
+    pick_resume: bool = False,
+    prompt: str | None = None,
+) -> int:
+    """Run the chat TUI until the person quits; returns the exit code.
+
+    Args:
+        config: the session's configuration.
+        resume_id: reopen this past thread (id or unique prefix) instead of starting a new one.
+        pick_resume: open the picker of past threads first.
+        prompt: send this as the first prompt once the session is ready.
+    """
+    app = PycodexApp(config, resume_id=resume_id, pick_resume=pick_resume, prompt=prompt)
+    app.run()
+    return app.return_code or 0

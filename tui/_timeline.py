@@ -1,0 +1,253 @@
+"""Session events turned into transcript cells.
+
+`Timeline.apply` takes every event in order and tells a `CellSink` (the transcript widget) which cells to add, which
+changed and which text streamed in. It keeps no widget and draws nothing, so the mapping is tested without a screen.
+Every event type is handled (the match ends in `assert_never`), so none is dropped silently.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol, assert_never
+
+from agent.protocol import (
+    AgentMessage,
+    AgentMessageDelta,
+    AgentReasoning,
+    AgentReasoningDelta,
+    ApplyPatchApprovalRequest,
+    Error,
+    EventMsg,
+    ExecApprovalRequest,
+    ExecCommandBegin,
+    ExecCommandEnd,
+    ExecCommandOutputDelta,
+    McpToolCallBegin,
+    McpToolCallEnd,
+    PatchApplyBegin,
+    PatchApplyEnd,
+    PlanUpdate,
+    SessionConfigured,
+    ShutdownComplete,
+    StreamError,
+    TaskComplete,
+    TaskStarted,
+    TokenCount,
+    TurnAborted,
+    TurnDiff,
+    UserMessage,
+    Warning,
+)
+
+from ._cells import (
+    AgentCell,
+    Cell,
+    CommandCell,
+    HeaderCell,
+    McpCell,
+    NoticeCell,
+    PatchCell,
+    PlanCell,
+    ReasoningCell,
+    TurnEndCell,
+    UserCell,
+)
+
+VERSION = "0.1.0"
+
+INTERRUPTED_TEXT = "Interrupted. Tell the agent what to do differently, or ask for something else."
+
+
+class CellSink(Protocol):
+    def add(self, cell: Cell) -> None: ...
+
+    def changed(self, cell: Cell) -> None: ...
+
+    async def stream(self, cell: AgentCell, delta: str) -> None: ...
+
+    async def settle_answer(self, cell: AgentCell) -> None: ...
+
+
+class Timeline:
+    """The state needed to place each event: open commands, patches, tool calls, the answer streaming in."""
+
+    def __init__(self, sink: CellSink, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._sink = sink
+        self._clock = clock
+        self.cwd: Path | None = None
+        self.last_turn_diff: str | None = None
+        self._commands: dict[str, CommandCell] = {}
+        self._patches: dict[str, PatchCell] = {}
+        self._mcp: dict[str, McpCell] = {}
+        self._answer: AgentCell | None = None
+        self._reasoning: ReasoningCell | None = None
+        self._turn_started: float | None = None
+        self.resumed = False
+        self.replaying = False
+        """Replaying a past thread: turn durations are unknown, so turns end with a plain rule."""
+
+    async def apply(self, msg: EventMsg) -> None:
+        """Place one event."""
+        match msg:
+            case SessionConfigured():
+                self.cwd = Path(msg.cwd)
+                sandbox = str(msg.sandbox_policy.get("type", "")) or "?"
+                self._sink.add(
+                    HeaderCell(
+                        version=VERSION,
+                        model=msg.model,
+                        cwd=self.cwd,
+                        approval_policy=msg.approval_policy,
+                        sandbox=sandbox,
+                        reasoning_effort=msg.reasoning_effort,
+                        resumed=self.resumed,
+                    )
+                )
+            case TaskStarted():
+                self._turn_started = self._clock()
+            case UserMessage():
+                await self._close_text()
+                self._sink.add(UserCell(msg.message, msg.images))
+            case AgentMessageDelta():
+                await self._close_reasoning()
+                if self._answer is None:
+                    self._answer = AgentCell()
+                    self._sink.add(self._answer)
+                self._answer.text += msg.delta
+                await self._sink.stream(self._answer, msg.delta)
+            case AgentMessage():
+                await self._close_reasoning()
+                if self._answer is None:
+                    self._answer = AgentCell(text=msg.message)
+                    self._sink.add(self._answer)
+                else:
+                    self._answer.text = msg.message
+                await self._close_answer()
+            case AgentReasoningDelta():
+                if self._reasoning is None:
+                    self._reasoning = ReasoningCell()
+                    self._sink.add(self._reasoning)
+                self._reasoning.text += msg.delta
+                self._sink.changed(self._reasoning)
+            case AgentReasoning():
+                if self._reasoning is None:
+                    self._reasoning = ReasoningCell(text=msg.text)
+                    self._sink.add(self._reasoning)
+                else:
+                    self._reasoning.text = msg.text
+                await self._close_reasoning()
+            case ExecCommandBegin():
+                await self._close_text()
+                cell = CommandCell(msg.call_id, msg.command, msg.cwd)
+                self._commands[msg.call_id] = cell
+                self._sink.add(cell)
+            case ExecCommandOutputDelta():
+                command = self._commands.get(msg.call_id)
+                if command is not None:
+                    command.output += msg.chunk
+                    self._sink.changed(command)
+            case ExecCommandEnd():
+                command = self._commands.pop(msg.call_id, None)
+                if command is None:
+                    await self._close_text()
+                    command = CommandCell(msg.call_id, msg.command, msg.cwd)
+                    self._sink.add(command)
+                command.output = msg.aggregated_output
+                command.exit_code = msg.exit_code
+                command.duration_ms = msg.duration_ms
+                command.finished = True
+                self._sink.changed(command)
+            case ExecApprovalRequest() | ApplyPatchApprovalRequest():
+                # The approval dialog shows these; the decision is added to the transcript when it is made.
+                await self._close_text()
+            case PatchApplyBegin():
+                await self._close_text()
+                patch = PatchCell(msg.call_id, dict(msg.changes), cwd=self.cwd)
+                self._patches[msg.call_id] = patch
+                self._sink.add(patch)
+            case PatchApplyEnd():
+                patch = self._patches.pop(msg.call_id, None)
+                if patch is None:
+                    await self._close_text()
+                    patch = PatchCell(msg.call_id, dict(msg.changes), cwd=self.cwd)
+                    self._sink.add(patch)
+                elif msg.changes:
+                    patch.changes = dict(msg.changes)
+                patch.success = msg.success
+                patch.stderr = msg.stderr
+                patch.finished = True
+                self._sink.changed(patch)
+            case TurnDiff():
+                self.last_turn_diff = msg.unified_diff
+            case PlanUpdate():
+                await self._close_text()
+                self._sink.add(PlanCell(msg.plan, msg.explanation))
+            case TokenCount():
+                pass  # the status bar shows usage
+            case StreamError():
+                self._sink.add(NoticeCell("info", msg.message))
+            case Warning():
+                self._sink.add(NoticeCell("warning", msg.message))
+            case Error():
+                await self._close_text()
+                self._sink.add(NoticeCell("error", msg.message))
+            case McpToolCallBegin():
+                await self._close_text()
+                call = McpCell(msg.call_id, msg.invocation.server, msg.invocation.tool, msg.invocation.arguments)
+                self._mcp[msg.call_id] = call
+                self._sink.add(call)
+            case McpToolCallEnd():
+                call = self._mcp.pop(msg.call_id, None)
+                if call is None:
+                    await self._close_text()
+                    inv = msg.invocation
+                    call = McpCell(msg.call_id, inv.server, inv.tool, inv.arguments)
+                    self._sink.add(call)
+                call.result = msg.result
+                call.error = msg.error
+                call.is_error = msg.is_error
+                call.duration_ms = msg.duration_ms
+                call.finished = True
+                self._sink.changed(call)
+            case TaskComplete():
+                await self._end_turn(interrupted=False)
+            case TurnAborted():
+                await self._end_turn(interrupted=True)
+            case ShutdownComplete():
+                pass
+            case _:  # pragma: no cover - exhaustiveness is checked by the type checker
+                assert_never(msg)
+
+    async def _close_answer(self) -> None:
+        if self._answer is not None:
+            answer, self._answer = self._answer, None
+            answer.finished = True
+            await self._sink.settle_answer(answer)
+
+    async def _close_reasoning(self) -> None:
+        if self._reasoning is not None:
+            reasoning, self._reasoning = self._reasoning, None
+            reasoning.finished = True
+            self._sink.changed(reasoning)
+
+    async def _close_text(self) -> None:
+        await self._close_reasoning()
+        await self._close_answer()
+
+    async def _end_turn(self, *, interrupted: bool) -> None:
+        await self._close_text()
+        for cells in (self._commands, self._patches, self._mcp):
+            for cell in cells.values():
+                cell.finished = True
+                self._sink.changed(cell)
+            cells.clear()
+        if interrupted:
+            self._sink.add(NoticeCell("interrupted", INTERRUPTED_TEXT))
+        if self.replaying:
+            self._sink.add(TurnEndCell(None))
+        elif self._turn_started is not None:
+            elapsed = int((self._clock() - self._turn_started) * 1000)
+            self._sink.add(TurnEndCell(elapsed))
+        self._turn_started = None
