@@ -2,10 +2,11 @@
 
 Importing the MCP SDK and the engine takes about a second, which is longer than hosts like to wait for the first
 answer. So the front, written with the standard library only, answers the handshake (`initialize`, and `tools/list`
-after it) from answers the SDK itself produced (`_fast_answers.json`, regenerated and compared by the tests) while
-a background thread imports the rest. The first message it does not know how to answer exactly (a tool call, the
-2026-07-28 `server/discover`, anything unusual) hands the connection to the SDK server: the answered `initialize`
-is replayed into it under a private id whose answer is dropped, followed by everything since.
+after it; on the 2026-07-28 wire `server/discover` and `tools/list`) from answers the SDK itself produced
+(`_fast_answers.json`, regenerated and compared by the tests) while a background thread imports the rest. The first
+message it does not know how to answer exactly (a tool call, anything unusual) hands the connection to the SDK
+server: the answered `initialize` is replayed into it under a private id whose answer is dropped, followed by
+everything since (2026-07-28 requests are stateless, so nothing needs replaying there).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from ._options import ServerOptions
 
 _ANSWERS = Path(__file__).with_name("_fast_answers.json")
 _MODERN_META_KEY = "io.modelcontextprotocol/protocolVersion"
+_CLIENT_INFO_KEY = "io.modelcontextprotocol/clientInfo"
+_CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities"
 REPLAY_ID = "pycodex-front-initialize"
 
 
@@ -75,6 +78,13 @@ class Front:
         self._writer.write(json.dumps(body, separators=(",", ":")).encode() + b"\n")
         self._writer.flush()
 
+    def _is_plain_stateless(self, raw_params: Any, params: dict[str, Any] | None) -> bool:
+        """A 2026-07-28 request with a well-formed envelope and nothing else (no cursor, no other params)."""
+        if params is None or set(params) != {"_meta"}:
+            return False
+        meta = _object(params["_meta"])
+        return meta is not None and _envelope_ok(meta, self._answers["server/discover"])
+
     def handle(self, line: bytes) -> bool:
         """Answer `line` if it is one the front knows; False hands the connection over."""
         try:
@@ -101,6 +111,12 @@ class Front:
         if method == "notifications/initialized" and self._version is not None and "id" not in message:
             self.prelude.append(line)
             return True
+        if method in ("server/discover", "tools/list") and has_id and self._is_plain_stateless(raw_params, params):
+            assert params is not None
+            version = params["_meta"][_MODERN_META_KEY]
+            table = "server/discover" if method == "server/discover" else "tools/list (stateless)"
+            self._send(request_id, self._answers[table][version])
+            return True
         if method == "tools/list" and has_id and self._version is not None:
             plain = raw_params is None or (params is not None and set(params) <= {"_meta"})
             meta = _object((params or {}).get("_meta", {}))
@@ -108,6 +124,19 @@ class Front:
                 self._send(request_id, self._answers["tools/list"][self._version])
                 return True
         return False
+
+
+def _envelope_ok(meta: dict[str, Any], versions: dict[str, Any]) -> bool:
+    info = _object(meta.get(_CLIENT_INFO_KEY, {}))
+    return (
+        isinstance(meta.get(_MODERN_META_KEY), str)
+        and meta[_MODERN_META_KEY] in versions
+        and isinstance(meta.get(_CAPABILITIES_KEY), dict)
+        and info is not None
+        and (
+            _CLIENT_INFO_KEY not in meta or (isinstance(info.get("name"), str) and isinstance(info.get("version"), str))
+        )
+    )
 
 
 def run_stdio(options: ServerOptions) -> int:
