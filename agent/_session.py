@@ -55,12 +55,12 @@ from ._protocol import (
     Warning,
 )
 from ._rollout import RolloutError, RolloutWriter, rollout_path
-from ._rollout_reader import Rollout
+from ._rollout_reader import Rollout, repair_tail, resume_history
 from ._thread_lock import ThreadLock, ThreadLockedError
 from ._tool_specs import builtin_tools
 from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
 from ._turn import TurnOutcome, message_text, run_sampling_loop, unanswered_calls
-from .errors import ProviderError, SessionClosedError, ThreadBusyError
+from .errors import ProviderError, SessionClosedError
 
 CLI_VERSION = "0.1.0"
 
@@ -222,6 +222,7 @@ class Session:
         self._lock: ThreadLock | None = None
         self._context_to_refresh: JsonObject | None = None
         self._repair_pending = False
+        self._startup_notes: list[str] = []
         self._first_user_message: str | None = None
         self._created_at = _now()
         self._git = git_info(config.cwd)
@@ -230,7 +231,7 @@ class Session:
             self._repair_pending = True
             if not fork and resume.created_at:
                 self._created_at = resume.created_at
-            self.history = [dict(item) for item in resume.items]
+            self.history = [dict(item) for item in resume_history(resume)]
             self._plan = [PlanItem.model_validate(step) for step in resume.plan or []]
             self._files_changed = list(resume.files_changed)
             self._context_to_refresh = resume.last_turn_context or {}
@@ -304,7 +305,8 @@ class Session:
         mcp_failures = [
             f"MCP server `{n}` did not start: {why}" for n, why in (self._mcp.failures() if self._mcp else {}).items()
         ]
-        for warning in (*self.config.warnings, *([problem] if problem else []), *mcp_failures):
+        notes = [*self.config.warnings, *([problem] if problem else []), *mcp_failures, *self._startup_notes]
+        for warning in notes:
             await self._emit("", Warning(message=warning))
 
     async def __aexit__(
@@ -355,9 +357,14 @@ class Session:
             self._lock = ThreadLock(resume.path)
             try:
                 self._lock.acquire()
-            except ThreadLockedError as exc:
+            except ThreadLockedError:
                 self._lock = None
-                raise ThreadBusyError(str(exc)) from None
+                raise
+            # A crash mid-write leaves a torn last line: cut it before appending, or the next record would be
+            # glued onto it and lost.
+            repaired = repair_tail(resume.path)
+            if repaired:
+                self._startup_notes.append(repaired)
             self._rollout = RolloutWriter(resume.path, ordinal=resume.next_ordinal)
             return
         path = rollout_path(self.config.codex_home, self.thread_id)
@@ -560,7 +567,8 @@ class Session:
         before = self.context_tokens()
         self.history[:] = replacement
         self._last_total_tokens = None
-        self._persist(_compact.COMPACTED_RECORD, _compact.compacted_record(summary, replacement))
+        summary_text = message_text(replacement[-1]) if replacement else summary
+        self._persist(_compact.COMPACTED_RECORD, _compact.compacted_record(summary_text, replacement))
         await self._emit(
             turn_id,
             Warning(

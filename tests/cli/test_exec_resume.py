@@ -195,8 +195,11 @@ def test_a_rollout_written_by_codex_is_resumed(repo: Path, codex_home: Path) -> 
     assert run.returncode == 0, run.stderr
     sent = run.requests[0].body["input"]
     codex_items = [r["payload"] for r in _records(capture) if r["type"] == "response_item"]
-    assert len(sent) > len(codex_items)
-    assert [i["type"] for i in sent[: len(codex_items)]] == [i["type"] for i in codex_items]
+    # Codex keeps its base instructions in the session meta; they go first, as Codex itself resends them.
+    base = json.loads(capture.read_text(encoding="utf-8").splitlines()[0])["payload"]["base_instructions"]["text"]
+    assert sent[0]["role"] == "developer" and sent[0]["content"][0]["text"] == base
+    assert len(sent) > len(codex_items) + 1
+    assert [i["type"] for i in sent[1 : len(codex_items) + 1]] == [i["type"] for i in codex_items]
     assert all("internal_chat_message_metadata_passthrough" not in i for i in sent)
     assert sent[-1]["content"][0]["text"] == "go on"
 
@@ -280,3 +283,21 @@ def test_a_thread_recorded_by_codex_binary_is_resumed(repo: Path, codex_home: Pa
     assert [i.get("output") for i in replayed] == [i.get("output") for i in codex_calls]
     assert "codex finished" in json.dumps(sent)
     assert sent[-1]["content"][0]["text"] == "second, by pycodex"
+
+
+def test_a_torn_last_line_is_cut_before_new_records_are_appended(repo: Path, codex_home: Path) -> None:
+    from agent import load_thread
+
+    env = {"CODEX_HOME": str(codex_home)}
+    first = run_exec([{"items": [message("one")]}], ["--json", "first"], cwd=repo, env=env)
+    [rollout] = _rollouts(codex_home)
+    with rollout.open("a", encoding="utf-8") as f:
+        f.write('{"timestamp":"2026-11-23T00:00:00.000Z","type":"response_it')  # a crash mid-write
+    second = run_exec(
+        [{"items": [message("two")]}], ["--json", "resume", first.events[0]["thread_id"], "second"], cwd=repo, env=env
+    )
+    assert second.returncode == 0, second.stderr
+    thread = load_thread(rollout)
+    assert thread.warnings == []
+    texts = json.dumps(thread.items)
+    assert "second" in texts and '"two"' in texts
