@@ -123,7 +123,9 @@ def _diff_region(ops: list[Opcode], old: Sequence[str], new: Sequence[str], i1: 
 
 
 def _myers(old: Sequence[str], new: Sequence[str], i1: int, i2: int, j1: int, j2: int) -> list[Opcode]:
-    """Shortest edit script between old[i1:i2] and new[j1:j2] (Myers' greedy algorithm with a trace)."""
+    """Shortest edit script between old[i1:i2] and new[j1:j2] (Myers' greedy algorithm with a trace).
+
+    The two ranges must not start with equal lines (the caller strips the common prefix)."""
     a = old[i1:i2]
     b = new[j1:j2]
     n, m = len(a), len(b)
@@ -170,10 +172,7 @@ def _backtrack(trace: list[list[int]], offset: int, n: int, m: int, i1: int, j1:
         else:
             steps.append(("delete", i1 + x - 1, i1 + x, j1 + y, j1 + y))
         x, y = prev_x, prev_y
-    while x > 0 and y > 0:
-        steps.append(("equal", i1 + x - 1, i1 + x, j1 + y - 1, j1 + y))
-        x -= 1
-        y -= 1
+    # The caller strips the common prefix first, so no run of equal lines starts the path at (0, 0).
     steps.reverse()
     return steps
 
@@ -190,8 +189,6 @@ def _merge(ops: list[Opcode]) -> list[Opcode]:
     """Join adjacent operations: equal runs together, and any mix of deletes and inserts into one replace."""
     merged: list[Opcode] = []
     for tag, i1, i2, j1, j2 in ops:
-        if i1 == i2 and j1 == j2:
-            continue
         if merged:
             last_tag, li1, _li2, lj1, _lj2 = merged[-1]
             if (last_tag == "equal") == (tag == "equal"):

@@ -123,15 +123,15 @@ class Overlay:
         context = f"Failed to read file to update {path}"
         if kind in ("missing", "error"):
             raise FileReadError(
-                f"{context}: {os_error_text(OSError(code, ''))}",
+                f"{context}: {os_error_text(code)}",
                 path=Path(path),
-                diagnostic=_missing_note(path) if kind == "missing" else None,
+                diagnostic=_missing_note(path) if code == errno.ENOENT else None,
             )
         if kind != "file":
             raise FileReadError(f"{context}: path `{path}` is not a file", path=Path(path))
         seen = self.disk(path)
         if seen.data is None:
-            raise FileReadError(f"{context}: {os_error_text(OSError(seen.error, ''))}", path=Path(path))
+            raise FileReadError(f"{context}: {os_error_text(seen.error)}", path=Path(path))
         try:
             return seen.data.decode()
         except UnicodeDecodeError as exc:
@@ -204,4 +204,4 @@ def _blocked(ancestor: str) -> str:
 
 
 def _os_note(path: str, code: int) -> str:
-    return f"pycodex: {path}: {os_error_text(OSError(code, ''))}."
+    return f"pycodex: {path}: {os_error_text(code)}."

@@ -4,9 +4,6 @@ file system."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 
 def resolve(path: str, cwd: str) -> str:
     """The absolute, lexically normalised form of `path` (relative paths are taken from `cwd`)."""
@@ -21,11 +18,6 @@ def resolve(path: str, cwd: str) -> str:
             continue
         parts.append(part)
     return "/" + "/".join(parts)
-
-
-def absolute_cwd(cwd: Path | str) -> str:
-    """`cwd` as an absolute, normalised string."""
-    return resolve(os.fspath(cwd), os.getcwd()) if not os.fspath(cwd).startswith("/") else resolve(os.fspath(cwd), "/")
 
 
 def parent(path: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 
 # Rust's `char::is_whitespace` is the Unicode White_Space property. Python's `str.isspace` agrees except that it also
 # treats the information separators U+001C..U+001F as spaces, so the set is spelled out.
@@ -71,17 +72,23 @@ def lines(text: str) -> list[str]:
     return [part[:-1] if part.endswith("\r") else part for part in parts]
 
 
-def os_error_text(error: OSError) -> str:
-    """Format an OS error the way Rust's `io::Error` displays it: `<strerror> (os error N)`."""
-    code = error.errno
-    if code is None:
-        return str(error)
-    return f"{os.strerror(code)} (os error {code})"
+# Codex's Linux build links musl, whose wording differs from glibc's for some errors a file operation can hit.
+_MUSL_WORDING = {
+    errno.EIO: "I/O error",
+    errno.EBUSY: "Resource busy",
+    errno.EXDEV: "Cross-device link",
+    errno.EMFILE: "No file descriptors available",
+    errno.ENAMETOOLONG: "Filename too long",
+    errno.ELOOP: "Symbolic link loop",
+    errno.EOVERFLOW: "Value too large for data type",
+    errno.EDQUOT: "Quota exceeded",
+}
 
 
-def not_found_text() -> str:
-    """The io error text for a missing file."""
-    return f"{os.strerror(errno.ENOENT)} (os error {errno.ENOENT})"
+def os_error_text(code: int) -> str:
+    """Format an OS error number the way Rust's `io::Error` displays it: `<strerror> (os error N)`."""
+    wording = _MUSL_WORDING.get(code) if sys.platform.startswith("linux") else None
+    return f"{wording or os.strerror(code)} (os error {code})"
 
 
 def utf8_error_text(error: UnicodeDecodeError) -> str:

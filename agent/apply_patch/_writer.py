@@ -7,6 +7,7 @@ was already renamed or removed is put back from the contents read during verific
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 from collections.abc import Callable, Mapping
@@ -70,7 +71,7 @@ class _Journal:
     def make_dir(self, directory: str) -> None:
         try:
             os.mkdir(directory)
-        except FileExistsError:
+        except FileExistsError:  # pragma: no cover - only if another process makes it between check and mkdir
             return
         except OSError as exc:
             raise _StepFailed(_write_error(directory, exc)) from exc
@@ -105,7 +106,9 @@ class _Journal:
             os.unlink(path)
         except OSError as exc:
             error = DeleteError(
-                f"Failed to delete file {path}", path=Path(path), diagnostic=f"pycodex: {os_error_text(exc)}."
+                f"Failed to delete file {path}",
+                path=Path(path),
+                diagnostic=f"pycodex: {os_error_text(exc.errno or errno.EIO)}.",
             )
             raise _StepFailed(error) from exc
         self.removed.append(path)
@@ -114,12 +117,13 @@ class _Journal:
         """Undo every recorded change, newest first; best effort, since the disk already failed once."""
         for temp in self.temps:
             _quietly(os.unlink, temp)
-        for path in reversed(self.removed):
-            self._restore(path)
         for target in reversed(self.replaced):
             self._restore(target)
+        # Directories go before removed files come back: a file may have been removed to make room for one.
         for directory in reversed(self.dirs):
             _quietly(os.rmdir, directory)
+        for path in reversed(self.removed):
+            self._restore(path)
 
     def _restore(self, path: str) -> None:
         before = self.seen.get(path)
@@ -130,8 +134,7 @@ class _Journal:
         try:
             with open(path, "wb") as out:
                 out.write(data)
-                if before.mode is not None:
-                    os.fchmod(out.fileno(), before.mode)
+                os.fchmod(out.fileno(), before.mode if before.mode is not None else 0o644)
         except OSError:
             pass
 
@@ -172,7 +175,11 @@ def _unchanged(before: Seen | None, entry: Entry) -> bool:
 
 
 def _write_error(path: str, exc: OSError) -> WriteError:
-    return WriteError(f"Failed to write file {path}", path=Path(path), diagnostic=f"pycodex: {os_error_text(exc)}.")
+    return WriteError(f"Failed to write file {path}", path=Path(path), diagnostic=_os_note(exc))
+
+
+def _os_note(exc: OSError) -> str:
+    return f"pycodex: {os_error_text(exc.errno or errno.EIO)}."
 
 
 def _default_mode() -> int:
