@@ -6,6 +6,7 @@ a thread outlives the call that started it and the next call can continue it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import secrets
@@ -35,7 +36,7 @@ from ._schemas import CODEX_TOOL, INSTRUCTIONS, REPLY_TOOL, SERVER_NAME, SERVER_
 from ._sink import McpSink, is_modern
 from ._tasks import TaskRecord, TaskStore
 from ._threads import Approval, Thread, ThreadRegistry, Turn
-from .errors import ThreadNotFoundError, ToolCallError
+from .errors import ThreadBusyError, ThreadNotFoundError, ToolCallError
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +211,7 @@ class PycodexServer:
         try:
             if params.name == CODEX_TOOL:
                 prompt = parse_codex_args(params.arguments).prompt
-                config = _load_config(state.options, params.arguments)
+                config = await anyio.to_thread.run_sync(_load_config, state.options, params.arguments)
                 try:
                     thread = await state.threads.start(config)
                 except agent.AgentError as exc:
@@ -218,21 +219,55 @@ class PycodexServer:
             else:
                 reply = parse_reply_args(params.arguments)
                 prompt = reply.prompt
-                found = state.threads.get(reply.thread_id)
-                if found is None:
-                    # Resuming a thread of an earlier server process from its rollout goes here (sessions issue).
-                    raise ThreadNotFoundError(
-                        f"Thread not found: {reply.thread_id}. This server knows only the threads started since it "
-                        "started; start a new one with the codex tool.",
-                        thread_id=reply.thread_id,
-                    )
-                thread = found
+                thread = state.threads.get(reply.thread_id) or await self._resume(state, reply.thread_id)
             turn = await thread.start_turn([agent.TextInput(text=prompt)])
         except ToolCallError as exc:
             return _result(exc.thread_id or "", str(exc) if exc.thread_id else f"Invalid arguments: {exc}", error=True)
         except agent.ConfigError as exc:
             return _result("", f"Configuration error: {exc}", error=True)
+        except agent.AgentError as exc:
+            return _result("", f"Could not continue the thread: {exc}", error=True)
         return thread, turn
+
+    async def _resume(self, state: ServerState, thread_id: str) -> Thread:
+        """Continue a thread this process does not have: one recorded earlier (another run of the server, exec, the
+        TUI), found by id in `$CODEX_HOME/sessions`.
+
+        Raises:
+            ThreadNotFoundError: no recorded thread has that id.
+            ThreadBusyError: another process is working on it.
+            agent.AgentError, agent.ConfigError: the rollout or the config cannot be read.
+        """
+        options = state.options
+        base = agent.ConfigOverrides(profile=options.profile)
+        config = await anyio.to_thread.run_sync(
+            lambda: agent.load_config(base, options.config_overrides, strict=options.strict_config)
+        )
+        try:
+            record = await anyio.to_thread.run_sync(agent.find_thread, config.codex_home, thread_id)
+        except agent.ThreadNotFoundError:
+            raise ThreadNotFoundError(
+                f"Thread not found: {thread_id}. No thread of this server, nor any recorded under "
+                f"{config.codex_home / 'sessions'}, has that id; start a new one with the codex tool.",
+                thread_id=thread_id,
+            ) from None
+        live = state.threads.get(record.id)
+        if live is not None:
+            return live
+        rollout = await anyio.to_thread.run_sync(agent.load_thread, record)
+        cwd = Path(rollout.cwd) if rollout.cwd and await anyio.Path(rollout.cwd).is_dir() else None
+        if cwd is not None:
+            resumed = dataclasses.replace(base, cwd=cwd)
+            config = await anyio.to_thread.run_sync(
+                lambda: agent.load_config(resumed, options.config_overrides, strict=options.strict_config)
+            )
+        try:
+            return await state.threads.start(config, resume=rollout)
+        except agent.ThreadBusyError as exc:
+            raise ThreadBusyError(
+                f"thread {thread_id} is open in another process ({exc}); continue it there or close it first",
+                thread_id=thread_id,
+            ) from None
 
     async def _follow(
         self,

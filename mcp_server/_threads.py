@@ -24,7 +24,7 @@ from ._transcript import Transcript
 from .errors import ThreadBusyError
 
 if TYPE_CHECKING:
-    from agent import Config, Event, ReviewDecision, TurnOutcome
+    from agent import Config, Event, ReviewDecision, Rollout, TurnOutcome
 
 ApprovalRequest = p.ExecApprovalRequest | p.ApplyPatchApprovalRequest
 OnChange = Callable[[str, tuple[str, ...]], Awaitable[None]]
@@ -145,10 +145,14 @@ class Thread:
 
     # ---- the thread's own task ----------------------------------------------------------------------------------
 
-    async def main(self, config: Config, *, task_status: anyio.abc.TaskStatus[None]) -> None:
-        """Own the session for the thread's whole life: run the turns calls submit, one at a time."""
-        # Resuming a thread of an earlier server process will pass the rollout here (the sessions issue).
-        async with agent.Session(config, approvals=self.approvals, source="mcp") as session:
+    async def main(
+        self, config: Config, *, resume: Rollout | None = None, task_status: anyio.abc.TaskStatus[None]
+    ) -> None:
+        """Own the session for the thread's whole life: run the turns calls submit, one at a time.
+
+        With `resume`, the session continues a thread recorded earlier (by this server or another front door).
+        """
+        async with agent.Session(config, approvals=self.approvals, source="mcp", resume=resume) as session:
             self.session = session
             self.thread_id = session.thread_id
             self.transcript = Transcript(session.thread_id)
@@ -287,16 +291,22 @@ class ThreadRegistry:
         self._threads: dict[str, Thread] = {}
         self._abandon_after = abandon_after
 
-    async def start(self, config: Config) -> Thread:
-        """Open a session for a new thread (its task lives as long as the server)."""
+    async def start(self, config: Config, *, resume: Rollout | None = None) -> Thread:
+        """Open a session for a new thread, or for a recorded one (its task lives as long as the server).
+
+        Raises:
+            agent.AgentError: the session could not start (agent.ThreadBusyError: another process has the thread).
+        """
         thread = Thread(abandon_after=self._abandon_after, on_change=self.on_change)
-        await self._tg.start(self._run_thread, thread, config)
+        await self._tg.start(self._run_thread, thread, config, resume)
         self._threads[thread.thread_id] = thread
         return thread
 
-    async def _run_thread(self, thread: Thread, config: Config, *, task_status: anyio.abc.TaskStatus[None]) -> None:
+    async def _run_thread(
+        self, thread: Thread, config: Config, resume: Rollout | None, *, task_status: anyio.abc.TaskStatus[None]
+    ) -> None:
         try:
-            await thread.main(config, task_status=task_status)
+            await thread.main(config, resume=resume, task_status=task_status)
         finally:
             self._threads.pop(thread.thread_id, None)
 

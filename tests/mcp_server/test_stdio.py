@@ -305,3 +305,20 @@ async def test_transcript_and_diff_are_resources_of_the_thread(codex_home: Path,
     assert "add a file" in text and "Added hello.txt." in text and "**Patch** applied" in text
     assert "+hello" in diff.contents[0].text  # type: ignore[union-attr]
     assert "hello.txt" in diff.contents[0].text  # type: ignore[union-attr]
+
+
+@ERAS
+async def test_a_thread_continues_in_a_new_server_process(mode: str, codex_home: Path, tmp_path: Path) -> None:
+    steps = [{"items": [message("Remembered.")]}, {"items": [message("Still here.")]}]
+    with ScriptedModelServer(steps) as model:
+        write_provider(codex_home, model.base_url)
+        with anyio.fail_after(60):
+            async with Client(stdio_params(codex_home), mode=mode) as client:  # type: ignore[arg-type]
+                first = await client.call_tool("codex", {"prompt": "remember the word plum", "cwd": str(tmp_path)})
+            assert first.structured_content is not None
+            thread_id = first.structured_content["threadId"]
+            async with Client(stdio_params(codex_home), mode=mode) as client:  # type: ignore[arg-type]
+                again = await client.call_tool("codex-reply", {"threadId": thread_id, "prompt": "which word?"})
+    assert again.structured_content == {"threadId": thread_id, "content": "Still here."}
+    resent = str(model.requests[-1].body["input"])
+    assert "remember the word plum" in resent and "Remembered." in resent and "which word?" in resent
