@@ -22,10 +22,10 @@ REPO = Path(cli.__file__).parent.parent
 PYCODEX = [sys.executable, "-m", "cli"]
 
 
-def write_provider(codex_home: Path, base_url: str, *extra: str) -> None:
-    """Point every thread at the scripted model server (and add `extra` top-level config lines)."""
+def write_provider(codex_home: Path, base_url: str, *extra: str, tables: str = "") -> None:
+    """Point every thread at the scripted model server; `extra` top-level lines and `tables` go around it."""
     lines = [*extra, 'model_provider = "mock"', "", "[model_providers.mock]", f'base_url = "{base_url}"']
-    lines += ["request_max_retries = 0", "stream_max_retries = 0"]
+    lines += ["request_max_retries = 0", "stream_max_retries = 0", tables]
     (codex_home / "config.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -322,3 +322,26 @@ async def test_a_thread_continues_in_a_new_server_process(mode: str, codex_home:
     assert again.structured_content == {"threadId": thread_id, "content": "Still here."}
     resent = str(model.requests[-1].body["input"])
     assert "remember the word plum" in resent and "Remembered." in resent and "which word?" in resent
+
+
+async def test_server_options_apply_to_every_thread(codex_home: Path, tmp_path: Path) -> None:
+    with ScriptedModelServer([{"items": [message("ok")]}]) as model:
+        write_provider(codex_home, model.base_url, tables='[profiles.quick]\nmodel = "profile-model"')
+        params = stdio_params(codex_home, "-p", "quick", "-c", 'model_reasoning_effort="low"')
+        async with Client(params, mode="legacy") as client:
+            with anyio.fail_after(60):
+                result = await client.call_tool("codex", {"prompt": "hi", "cwd": str(tmp_path)})
+    assert text_of(result) == "ok"
+    body = model.requests[0].body
+    assert body["model"] == "profile-model"
+    assert body["reasoning"]["effort"] == "low"
+
+
+async def test_strict_config_turns_an_unknown_key_into_a_call_error(codex_home: Path, tmp_path: Path) -> None:
+    with ScriptedModelServer([]) as model:
+        write_provider(codex_home, model.base_url, "no_such_setting = 1")
+        async with Client(stdio_params(codex_home, "--strict-config"), mode="legacy") as client:
+            with anyio.fail_after(60):
+                result = await client.call_tool("codex", {"prompt": "hi", "cwd": str(tmp_path)})
+    assert result.is_error
+    assert text_of(result).startswith("Configuration error:") and "no_such_setting" in text_of(result)

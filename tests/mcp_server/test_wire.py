@@ -145,3 +145,40 @@ async def test_codex_style_hosts_get_codex_s_elicitation_and_answer_with_a_decis
         if m.get("method") == "codex/event" and m["params"]["msg"]["type"] == "exec_approval_request"
     ]
     assert [e["call_id"] for e in approval_events] == ["call_esc1"]
+
+
+async def test_the_server_exits_by_itself_when_the_host_closes_stdin(codex_home: Path) -> None:
+    async with raw_server(codex_home) as server:
+        with anyio.fail_after(30):
+            await server.initialize()
+            await server.send({"id": 1, "method": "tools/call", "params": {"name": "nope", "arguments": {}}})
+            await server.answer_to(1)
+    assert server.process.returncode == 0
+
+
+async def test_a_patch_approval_in_codex_s_form_names_the_changes(codex_home: Path, tmp_path: Path) -> None:
+    from tests.support.model_server import custom_tool_call
+
+    repo = git_repo(tmp_path / "repo")
+    patch = "*** Begin Patch\n*** Add File: note.txt\n+hello\n*** End Patch\n"
+    steps = [{"items": [custom_tool_call("apply_patch", patch, "call_ap")]}, {"items": [message("patched")]}]
+    with ScriptedModelServer(steps) as model:
+        write_provider(codex_home, model.base_url)
+        async with raw_server(codex_home, "--elicitation", "codex") as server:
+            with anyio.fail_after(60):
+                await server.initialize()
+                arguments = {"prompt": "go", "cwd": str(repo), "approval-policy": "untrusted"}
+                await server.send(
+                    {"id": 3, "method": "tools/call", "params": {"name": "codex", "arguments": arguments}}
+                )
+                while (request := await server.receive()).get("method") != "elicitation/create":
+                    pass
+                await server.send({"id": request["id"], "result": {"decision": "approved"}})
+                answer = await server.answer_to(3)
+    params = request["params"]
+    assert params["codex_elicitation"] == "patch-approval"
+    assert params["codex_call_id"] == "call_ap"
+    assert list(params["codex_changes"]) == [str(repo / "note.txt")]
+    assert params["codex_changes"][str(repo / "note.txt")]["type"] == "add"
+    assert answer["result"]["structuredContent"]["content"] == "patched"
+    assert (repo / "note.txt").read_text(encoding="utf-8") == "hello\n"
