@@ -167,19 +167,20 @@ class Overlay:
         self.created_dirs.update(missing)
         self.entries[path] = Entry(text, mode)
 
-    def delete(self, path: str) -> None:
-        """Remove the file at `path`, failing as Codex does for a missing path or a directory."""
+    def delete(self, path: str, failure: str = "Failed to delete file") -> None:
+        """Remove the file at `path`, failing as Codex does for a missing path or a directory.
+
+        `failure` starts the error message (Codex says "Failed to remove original" for the source of a move).
+        """
         kind, _ = self.state(path)
         if kind not in ("file", "other"):
             note = f"pycodex: {path} is a directory." if kind == "dir" else _missing_note(path)
-            raise DeleteError(f"Failed to delete file {path}", path=Path(path), diagnostic=note)
+            raise DeleteError(f"{failure} {path}", path=Path(path), diagnostic=note)
         if path not in self.entries:
             # Codex removes the path itself, so a symbolic link goes, not its target; the parent must allow it.
             holder = parent(path) or "/"
             if holder not in self.created_dirs and not os.access(holder, os.W_OK | os.X_OK):
-                raise DeleteError(
-                    f"Failed to delete file {path}", path=Path(path), diagnostic=_os_note(holder, errno.EACCES)
-                )
+                raise DeleteError(f"{failure} {path}", path=Path(path), diagnostic=_os_note(holder, errno.EACCES))
         self.entries[path] = Entry(None, None)
 
 

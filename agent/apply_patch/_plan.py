@@ -128,7 +128,7 @@ def _update(overlay: Overlay, hunk: UpdateFile, path: str, root: str) -> FileCha
         overlay.write(path, new, mode)
     else:
         overlay.write(destination, new, mode)
-        overlay.delete(path)
+        overlay.delete(path, "Failed to remove original")
     return FileChange(
         "update",
         hunk.path,

@@ -392,3 +392,13 @@ def test_malformed_heredoc_and_cd_forms_are_not_apply_patch(script: str) -> None
     from agent.apply_patch import extract_shell_invocation
 
     assert extract_shell_invocation(["bash", "-lc", script]) is None
+
+
+def test_a_move_whose_source_cannot_be_removed_uses_codexs_wording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"locked/a.txt": b"x\n"})
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: not str(path).endswith("locked") and real_access(path, mode))
+    message = _fails(tmp_path, "*** Update File: locked/a.txt\n*** Move to: b.txt\n@@\n-x\n+y", DeleteError)
+    assert message.startswith(f"Failed to remove original {tmp_path}/locked/a.txt\n")
