@@ -160,7 +160,10 @@ async def test_an_approval_is_asked_as_a_standard_form_and_the_answer_decides(
             assert "rejected" in str(model.requests[-1].body["input"])
 
 
-async def test_without_elicitation_an_approval_is_denied_and_reported(codex_home: Path, tmp_path: Path) -> None:
+@ERAS
+async def test_without_elicitation_an_approval_is_denied_and_reported(
+    mode: str, codex_home: Path, tmp_path: Path
+) -> None:
     repo = git_repo(tmp_path / "repo")
     with ScriptedModelServer(approval_steps()) as model:
         write_provider(codex_home, model.base_url)
@@ -169,7 +172,7 @@ async def test_without_elicitation_an_approval_is_denied_and_reported(codex_home
         async def on_progress(value: float, total: float | None, text: str | None) -> None:
             progress.append(text)
 
-        async with Client(stdio_params(codex_home), mode="legacy") as client:
+        async with Client(stdio_params(codex_home), mode=mode) as client:  # type: ignore[arg-type]
             with anyio.fail_after(60):
                 result = await client.call_tool(
                     "codex",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from agent import protocol as p
@@ -9,6 +12,8 @@ from mcp_server import ArgumentError, ListenAddressError, parse_listen_url
 from mcp_server._approval_forms import decision_from_answer
 from mcp_server._args import parse_codex_args, parse_reply_args
 from mcp_server._progress import command_text, step
+
+from .harness import REPO
 
 
 def test_codex_arguments_use_codex_s_kebab_case_names() -> None:
@@ -105,3 +110,13 @@ def test_progress_lines_are_short_and_human() -> None:
     assert step(p.AgentMessageDelta(item_id="i", delta="x")) is None
     long = step(p.AgentMessage(message="word " * 100))
     assert long is not None and len(long[0]) <= 108 and long[0].endswith("…")
+
+
+def test_the_stdio_entry_imports_neither_the_sdk_nor_the_engine() -> None:
+    # The fast front must answer `initialize` before these are loaded (they take about a second).
+    code = (
+        "import sys, cli._mcp_server_cmd, mcp_server, mcp_server._front; "
+        "print(sorted(m for m in ('mcp', 'agent', 'pydantic', 'anyio') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert done.stdout.strip() == "[]"
