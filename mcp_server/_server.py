@@ -278,7 +278,14 @@ class PycodexServer:
         task: TaskRecord | None = None,
     ) -> types.CallToolResult | types.InputRequiredResult:
         state = ctx.lifespan_context
-        sink = McpSink(ctx, thread.thread_id, state.options, state.log_level, task_meta=task.meta() if task else None)
+        sink = McpSink(
+            ctx,
+            thread.thread_id,
+            state.options,
+            state.log_level,
+            task_meta=task.meta() if task else None,
+            on_question=task.waiting if task else None,
+        )
         try:
             followed = await thread.follow(turn, sink, deferred=is_modern(ctx))
         except ToolCallError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from mcp.server import ServerRequestContext
@@ -40,11 +41,14 @@ class McpSink:
         min_level: str,
         *,
         task_meta: dict[str, Any] | None = None,
+        on_question: Callable[[str | None], None] | None = None,
     ) -> None:
         self._ctx = ctx
         # A task's call has already been answered: its notifications and questions use the connection's stream.
         self._channel = _wire.Channel(ctx, standalone=task_meta is not None)
         self._task_meta = task_meta or {}
+        # A task shows `input_required` while its question is out (`on_question(message)`, then `on_question(None)`).
+        self._on_question = on_question
         self._thread_id = thread_id
         self._options = options
         self._min_level = LEVELS.index(min_level) if min_level in LEVELS else 1
@@ -96,11 +100,16 @@ class McpSink:
             else forms.mcp_params(approval)
         )
         params |= self._meta()
+        if self._on_question is not None:
+            self._on_question(forms.message(approval))
         try:
             answer = await self._channel.request("elicitation/create", params)
         except Exception as exc:  # an error answer or a broken connection: nobody said yes
             logger.debug("elicitation failed: %s", exc)
             return "denied"
+        finally:
+            if self._on_question is not None:
+                self._on_question(None)
         return forms.decision_from_answer(answer)
 
     def _meta(self) -> dict[str, Any]:

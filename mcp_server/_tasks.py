@@ -61,6 +61,13 @@ class TaskRecord:
         self.status_message = message
         self.last_updated_at = _now()
 
+    def waiting(self, question: str | None) -> None:
+        """`input_required` while a question is out, `working` again once it is answered."""
+        if question is not None:
+            self.set_status("input_required", question)
+        elif self.status == "input_required":
+            self.set_status("working")
+
     def finish(self, result: types.CallToolResult, *, cancelled: bool = False) -> None:
         if self.done.is_set():
             return

@@ -109,3 +109,36 @@ async def test_a_subscribed_transcript_reports_each_change(codex_home: Path, tmp
     # The second turn adds its heading, the prompt and the answer: each is an update of the transcript.
     assert updates == [uri, uri, uri]
     assert completion["values"] == [thread_id]
+
+
+async def test_a_task_asks_its_approval_on_the_connection_and_waits_in_input_required(
+    codex_home: Path, tmp_path: Path
+) -> None:
+    steps = [{"items": [exec_call("touch from-task.txt", "c1")]}, {"items": [message("asked and done")]}]
+    with ScriptedModelServer(steps) as model:
+        write_provider(codex_home, model.base_url)
+        async with raw_server(codex_home) as server:
+            with anyio.fail_after(60):
+                await server.initialize(capabilities={"elicitation": {"form": {}}})
+                arguments = {
+                    "prompt": "go",
+                    "cwd": str(tmp_path),
+                    "approval-policy": "untrusted",
+                    "sandbox": "danger-full-access",
+                }
+                await server.send(
+                    {"id": 1, "method": "tools/call", "params": {"name": "codex", "arguments": arguments, "task": {}}}
+                )
+                task_id = (await server.answer_to(1))["result"]["task"]["taskId"]
+                while (request := await server.receive()).get("method") != "elicitation/create":
+                    pass
+                await server.send({"id": 2, "method": "tasks/get", "params": {"taskId": task_id}})
+                waiting = (await server.answer_to(2))["result"]
+                answer = {"action": "accept", "content": {"decision": "approved"}}
+                await server.send({"id": request["id"], "result": answer})
+                await server.send({"id": 3, "method": "tasks/result", "params": {"taskId": task_id}})
+                result = (await server.answer_to(3))["result"]
+    assert request["params"]["_meta"] == {"io.modelcontextprotocol/related-task": {"taskId": task_id}}
+    assert waiting["status"] == "input_required"
+    assert result["structuredContent"]["content"] == "asked and done"
+    assert (tmp_path / "from-task.txt").exists()
