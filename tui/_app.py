@@ -148,7 +148,6 @@ class PycodexApp(App[None]):
         self.session = message.session
         self.token_info = None
         self.mcp_failures.clear()
-        self.transcript.clear()
         self.timeline = Timeline(self.transcript, clock=self.clock)
         self.timeline.cwd = self.config.cwd
         self.timeline.resumed = message.resumed is not None
@@ -164,6 +163,9 @@ class PycodexApp(App[None]):
         self.status.running_since = None
         if self._quitting:
             self.exit()
+            return
+        # The transcript belonged to that session; what the next one reports while opening comes after this.
+        self.transcript.clear()
 
     @on(SessionEvent)
     async def _session_event(self, message: SessionEvent) -> None:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import anyio
 import anyio.abc
@@ -152,7 +152,7 @@ class TuiElicitations:
 
 # ---- the driver ---------------------------------------------------------------------------------------------------
 
-SessionFactory = Callable[..., agent.Session]
+SessionFactory: TypeAlias = "Callable[..., agent.Session]"
 """`agent.Session`'s signature; tests may wrap it."""
 
 
@@ -195,7 +195,8 @@ class SessionDriver:
         self._target = target
         self.config = config
         self._threads = threads
-        self.factory: SessionFactory = factory or agent.Session
+        # agent.Session is loaded when the first session opens, not before the app's first paint.
+        self.factory: SessionFactory | None = factory
         self.approvals = approvals or TuiApprovals(target, config.cwd)
         self.elicitations = TuiElicitations(target)
         self.session: agent.Session | None = None
@@ -275,11 +276,13 @@ class SessionDriver:
                     kwargs["resume"] = resumed.rollout
                 else:
                     kwargs["thread_id"] = resumed.thread_id
-        return self.factory(self.config, **kwargs), resumed
+        factory = self.factory or agent.Session
+        return factory(self.config, **kwargs), resumed
 
     async def _serve(self, start: _Start) -> _Start | None:
         session, resumed = await self._open(start)
         following: _Start | None = None
+        failure: str | None = None
         try:
             async with session:
                 self.session = session
@@ -290,13 +293,15 @@ class SessionDriver:
                     # Closing ends the event stream once drained, which ends the pump.
                     await session.aclose()
         except agent.AgentError as exc:
-            self._target.post_message(Notice("error", f"The session could not continue: {exc}"))
+            failure = f"The session could not continue: {exc}"
             # A thread that cannot be reopened (busy, unreadable) leaves the person in a fresh session instead.
             following = _Start() if start.resume_id is not None else None
         finally:
             self.session = None
             self.running = False
         self._target.post_message(SessionClosed())
+        if failure is not None:
+            self._target.post_message(Notice("error", failure))
         return following
 
     async def _serve_commands(self, session: agent.Session, tg: anyio.abc.TaskGroup) -> _Start | None:

@@ -189,7 +189,9 @@ class ElicitationDialog(Dialog[ElicitAnswer]):
                     if spec.description:
                         yield Label(Text(spec.description, style=MUTED), classes="field-help")
                     yield _field_widget(spec)
-                    yield Label("", id=f"error-{spec.name}", classes="field-error")
+                    error = Label("", id=f"error-{spec.name}", classes="field-error")
+                    error.display = False
+                    yield error
             with Horizontal(classes="dialog-buttons"):
                 accept = "Open the link" if self.url is not None else "Send (ctrl+s)"
                 yield Button(accept, variant="primary", id="accept")
@@ -229,7 +231,9 @@ class ElicitationDialog(Dialog[ElicitAnswer]):
         valid = True
         for spec in self.fields:
             value, error = read_field(spec, self.query_one(f"#field-{spec.name}"))
-            self.query_one(f"#error-{spec.name}", Label).update(Text(error or "", style="red"))
+            label = self.query_one(f"#error-{spec.name}", Label)
+            label.update(Text(error or "", style="red"))
+            label.display = error is not None
             if error is not None:
                 valid = False
             elif value is not None:

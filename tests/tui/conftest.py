@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,20 @@ def repo(tmp_path: Path) -> Path:
     return work
 
 
-@pytest.fixture
-def scripted(repo: Path) -> Iterator[Callable[..., agent.Config]]:
+class Scripted:
     """`scripted(steps, approval=..., sandbox=..., overrides=[...])` starts a scripted model server and returns a
-    config for a session in `repo` that talks to it."""
-    servers: list[ScriptedModelServer] = []
+    config for a session in `repo` that talks to it; `scripted.server` is the newest server (its requests)."""
 
-    def make(
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.servers: list[ScriptedModelServer] = []
+
+    @property
+    def server(self) -> ScriptedModelServer:
+        return self.servers[-1]
+
+    def __call__(
+        self,
         steps: Sequence[Step],
         *,
         approval: str = "on-request",
@@ -39,9 +46,9 @@ def scripted(repo: Path) -> Iterator[Callable[..., agent.Config]]:
         cwd: Path | None = None,
     ) -> agent.Config:
         server = ScriptedModelServer(list(steps)).__enter__()
-        servers.append(server)
+        self.servers.append(server)
         return agent.load_config(
-            agent.ConfigOverrides(cwd=cwd or repo, approval_policy=approval, sandbox_mode=sandbox),  # type: ignore[arg-type]
+            agent.ConfigOverrides(cwd=cwd or self.repo, approval_policy=approval, sandbox_mode=sandbox),  # type: ignore[arg-type]
             [
                 f'model_providers.mock={{name="Scripted", base_url="{server.base_url}"}}',
                 "model_provider=mock",
@@ -51,6 +58,10 @@ def scripted(repo: Path) -> Iterator[Callable[..., agent.Config]]:
             ],
         )
 
-    yield make
-    for server in servers:
+
+@pytest.fixture
+def scripted(repo: Path) -> Iterator[Scripted]:
+    made = Scripted(repo)
+    yield made
+    for server in made.servers:
         server.__exit__(None, None, None)
