@@ -286,7 +286,8 @@ class Session:
             )
         if not self._ephemeral:
             self._open_rollout()
-            await self._update_index()
+            # The index is a cache: bringing it up to date must not delay the first model request.
+            tg.start_soon(self._update_index)
         await self._emit(
             "",
             SessionConfigured(

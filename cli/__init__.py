@@ -15,6 +15,11 @@ def main() -> None:
         from ._sandbox_cmd import main as sandbox_main
 
         raise SystemExit(sandbox_main(argv[1:]))
+    if argv[:1] == ["apply-patch"] and not {"-h", "--help"} & set(argv[1:2]):
+        # Likewise for `pycodex apply-patch`, which scripts and models run many times.
+        from ._apply_patch_cmd import run as apply_patch_run
+
+        raise SystemExit(apply_patch_run(argv[1:]))
     if argv[:1] == ["exec"]:
         # `exec` takes a prompt argument, so `exec resume` and `exec fork` are separate (hidden) commands underneath;
         # options may come before the word, as in `pycodex exec -c k=v resume --last`.
