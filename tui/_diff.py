@@ -55,7 +55,7 @@ def render_diff(diff: str, *, max_lines: int | None = None) -> Text:
     first_hunk = True
     for index, line in enumerate(body):
         if max_lines is not None and shown >= max_lines:
-            rest = len(body) - index
+            rest = sum(1 for rest_line in body[index:] if not _HUNK.match(rest_line) and not rest_line.startswith("\\"))
             out.append(f"{'':>{width}} … {rest} more line{'s' if rest != 1 else ''}\n", style=GUTTER)
             break
         match = _HUNK.match(line)

@@ -55,7 +55,7 @@ def fuzzy_score(query: str, path: str) -> int | None:
     word (after `/ _ - .`) score extra; shorter paths win ties.
     """
     if not query:
-        return 0
+        return -len(path)
     q = query.lower()
     p = path.lower()
     name_start = p.rfind("/") + 1

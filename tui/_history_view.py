@@ -21,6 +21,9 @@ from ._cells import Cell
 class HistoryView(Widget):
     """Settled cells, one blank line after each, drawn from a per-width line cache."""
 
+    # Its height is its line count (the layout asks `get_content_height`); the look is in pycodex.tcss.
+    DEFAULT_CSS = "HistoryView { height: auto; }"
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.cells: list[Cell] = []
@@ -86,6 +89,8 @@ class HistoryView(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width or self._width
+        if width != self._width:
+            self._rebuild(width)
         if y < 0 or y >= self._total or not self._strips:
             return Strip.blank(width)
         index = bisect_right(self._starts, y) - 1
