@@ -299,6 +299,9 @@ class PycodexServer:
             raise
         if isinstance(followed, list):
             token = secrets.token_urlsafe(24)
+            # Rounds a host never came back for end with their turn (the abandon timeout stops it).
+            for stale in [k for k, r in state.rounds.items() if r.turn.done.is_set()]:
+                del state.rounds[stale]
             state.rounds[token] = _Round(thread, turn, followed)
             return types.InputRequiredResult(
                 input_requests={
