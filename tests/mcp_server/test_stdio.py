@@ -251,8 +251,8 @@ async def test_two_threads_run_at_once_and_stay_apart(codex_home: Path, tmp_path
     # Both first requests arrive before either answer: the script is consumed in arrival order, so each step
     # carries a delay long enough for the other thread's request to be in flight.
     steps = [
-        {"delay": 0.5, "items": [message("answer one")]},
-        {"delay": 0.5, "items": [message("answer two")]},
+        {"delay": 1.5, "items": [message("answer one")]},
+        {"delay": 1.5, "items": [message("answer two")]},
     ]
     with ScriptedModelServer(steps) as model:
         write_provider(codex_home, model.base_url)
@@ -272,7 +272,8 @@ async def test_two_threads_run_at_once_and_stay_apart(codex_home: Path, tmp_path
     assert len(ids) == 2
     first_requests = list(model.requests)
     assert {("alpha" in str(r.body["input"])) for r in first_requests} == {True, False}
-    assert max(r.received_at for r in first_requests) - min(r.received_at for r in first_requests) < 0.5
+    # Had the calls run one after the other, the second request would have come after the first answer (1.5 s).
+    assert max(r.received_at for r in first_requests) - min(r.received_at for r in first_requests) < 1.5
 
 
 async def test_transcript_and_diff_are_resources_of_the_thread(codex_home: Path, tmp_path: Path) -> None:
