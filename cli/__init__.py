@@ -25,7 +25,8 @@ def main() -> None:
         # options may come before the word, as in `pycodex exec -c k=v resume --last`.
         index = _first_positional(argv, 1)
         if index is not None and argv[index] in ("resume", "fork"):
-            sys.argv[1:] = [f"exec-{argv[index]}", *argv[1:index], *argv[index + 1 :]]
+            fork = ["--fork"] if argv[index] == "fork" else []
+            sys.argv[1:] = ["exec-resume", *fork, *argv[1:index], *argv[index + 1 :]]
     from ._app import main as app_main
 
     app_main()

@@ -95,12 +95,16 @@ def _register_resume(app: typer.Typer) -> None:
         "exec-resume",
         hidden=True,
         help="Continue a recorded session with a new prompt: `pycodex exec resume --last PROMPT` or "
-        "`pycodex exec resume ID PROMPT` (ID may be a unique prefix). Same options as exec.",
+        "`pycodex exec resume ID PROMPT` (ID may be a unique prefix); `pycodex exec fork ID [PROMPT]` starts a new "
+        "session from a copy, leaving the original untouched. Same options as exec.",
     )
     def exec_resume(  # pyright: ignore[reportUnusedFunction]
         args: Annotated[list[str] | None, typer.Argument(help="[ID] [PROMPT]")] = None,
         last: Annotated[bool, typer.Option("--last", help="Resume the most recent session in this directory.")] = False,
         all_dirs: Annotated[bool, typer.Option("--all", help="With --last: the most recent session anywhere.")] = False,
+        fork: Annotated[
+            bool, typer.Option("--fork", help="Start a new session from a copy (what `exec fork` runs).")
+        ] = False,
         json_mode: Annotated[bool, typer.Option("--json", help="Print events as JSON Lines on stdout.")] = False,
         output_last_message: Annotated[Path | None, typer.Option("--output-last-message", "-o")] = None,
         model: Annotated[str | None, typer.Option("--model", "-m")] = None,
@@ -118,7 +122,7 @@ def _register_resume(app: typer.Typer) -> None:
             args or [],
             last=last,
             all_dirs=all_dirs,
-            fork=False,
+            fork=fork,
             json_mode=json_mode,
             output_last_message=output_last_message,
             model=model,
@@ -126,46 +130,6 @@ def _register_resume(app: typer.Typer) -> None:
             cd=cd,
             skip_git_repo_check=skip_git_repo_check,
             images=image,
-            full_auto=full_auto,
-            yolo=yolo,
-            config=config,
-            profile=profile,
-            strict_config=strict_config,
-        )
-
-    @app.command(
-        "exec-fork",
-        hidden=True,
-        help="Start a new session from a copy of a recorded one: `pycodex exec fork ID [PROMPT]` (the original is "
-        "left untouched). Same options as exec.",
-    )
-    def exec_fork(  # pyright: ignore[reportUnusedFunction]
-        args: Annotated[list[str] | None, typer.Argument(help="ID [PROMPT]")] = None,
-        last: Annotated[bool, typer.Option("--last", help="Fork the most recent session in this directory.")] = False,
-        json_mode: Annotated[bool, typer.Option("--json")] = False,
-        output_last_message: Annotated[Path | None, typer.Option("--output-last-message", "-o")] = None,
-        model: Annotated[str | None, typer.Option("--model", "-m")] = None,
-        sandbox: SandboxOption = None,
-        cd: Annotated[Path | None, typer.Option("--cd", "-C")] = None,
-        skip_git_repo_check: Annotated[bool, typer.Option("--skip-git-repo-check")] = False,
-        full_auto: Annotated[bool, typer.Option("--full-auto")] = False,
-        yolo: Annotated[bool, typer.Option("--dangerously-bypass-approvals-and-sandbox", "--yolo")] = False,
-        config: Annotated[list[str] | None, typer.Option("--config", "-c")] = None,
-        profile: Annotated[str | None, typer.Option("--profile", "-p")] = None,
-        strict_config: Annotated[bool, typer.Option("--strict-config")] = False,
-    ) -> None:
-        _resume_or_fork(
-            args or [],
-            last=last,
-            all_dirs=False,
-            fork=True,
-            json_mode=json_mode,
-            output_last_message=output_last_message,
-            model=model,
-            sandbox=sandbox,
-            cd=cd,
-            skip_git_repo_check=skip_git_repo_check,
-            images=None,
             full_auto=full_auto,
             yolo=yolo,
             config=config,

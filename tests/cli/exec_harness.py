@@ -87,3 +87,17 @@ def run_exec(
             timeout=timeout,
         )
         return ExecRun(proc.returncode, proc.stdout, proc.stderr, server.requests)
+
+
+def wait_for_file(path: Path, *, nonempty: bool = False, timeout: float = 30) -> None:
+    """Wait until a command in another process has created `path` (its way of saying it started).
+
+    Another process gives no event to wait on, so this polls, bounded by `timeout`.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not path.exists() or (nonempty and path.stat().st_size == 0):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} did not appear within {timeout} s")
+        time.sleep(0.05)

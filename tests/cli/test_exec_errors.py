@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.exec_harness import PYCODEX, REPO, provider_flags, run_exec
+from tests.cli.exec_harness import PYCODEX, REPO, provider_flags, run_exec, wait_for_file
 from tests.support.model_server import ScriptedModelServer, exec_call, message
 
 WIRES = ["responses", "chat"]
@@ -202,10 +202,7 @@ def test_ctrl_c_interrupts_the_turn_kills_the_command_and_exits_130(repo: Path, 
         for line in proc.stdout:
             if '"command_execution"' in line:
                 break
-        deadline = time.monotonic() + 10
-        while not pidfile.exists() or not pidfile.read_text().strip():
-            assert time.monotonic() < deadline, "the command never started"
-            time.sleep(0.05)
+        wait_for_file(pidfile, nonempty=True)
         pid = int(pidfile.read_text())
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)

@@ -7,13 +7,12 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.cli.exec_harness import PYCODEX, REPO, provider_flags, run_exec
+from tests.cli.exec_harness import PYCODEX, REPO, provider_flags, run_exec, wait_for_file
 from tests.support.model_server import ScriptedModelServer, exec_call, message
 
 # CI clones the repository with shared/ beside it.
@@ -121,10 +120,7 @@ def test_a_killed_run_loses_no_completed_item_and_resumes(repo: Path, codex_home
             stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while not started.exists():
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_for_file(started)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     [rollout] = _rollouts(codex_home)
@@ -159,10 +155,7 @@ def test_a_thread_in_use_by_another_process_cannot_be_resumed(repo: Path, codex_
             stdin=subprocess.DEVNULL,
         )
         try:
-            deadline = time.monotonic() + 30
-            while not started.exists():
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+            wait_for_file(started)
             second = run_exec(
                 [{"items": [message("never")]}],
                 ["--json", "resume", thread_id, "again"],
