@@ -112,6 +112,27 @@ class McpSink:
                 self._on_question(None)
         return forms.decision_from_answer(answer)
 
+    async def elicit(self, server: str, request: Any) -> dict[str, Any] | None:
+        """An external MCP server's elicitation (form or URL), passed on to the host as its own request.
+
+        Only on the handshake era (a server-to-client request mid-call); None when the host cannot be asked.
+        """
+        if is_modern(self._ctx) or not self._can_elicit():
+            return None
+        params: dict[str, Any] = request.model_dump(mode="json", by_alias=True, exclude_none=True)
+        params["message"] = f"[MCP server {server}] {params.get('message', '')}"
+        params |= self._meta()
+        if self._on_question is not None:
+            self._on_question(params["message"])
+        try:
+            return await self._channel.request("elicitation/create", params)
+        except Exception as exc:  # an error answer or a broken connection: treat as declined
+            logger.debug("forwarded elicitation failed: %s", exc)
+            return None
+        finally:
+            if self._on_question is not None:
+                self._on_question(None)
+
     def _meta(self) -> dict[str, Any]:
         return {"_meta": self._task_meta} if self._task_meta else {}
 

@@ -11,7 +11,7 @@ import secrets
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 import anyio.abc
@@ -57,6 +57,10 @@ class Sink(Protocol):
     """Where a following call sends a thread's events and asks its approvals."""
 
     async def on_event(self, event: Event) -> None: ...
+
+    async def elicit(self, server: str, request: Any) -> dict[str, Any] | None:
+        """Relay an external server's elicitation to the host; None when it cannot be asked."""
+        ...
 
     async def ask(self, approval: Approval) -> ReviewDecision | None:
         """The decision, or None when the question must go back to the host with the call's result."""
@@ -152,7 +156,9 @@ class Thread:
 
         With `resume`, the session continues a thread recorded earlier (by this server or another front door).
         """
-        async with agent.Session(config, approvals=self.approvals, source="mcp", resume=resume) as session:
+        async with agent.Session(
+            config, approvals=self.approvals, source="mcp", resume=resume, elicitation_handler=self.forward_elicitation
+        ) as session:
             self.session = session
             self.thread_id = session.thread_id
             self.transcript = Transcript(session.thread_id)
@@ -210,6 +216,20 @@ class Thread:
             return "abort"
         finally:
             del self._pending[approval.key]
+
+    async def forward_elicitation(self, server: str, request: Any) -> Any:
+        """An external MCP server's question (form or URL), relayed to the host of the call now following this
+        thread; declined when no call is following or the host cannot be asked mid-call."""
+        import mcp_types as types
+
+        sink = self._sink
+        answer = await sink.elicit(server, request) if sink is not None else None
+        if answer is None:
+            return types.ElicitResult(action="decline")
+        try:
+            return types.ElicitResult.model_validate(answer)
+        except ValueError:
+            return types.ElicitResult(action="cancel")
 
     def pending(self) -> list[Approval]:
         """Parked questions nobody has answered yet."""
