@@ -18,7 +18,7 @@ from ._format import duration_text, tokens_text
 BASELINE_TOKENS = 12_000
 """Tokens every request carries (instructions, tools); left out of the percentage so it starts near 100%."""
 
-HINT = "enter send · shift+enter newline · / commands · @ files · ctrl+r history · ctrl+o details"
+HINT = "enter send · ctrl+j newline · / commands · @ files · ctrl+r history · ctrl+o details"
 SPINNER = "◐◓◑◒"
 
 
@@ -50,7 +50,6 @@ class StatusBar(Static):
     context: reactive[str] = reactive("")
     running_since: reactive[float | None] = reactive(None)
     notice: reactive[str] = reactive("")
-    tick: reactive[int] = reactive(0)
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -61,7 +60,7 @@ class StatusBar(Static):
 
     def _advance(self) -> None:
         if self.running_since is not None:
-            self.tick += 1
+            self.refresh()
 
     def render(self) -> Table:
         grid = Table.grid(expand=True)
@@ -71,10 +70,13 @@ class StatusBar(Static):
         if self.notice:
             left.append(self.notice, style="yellow")
         elif self.running_since is not None:
-            elapsed = int((self._clock() - self.running_since) * 1000)
-            left.append(SPINNER[self.tick % len(SPINNER)] + " ", style=ACCENT)
+            now = self._clock()
+            seconds = int(now - self.running_since)
+            elapsed = f"{seconds}s" if seconds < 60 else duration_text(seconds * 1000)
+            # The spinner follows the clock (not a frame counter) so that a frozen clock draws a still frame.
+            left.append(SPINNER[int(now * 4) % len(SPINNER)] + " ", style=ACCENT)
             left.append("Working", style="bold")
-            left.append(f" {duration_text(elapsed - elapsed % 1000)} · esc to interrupt", style=MUTED)
+            left.append(f" {elapsed} · esc to interrupt", style=MUTED)
         else:
             left.append(HINT, style=MUTED)
         right = Text()
