@@ -61,20 +61,25 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load(options: TuiOptions) -> Any:
-    """The session's config, with a provider that can answer (an `agent.Config`)."""
-    import agent
-
-    from ._exec_run import choose_provider
-
+def _check(options: TuiOptions) -> None:
+    """Usage errors, found before the TUI starts (exit code 2)."""
     if options.sandbox is not None and options.sandbox not in SANDBOX_MODES:
-        raise _fail(f"invalid value for --sandbox: {options.sandbox!r} (choose from {', '.join(SANDBOX_MODES)})", 2)
+        choices = ", ".join(SANDBOX_MODES)
+        raise _fail(f"invalid value for --sandbox: {options.sandbox!r} (choose from {choices})", EXIT_USAGE)
     if options.approval is not None and options.approval not in APPROVAL_POLICIES:
         choices = ", ".join(APPROVAL_POLICIES)
-        raise _fail(f"invalid value for --ask-for-approval: {options.approval!r} (choose from {choices})", 2)
+        raise _fail(f"invalid value for --ask-for-approval: {options.approval!r} (choose from {choices})", EXIT_USAGE)
     for override in options.config:
         if "=" not in override:
             raise _fail(f"invalid -c override (expected key=value): {override}", EXIT_USAGE)
+
+
+def _load(options: TuiOptions) -> Any:
+    """The session's config (an `agent.Config`) with a provider that can answer. The TUI calls this after its first
+    paint; a failure ends it with the message and exit code 1 (`tui.ConfigLoadError`)."""
+    import agent
+    from tui import ConfigLoadError
+
     sandbox = options.sandbox
     approval = options.approval
     labels: dict[str, str] = {}
@@ -99,13 +104,15 @@ def _load(options: TuiOptions) -> Any:
     )
     try:
         config = agent.load_config(overrides, options.config, strict=options.strict_config)
-        config, notice = choose_provider(config)
+        if config.provider.id == "openai" and not config.provider_explicit and not os.environ.get("OPENAI_API_KEY"):
+            # Only then is a local provider looked for (exec's rule); its module is slow to import otherwise.
+            from ._exec_run import choose_provider
+
+            config, _notice = choose_provider(config)
     except agent.ConfigError as exc:
-        raise _fail(f"configuration: {exc}", EXIT_FAILURE) from None
+        raise ConfigLoadError(f"Error loading configuration: {exc}", EXIT_FAILURE) from None
     except agent.ProviderError as exc:
-        raise _fail(str(exc), EXIT_FAILURE) from None
-    if notice:
-        sys.stderr.write(notice + "\n")
+        raise ConfigLoadError(f"Error: {exc}", EXIT_FAILURE) from None
     return config
 
 
@@ -115,10 +122,10 @@ def _need_terminal() -> None:
 
 
 def _run(options: TuiOptions, *, resume_id: str | None = None, pick_resume: bool = False) -> None:
-    config = _load(options)
     from tui import run_tui
 
-    raise typer.Exit(run_tui(config, resume_id=resume_id, pick_resume=pick_resume))
+    # The configuration is built once the window is up (it takes a noticeable moment).
+    raise typer.Exit(run_tui(lambda: _load(options), resume_id=resume_id, pick_resume=pick_resume))
 
 
 def register(app: typer.Typer) -> None:
@@ -140,8 +147,9 @@ def register(app: typer.Typer) -> None:
         """Without a command: chat with the agent in this terminal."""
         if ctx.invoked_subcommand is not None:
             return
-        _need_terminal()
         options = TuiOptions(model, profile, sandbox, approval, cd, list(config or []), oss, full_auto, strict_config)
+        _check(options)
+        _need_terminal()
         _run(options)
 
     @app.command("resume", help="Open the chat on a past session: pick one, the newest (--last), or give its ID.")
@@ -161,9 +169,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         if last and session_id is not None:
             raise _fail("give a session ID or --last, not both", EXIT_USAGE)
-        _need_terminal()
         options = TuiOptions(model, profile, sandbox, approval, cd, list(config or []), oss, full_auto, strict_config)
+        _check(options)
         if session_id is None and not last:
+            _need_terminal()
             _run(options, pick_resume=True)
         import agent
 
@@ -176,4 +185,5 @@ def register(app: typer.Typer) -> None:
                 record = agent.find_thread(home, cast(str, session_id))
         except agent.AgentError as exc:
             raise _fail(str(exc), EXIT_FAILURE) from None
+        _need_terminal()
         _run(options, resume_id=record.id)

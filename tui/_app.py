@@ -3,6 +3,9 @@
 The app is a view over session events: the driver posts them up, the timeline turns them into cells, the transcript
 shows the cells. What the person does goes down as calls on the driver (send, interrupt, new session) or on the
 session (reconfigure). Slash commands live in `_commands.py`.
+
+The first frame needs Textual and the view only: the engine side (driver, timeline, event types, anyio) is imported
+once the configuration is known, which with a `ConfigLoader` is after that frame.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import datetime
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -19,32 +22,44 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import TextArea
 
-import agent
-from agent.protocol import SessionConfigured, TaskStarted, TokenCount, TokenUsageInfo
-
-from ._bridge import (
+from ._cells import Cell, NoticeCell, NoticeKind, UserCell
+from ._commands import SlashCommands
+from ._composer import Composer
+from ._messages import (
     CloseDialog,
     Notice,
     SessionClosed,
-    SessionDriver,
     SessionEvent,
-    SessionFactory,
     SessionReady,
     ShowDialog,
     TurnEnded,
     TurnStarted,
 )
-from ._cells import Cell, NoticeCell, NoticeKind, UserCell
-from ._commands import SlashCommands
-from ._composer import Composer
 from ._prompt_history import PromptHistory
 from ._status_bar import StatusBar, context_text
-from ._threads import EngineThreads, FeatureUnavailable, ThreadStore
-from ._timeline import Timeline
+from ._threads import FeatureUnavailable, ThreadStore, UnavailableThreads
 from ._transcript import Transcript
+
+if TYPE_CHECKING:
+    import agent
+    from agent.protocol import TokenUsageInfo
+
+    from ._bridge import SessionDriver, SessionFactory
+    from ._timeline import Timeline
+
+ConfigLoader: TypeAlias = "Callable[[], agent.Config]"
+"""Builds the configuration; raises `ConfigLoadError` with the message and exit code for the person."""
 
 QUIT_WINDOW_S = 2.0
 QUIT_HINT = "press ctrl+c again to quit"
+
+
+class ConfigLoadError(Exception):
+    """The configuration could not be built: the app exits with this message and `exit_code`."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class _Collector:
@@ -84,7 +99,7 @@ class PycodexApp(App[None]):
 
     def __init__(
         self,
-        config: agent.Config,
+        config: agent.Config | ConfigLoader,
         *,
         threads: ThreadStore | None = None,
         session_factory: SessionFactory | None = None,
@@ -96,18 +111,24 @@ class PycodexApp(App[None]):
         history: PromptHistory | None = None,
     ) -> None:
         super().__init__()
-        self.config = config
+        # A loader is called after the first paint (in a thread): loading the configuration takes ~0.15 s.
+        self._loader: ConfigLoader | None = config if callable(config) else None
+        known = None if callable(config) else config
+        self._config: agent.Config | None = known
         self.clock = clock
         self.now = now
-        self.threads: ThreadStore = threads or EngineThreads(config.codex_home)
+        self._threads_given = threads
+        self.threads: ThreadStore = threads or UnavailableThreads()
         self.history = history or PromptHistory()
         self.transcript = Transcript(id="transcript")
-        self.composer = Composer(config.cwd, self.history, id="composer")
+        self.composer = Composer(known.cwd if known else Path.cwd(), self.history, id="composer")
         self.status = StatusBar(clock, id="status")
-        self.timeline = Timeline(self.transcript, clock=clock)
-        self.timeline.cwd = config.cwd
-        self.driver = SessionDriver(self, config, threads=self.threads, factory=session_factory, resume_id=resume_id)
         self.commands = SlashCommands(self)
+        self._factory = session_factory
+        self._resume_id = resume_id
+        self._session_driver: SessionDriver | None = None
+        self._timeline: Timeline | None = None
+        self._early: list[tuple[str, tuple[Path, ...]]] = []
         self.session: agent.Session | None = None
         self.token_info: TokenUsageInfo | None = None
         self.mcp_failures: dict[str, str] = {}
@@ -118,25 +139,92 @@ class PycodexApp(App[None]):
         self._quitting = False
 
     def on_unmount(self) -> None:
-        self.driver.close()
+        if self._session_driver is not None:
+            self._session_driver.close()
 
     def compose(self) -> ComposeResult:
         yield self.transcript
         yield self.composer
         yield self.status
 
+    @property
+    def config(self) -> agent.Config:
+        """The configuration in effect (the session's, once one runs)."""
+        if self._config is None:
+            raise RuntimeError("the configuration is still loading")
+        return self._config
+
+    @config.setter
+    def config(self, config: agent.Config) -> None:
+        self._config = config
+
+    @property
+    def configured(self) -> bool:
+        return self._config is not None
+
+    @property
+    def driver(self) -> SessionDriver:
+        """The session driver (there is one once the configuration is known)."""
+        if self._session_driver is None:
+            raise RuntimeError("the configuration is still loading")
+        return self._session_driver
+
+    @property
+    def timeline(self) -> Timeline:
+        if self._timeline is None:
+            raise RuntimeError("the configuration is still loading")
+        return self._timeline
+
     def on_mount(self) -> None:
-        self._show_config(self.config)
         self.composer.prompt.focus()
-        if self._pick_resume:
-            self.commands.pick_resume(first=True)
+        if self._config is not None:
+            self._configured(self._config)
         else:
-            self.start_driver()
+            self.status.model = "starting…"
+            self.call_after_refresh(self._load_config)
+
+    @work(group="config", exclusive=True)
+    async def _load_config(self) -> None:
+        import anyio.to_thread
+
+        assert self._loader is not None
+        try:
+            config = await anyio.to_thread.run_sync(self._loader)
+        except ConfigLoadError as exc:
+            self.exit(return_code=exc.exit_code, message=str(exc))
+            return
+        self._configured(config)
+
+    def _configured(self, config: agent.Config) -> None:
+        from ._bridge import SessionDriver
+        from ._threads import EngineThreads
+        from ._timeline import Timeline
+
+        self._config = config
+        if self._threads_given is None:
+            self.threads = EngineThreads(config.codex_home)
+        self.composer.cwd = config.cwd
+        self._timeline = Timeline(self.transcript, clock=self.clock)
+        self._timeline.cwd = config.cwd
+        self._session_driver = SessionDriver(
+            self, config, threads=self.threads, factory=self._factory, resume_id=self._resume_id
+        )
+        self._show_config(config)
+        for text, images in self._early:
+            self.send_prompt(text, images)
+        self._early.clear()
+        # After the first frame: opening a session loads the engine (~0.2 s) and should not delay the paint.
+        if self._pick_resume:
+            self.call_after_refresh(self.commands.pick_resume, first=True)
+        else:
+            self.call_after_refresh(self.start_driver)
 
     def start_driver(self, resume_id: str | None = None, *, fresh: bool = False) -> None:
         if resume_id is not None or fresh:
+            from ._bridge import SessionDriver
+
             self.driver.close()
-            self.driver = SessionDriver(
+            self._session_driver = SessionDriver(
                 self, self.config, threads=self.threads, factory=self.driver.factory, resume_id=resume_id
             )
         self.run_worker(self.driver.run(), name="session", group="session", exclusive=True)
@@ -148,9 +236,11 @@ class PycodexApp(App[None]):
         self.session = message.session
         self.token_info = None
         self.mcp_failures.clear()
-        self.timeline = Timeline(self.transcript, clock=self.clock)
-        self.timeline.cwd = self.config.cwd
-        self.timeline.resumed = message.resumed is not None
+        from ._timeline import Timeline
+
+        self._timeline = Timeline(self.transcript, clock=self.clock)
+        self._timeline.cwd = message.session.config.cwd
+        self._timeline.resumed = message.resumed is not None
         self._replay = list(message.resumed.events) if message.resumed is not None else None
         self._show_config(message.session.config)
         if self._initial_prompt:
@@ -169,6 +259,8 @@ class PycodexApp(App[None]):
 
     @on(SessionEvent)
     async def _session_event(self, message: SessionEvent) -> None:
+        from agent.protocol import SessionConfigured, TaskStarted, TokenCount
+
         msg = message.event.msg
         await self.timeline.apply(msg)
         if isinstance(msg, SessionConfigured):
@@ -185,6 +277,10 @@ class PycodexApp(App[None]):
             self.mcp_failures[name] = msg.message
 
     async def _replay_past(self, events: list[Any]) -> None:
+        from agent.protocol import TokenCount
+
+        from ._timeline import Timeline
+
         collector = _Collector()
         replay = Timeline(collector, clock=lambda: 0.0)
         replay.cwd = self.timeline.cwd
@@ -248,6 +344,13 @@ class PycodexApp(App[None]):
         self.send_prompt(message.text, message.images)
 
     def send_prompt(self, text: str, images: tuple[Path, ...]) -> None:
+        if self._session_driver is None:
+            # Typed before the configuration was loaded: sent as soon as it is.
+            self._early.append((text, images))
+            self.transcript.add(UserCell(text, tuple(p.name for p in images)))
+            return
+        import agent
+
         items: list[agent.UserInput] = [agent.LocalImageInput(path=p) for p in images]
         if text.strip():
             items.append(agent.TextInput(text=text))
@@ -262,7 +365,7 @@ class PycodexApp(App[None]):
         if isinstance(focused, TextArea) and focused.selected_text:
             self.copy_to_clipboard(focused.selected_text)
             return
-        if self.driver.interrupt():
+        if self._session_driver is not None and self._session_driver.interrupt():
             return
         if isinstance(self.screen, ModalScreen):
             self.screen.dismiss(None)
@@ -284,7 +387,8 @@ class PycodexApp(App[None]):
             self.status.notice = ""
 
     def action_interrupt(self) -> None:
-        self.driver.interrupt()
+        if self._session_driver is not None:
+            self._session_driver.interrupt()
 
     def action_toggle_details(self) -> None:
         self.transcript.set_details(not self.transcript.details)
@@ -308,11 +412,11 @@ class PycodexApp(App[None]):
         if self._quitting:
             return
         self._quitting = True
-        self.driver.interrupt()
-        if self.session is None:
+        if self._session_driver is None or self.session is None:
             self.exit()
             return
-        self.driver.stop()
+        self._session_driver.interrupt()
+        self._session_driver.stop()
 
     async def action_quit(self) -> None:
         self.action_quit_app()

@@ -1,4 +1,4 @@
-"""The dialogs that ask before the agent runs a command or changes files.
+"""The dialogs that ask before the agent runs a command or changes files (loaded with the first question).
 
 Each choice has a key (shown beside it) and can also be picked with the arrows and Enter. Esc stops the turn, so a
 person who is unsure can always step in and say what they want instead.

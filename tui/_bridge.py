@@ -4,7 +4,8 @@
 The driver owns `agent.Session` for its whole life, so the session's task group is entered and left in the same
 task. Inside it, one task reads the session's event stream and posts every event to the app, in order, and turns
 run as tasks beside it so that input can reach a running turn. Approvals and elicitations become dialogs: the
-handler posts a request to show one and waits for the answer.
+handler posts a request to show one and waits for the answer. (Dialog modules load on first use: the app's
+first paint does not wait for them.)
 """
 
 from __future__ import annotations
@@ -18,77 +19,28 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import anyio
 import anyio.abc
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
 
 import agent
 from agent.protocol import ApplyPatchApprovalRequest, ExecApprovalRequest, ReviewDecision
 
-from ._approval_dialogs import decision_text, exec_dialog, exec_subject, patch_dialog, patch_subject
-from ._cells import NoticeKind
-from ._elicitation import ElicitAnswer, ElicitationDialog
+from ._messages import (
+    CloseDialog,
+    Notice,
+    SessionClosed,
+    SessionEvent,
+    SessionReady,
+    ShowDialog,
+    TurnEnded,
+    TurnStarted,
+)
 from ._threads import FeatureUnavailable, ResumedThread, ThreadStore
 
 if TYPE_CHECKING:
     import mcp.types
 
 T = TypeVar("T")
-
-# ---- messages up --------------------------------------------------------------------------------------------------
-
-
-class SessionEvent(Message):
-    """One event of the session, in the order the session emitted it."""
-
-    def __init__(self, event: agent.Event) -> None:
-        super().__init__()
-        self.event = event
-
-
-class SessionReady(Message):
-    def __init__(self, session: agent.Session, resumed: ResumedThread | None) -> None:
-        super().__init__()
-        self.session = session
-        self.resumed = resumed
-
-
-class SessionClosed(Message):
-    pass
-
-
-class TurnStarted(Message):
-    pass
-
-
-class TurnEnded(Message):
-    def __init__(self, outcome: agent.TurnOutcome | None) -> None:
-        super().__init__()
-        self.outcome = outcome
-
-
-class Notice(Message):
-    """A line for the transcript from the TUI itself (an approval decision, a failure outside any turn)."""
-
-    def __init__(self, kind: NoticeKind, text: str) -> None:
-        super().__init__()
-        self.kind: NoticeKind = kind
-        self.text = text
-
-
-class ShowDialog(Message):
-    """Show `dialog`; call `answered` with its result (None when it was closed without one)."""
-
-    def __init__(self, dialog: ModalScreen[Any], answered: Callable[[Any], None]) -> None:
-        super().__init__()
-        self.dialog = dialog
-        self.answered = answered
-
-
-class CloseDialog(Message):
-    def __init__(self, dialog: ModalScreen[Any]) -> None:
-        super().__init__()
-        self.dialog = dialog
 
 
 async def ask(target: MessagePump, dialog: ModalScreen[T], default: T) -> T:
@@ -121,11 +73,15 @@ class TuiApprovals:
         self.cwd = cwd
 
     async def request_exec_approval(self, request: ExecApprovalRequest, turn_id: str) -> ReviewDecision:
+        from ._approval_dialogs import decision_text, exec_dialog, exec_subject
+
         decision: ReviewDecision = await ask(self._target, exec_dialog(request, self.cwd), "abort")
         self._target.post_message(Notice("approval", decision_text(decision, exec_subject(request))))
         return decision
 
     async def request_patch_approval(self, request: ApplyPatchApprovalRequest, turn_id: str) -> ReviewDecision:
+        from ._approval_dialogs import decision_text, patch_dialog, patch_subject
+
         decision: ReviewDecision = await ask(self._target, patch_dialog(request, self.cwd), "abort")
         self._target.post_message(Notice("approval", decision_text(decision, patch_subject(request, self.cwd))))
         return decision
@@ -141,6 +97,8 @@ class TuiElicitations:
         self, server: str, request: mcp.types.ElicitRequestFormParams | mcp.types.ElicitRequestURLParams
     ) -> mcp.types.ElicitResult:
         import mcp.types
+
+        from ._elicitation import ElicitAnswer, ElicitationDialog
 
         if isinstance(request, mcp.types.ElicitRequestURLParams):
             dialog = ElicitationDialog(server, request.message, None, url=request.url)
@@ -185,7 +143,7 @@ class SessionDriver:
     def __init__(
         self,
         target: MessagePump,
-        config: agent.Config,
+        config: agent.Config | None,
         *,
         threads: ThreadStore,
         factory: SessionFactory | None = None,
@@ -197,7 +155,7 @@ class SessionDriver:
         self._threads = threads
         # agent.Session is loaded when the first session opens, not before the app's first paint.
         self.factory: SessionFactory | None = factory
-        self.approvals = approvals or TuiApprovals(target, config.cwd)
+        self.approvals = approvals or TuiApprovals(target, config.cwd if config else None)
         self.elicitations = TuiElicitations(target)
         self.session: agent.Session | None = None
         self.running = False
@@ -208,6 +166,12 @@ class SessionDriver:
         self._send, self._receive = anyio.create_memory_object_stream[_Command](math.inf)
 
     # ---- attributes down (called by the app) --------------------------------------------------------------------
+
+    def configure(self, config: agent.Config, threads: ThreadStore) -> None:
+        """Set the configuration (when it was loaded after the app started) and the store of past threads."""
+        self.config = config
+        self._threads = threads
+        self.approvals.cwd = config.cwd
 
     @property
     def finished(self) -> bool:
@@ -276,6 +240,7 @@ class SessionDriver:
                     kwargs["resume"] = resumed.rollout
                 else:
                     kwargs["thread_id"] = resumed.thread_id
+        assert self.config is not None, "configure() the driver before running it"
         factory = self.factory or agent.Session
         return factory(self.config, **kwargs), resumed
 

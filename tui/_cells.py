@@ -12,20 +12,20 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from agent.protocol import FileChange, PlanItem
-
 from ._diff import change_diff, change_title, git_file_title, render_diff, split_git_diff
 from ._format import command_text, display_path, duration_text, first_line
+
+if TYPE_CHECKING:
+    from agent.protocol import FileChange, PlanItem
 
 OUTPUT_TAIL_LINES = 5
 DIFF_PREVIEW_LINES = 40
@@ -115,6 +115,8 @@ class AgentCell(Cell):
     finished: bool = False
 
     def renderable(self, details: bool) -> RenderableType:
+        from rich.markdown import Markdown  # ~50 ms to import: not before the first paint
+
         return Markdown(self.text, code_theme="ansi_dark", hyperlinks=False)
 
     def plain(self) -> str:

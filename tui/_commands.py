@@ -5,20 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-import anyio.to_thread
-
 import agent
-from sandbox import SandboxMode
 
 from ._cells import DiffCell, StatusCell
 from ._format import display_path, tokens_text
 from ._git_diff import NotARepository, working_tree_diff
-from ._pickers import APPROVAL_PRESETS, EFFORTS, approvals_picker, effort_picker, model_picker, resume_picker
 from ._slash import COMMANDS, parse_slash
 from ._status_bar import context_text
 from ._threads import ThreadSummary
 
 if TYPE_CHECKING:
+    from sandbox import SandboxMode
+
     from ._app import PycodexApp
 
 INIT_PROMPT = """Write an AGENTS.md file at the root of this repository for coding agents that will work here.
@@ -41,6 +39,9 @@ class SlashCommands:
         parsed = parse_slash(text)
         if parsed is None:
             return False
+        if not self.app.configured:
+            self.app.notify_cell("warning", "pycodex is still starting; try again in a moment.")
+            return True
         if isinstance(parsed, str):
             names = ", ".join(f"/{c.name}" for c in COMMANDS)
             self.app.notify_cell("warning", f"There is no /{parsed} command. Try one of: {names}.")
@@ -75,6 +76,8 @@ class SlashCommands:
         self.pick_resume(first=False)
 
     def pick_resume(self, *, first: bool) -> None:
+        from ._pickers import resume_picker
+
         def chosen(thread_id: str | None) -> None:
             if first:
                 self.app.start_driver(resume_id=thread_id)
@@ -108,6 +111,8 @@ class SlashCommands:
             name, _, effort = args.partition(" ")
             self._set_model(name, effort.strip() or None)
             return
+        from ._pickers import effort_picker, model_picker
+
         current = session.config.model
 
         def model_chosen(name: str | None) -> None:
@@ -122,6 +127,8 @@ class SlashCommands:
         self.app.push_screen(model_picker(current), callback=model_chosen)
 
     def _set_model(self, name: str, effort: str | None) -> None:
+        from ._pickers import EFFORTS
+
         session = self.app.session
         if session is None:
             return
@@ -139,6 +146,7 @@ class SlashCommands:
         session = self._session_or_warn()
         if session is None:
             return
+        from ._pickers import APPROVAL_PRESETS, approvals_picker
 
         def chosen(name: str | None) -> None:
             preset = next((p for p in APPROVAL_PRESETS if p[0] == name), None)
@@ -146,7 +154,7 @@ class SlashCommands:
                 return
             _, sandbox_mode, policy, text = preset
             config = self.app.session.reconfigure(
-                approval_policy=cast(Any, policy), sandbox_mode=cast(SandboxMode, sandbox_mode)
+                approval_policy=cast(Any, policy), sandbox_mode=cast("SandboxMode", sandbox_mode)
             )
             self.app.config = config
             self.app.status.sandbox = config.sandbox_mode
@@ -161,6 +169,8 @@ class SlashCommands:
     # ---- information --------------------------------------------------------------------------------------------
 
     async def _diff(self, args: str) -> None:
+        import anyio.to_thread
+
         try:
             result = await anyio.to_thread.run_sync(working_tree_diff, self.app.config.cwd)
         except NotARepository as exc:

@@ -8,6 +8,7 @@ cells' start lines. A change of width or of the details switch re-renders the ca
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
 
 from textual.geometry import Size
@@ -16,6 +17,9 @@ from textual.visual import Visual, visualize
 from textual.widget import Widget
 
 from ._cells import Cell
+
+FREEZE_EVERY = 256
+"""Cells settled between two `gc.freeze()` calls (see `HistoryView.append`)."""
 
 
 class HistoryView(Widget):
@@ -32,6 +36,7 @@ class HistoryView(Widget):
         self._total = 0
         self._width = 0
         self._details = False
+        self._since_freeze = 0
 
     @property
     def line_count(self) -> int:
@@ -44,6 +49,13 @@ class HistoryView(Widget):
             for cell in cells:
                 self._push(self._render_cell(cell, self._width))
         self.refresh(layout=True)
+        self._since_freeze += len(cells)
+        if self._since_freeze >= FREEZE_EVERY:
+            self._since_freeze = 0
+            # Every full collection walks every tracked object: with thousands of cached lines that is a pause of a
+            # tenth of a second and more, in the middle of typing. The cache is long-lived and free of cycles
+            # (refcounting frees it), so everything alive now is moved out of the collector's sight.
+            gc.freeze()
 
     def clear(self) -> None:
         self.cells.clear()
@@ -88,10 +100,8 @@ class HistoryView(Widget):
         return self._total
 
     def render_line(self, y: int) -> Strip:
-        width = self.content_region.width or self._width
-        if width != self._width:
-            self._rebuild(width)
+        # `_width` is the content width the layout last asked about (`get_content_height`).
         if y < 0 or y >= self._total or not self._strips:
-            return Strip.blank(width)
+            return Strip.blank(self._width)
         index = bisect_right(self._starts, y) - 1
         return self._strips[index][y - self._starts[index]]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import agent
+from typing import TYPE_CHECKING
 
-from ._app import PycodexApp
+from ._app import ConfigLoader, PycodexApp
+
+if TYPE_CHECKING:
+    import agent
 
 
 def run_tui(
-    config: agent.Config,
+    config: agent.Config | ConfigLoader,
     *,
     resume_id: str | None = None,
     pick_resume: bool = False,
@@ -17,7 +20,8 @@ def run_tui(
     """Run the chat TUI until the person quits; returns the exit code.
 
     Args:
-        config: the session's configuration.
+        config: the session's configuration, or a function that builds it (called after the first paint; it
+            raises `ConfigLoadError` to end the app with a message and an exit code).
         resume_id: reopen this past thread (id or unique prefix) instead of starting a new one.
         pick_resume: open the picker of past threads first.
         prompt: send this as the first prompt once the session is ready.

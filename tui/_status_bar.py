@@ -4,16 +4,18 @@ left on the right."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from agent.protocol import TokenUsageInfo
-
 from ._cells import ACCENT, MUTED
 from ._format import duration_text, tokens_text
+
+if TYPE_CHECKING:
+    from agent.protocol import TokenUsageInfo
 
 BASELINE_TOKENS = 12_000
 """Tokens every request carries (instructions, tools); left out of the percentage so it starts near 100%."""

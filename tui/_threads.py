@@ -12,14 +12,12 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
-
-import anyio.to_thread
+from typing import TYPE_CHECKING, Protocol
 
 import agent
-from agent.protocol import EventMsg
 
-from ._replay import transcript_events
+if TYPE_CHECKING:
+    from agent.protocol import EventMsg
 
 
 class FeatureUnavailable(Exception):
@@ -109,12 +107,16 @@ class EngineThreads:
         self.codex_home = codex_home
 
     async def list_threads(self, *, cwd: Path | None, limit: int) -> Sequence[ThreadSummary]:
+        import anyio.to_thread
+
         records = await anyio.to_thread.run_sync(
             functools.partial(agent.list_threads, self.codex_home, cwd=cwd, limit=limit)
         )
         return [_summary(r) for r in records]
 
     async def latest(self, *, cwd: Path | None) -> ThreadSummary | None:
+        import anyio.to_thread
+
         try:
             record = await anyio.to_thread.run_sync(functools.partial(agent.latest_thread, self.codex_home, cwd=cwd))
         except agent.ThreadNotFoundError:
@@ -122,6 +124,10 @@ class EngineThreads:
         return _summary(record)
 
     async def load(self, thread_id: str) -> ResumedThread:
+        import anyio.to_thread
+
+        from ._replay import transcript_events
+
         def read() -> ResumedThread:
             record = agent.find_thread(self.codex_home, thread_id)
             rollout = agent.load_thread(record)

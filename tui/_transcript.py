@@ -7,13 +7,17 @@ the cost of a layout, stays flat however long the thread gets. Answers stream in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
 
 from ._cells import AgentCell, Cell
 from ._history_view import HistoryView
+
+if TYPE_CHECKING:
+    from ._answer_view import AnswerView
 
 KEEP_LIVE = 8
 """Settled cells kept as widgets at the bottom (the ones a person is most likely reading)."""
@@ -30,32 +34,7 @@ class CellView(Static):
         self.update(self.cell.renderable(details))
 
 
-class AnswerView(Markdown):
-    """An answer streaming in as Markdown."""
-
-    def __init__(self, cell: AgentCell) -> None:
-        super().__init__(cell.text, classes="cell answer")
-        self.cell = cell
-        self.stream: MarkdownStream | None = None
-        self.streamed = cell.text
-
-    async def write(self, delta: str) -> None:
-        if self.stream is None:
-            self.stream = Markdown.get_stream(self)
-        self.streamed += delta
-        await self.stream.write(delta)
-
-    async def settle(self) -> None:
-        """End the stream; show the final text if it differs from what streamed in."""
-        if self.stream is not None:
-            stream, self.stream = self.stream, None
-            await stream.stop()
-        if self.cell.text != self.streamed:
-            self.streamed = self.cell.text
-            await self.update(self.cell.text)
-
-
-LiveView = CellView | AnswerView
+LiveView: TypeAlias = "CellView | AnswerView"
 
 
 class Transcript(VerticalScroll, can_focus=True):
@@ -85,7 +64,13 @@ class Transcript(VerticalScroll, can_focus=True):
 
     def add(self, cell: Cell) -> None:
         """Append a cell at the bottom."""
-        view: LiveView = AnswerView(cell) if isinstance(cell, AgentCell) else CellView(cell, self.details)
+        view: LiveView
+        if isinstance(cell, AgentCell):
+            from ._answer_view import AnswerView  # Textual's Markdown loads with the first answer
+
+            view = AnswerView(cell)
+        else:
+            view = CellView(cell, self.details)
         self._live.append(view)
         self._views[id(cell)] = view
         self.mount(view)
@@ -112,12 +97,12 @@ class Transcript(VerticalScroll, can_focus=True):
     async def stream(self, cell: AgentCell, delta: str) -> None:
         """Append streamed text to an answer."""
         view = self._views.get(id(cell))
-        if isinstance(view, AnswerView):
+        if view is not None and not isinstance(view, CellView):
             await view.write(delta)
 
     async def settle_answer(self, cell: AgentCell) -> None:
         view = self._views.get(id(cell))
-        if isinstance(view, AnswerView):
+        if view is not None and not isinstance(view, CellView):
             await view.settle()
         self._settle_old()
 
@@ -144,7 +129,7 @@ class Transcript(VerticalScroll, can_focus=True):
         for view in self._live:
             if settled_live - len(moving) <= KEEP_LIVE or not view.cell.finished:
                 break
-            if isinstance(view, AnswerView) and view.stream is not None:
+            if not isinstance(view, CellView) and view.stream is not None:
                 break
             moving.append(view)
         if not moving:

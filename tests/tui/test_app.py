@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
 
 import agent
 from tests.support.model_server import exec_call, message, reasoning
-from tui import PycodexApp
+from tui import ConfigLoadError, PycodexApp
 from tui._cells import AgentCell, CommandCell, ReasoningCell, TurnEndCell, UserCell
 
 from .support import cells_of, has_cell, send, wait_until
@@ -55,3 +56,33 @@ async def test_a_command_cell_shows_the_command_its_output_and_exit_code(scripte
         assert command.output == "a\nb\n"
         assert command.duration_ms is not None
         assert command.finished
+
+
+async def test_with_a_config_loader_the_window_comes_first_and_early_prompts_wait(scripted: MakeConfig) -> None:
+    config = scripted([{"items": [message("answered after loading")]}])
+    release = threading.Event()
+
+    def load() -> agent.Config:
+        release.wait(10)
+        return config
+
+    app = PycodexApp(load)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.status.model == "starting…"
+        assert not app.configured
+        await send(pilot, "early question")
+        assert has_cell(app, UserCell, "early question")
+        release.set()
+        await wait_until(pilot, lambda: has_cell(app, AgentCell, "answered after loading"))
+        assert app.status.model == "test-model"
+
+
+async def test_a_config_that_cannot_load_ends_the_app_with_its_message_and_code() -> None:
+    def load() -> agent.Config:
+        raise ConfigLoadError("Error loading configuration: model_context_window must be > 0", 1)
+
+    app = PycodexApp(load)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: not app.is_running)
+    assert app.return_code == 1

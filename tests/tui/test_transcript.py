@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from textual.app import App, ComposeResult
 
+from tui._answer_view import AnswerView
 from tui._cells import AgentCell, CommandCell, NoticeCell
-from tui._transcript import KEEP_LIVE, AnswerView, CellView, Transcript
+from tui._transcript import KEEP_LIVE, CellView, Transcript
 
 from .support import wait_until
 
