@@ -3,9 +3,10 @@
 Prints (medians over several runs):
   * first paint (terminal): from spawning `pycodex` in a pseudo-terminal to the status line arriving on it;
   * first paint (in process): from creating the app to its first screen refresh (the app's own share);
-  * append at N cells: with N cells in the transcript, the work to add one more (mount, layout, render of the
-    screen), for a notice, a finished command and a Markdown answer; and, for comparison, the layout alone of a
-    transcript that kept one widget per cell.
+  * append at N cells: with N cells in the transcript, the work to add one more (mount, layout, repaint of what
+    changed), for a notice, a finished command and a Markdown answer, as CPU time of this process (what it costs,
+    whatever else the machine runs) and wall time; the same at 0 cells; and, for comparison, the layout alone of
+    a transcript that kept one widget per cell.
 Targets: first paint under 0.5 s; appending under one frame (16 ms) at 2,000 cells.
 Usage: .venv/bin/python benchmarks/tui.py [--cells N] [--runs R]
 """
@@ -109,10 +110,10 @@ def _sample_cells(count: int, cwd: Path) -> list[Cell]:
     return cells
 
 
-async def append_times(cells: int, runs: int, cwd: Path) -> dict[str, float]:
-    """Median milliseconds of work to add one cell (mount, layout, render) with `cells` cells shown."""
+async def append_times(cells: int, runs: int, cwd: Path) -> dict[str, tuple[float, float]]:
+    """Median milliseconds (CPU, wall) of the work to add one cell (mount, layout, repaint) with `cells` cells."""
     app = PycodexApp(_config(cwd))
-    results: dict[str, list[float]] = {"notice": [], "command": [], "answer": []}
+    results: dict[str, list[tuple[float, float]]] = {"notice": [], "command": [], "answer": []}
     makers: dict[str, Callable[[int], Cell]] = {
         "notice": lambda i: NoticeCell("info", f"appended {i}"),
         "command": lambda i: _sample_cells(2, cwd)[1],
@@ -130,15 +131,18 @@ async def append_times(cells: int, runs: int, cwd: Path) -> dict[str, float]:
         for round_ in range(runs + 2):
             for name, make in makers.items():
                 await pilot.pause()
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 transcript.add(make(round_))
                 await app.animator.wait_until_complete()
                 # Layout, then the repaint of what changed (as the next frame does).
                 screen._refresh_layout(app.size)  # pyright: ignore[reportPrivateUsage]
                 if round_ >= 2:  # the first rounds load modules (Markdown) and fill caches
-                    results[name].append((time.perf_counter() - started) * 1000)
+                    results[name].append(((time.process_time() - cpu) * 1000, (time.perf_counter() - started) * 1000))
         assert len(transcript.cells) == before + cells + (runs + 2) * len(makers)
-    return {name: statistics.median(times) for name, times in results.items()}
+    return {
+        name: (statistics.median(t[0] for t in times), statistics.median(t[1] for t in times))
+        for name, times in results.items()
+    }
 
 
 async def widget_per_cell_layout(cells: int) -> float:
@@ -181,10 +185,12 @@ def main() -> None:
         plain = anyio.run(widget_per_cell_layout, args.cells)
     print(f"first paint, pycodex in a terminal:   {terminal * 1000:7.1f} ms   (target < 500 ms)")
     print(f"first paint, app in process:          {in_process * 1000:7.1f} ms")
-    for name, ms in appends.items():
+    print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    for name, (cpu, wall) in appends.items():
+        empty_cpu, _ = appends_empty[name]
         print(
-            f"append a {name:<8} at {args.cells} cells:  {ms:7.1f} ms   (target < 16 ms; "
-            f"at 0 cells {appends_empty[name]:.1f} ms)"
+            f"append a {name:<8} at {args.cells} cells:  {cpu:5.1f} ms CPU, {wall:5.1f} ms wall   (target < 16 ms; "
+            f"at 0 cells {empty_cpu:.1f} ms CPU)"
         )
     print(f"for comparison, layout of {args.cells} cells as widgets: {plain:7.1f} ms")
 
