@@ -5,11 +5,8 @@ Front doors talk to it in two directions only: they `submit` ops (or call `run_t
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import datetime
 import math
-import mimetypes
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,7 +21,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 import sandbox
 
-from . import _compact, _context, execpolicy
+from . import _compact, _context
 from ._approvals import ApprovalHandler, RejectingApprovals
 from ._config import Config
 from ._config_schema import ApprovalPolicy, ReasoningEffort
@@ -38,14 +35,11 @@ from ._protocol import (
     Error,
     Event,
     EventMsg,
-    ImageUrlInput,
-    LocalImageInput,
     PatchApplyEnd,
     PlanItem,
     SessionConfigured,
     TaskComplete,
     TaskStarted,
-    TextInput,
     TokenCount,
     TokenUsage,
     TokenUsageInfo,
@@ -56,6 +50,7 @@ from ._protocol import (
 )
 from ._rollout import RolloutError, RolloutWriter, rollout_path
 from ._rollout_reader import Rollout, repair_tail, resume_history
+from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
 from ._thread_lock import ThreadLock, ThreadLockedError
 from ._tool_specs import builtin_tools
 from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
@@ -92,67 +87,6 @@ class _RunningTurn:
     scope: anyio.CancelScope
     done: anyio.Event
     outcome: TurnOutcome | None = None
-
-
-def _load_exec_policy(config: Config) -> tuple[execpolicy.Policy, str | None]:
-    """The rules of `$CODEX_HOME/rules/` and of trusted projects; a broken file leaves an empty policy and a warning."""
-    paths = [config.codex_home / "rules", *(d / "rules" for d in config.project_codex_dirs)]
-    try:
-        return execpolicy.load_policy(paths), None
-    except execpolicy.ExecPolicyError as exc:
-        return execpolicy.Policy.empty(), f"exec policy rules were not loaded: {exc}"
-
-
-def _now() -> str:
-    now = datetime.datetime.now(datetime.UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-
-
-def _oauth_settings(config: Config) -> Any:
-    import mcp_client
-
-    return mcp_client.McpOAuthSettings(
-        credentials_store=config.toml.mcp_oauth_credentials_store,
-        callback_port=config.toml.mcp_oauth_callback_port,
-        callback_url=config.toml.mcp_oauth_callback_url,
-    )
-
-
-def _http_client(config: Config) -> httpx2.AsyncClient:
-    # Building a TLS context costs ~0.2 s; a plain-http provider (a local server) never needs one.
-    plain = config.provider.base_url.startswith("http://")
-    return httpx2.AsyncClient(timeout=httpx2.Timeout(30.0, read=None), verify=not plain)
-
-
-def user_input_item(items: tuple[UserInput, ...] | list[UserInput], cwd: Path) -> tuple[JsonObject, str, list[str]]:
-    """The history message for user input, its plain text, and the image paths (errors name the bad file)."""
-    content: list[JsonObject] = []
-    texts: list[str] = []
-    images: list[str] = []
-    image_number = 0
-    for entry in items:
-        if isinstance(entry, TextInput):
-            content.append({"type": "input_text", "text": entry.text})
-            texts.append(entry.text)
-        elif isinstance(entry, LocalImageInput):
-            image_number += 1
-            path = entry.path if entry.path.is_absolute() else cwd / entry.path
-            data = path.read_bytes()
-            mime = mimetypes.guess_type(path.name)[0] or "image/png"
-            content.append({"type": "input_text", "text": f'<image name=[Image #{image_number}] path="{entry.path}">'})
-            content.append(
-                {
-                    "type": "input_image",
-                    "image_url": f"data:{mime};base64,{base64.b64encode(data).decode()}",
-                    "detail": "original",
-                }
-            )
-            content.append({"type": "input_text", "text": "</image>"})
-            images.append(str(entry.path))
-        elif isinstance(entry, ImageUrlInput):  # pyright: ignore[reportUnnecessaryIsInstance]
-            content.append({"type": "input_image", "image_url": entry.image_url})
-            images.append(entry.image_url)
-    return {"type": "message", "role": "user", "content": content}, "\n".join(texts), images
 
 
 class Session:
@@ -195,7 +129,7 @@ class Session:
         self.approvals: ApprovalHandler = approvals or RejectingApprovals()
         self._env = env
         self._own_http = http is None
-        self._http = http or _http_client(config)
+        self._http = http or http_client(config)
         self._source = source
         self._ephemeral = ephemeral
         self.history: list[JsonObject] = []
@@ -224,7 +158,7 @@ class Session:
         self._repair_pending = False
         self._startup_notes: list[str] = []
         self._first_user_message: str | None = None
-        self._created_at = _now()
+        self._created_at = now_timestamp()
         self._git = git_info(config.cwd)
         if resume is not None:
             self._first_user_message = resume.first_user_message
@@ -281,7 +215,7 @@ class Session:
             self._mcp_manager, self._mcp = await start_bridge(
                 self.config.mcp_servers,
                 codex_home=self.config.codex_home,
-                oauth=_oauth_settings(self.config),
+                oauth=oauth_settings(self.config),
                 elicitation_handler=self._elicitation_handler,
             )
         if not self._ephemeral:
@@ -301,7 +235,7 @@ class Session:
                 rollout_path=str(self._rollout.path) if self._rollout else None,
             ),
         )
-        policy, problem = _load_exec_policy(self.config)
+        policy, problem = load_exec_policy(self.config)
         self._approval_state.policy = policy
         mcp_failures = [
             f"MCP server `{n}` did not start: {why}" for n, why in (self._mcp.failures() if self._mcp else {}).items()
@@ -411,7 +345,7 @@ class Session:
             first_user_message=self._first_user_message,
             title=None,
             created_at=self._created_at,
-            updated_at=_now(),
+            updated_at=now_timestamp(),
             tokens_used=self.usage.total_tokens,
             archived=False,
         )
