@@ -6,7 +6,9 @@ Prints (medians over several runs):
   * append at N cells: with N cells in the transcript, the work to add one more (mount, layout, repaint of what
     changed), for a notice, a finished command and a Markdown answer, as CPU time of this process (what it costs,
     whatever else the machine runs) and wall time; the same at 0 cells; and, for comparison, the layout alone of
-    a transcript that kept one widget per cell.
+    a transcript that kept one widget per cell;
+  * a resumed thread of N cells: the time to take them in and paint, then the longest background drawing step (the
+    cells are drawn lazily, visible ones first); the same after a change of terminal width.
 Targets: first paint under 0.5 s; appending under one frame (16 ms) at 2,000 cells.
 Usage: .venv/bin/python benchmarks/tui.py [--cells N] [--runs R]
 """
@@ -145,6 +147,43 @@ async def append_times(cells: int, runs: int, cwd: Path) -> dict[str, tuple[floa
     }
 
 
+async def lazy_drawing(cells: int, cwd: Path) -> tuple[float, float, float]:
+    """(ms to take in `cells` cells and paint, longest drawing step in ms, same after a resize) in CPU time."""
+    from tui import _history_view
+
+    steps: list[float] = []
+    original = _history_view.HistoryView._draw_some  # pyright: ignore[reportPrivateUsage]
+
+    def timed(view: _history_view.HistoryView) -> None:
+        started = time.process_time()
+        original(view)
+        steps.append((time.process_time() - started) * 1000)
+
+    _history_view.HistoryView._draw_some = timed  # type: ignore[method-assign]
+    try:
+        app = PycodexApp(_config(cwd))
+        async with app.run_test(size=(120, 40)) as pilot:
+            while app.session is None:
+                await pilot.pause(0.01)
+            app.transcript.add_many(_sample_cells(20, cwd))  # load Markdown and warm caches first
+            await pilot.pause()
+            started = time.process_time()
+            app.transcript.add_many(_sample_cells(cells, cwd))
+            app.screen._refresh_layout(app.size)  # pyright: ignore[reportPrivateUsage]
+            take_in = (time.process_time() - started) * 1000
+            steps.clear()
+            while app.transcript.history.stale_count:
+                await pilot.pause(0.02)
+            longest = max(steps, default=0.0)
+            steps.clear()
+            await pilot.resize_terminal(100, 40)
+            while app.transcript.history.stale_count:
+                await pilot.pause(0.02)
+            return take_in, longest, max(steps, default=0.0)
+    finally:
+        _history_view.HistoryView._draw_some = original  # type: ignore[method-assign]
+
+
 async def widget_per_cell_layout(cells: int) -> float:
     """For comparison: milliseconds to lay out a scroll view holding one widget per cell."""
     from textual.app import App, ComposeResult
@@ -167,7 +206,7 @@ async def widget_per_cell_layout(cells: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--cells", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
@@ -183,6 +222,7 @@ def main() -> None:
         appends = anyio.run(append_times, args.cells, args.runs, cwd)
         appends_empty = anyio.run(append_times, 0, args.runs, cwd)
         plain = anyio.run(widget_per_cell_layout, args.cells)
+        take_in, longest, longest_resized = anyio.run(lazy_drawing, args.cells, cwd)
     print(f"first paint, pycodex in a terminal:   {terminal * 1000:7.1f} ms   (target < 500 ms)")
     print(f"first paint, app in process:          {in_process * 1000:7.1f} ms")
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
@@ -193,6 +233,10 @@ def main() -> None:
             f"at 0 cells {empty_cpu:.1f} ms CPU)"
         )
     print(f"for comparison, layout of {args.cells} cells as widgets: {plain:7.1f} ms")
+    print(
+        f"resumed thread of {args.cells} cells: painted after {take_in:.1f} ms CPU; longest background drawing step "
+        f"{longest:.1f} ms, after a resize {longest_resized:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -1,25 +1,34 @@
 """The settled part of the transcript as one widget that draws only the lines on screen.
 
 Textual lays out every widget of a screen on each reflow, so a transcript of thousands of widgets gets slower with
-every cell. Settled cells are therefore drawn into a line cache held by this one widget (Textual's line API):
-appending a cell renders that cell only, and painting asks for the visible lines only, found by bisecting the
-cells' start lines. A change of width or of the details switch re-renders the cache once.
+every cell. Settled cells are therefore drawn into a line cache held by this one widget (Textual's line API): painting
+asks for the visible lines only, found by bisecting the cells' start lines.
+
+Drawing is lazy where it could stall: a new width, the details switch, or thousands of cells arriving at once (a
+resumed thread) mark cells stale; a stale cell keeps its last (or an estimated) height, is drawn as soon as one of
+its lines is painted, and the rest are drawn in small batches in the background, newest first.
 """
 
 from __future__ import annotations
 
 import gc
+import time
 from bisect import bisect_right
 
 from textual.geometry import Size
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.visual import Visual, visualize
 from textual.widget import Widget
 
 from ._cells import Cell
 
+EAGER_CELLS = 16
+"""Up to this many cells appended at once are drawn right away; more are drawn lazily."""
+STEP_SECONDS = 0.006
+"""Time one background step may spend drawing stale cells (a step stays well inside one 16 ms frame)."""
 FREEZE_EVERY = 256
-"""Cells settled between two `gc.freeze()` calls (see `HistoryView.append`)."""
+"""Cells drawn between two `gc.freeze()` calls (see `_stored`)."""
 
 
 class HistoryView(Widget):
@@ -31,25 +40,92 @@ class HistoryView(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.cells: list[Cell] = []
-        self._strips: list[list[Strip]] = []
+        self._strips: list[list[Strip] | None] = []
+        self._heights: list[int] = []
         self._starts: list[int] = []
         self._total = 0
         self._width = 0
         self._details = False
+        self._stale = 0
         self._since_freeze = 0
+        self._timer: Timer | None = None
 
     @property
     def line_count(self) -> int:
         return self._total
 
+    @property
+    def stale_count(self) -> int:
+        """Cells waiting to be drawn at the current width."""
+        return self._stale
+
+    # ---- changes ------------------------------------------------------------------------------------------------
+
     def append(self, cells: list[Cell]) -> None:
         """Add settled cells at the end."""
-        self.cells.extend(cells)
-        if self._width:
-            for cell in cells:
-                self._push(self._render_cell(cell, self._width))
+        eager = bool(self._width) and len(cells) <= EAGER_CELLS
+        for cell in cells:
+            self.cells.append(cell)
+            if eager:
+                strips = self._render_cell(cell)
+                self._strips.append(strips)
+                self._heights.append(len(strips))
+                self._stored(1)
+            else:
+                self._strips.append(None)
+                self._heights.append(_estimate(cell))
+                self._stale += 1
+            self._starts.append(self._total)
+            self._total += self._heights[-1]
         self.refresh(layout=True)
-        self._since_freeze += len(cells)
+        self._schedule()
+
+    def clear(self) -> None:
+        self.cells.clear()
+        self._strips.clear()
+        self._heights.clear()
+        self._starts.clear()
+        self._total = 0
+        self._stale = 0
+        self.refresh(layout=True)
+
+    def set_details(self, details: bool) -> None:
+        if details != self._details:
+            self._details = details
+            self._mark_all_stale()
+
+    def rerender(self, cell: Cell) -> None:
+        """Draw one cell again (it changed after it settled)."""
+        for index, known in enumerate(self.cells):
+            if known is cell and self._strips[index] is not None:
+                self._strips[index] = None
+                self._stale += 1
+                self.refresh()
+                self._schedule()
+
+    # ---- drawing ------------------------------------------------------------------------------------------------
+
+    def _render_cell(self, cell: Cell) -> list[Strip]:
+        width = self._width
+        visual: Visual = visualize(self, cell.renderable(self._details), markup=False)
+        strips = Visual.to_strips(self, visual, width, None, self.visual_style, apply_selection=False)
+        strips = [strip.adjust_cell_length(width) for strip in strips]
+        strips.append(Strip.blank(width))
+        return strips
+
+    def _draw(self, index: int) -> bool:
+        """Draw a stale cell; True when its height changed (the start lines after it moved)."""
+        strips = self._render_cell(self.cells[index])
+        self._strips[index] = strips
+        self._stale -= 1
+        self._stored(1)
+        if len(strips) == self._heights[index]:
+            return False
+        self._heights[index] = len(strips)
+        return True
+
+    def _stored(self, count: int) -> None:
+        self._since_freeze += count
         if self._since_freeze >= FREEZE_EVERY:
             self._since_freeze = 0
             # Every full collection walks every tracked object: with thousands of cached lines that is a pause of a
@@ -57,46 +133,51 @@ class HistoryView(Widget):
             # (refcounting frees it), so everything alive now is moved out of the collector's sight.
             gc.freeze()
 
-    def clear(self) -> None:
-        self.cells.clear()
-        self._rebuild(self._width)
+    def _restart_lines(self) -> None:
+        total = 0
+        for index, height in enumerate(self._heights):
+            self._starts[index] = total
+            total += height
+        self._total = total
 
-    def set_details(self, details: bool) -> None:
-        if details != self._details:
-            self._details = details
-            self._rebuild(self._width)
-
-    def rerender(self, cell: Cell) -> None:
-        """Draw one cell again (it changed after it settled)."""
-        if not self._width or cell not in self.cells:
-            return
-        self._rebuild(self._width)
-
-    def _render_cell(self, cell: Cell, width: int) -> list[Strip]:
-        visual: Visual = visualize(self, cell.renderable(self._details), markup=False)
-        strips = Visual.to_strips(self, visual, width, None, self.visual_style, apply_selection=False)
-        strips = [strip.adjust_cell_length(width) for strip in strips]
-        strips.append(Strip.blank(width))
-        return strips
-
-    def _push(self, strips: list[Strip]) -> None:
-        self._starts.append(self._total)
-        self._strips.append(strips)
-        self._total += len(strips)
-
-    def _rebuild(self, width: int) -> None:
-        self._width = width
-        self._strips.clear()
-        self._starts.clear()
-        self._total = 0
-        if width:
-            for cell in self.cells:
-                self._push(self._render_cell(cell, width))
+    def _mark_all_stale(self) -> None:
+        for index, strips in enumerate(self._strips):
+            if strips is not None:
+                self._strips[index] = None
+                self._stale += 1
         self.refresh(layout=True)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._stale and self._timer is None and self.is_mounted:
+            self._timer = self.set_timer(0.01, self._draw_some, name="history drawing")
+
+    def _draw_some(self) -> None:
+        """Draw stale cells for up to STEP_SECONDS, newest first (those are nearest the view)."""
+        self._timer = None
+        if not self._width:
+            return
+        moved = False
+        deadline = time.perf_counter() + STEP_SECONDS
+        for index in range(len(self._strips) - 1, -1, -1):
+            if self._strips[index] is None:
+                moved = self._draw(index) or moved
+                if time.perf_counter() >= deadline:
+                    break
+        if moved:
+            self._restart_lines()
+            self.refresh(layout=True)
+        self._schedule()
+
+    # ---- Textual's line API -------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._schedule()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if width != self._width:
-            self._rebuild(width)
+            self._width = width
+            self._mark_all_stale()
         return self._total
 
     def render_line(self, y: int) -> Strip:
@@ -104,4 +185,18 @@ class HistoryView(Widget):
         if y < 0 or y >= self._total or not self._strips:
             return Strip.blank(self._width)
         index = bisect_right(self._starts, y) - 1
-        return self._strips[index][y - self._starts[index]]
+        strips = self._strips[index]
+        if strips is None:
+            if self._draw(index):
+                # Its estimated height was wrong: the lines below move; lay out again with the real height.
+                self._restart_lines()
+                self.refresh(layout=True)
+            strips = self._strips[index]
+            assert strips is not None
+        offset = y - self._starts[index]
+        return strips[offset] if offset < len(strips) else Strip.blank(self._width)
+
+
+def _estimate(cell: Cell) -> int:
+    """A height for a cell not drawn yet: its text's lines, a title line and the blank line after it."""
+    return max(2, cell.plain().count("\n") + 3)

@@ -77,12 +77,18 @@ class Transcript(VerticalScroll, can_focus=True):
         self._settle_old()
 
     def add_many(self, cells: list[Cell]) -> None:
-        """Append many settled cells at once (a resumed thread): straight into the history view."""
-        if self._live:
+        """Append many settled cells at once (a resumed thread): straight into the history view, which draws them
+        lazily. Live cells go first when they are all settled; otherwise the new cells join them one by one."""
+        if any(not view.cell.finished for view in self._live):
             for cell in cells:
                 self.add(cell)
             return
-        self.history.append(cells)
+        moving = [view.cell for view in self._live]
+        for view in self._live:
+            view.remove()
+        self._live.clear()
+        self._views.clear()
+        self.history.append([*moving, *cells])
 
     def changed(self, cell: Cell) -> None:
         """Redraw a cell after its data changed."""

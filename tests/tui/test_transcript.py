@@ -105,3 +105,31 @@ async def test_clear_empties_both_parts() -> None:
         await pilot.pause()
         assert app.transcript.cells == []
         assert app.transcript.history.line_count == 0
+
+
+async def test_many_cells_at_once_are_drawn_lazily_visible_ones_first() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        cells = [NoticeCell("info", f"old {index}") for index in range(1000)]
+        app.transcript.add_many(list(cells))
+        assert app.transcript.history.stale_count == 1000
+        await pilot.pause()
+        assert "old 999" in visible_text(app)
+        await wait_until(pilot, lambda: app.transcript.history.stale_count == 0)
+        assert app.transcript.history.line_count == 2000
+        app.transcript.scroll_home(animate=False)
+        await pilot.pause()
+        assert "old 0" in visible_text(app)
+
+
+async def test_a_new_width_redraws_every_settled_cell() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        app.transcript.add_many([NoticeCell("info", "word " * 30) for _ in range(100)])
+        await wait_until(pilot, lambda: app.transcript.history.stale_count == 0)
+        wide = app.transcript.history.line_count
+        await pilot.resize_terminal(40, 20)
+        await pilot.pause()
+        await wait_until(pilot, lambda: app.transcript.history.stale_count == 0)
+        assert app.transcript.history.line_count > wide
+        assert "word" in visible_text(app)
