@@ -12,7 +12,7 @@ class AnswerView(Markdown):
     """An answer streaming in as Markdown."""
 
     def __init__(self, cell: AgentCell) -> None:
-        super().__init__(cell.text, classes="cell answer")
+        super().__init__(cell.text, classes="transcript-cell answer")
         self.cell = cell
         self.stream: MarkdownStream | None = None
         self.streamed = cell.text

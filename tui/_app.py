@@ -262,7 +262,10 @@ class PycodexApp(App[None]):
         from agent.protocol import SessionConfigured, TaskStarted, TokenCount
 
         msg = message.event.msg
-        await self.timeline.apply(msg)
+        try:
+            await self.timeline.apply(msg)
+        except Exception as exc:  # a drawing bug must not end the session; the rollout has the event anyway
+            self.transcript.add(NoticeCell("error", f"pycodex could not show a {msg.type} event: {exc!r}"))
         if isinstance(msg, SessionConfigured):
             if self._replay is not None:
                 await self._replay_past(self._replay)

@@ -15,8 +15,6 @@ from ._status_bar import context_text
 from ._threads import ThreadSummary
 
 if TYPE_CHECKING:
-    from sandbox import SandboxMode
-
     from ._app import PycodexApp
 
 INIT_PROMPT = """Write an AGENTS.md file at the root of this repository for coding agents that will work here.
@@ -154,7 +152,7 @@ class SlashCommands:
                 return
             _, sandbox_mode, policy, text = preset
             config = self.app.session.reconfigure(
-                approval_policy=cast(Any, policy), sandbox_mode=cast("SandboxMode", sandbox_mode)
+                approval_policy=cast(Any, policy), sandbox_mode=cast(Any, sandbox_mode)
             )
             self.app.config = config
             self.app.status.sandbox = config.sandbox_mode

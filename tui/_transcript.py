@@ -27,7 +27,7 @@ class CellView(Static):
     """A live cell drawn from its renderable."""
 
     def __init__(self, cell: Cell, details: bool) -> None:
-        super().__init__(cell.renderable(details), classes="cell")
+        super().__init__(cell.renderable(details), classes="transcript-cell")
         self.cell = cell
 
     def redraw(self, details: bool) -> None:

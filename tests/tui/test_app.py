@@ -12,7 +12,7 @@ from tests.support.model_server import exec_call, message, reasoning
 from tui import ConfigLoadError, PycodexApp
 from tui._cells import AgentCell, CommandCell, ReasoningCell, TurnEndCell, UserCell
 
-from .support import cells_of, has_cell, send, wait_until
+from .support import cells_of, has_cell, screen_text, send, wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -86,3 +86,15 @@ async def test_a_config_that_cannot_load_ends_the_app_with_its_message_and_code(
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: not app.is_running)
     assert app.return_code == 1
+
+
+async def test_an_answer_with_a_table_shows_its_rows(scripted: MakeConfig) -> None:
+    table = "Changes:\n\n| file | change |\n|---|---|\n| greet.py | +3 -1 |\n\nAnything else?"
+    app = PycodexApp(scripted([{"items": [message(table)]}]))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await send(pilot, "what changed")
+        await wait_until(pilot, lambda: has_cell(app, TurnEndCell))
+        await pilot.pause()
+        row = next(line for line in screen_text(app).splitlines() if "greet.py" in line)
+        assert "+3 -1" in row
