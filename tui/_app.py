@@ -429,7 +429,10 @@ class PycodexApp(App[None]):
     @work(group="threads", exclusive=True)
     async def load_threads_then(self, then: Callable[[list[Any]], None], *, first: bool) -> None:
         try:
-            threads = list(await self.threads.list_threads(cwd=None, limit=200))
+            # This directory's threads first, as `pycodex resume` lists them; every directory's when it has none.
+            threads = list(await self.threads.list_threads(cwd=self.config.cwd, limit=200))
+            if not threads:
+                threads = list(await self.threads.list_threads(cwd=None, limit=200))
         except FeatureUnavailable as exc:
             self.notify_cell("warning", str(exc))
             if first:

@@ -27,6 +27,7 @@ class FakeThreads:
 
     def __init__(self) -> None:
         self.loaded: list[str] = []
+        self.listed_for: list[Path | None] = []
         self.threads = [
             ThreadSummary(
                 "t-new", "fix the flaky test in test_io.py", NOW - datetime.timedelta(hours=3), Path("/w/app")
@@ -35,6 +36,7 @@ class FakeThreads:
         ]
 
     async def list_threads(self, *, cwd: Path | None, limit: int) -> Sequence[ThreadSummary]:
+        self.listed_for.append(cwd)
         return self.threads[:limit]
 
     async def latest(self, *, cwd: Path | None) -> ThreadSummary | None:
@@ -92,6 +94,7 @@ async def test_pick_resume_opens_the_picker_first_and_resumes_the_choice(scripte
         await pilot.press("enter")
         await wait_until(pilot, lambda: has_cell(app, AgentCell, "answer of t-old"))
         assert threads.loaded == ["t-old"]
+        assert threads.listed_for == [scripted.repo]
 
 
 async def test_leaving_the_startup_picker_starts_a_new_session(scripted: Scripted) -> None:
@@ -159,3 +162,22 @@ async def test_a_real_thread_comes_back_with_its_transcript_and_history(scripted
         await wait_until(pilot, lambda: has_cell(again, AgentCell, "second answer"))
         sent = str(scripted.server.requests[-1].body["input"])
         assert "first question" in sent and "first answer" in sent and "second question" in sent
+
+
+async def test_the_picker_lists_real_past_threads_with_their_first_prompt(scripted: Scripted) -> None:
+    config = scripted([{"items": [message("noted")]}])
+    first = PycodexApp(config)
+    async with first.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: first.session is not None)
+        await send(pilot, "remember the milk")
+        await wait_until(pilot, lambda: has_cell(first, TurnEndCell) and turn_done(first))
+        await send(pilot, "/quit")
+        await wait_until(pilot, lambda: not first.is_running)
+
+    again = PycodexApp(config, pick_resume=True)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: picker_of(again) is not None)
+        await pilot.pause()
+        assert "remember the milk" in screen_text(again)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: has_cell(again, AgentCell, "noted"))
