@@ -98,3 +98,25 @@ async def test_an_answer_with_a_table_shows_its_rows(scripted: MakeConfig) -> No
         await pilot.pause()
         row = next(line for line in screen_text(app).splitlines() if "greet.py" in line)
         assert "+3 -1" in row
+
+
+async def test_a_prompt_sent_during_a_turn_joins_it_and_reaches_the_next_request(scripted: MakeConfig) -> None:
+    steps = [{"items": [exec_call("sleep 2", "c1", login=False)]}, {"items": [message("both done")]}]
+    app = PycodexApp(scripted(steps, sandbox="danger-full-access", approval="never"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await send(pilot, "start")
+        await wait_until(
+            pilot, lambda: any(isinstance(c, CommandCell) and not c.finished for c in app.transcript.cells)
+        )
+        app.composer.set_text("and also this")
+        await pilot.press("enter")
+
+        def steering() -> list[str]:
+            return [c.plain() for c in cells_of(app, UserCell) if isinstance(c, UserCell) and c.steering]
+
+        await wait_until(pilot, lambda: bool(steering()))
+        assert steering() == ["and also this"]
+        await wait_until(pilot, lambda: has_cell(app, AgentCell, "both done"))
+        sent = str(scripted.server.requests[-1].body["input"])
+        assert "and also this" in sent
