@@ -140,7 +140,11 @@ class Transcript(VerticalScroll, can_focus=True):
             moving.append(view)
         if not moving:
             return
-        keep_position = not self.is_following()
+        # Cells above the viewport may take a different height as lines than they did as widgets: keep what the
+        # reader is looking at in place. (Cells below it, or never laid out, move nothing the reader sees.)
+        above = not self.is_following() and all(
+            view.outer_size.height and view.virtual_region_with_margin.bottom <= self.scroll_y for view in moving
+        )
         before = sum(view.outer_size.height for view in moving)
         lines_before = self.history.line_count
         del self._live[: len(moving)]
@@ -149,9 +153,7 @@ class Transcript(VerticalScroll, can_focus=True):
         self.history.append([view.cell for view in moving])
         for view in moving:
             view.remove()
-        if keep_position:
-            # Above the viewport the cells may take a different height as lines than as widgets: keep what the
-            # reader is looking at in place.
+        if above:
             delta = (self.history.line_count - lines_before) - before
             if delta:
                 self.scroll_to(y=self.scroll_y + delta, animate=False, immediate=True)

@@ -106,3 +106,16 @@ async def test_a_patch_asks_with_its_diff_and_applies_when_approved(scripted: Ma
         [cell] = cells_of(app, PatchCell)
         assert isinstance(cell, PatchCell) and cell.success is True
         assert has_cell(app, NoticeCell, "You allowed changes to hello.txt")
+
+
+async def test_ctrl_c_while_asking_stops_the_turn_and_closes_the_dialog(scripted: MakeConfig, repo: Path) -> None:
+    app = PycodexApp(scripted(TOUCH, approval="untrusted"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await send(pilot, "make a file")
+        await wait_until(pilot, lambda: dialog_of(app) is not None)
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: has_cell(app, TurnEndCell))
+        await wait_until(pilot, lambda: dialog_of(app) is None)
+        assert has_cell(app, NoticeCell, "Interrupted")
+        assert not (repo / "made.txt").exists()

@@ -133,3 +133,27 @@ async def test_a_new_width_redraws_every_settled_cell() -> None:
         await wait_until(pilot, lambda: app.transcript.history.stale_count == 0)
         assert app.transcript.history.line_count > wide
         assert "word" in visible_text(app)
+
+
+async def test_a_reader_scrolled_up_keeps_their_place_while_cells_arrive() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        for index in range(60):
+            app.transcript.add(NoticeCell("info", f"entry {index}"))
+        await pilot.pause()
+        app.transcript.scroll_to(y=20, animate=False)
+        await pilot.pause()
+        app.transcript.release_anchor()
+
+        def content() -> list[str]:  # the text without the scrollbar, whose thumb moves as the content grows
+            return [line[:76].rstrip() for line in visible_text(app).splitlines()]
+
+        before = content()
+        assert not app.transcript.is_following()
+        for index in range(60, 80):
+            app.transcript.add(NoticeCell("info", f"entry {index}"))
+        await pilot.pause()
+        assert content() == before
+        app.transcript.anchor()
+        await pilot.pause()
+        assert "entry 79" in visible_text(app)
