@@ -5,6 +5,7 @@ tmux gives no event for "the screen now shows X", so the pane is polled (every 0
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -60,6 +61,9 @@ def tmux() -> Iterator[Tmux]:
     server = Tmux()
     yield server
     server.run("kill-server", check=False)
+    # tmux leaves its socket file behind.
+    socket_dir = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+    (socket_dir / server.socket).unlink(missing_ok=True)
 
 
 def test_pycodex_in_tmux_asks_before_a_command_and_shows_the_answer(tmux: Tmux, repo: Path, codex_home: Path) -> None:
