@@ -456,6 +456,13 @@ class Session:
         """How full the context is now (the provider's last count plus an estimate of what came after)."""
         return _compact.estimate_context_tokens(self.history, self._last_total_tokens)
 
+    def context_window(self) -> int | None:
+        """The model's context window: `model_context_window`, else the OpenAI models' 272,000; None when unknown."""
+        configured = self.config.toml.model_context_window
+        if configured:
+            return configured
+        return _compact.DEFAULT_CONTEXT_WINDOW if self.config.provider.id == "openai" else None
+
     def compact_limit(self) -> int | None:
         """The token count at which the history is compacted (None: never)."""
         return _compact.auto_compact_limit(
@@ -537,7 +544,7 @@ class Session:
         assert self._client is not None and self._exec is not None
         turn_id = turn.turn_id
         await self._emit(
-            turn_id, TaskStarted(turn_id=turn_id, model_context_window=self.config.toml.model_context_window)
+            turn_id, TaskStarted(turn_id=turn_id, model_context_window=self.context_window())
         )
         self._persist(
             "turn_context",
@@ -592,7 +599,7 @@ class Session:
                     info=TokenUsageInfo(
                         total_token_usage=self.usage,
                         last_token_usage=usage,
-                        model_context_window=self.config.toml.model_context_window,
+                        model_context_window=self.context_window(),
                     )
                 ),
             )

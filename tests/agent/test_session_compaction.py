@@ -105,3 +105,27 @@ async def test_manual_compaction_replaces_history_with_the_summary(repo: Path) -
         requests = server.requests
     last_input = json.dumps(requests[2].body["input"])
     assert "the summary" in last_input and "question one" in last_input and "first answer" not in last_input
+
+
+async def test_token_counts_carry_the_context_window(repo: Path) -> None:
+    steps = [{"items": [message("hi")], "usage": usage(1234)}]
+    with ScriptedModelServer(steps) as server:
+        config = agent.load_config(
+            agent.ConfigOverrides(cwd=repo),
+            [
+                f'model_providers.mock={{base_url="{server.base_url}"}}',
+                "model_provider=mock",
+                "model_context_window=50000",
+            ],
+        )
+        async with agent.Session(config, ephemeral=True) as session:
+            await session.run_turn([agent.TextInput(text="q")])
+            events = []
+            while True:
+                try:
+                    events.append(session.events().receive_nowait())
+                except anyio.WouldBlock:
+                    break
+    counts = [e.msg for e in events if e.msg.type == "token_count"]
+    assert counts[-1].info is not None and counts[-1].info.model_context_window == 50000
+    assert counts[-1].info.total_token_usage.total_tokens == 1234
