@@ -65,7 +65,7 @@ async def _ask(
 
 async def _remember_rule(ctx: ToolContext, prefix: tuple[str, ...]) -> None:
     state = ctx.approval_state
-    state.policy = state.policy.with_prefix_rule(prefix)
+    state.policy = (state.policy or execpolicy.Policy.empty()).with_prefix_rule(prefix)
     if state.rules_file is not None:
         rules_file = state.rules_file
         try:
@@ -111,6 +111,8 @@ async def run_exec_command(ctx: ToolContext, call_id: str, args: JsonObject) -> 
 
     raw_prefix = args.get("prefix_rule")
     prefix_rule = [str(p) for p in raw_prefix] if isinstance(raw_prefix, list) else None  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    if ctx.approval_state.policy is None:
+        ctx.approval_state.policy = execpolicy.Policy.empty()
     requirement = execpolicy.exec_approval_requirement(
         ctx.approval_state.policy,
         argv,

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 JsonObject = dict[str, Any]
 
-RESOURCE_TOOLS = ("list_mcp_resources", "list_mcp_resource_templates", "read_mcp_resource")
 
 _LIST_RESOURCES: JsonObject = {
     "type": "function",

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import anyio
 import anyio.abc
@@ -28,7 +28,6 @@ from ._config_schema import ApprovalPolicy, ReasoningEffort
 from ._exec_tool import ExecSessions
 from ._git import git_info
 from ._ids import uuid7
-from ._mcp_bridge import McpBridge, start_bridge
 from ._model_client import ModelClient
 from ._model_types import JsonObject, NullSink, Prompt
 from ._protocol import (
@@ -49,13 +48,16 @@ from ._protocol import (
     Warning,
 )
 from ._rollout import RolloutError, RolloutWriter, rollout_path
-from ._rollout_reader import Rollout, repair_tail, resume_history
 from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
 from ._thread_lock import ThreadLock, ThreadLockedError
 from ._tool_specs import builtin_tools
 from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
 from ._turn import TurnOutcome, message_text, run_sampling_loop, unanswered_calls
 from .errors import ProviderError, SessionClosedError
+
+if TYPE_CHECKING:
+    from ._mcp_bridge import McpBridge
+    from ._rollout_reader import Rollout
 
 CLI_VERSION = "0.1.0"
 
@@ -165,6 +167,8 @@ class Session:
             self._repair_pending = True
             if not fork and resume.created_at:
                 self._created_at = resume.created_at
+            from ._rollout_reader import resume_history
+
             self.history = [dict(item) for item in resume_history(resume)]
             self._plan = [PlanItem.model_validate(step) for step in resume.plan or []]
             self._files_changed = list(resume.files_changed)
@@ -211,6 +215,8 @@ class Session:
             allow_degraded_sandbox=self.config.toml.sandbox_allow_degraded,
         )
         if self.config.mcp_servers:
+            from ._mcp_bridge import start_bridge
+
             # Servers start before the first model request; one that fails is reported, not fatal, unless required.
             self._mcp_manager, self._mcp = await start_bridge(
                 self.config.mcp_servers,
@@ -297,6 +303,8 @@ class Session:
                 raise
             # A crash mid-write leaves a torn last line: cut it before appending, or the next record would be
             # glued onto it and lost.
+            from ._rollout_reader import repair_tail
+
             repaired = repair_tail(resume.path)
             if repaired:
                 self._startup_notes.append(repaired)
@@ -543,9 +551,7 @@ class Session:
     ) -> TurnOutcome:
         assert self._client is not None and self._exec is not None
         turn_id = turn.turn_id
-        await self._emit(
-            turn_id, TaskStarted(turn_id=turn_id, model_context_window=self.context_window())
-        )
+        await self._emit(turn_id, TaskStarted(turn_id=turn_id, model_context_window=self.context_window()))
         self._persist(
             "turn_context",
             {

@@ -6,19 +6,26 @@ import base64
 import datetime
 import mimetypes
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
-from . import execpolicy
 from ._config import Config
 from ._model_types import JsonObject
 from ._protocol import ImageUrlInput, LocalImageInput, TextInput, UserInput
 
+if TYPE_CHECKING:
+    from .execpolicy import Policy
 
-def load_exec_policy(config: Config) -> tuple[execpolicy.Policy, str | None]:
-    """The rules of `$CODEX_HOME/rules/` and of trusted projects; a broken file leaves an empty policy and a warning."""
+
+def load_exec_policy(config: Config) -> tuple[Policy | None, str | None]:
+    """The rules of `$CODEX_HOME/rules/` and of trusted projects (None when there are none); a broken file leaves an
+    empty policy and a warning."""
     paths = [config.codex_home / "rules", *(d / "rules" for d in config.project_codex_dirs)]
+    if not any(path.exists() for path in paths):
+        return None, None
+    from . import execpolicy
+
     try:
         return execpolicy.load_policy(paths), None
     except execpolicy.ExecPolicyError as exc:

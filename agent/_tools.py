@@ -10,12 +10,9 @@ from typing import Any
 
 import anyio
 
-from ._exec_command import ArgumentError, run_exec_command
 from ._exec_tool import ExecToolError
-from ._mcp_bridge import RESOURCE_TOOLS
-from ._patch_tool import run_apply_patch
 from ._protocol import PlanItem, PlanUpdate
-from ._tools_base import ToolContext, output_item, resolve_path
+from ._tools_base import RESOURCE_TOOLS, ToolContext, output_item, resolve_path
 
 JsonObject = dict[str, Any]
 
@@ -50,6 +47,8 @@ async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
     try:
         if call.get("type") == "custom_tool_call":
             if name == "apply_patch":
+                from ._patch_tool import run_apply_patch
+
                 return output_item(
                     call, await run_apply_patch(ctx, str(call.get("call_id", "")), str(call.get("input", "")))
                 )
@@ -80,6 +79,9 @@ async def _mcp_call(ctx: ToolContext, call: JsonObject, name: str, namespace: st
 
 
 async def _exec_command(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:
+    # Loaded on the first command, not before the first model request (it brings execpolicy and apply_patch).
+    from ._exec_command import ArgumentError, run_exec_command
+
     try:
         return await run_exec_command(ctx, str(call.get("call_id", "")), args)
     except ArgumentError as exc:
@@ -122,6 +124,8 @@ async def _view_image(ctx: ToolContext, call: JsonObject, args: JsonObject) -> s
 
 
 async def _apply_patch_function(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:
+    from ._patch_tool import run_apply_patch
+
     patch_text = args.get("input")
     if not isinstance(patch_text, str):
         raise _ArgumentError("failed to parse function arguments: missing field `input`")

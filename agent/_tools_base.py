@@ -6,7 +6,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox import ShellEnvironmentPolicy
 
@@ -16,9 +16,13 @@ from ._exec_tool import ExecSessions
 from ._ids import uuid7
 from ._protocol import EventMsg, PlanItem
 from ._turn_diff import TurnDiffTracker
-from .execpolicy import Policy
+
+if TYPE_CHECKING:
+    from .execpolicy import Policy
 
 JsonObject = dict[str, Any]
+RESOURCE_TOOLS = ("list_mcp_resources", "list_mcp_resource_templates", "read_mcp_resource")
+"""The MCP resource tools (handled by the MCP bridge)."""
 Emit = Callable[[EventMsg], Awaitable[None]]
 
 
@@ -27,7 +31,8 @@ class ApprovalState:
     """What this session has learned about approvals: the exec policy (with rules approved since it started), and
     the commands and files the user approved for the rest of the session."""
 
-    policy: Policy = field(default_factory=Policy.empty)
+    policy: Policy | None = None
+    """Loaded on the first command (execpolicy is not needed before the first model request)."""
     rules_file: Path | None = None
     commands: set[str] = field(default_factory=lambda: set[str]())
     patch_paths: set[str] = field(default_factory=lambda: set[str]())
