@@ -24,7 +24,7 @@ from . import execpolicy
 from ._exec_tool import ExecToolError, shell_argv
 from ._patch_tool import run_apply_patch
 from ._protocol import ExecApprovalRequest, ReviewDecision
-from ._tools_base import ToolContext, TurnAbort, TurnFatal, resolve_path
+from ._tools_base import ArgumentError, ToolContext, TurnAbort, TurnFatal, resolve_path
 
 JsonObject = dict[str, Any]
 Policy = sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess
@@ -32,10 +32,6 @@ Policy = sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess
 _POLICY_DEBUG_NAMES = {"never": "Never", "untrusted": "UnlessTrusted", "on-failure": "OnFailure"}
 REJECTED_BY_USER = "exec command rejected by user"
 RETRY_REASON = "command failed; retry without sandbox?"
-
-
-class ArgumentError(Exception):
-    """The call's arguments are unusable; the message goes to the model."""
 
 
 def _rust_debug(text: str) -> str:

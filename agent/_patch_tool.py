@@ -7,7 +7,6 @@ Paths are checked lexically and through symlinks, so a link inside the workspace
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -21,21 +20,9 @@ from ._truncate import rust_float
 Policy = sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess
 
 
-def _real(path: Path) -> Path:
-    # Resolve the symlinks of the existing part of the path; the missing tail stays as written.
-    return Path(os.path.realpath(path))
-
-
 def path_is_writable(policy: Policy, cwd: Path, path: Path) -> bool:
-    """Whether `path` may be written under `policy`, both as written and after following symlinks."""
-    if isinstance(policy, sandbox.DangerFullAccess):
-        return True
-    lexical = Path(os.path.normpath(cwd / path))
-    if not sandbox.is_path_writable(policy, cwd, lexical):
-        return False
-    real_cwd = _real(cwd)
-    real = _real(lexical)
-    return sandbox.is_path_writable(policy, real_cwd, real) or sandbox.is_path_writable(policy, cwd, real)
+    """Whether `path` may be written under `policy` (the sandbox's check: lexical and through symlinks)."""
+    return sandbox.is_path_writable(policy, cwd, path)
 
 
 def event_changes(plan: ap.PatchPlan) -> dict[str, FileChange]:

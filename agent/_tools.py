@@ -12,13 +12,9 @@ import anyio
 
 from ._exec_tool import ExecToolError
 from ._protocol import PlanItem, PlanUpdate
-from ._tools_base import RESOURCE_TOOLS, ToolContext, output_item, resolve_path
+from ._tools_base import RESOURCE_TOOLS, ArgumentError, ToolContext, output_item, resolve_path
 
 JsonObject = dict[str, Any]
-
-
-class _ArgumentError(Exception):
-    pass
 
 
 def _parse_arguments(call: JsonObject) -> JsonObject:
@@ -28,11 +24,11 @@ def _parse_arguments(call: JsonObject) -> JsonObject:
     try:
         value = json.loads(raw) if isinstance(raw, str) else raw
     except json.JSONDecodeError as exc:
-        raise _ArgumentError(
+        raise ArgumentError(
             f"failed to parse function arguments: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     if not isinstance(value, dict):
-        raise _ArgumentError("failed to parse function arguments: expected a JSON object")
+        raise ArgumentError("failed to parse function arguments: expected a JSON object")
     return value  # pyright: ignore[reportUnknownVariableType]
 
 
@@ -58,7 +54,7 @@ async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
         if handler is None:
             return output_item(call, f"unsupported call: {name}")
         return output_item(call, await handler(ctx, call, args))
-    except _ArgumentError as exc:
+    except ArgumentError as exc:
         return output_item(call, str(exc))
     except ExecToolError as exc:
         return output_item(call, str(exc))
@@ -67,7 +63,7 @@ async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
 async def _mcp_call(ctx: ToolContext, call: JsonObject, name: str, namespace: str | None) -> JsonObject:
     try:
         args = _parse_arguments(call)
-    except _ArgumentError as exc:
+    except ArgumentError as exc:
         return output_item(call, str(exc))
     call_id = str(call.get("call_id", ""))
     if namespace is None and name in RESOURCE_TOOLS:
@@ -80,12 +76,9 @@ async def _mcp_call(ctx: ToolContext, call: JsonObject, name: str, namespace: st
 
 async def _exec_command(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:
     # Loaded on the first command, not before the first model request (it brings execpolicy and apply_patch).
-    from ._exec_command import ArgumentError, run_exec_command
+    from ._exec_command import run_exec_command
 
-    try:
-        return await run_exec_command(ctx, str(call.get("call_id", "")), args)
-    except ArgumentError as exc:
-        raise _ArgumentError(str(exc)) from None
+    return await run_exec_command(ctx, str(call.get("call_id", "")), args)
 
 
 async def _write_stdin(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:
@@ -96,11 +89,11 @@ async def _write_stdin(ctx: ToolContext, call: JsonObject, args: JsonObject) -> 
 async def _update_plan(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:
     raw = args.get("plan")
     if not isinstance(raw, list):
-        raise _ArgumentError("failed to parse function arguments: missing field `plan`")
+        raise ArgumentError("failed to parse function arguments: missing field `plan`")
     try:
         plan = [PlanItem.model_validate(step) for step in raw]  # pyright: ignore[reportUnknownVariableType]
     except ValueError as exc:
-        raise _ArgumentError(f"failed to parse function arguments: {exc}") from None
+        raise ArgumentError(f"failed to parse function arguments: {exc}") from None
     explanation = args.get("explanation")
     ctx.plan[:] = plan
     await ctx.emit(PlanUpdate(explanation=explanation if isinstance(explanation, str) else None, plan=tuple(plan)))
@@ -110,7 +103,7 @@ async def _update_plan(ctx: ToolContext, call: JsonObject, args: JsonObject) -> 
 async def _view_image(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str | list[JsonObject]:
     raw = args.get("path")
     if not isinstance(raw, str):
-        raise _ArgumentError("failed to parse function arguments: missing field `path`")
+        raise ArgumentError("failed to parse function arguments: missing field `path`")
     path = resolve_path(ctx.config.cwd, raw)
     try:
         data = await anyio.Path(path).read_bytes()
@@ -128,7 +121,7 @@ async def _apply_patch_function(ctx: ToolContext, call: JsonObject, args: JsonOb
 
     patch_text = args.get("input")
     if not isinstance(patch_text, str):
-        raise _ArgumentError("failed to parse function arguments: missing field `input`")
+        raise ArgumentError("failed to parse function arguments: missing field `input`")
     return await run_apply_patch(ctx, str(call.get("call_id", "")), patch_text)
 
 

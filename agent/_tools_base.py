@@ -38,6 +38,10 @@ class ApprovalState:
     patch_paths: set[str] = field(default_factory=lambda: set[str]())
 
 
+class ArgumentError(Exception):
+    """A tool call's arguments are unusable; the message goes back to the model as the call's output."""
+
+
 class TurnAbort(Exception):
     """A decision (`abort`) that ends the whole turn."""
 

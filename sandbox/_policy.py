@@ -100,6 +100,16 @@ def writable_roots(policy: ReadOnly | WorkspaceWrite | DangerFullAccess, cwd: Pa
 
 
 def is_path_writable(policy: ReadOnly | WorkspaceWrite | DangerFullAccess, cwd: Path, path: Path) -> bool:
-    """Whether `path` may be written under `policy` (lexically normalised against `cwd`)."""
+    """Whether `path` may be written under `policy`: as written (`..` and absolute paths normalised against `cwd`)
+    and again after following symlinks, so a link inside a writable root cannot carry a write outside it."""
+    if isinstance(policy, DangerFullAccess):
+        return True
     target = Path(os.path.normpath(cwd / path))
-    return any(root.allows(target) for root in writable_roots(policy, cwd))
+    if not any(root.allows(target) for root in writable_roots(policy, cwd)):
+        return False
+    # The existing part of the path resolved; the roots are taken both from `cwd` and from its real location, for a
+    # workspace that is itself reached through a link.
+    real = Path(os.path.realpath(target))
+    return any(root.allows(real) for root in writable_roots(policy, Path(os.path.realpath(cwd)))) or any(
+        root.allows(real) for root in writable_roots(policy, cwd)
+    )

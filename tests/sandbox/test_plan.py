@@ -86,3 +86,15 @@ def test_plans_say_what_to_enforce() -> None:
 def test_an_unknown_mode_is_refused_with_the_valid_names() -> None:
     with pytest.raises(ValueError, match="read-only, workspace-write or danger-full-access"):
         plan_for_mode("yolo", Path("/w"))
+
+
+def test_is_path_writable_follows_symlinks_out_of_the_roots(tmp_path: Path) -> None:
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    work.mkdir()
+    outside.mkdir()
+    (work / "link").symlink_to(outside)
+    policy = WorkspaceWrite(exclude_slash_tmp=True, exclude_tmpdir_env_var=True)
+    assert is_path_writable(policy, work, Path("inside.txt"))
+    assert not is_path_writable(policy, work, Path("link/escaped.txt"))
+    assert not is_path_writable(policy, work, Path("../outside/x.txt"))
+    assert is_path_writable(DangerFullAccess(), work, Path("link/escaped.txt"))
