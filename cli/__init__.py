@@ -21,49 +21,24 @@ def main() -> None:
 
         raise SystemExit(apply_patch_run(argv[1:]))
     if argv[:1] == ["exec"]:
+        from ._exec_args import first_positional, parse_exec
+
         # `exec` takes a prompt argument, so `exec resume` and `exec fork` are separate (hidden) commands underneath;
         # options may come before the word, as in `pycodex exec -c k=v resume --last`.
-        index = _first_positional(argv, 1)
+        index = first_positional(argv, 1)
         if index is not None and argv[index] in ("resume", "fork"):
             fork = ["--fork"] if argv[index] == "fork" else []
             sys.argv[1:] = ["exec-resume", *fork, *argv[1:index], *argv[index + 1 :]]
+        elif (options := parse_exec(argv[1:])) is not None:
+            # A plain `exec` skips building the typer app, as `sandbox` and `apply-patch` do.
+            try:
+                from ._exec_run import ExecOptions, run_exec
+
+                code = run_exec(ExecOptions(**options))
+            except KeyboardInterrupt:  # Ctrl-C before the turn's own handler is installed
+                code = 130
+            raise SystemExit(code)
     from ._app import main as app_main
 
     app_main()
 
-
-_VALUE_OPTIONS = frozenset(
-    {
-        "-o",
-        "--output-last-message",
-        "--output-schema",
-        "-m",
-        "--model",
-        "-s",
-        "--sandbox",
-        "-C",
-        "--cd",
-        "-i",
-        "--image",
-        "-c",
-        "--config",
-        "-p",
-        "--profile",
-    }
-)
-
-
-def _first_positional(argv: list[str], start: int) -> int | None:
-    index = start
-    while index < len(argv):
-        word = argv[index]
-        if word == "--":
-            return index + 1 if index + 1 < len(argv) else None
-        if word in _VALUE_OPTIONS:
-            index += 2
-            continue
-        if word.startswith("-") and word != "-":
-            index += 1
-            continue
-        return index
-    return None
