@@ -4,7 +4,9 @@ Prints (medians over several runs):
   * start → first request: from spawning the process to the first POST arriving at the model server;
   * per round trip: (last request - first request) / N for a script of N `exec_command {"cmd": "true"}` calls.
 Where Codex's binary from npm is installed (`.ci/npm`, by `.ci/setup`), the same scripts run through it too and
-the ratio pycodex/Codex is printed. Usage: .venv/bin/python benchmarks/exec_roundtrip.py [--calls N] [--runs R]
+the ratio pycodex/Codex is printed. Also printed: the floor of the stack pycodex is built on, a Python process that only
+imports anyio, httpx2 and pydantic, validates one model and sends one POST (what any start-up of ours must pay on
+this interpreter). Usage: .venv/bin/python benchmarks/exec_roundtrip.py [--calls N] [--runs R]
 """
 
 from __future__ import annotations
@@ -38,6 +40,44 @@ def _codex_cmd(url: str) -> list[str]:
             "-c", f'model_providers.mock={{name="mock", base_url="{url}", env_key="MOCK_API_KEY", '
                   'wire_api="responses"}',
             "-c", "model_provider=mock", "go"]
+
+
+# The least a pycodex start-up can cost: the design's event loop, HTTP client and validation library, one request.
+_FLOOR_SCRIPT = """
+import sys
+import anyio
+import httpx2
+from pydantic import BaseModel
+
+
+class Settings(BaseModel):
+    model: str
+
+
+async def main() -> None:
+    settings = Settings.model_validate({"model": "gpt-5.5"})
+    async with httpx2.AsyncClient() as client:
+        async with client.stream("POST", sys.argv[1] + "/responses", json={"model": settings.model}) as response:
+            await response.aread()
+
+
+anyio.run(main)
+"""
+
+
+def _floor_cmd(url: str) -> list[str]:
+    return [sys.executable, "-c", _FLOOR_SCRIPT, url]
+
+
+def measure_floor(runs: int) -> float:
+    first: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        _run(_floor_cmd, [{"items": [message("warm-up")]}], home, home)
+        for _ in range(runs):
+            started, times = _run(_floor_cmd, [{"items": [message("ok")]}], home, home)
+            first.append(times[0] - started)
+    return statistics.median(first)
 
 
 def _run(build: Any, steps: list[dict[str, Any]], home: Path, cwd: Path) -> tuple[float, list[float]]:
@@ -78,6 +118,8 @@ def main() -> None:
     args = parser.parse_args()
     ours = measure(_pycodex_cmd, args.calls, args.runs)
     print(f"pycodex  start→first request {ours[0] * 1000:7.1f} ms   per round trip {ours[1] * 1000:6.1f} ms")
+    floor = measure_floor(args.runs)
+    print(f"floor    start→first request {floor * 1000:7.1f} ms   (anyio + httpx2 + pydantic + one POST, nothing of ours)")
     if CODEX_BIN.exists():
         theirs = measure(_codex_cmd, args.calls, args.runs)
         print(f"codex    start→first request {theirs[0] * 1000:7.1f} ms   per round trip {theirs[1] * 1000:6.1f} ms")
