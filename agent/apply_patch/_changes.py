@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from ._diff import Region, opcodes, unified_hunks
 from ._paths import relative_to
 from ._textfile import TextFile
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ._diff import Region
 
 ChangeKind = Literal["add", "update", "delete"]
 
@@ -32,11 +35,11 @@ class FileChange:
     """
 
     __slots__ = (
+        "_abs_move_path",
+        "_abs_path",
+        "_cwd",
         "_git_diff",
         "_unified_diff",
-        "abs_move_path",
-        "abs_path",
-        "cwd",
         "file_mode",
         "kind",
         "move_path",
@@ -50,23 +53,25 @@ class FileChange:
         self,
         kind: ChangeKind,
         path: str,
-        abs_path: Path,
+        abs_path: str,
         move_path: str | None,
-        abs_move_path: Path | None,
+        abs_move_path: str | None,
         old_content: str | None,
         new_content: str | None,
-        cwd: Path,
+        cwd: str,
         file_mode: int | None = None,
         regions: tuple[Region, ...] | None = None,
     ) -> None:
         self.kind: ChangeKind = kind
         self.path = path
-        self.abs_path = abs_path
+        # The absolute paths are kept as strings and made `Path`s on request: the command line never asks for
+        # them, and pathlib costs it several milliseconds of start-up.
+        self._abs_path = abs_path
         self.move_path = move_path
-        self.abs_move_path = abs_move_path
+        self._abs_move_path = abs_move_path
         self.old_content = old_content
         self.new_content = new_content
-        self.cwd = cwd
+        self._cwd = cwd
         self.file_mode = file_mode
         self.regions = regions
         self._unified_diff: str | None = None
@@ -74,6 +79,21 @@ class FileChange:
 
     def __repr__(self) -> str:
         return f"FileChange({self.kind!r}, {self.path!r}, move_path={self.move_path!r})"
+
+    @property
+    def abs_path(self) -> Path:
+        """The absolute path the patch's path resolves to."""
+        return as_path(self._abs_path)
+
+    @property
+    def abs_move_path(self) -> Path | None:
+        """The absolute destination of a move, or None."""
+        return as_path(self._abs_move_path) if self._abs_move_path is not None else None
+
+    @property
+    def cwd(self) -> Path:
+        """The directory relative paths were resolved against."""
+        return as_path(self._cwd)
 
     @property
     def summary_path(self) -> str:
@@ -100,22 +120,21 @@ class FileChange:
         return self._git_diff
 
     def _render_git_diff(self) -> str:
-        cwd = str(self.cwd)
-        old_name = _display(relative_to(str(self.abs_path), cwd), "a/")
-        target = self.abs_move_path if self.abs_move_path is not None else self.abs_path
-        new_name = _display(relative_to(str(target), cwd), "b/")
+        old_name = _display(relative_to(self._abs_path, self._cwd), "a/")
+        target = self._abs_move_path if self._abs_move_path is not None else self._abs_path
+        new_name = _display(relative_to(target, self._cwd), "b/")
         mode = f"{0o100000 | (self.file_mode if self.file_mode is not None else 0o644):o}"
         head = [f"diff --git {old_name} {new_name}\n"]
         if self.kind == "add" and self.old_content is None:
             head.append(f"new file mode {mode}\n")
         elif self.kind == "delete":
             head.append(f"deleted file mode {mode}\n")
-        if self.abs_move_path is not None:
+        if self._abs_move_path is not None:
             head.append(f"rename from {old_name[2:]}\nrename to {new_name[2:]}\n")
         if self.kind == "delete" and self.old_content is None:
             return "".join(head) + f"Binary files {old_name} and /dev/null differ\n"
         body = self._hunks(3)
-        if not body and self.abs_move_path is None and self.kind == "update":
+        if not body and self._abs_move_path is None and self.kind == "update":
             return ""
         old_id = _blob_id(self.old_content)
         new_id = _blob_id(self.new_content)
@@ -125,10 +144,19 @@ class FileChange:
         return "".join(head) + body
 
     def _hunks(self, context: int) -> str:
+        from ._diff import opcodes, unified_hunks
+
         before = TextFile.parse(self.old_content or "").tokens()
         after = TextFile.parse(self.new_content or "").tokens()
         regions = self.regions if self.kind == "update" else None
         return unified_hunks(before, after, opcodes(before, after, regions), context)
+
+
+def as_path(path: str) -> Path:
+    """`Path(path)`, importing pathlib only when a caller asks for a `Path`."""
+    from pathlib import Path
+
+    return Path(path)
 
 
 def _display(name: str, prefix: str) -> str:

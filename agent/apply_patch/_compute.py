@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NamedTuple
 
-from ._diagnose import explain_missing_context, explain_missing_lines
 from ._model import UpdateChunk
 from ._seek import LineIndex, seek
 from ._textfile import NewLine, Replacement, TextFile, apply_replacements
@@ -29,7 +27,7 @@ class Updated(NamedTuple):
     regions: tuple[Region, ...]
 
 
-def update_text(content: str, chunks: Sequence[UpdateChunk], abs_path: Path, patch_path: str) -> Updated:
+def update_text(content: str, chunks: Sequence[UpdateChunk], abs_path: str, patch_path: str) -> Updated:
     """Apply `chunks` to `content`.
 
     Raises:
@@ -44,6 +42,8 @@ def update_text(content: str, chunks: Sequence[UpdateChunk], abs_path: Path, pat
         if chunk.change_context is not None:
             found = seek(index, [chunk.change_context], cursor, False)
             if found is None:
+                from ._diagnose import explain_missing_context
+
                 raise ContextNotFoundError(
                     f"Failed to find context '{chunk.change_context}' in {abs_path}",
                     path=abs_path,
@@ -66,6 +66,8 @@ def update_text(content: str, chunks: Sequence[UpdateChunk], abs_path: Path, pat
                 new_lines = new_lines[:-1]
             found = seek(index, pattern, cursor, chunk.is_end_of_file)
         if found is None:
+            from ._diagnose import explain_missing_lines
+
             explanation = explain_missing_lines(index, chunk, cursor, patch_path)
             raise LinesNotFoundError(
                 f"Failed to find expected lines in {abs_path}:\n" + "\n".join(chunk.old_lines),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from pathlib import Path
 from typing import Literal, NamedTuple
 
 from ._paths import parent
@@ -124,18 +123,18 @@ class Overlay:
         if kind in ("missing", "error"):
             raise FileReadError(
                 f"{context}: {os_error_text(code)}",
-                path=Path(path),
+                path=path,
                 diagnostic=_missing_note(path) if code == errno.ENOENT else None,
             )
         if kind != "file":
-            raise FileReadError(f"{context}: path `{path}` is not a file", path=Path(path))
+            raise FileReadError(f"{context}: path `{path}` is not a file", path=path)
         seen = self.disk(path)
         if seen.data is None:
-            raise FileReadError(f"{context}: {os_error_text(seen.error)}", path=Path(path))
+            raise FileReadError(f"{context}: {os_error_text(seen.error)}", path=path)
         try:
             return seen.data.decode()
         except UnicodeDecodeError as exc:
-            raise FileReadError(f"{context}: {utf8_error_text(exc)}", path=Path(path)) from None
+            raise FileReadError(f"{context}: {utf8_error_text(exc)}", path=path) from None
 
     def write(self, path: str, text: str, mode: int | None) -> None:
         """Create or overwrite the file at `path`, creating parent directories, failing as Codex does."""
@@ -146,23 +145,23 @@ class Overlay:
             if kind == "dir":
                 break
             if kind != "missing":
-                raise WriteError(f"Failed to write file {path}", path=Path(path), diagnostic=_blocked(ancestor))
+                raise WriteError(f"Failed to write file {path}", path=path, diagnostic=_blocked(ancestor))
             missing.append(ancestor)
             ancestor = parent(ancestor)
         kind, code = self.state(path)
         if kind == "dir":
             raise WriteError(
-                f"Failed to write file {path}", path=Path(path), diagnostic=f"pycodex: {path} is a directory."
+                f"Failed to write file {path}", path=path, diagnostic=f"pycodex: {path} is a directory."
             )
         if kind == "error":
-            raise WriteError(f"Failed to write file {path}", path=Path(path), diagnostic=_os_note(path, code))
+            raise WriteError(f"Failed to write file {path}", path=path, diagnostic=_os_note(path, code))
         writable_dir = ancestor if ancestor is not None else "/"
         if kind == "file" and path not in self.entries and not os.access(path, os.W_OK):
-            raise WriteError(f"Failed to write file {path}", path=Path(path), diagnostic=_os_note(path, errno.EACCES))
+            raise WriteError(f"Failed to write file {path}", path=path, diagnostic=_os_note(path, errno.EACCES))
         if missing or kind != "file":
             if writable_dir not in self.created_dirs and not os.access(writable_dir, os.W_OK | os.X_OK):
                 raise WriteError(
-                    f"Failed to write file {path}", path=Path(path), diagnostic=_os_note(writable_dir, errno.EACCES)
+                    f"Failed to write file {path}", path=path, diagnostic=_os_note(writable_dir, errno.EACCES)
                 )
         self.created_dirs.update(missing)
         self.entries[path] = Entry(text, mode)
@@ -175,12 +174,12 @@ class Overlay:
         kind, _ = self.state(path)
         if kind not in ("file", "other"):
             note = f"pycodex: {path} is a directory." if kind == "dir" else _missing_note(path)
-            raise DeleteError(f"{failure} {path}", path=Path(path), diagnostic=note)
+            raise DeleteError(f"{failure} {path}", path=path, diagnostic=note)
         if path not in self.entries:
             # Codex removes the path itself, so a symbolic link goes, not its target; the parent must allow it.
             holder = parent(path) or "/"
             if holder not in self.created_dirs and not os.access(holder, os.W_OK | os.X_OK):
-                raise DeleteError(f"{failure} {path}", path=Path(path), diagnostic=_os_note(holder, errno.EACCES))
+                raise DeleteError(f"{failure} {path}", path=path, diagnostic=_os_note(holder, errno.EACCES))
         self.entries[path] = Entry(None, None)
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ._changes import ApplyResult, FileChange, summary_text
+from ._changes import ApplyResult, FileChange, as_path, summary_text
 from ._compute import update_text
 from ._model import AddFile, DeleteFile, Patch, UpdateFile
 from ._overlay import Entry, Overlay, Seen
 from ._parser import parse_patch
 from ._paths import resolve
 from .errors import NoChangesError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class PatchPlan:
@@ -23,19 +26,19 @@ class PatchPlan:
         changes: One entry per file operation, in patch order.
     """
 
-    __slots__ = ("_created_dirs", "_final", "_seen", "changes", "cwd", "patch")
+    __slots__ = ("_created_dirs", "_cwd", "_final", "_seen", "changes", "patch")
 
     def __init__(
         self,
         patch: Patch,
-        cwd: Path,
+        cwd: str,
         changes: tuple[FileChange, ...],
         final: dict[str, Entry],
         seen: dict[str, Seen],
         created_dirs: frozenset[str],
     ) -> None:
         self.patch = patch
-        self.cwd = cwd
+        self._cwd = cwd
         self.changes = changes
         # What to write (text, or None for "absent"), what the disk held when verified, and which directories
         # the writes need that do not exist yet.
@@ -47,6 +50,11 @@ class PatchPlan:
         return f"PatchPlan(cwd={self.cwd!r}, changes={list(self.changes)!r})"
 
     @property
+    def cwd(self) -> Path:
+        """The absolute directory relative paths were resolved against."""
+        return as_path(self._cwd)
+
+    @property
     def summary(self) -> str:
         """The summary `apply()` will report."""
         return summary_text(self.changes)
@@ -55,7 +63,7 @@ class PatchPlan:
     def affected_paths(self) -> tuple[Path, ...]:
         """Every absolute path that will be created, overwritten or removed (move sources and destinations too),
         in first-touched order: the list a safety check should vet."""
-        return tuple(Path(path) for path in self._final)
+        return tuple(as_path(path) for path in self._final)
 
     @property
     def git_diff(self) -> str:
@@ -94,7 +102,6 @@ def verify_patch(patch: str | Patch, cwd: Path | str) -> PatchPlan:
     if not parsed.hunks:
         raise NoChangesError()
     root = resolve(os.fspath(cwd), os.getcwd())
-    root_path = Path(root)
     overlay = Overlay()
     changes: list[FileChange] = []
     for hunk in parsed.hunks:
@@ -103,23 +110,23 @@ def verify_patch(patch: str | Patch, cwd: Path | str) -> PatchPlan:
             old = overlay.current_text(path)
             mode = overlay.mode(path)
             overlay.write(path, hunk.contents, mode)
-            changes.append(FileChange("add", hunk.path, Path(path), None, None, old, hunk.contents, root_path, mode))
+            changes.append(FileChange("add", hunk.path, path, None, None, old, hunk.contents, root, mode))
         elif isinstance(hunk, DeleteFile):
             old = overlay.current_text(path)
             mode = overlay.mode(path)
             overlay.delete(path)
-            changes.append(FileChange("delete", hunk.path, Path(path), None, None, old, None, root_path, mode))
+            changes.append(FileChange("delete", hunk.path, path, None, None, old, None, root, mode))
         else:
             changes.append(_update(overlay, hunk, path, root))
     return PatchPlan(
-        parsed, root_path, tuple(changes), dict(overlay.entries), dict(overlay.seen), frozenset(overlay.created_dirs)
+        parsed, root, tuple(changes), dict(overlay.entries), dict(overlay.seen), frozenset(overlay.created_dirs)
     )
 
 
 def _update(overlay: Overlay, hunk: UpdateFile, path: str, root: str) -> FileChange:
     old = overlay.read(path)
     mode = overlay.mode(path)
-    updated = update_text(old, hunk.chunks, Path(path), hunk.path)
+    updated = update_text(old, hunk.chunks, path, hunk.path)
     new = updated.after.render()
     destination = resolve(hunk.move_path, root) if hunk.move_path is not None else None
     if destination is None or destination == path:
@@ -132,12 +139,12 @@ def _update(overlay: Overlay, hunk: UpdateFile, path: str, root: str) -> FileCha
     return FileChange(
         "update",
         hunk.path,
-        Path(path),
+        path,
         hunk.move_path,
-        Path(destination) if destination is not None else None,
+        destination,
         old,
         new,
-        Path(root),
+        root,
         mode,
         regions=updated.regions,
     )

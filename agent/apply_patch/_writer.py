@@ -11,7 +11,6 @@ import errno
 import itertools
 import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 from ._overlay import Entry, Seen, observe
 from ._paths import parent
@@ -107,7 +106,7 @@ class _Journal:
         except OSError as exc:
             error = DeleteError(
                 f"Failed to delete file {path}",
-                path=Path(path),
+                path=path,
                 diagnostic=f"pycodex: {os_error_text(exc.errno or errno.EIO)}.",
             )
             raise _StepFailed(error) from exc
@@ -157,7 +156,7 @@ def _check_unchanged(seen: Mapping[str, Seen]) -> None:
         if observe(path) != before:
             raise StaleFileError(
                 f"{path} changed on disk after the patch was verified; nothing was written.",
-                path=Path(path),
+                path=path,
                 diagnostic="pycodex: verify the patch again against the current files.",
             )
 
@@ -175,7 +174,7 @@ def _unchanged(before: Seen | None, entry: Entry) -> bool:
 
 
 def _write_error(path: str, exc: OSError) -> WriteError:
-    return WriteError(f"Failed to write file {path}", path=Path(path), diagnostic=_os_note(exc))
+    return WriteError(f"Failed to write file {path}", path=path, diagnostic=_os_note(exc))
 
 
 def _os_note(exc: OSError) -> str:

@@ -19,8 +19,10 @@ diagnostics (which line failed, the nearest candidate in the file) follow after 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "ApplyPatchError",
@@ -93,8 +95,8 @@ class PatchApplyError(ApplyPatchError):
 
     code: ClassVar[str] = "apply_failed"
 
-    def __init__(self, message: str, *, path: Path | None = None, diagnostic: str | None = None) -> None:
-        self.path = path
+    def __init__(self, message: str, *, path: Path | str | None = None, diagnostic: str | None = None) -> None:
+        self.path = _as_path(path)
         super().__init__(message, diagnostic=diagnostic)
 
 
@@ -122,7 +124,7 @@ class ContextNotFoundError(PatchApplyError):
 
     code: ClassVar[str] = "context_not_found"
 
-    def __init__(self, message: str, *, path: Path, context: str, diagnostic: str | None = None) -> None:
+    def __init__(self, message: str, *, path: Path | str, context: str, diagnostic: str | None = None) -> None:
         self.context = context
         super().__init__(message, path=path, diagnostic=diagnostic)
 
@@ -142,7 +144,7 @@ class LinesNotFoundError(PatchApplyError):
         self,
         message: str,
         *,
-        path: Path,
+        path: Path | str,
         expected: tuple[str, ...],
         failed_line: int | None = None,
         candidate_line: int | None = None,
@@ -170,3 +172,13 @@ class StaleFileError(PatchApplyError):
     """A file changed on disk after the patch was verified; nothing was written."""
 
     code: ClassVar[str] = "stale_file"
+
+
+def _as_path(path: Path | str | None) -> Path | None:
+    # pathlib is imported when an error is raised, not with the library: it costs a `pycodex apply-patch` process
+    # several milliseconds of start-up.
+    if path is None:
+        return None
+    from pathlib import Path
+
+    return Path(path)
