@@ -19,9 +19,10 @@ APPLY_PATCH_COMMANDS = ("apply_patch", "applypatch")
 IMPLICIT_INVOCATION_MESSAGE = 'patch detected without explicit call to apply_patch. Rerun as ["apply_patch", "<patch>"]'
 
 _BLANK = " \t"
-_WORD = re.compile(r"[^\s;&|<>()$`\"'\\]+")
+# Patterns are compiled on first use (`re` caches them), not at import: `pycodex apply-patch` never needs them.
+_WORD = r"[^\s;&|<>()$`\"'\\]+"
 # A heredoc delimiter: bare characters and quoted pieces, glued together (`EOF`, `'EOF'`, `"EOF"`, `E'O'F`).
-_DELIMITER = re.compile(r"(?:[^\s;&|<>()'\"]+|'[^'\n]*'|\"[^\"\n]*\")+")
+_DELIMITER = r"(?:[^\s;&|<>()'\"]+|'[^'\n]*'|\"[^\"\n]*\")+"
 
 
 def extract_shell_invocation(argv: Sequence[str]) -> tuple[str, str | None] | None:
@@ -108,7 +109,7 @@ def _parse_script(script: str) -> tuple[str, str | None] | None:
     at += 2
     strip_tabs = script.startswith("-", at)
     at = _skip(script, at + 1 if strip_tabs else at, _BLANK)
-    delimiter = _DELIMITER.match(script, at)
+    delimiter = re.compile(_DELIMITER).match(script, at)
     if delimiter is None:
         return None
     word = re.sub(r"'([^']*)'|\"([^\"]*)\"", lambda m: m.group(1) or m.group(2) or "", delimiter.group())
@@ -146,7 +147,7 @@ def _cd_argument(script: str, at: int) -> tuple[str, int] | None:
             return None
         value = script[at + 1 : end]
         return None if any(char in value for char in "$`\\") else (value, end + 1)
-    word = _WORD.match(script, at)
+    word = re.compile(_WORD).match(script, at)
     return None if word is None else (word.group(), word.end())
 
 

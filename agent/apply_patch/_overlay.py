@@ -78,15 +78,17 @@ class Overlay:
         entry = self.entries.get(path)
         if entry is not None:
             return ("file", 0) if entry.text is not None else ("missing", errno.ENOENT)
-        ancestor = parent(path)
-        while ancestor is not None:
+        # Walk up the ancestors (the root is never created, written or deleted, so it is not looked at).
+        end = path.rfind("/")
+        while end > 0:
+            ancestor = path[:end]
             if ancestor in self.created_dirs:
                 # Nothing real can exist below a directory that did not exist before this patch.
                 return "missing", errno.ENOENT
             above = self.entries.get(ancestor)
             if above is not None:
                 return "missing", errno.ENOTDIR if above.text is not None else errno.ENOENT
-            ancestor = parent(ancestor)
+            end = path.rfind("/", 0, end)
         seen = self.disk(path)
         return seen.kind, seen.error
 
@@ -150,9 +152,7 @@ class Overlay:
             ancestor = parent(ancestor)
         kind, code = self.state(path)
         if kind == "dir":
-            raise WriteError(
-                f"Failed to write file {path}", path=path, diagnostic=f"pycodex: {path} is a directory."
-            )
+            raise WriteError(f"Failed to write file {path}", path=path, diagnostic=f"pycodex: {path} is a directory.")
         if kind == "error":
             raise WriteError(f"Failed to write file {path}", path=path, diagnostic=_os_note(path, code))
         writable_dir = ancestor if ancestor is not None else "/"

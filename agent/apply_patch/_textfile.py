@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_TERMINATOR = re.compile(r"(\r\n|\r|\n)")
+# Compiled on first use (`re` caches it): most files have no CR, and start-up matters to `pycodex apply-patch`.
+_TERMINATOR = r"(\r\n|\r|\n)"
 
 
 class TextFile:
@@ -35,7 +36,7 @@ class TextFile:
             else:
                 endings[-1] = ""
             return cls(texts, endings, "\n")
-        parts = _TERMINATOR.split(content)
+        parts = re.split(_TERMINATOR, content)
         texts = parts[0::2]
         endings = [*parts[1::2], ""]
         if texts[-1] == "":
