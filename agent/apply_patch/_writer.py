@@ -23,15 +23,17 @@ _umask: int | None = None
 def commit(final: Mapping[str, Entry], seen: Mapping[str, Seen], created_dirs: frozenset[str]) -> None:
     """Make the disk hold `final` (text, or None for "absent") for every path in it."""
     _check_unchanged(seen)
-    writes: list[tuple[str, Entry]] = []
+    writes: list[tuple[str, bytes, int | None]] = []
     deletes: list[str] = []
     for path, entry in final.items():
         before = seen.get(path)
         if entry.text is None:
             if before is not None and before.kind in ("file", "other"):
                 deletes.append(path)
-        elif not _unchanged(before, entry):
-            writes.append((path, entry))
+            continue
+        data = entry.text.encode()
+        if not _unchanged(before, data, entry.mode):
+            writes.append((path, data, entry.mode))
     # A file that is deleted to make room for a directory must go before the directory is made.
     early = [path for path in deletes if path in created_dirs]
     late = [path for path in deletes if path not in created_dirs]
@@ -41,7 +43,7 @@ def commit(final: Mapping[str, Entry], seen: Mapping[str, Seen], created_dirs: f
             journal.remove(path)
         for directory in sorted(created_dirs, key=len):
             journal.make_dir(directory)
-        staged = [journal.stage(path, entry) for path, entry in writes]
+        staged = [journal.stage(path, data, mode) for path, data, mode in writes]
         for target, temp in staged:
             journal.replace(temp, target)
         for path in late:
@@ -76,7 +78,7 @@ class _Journal:
             raise _StepFailed(_write_error(directory, exc)) from exc
         self.dirs.append(directory)
 
-    def stage(self, path: str, entry: Entry) -> tuple[str, str]:
+    def stage(self, path: str, data: bytes, mode: int | None) -> tuple[str, str]:
         # Codex writes through a symbolic link to its target, so the link survives and its target changes.
         target = os.path.realpath(path) if os.path.islink(path) else path
         try:
@@ -85,9 +87,11 @@ class _Journal:
             raise _StepFailed(_write_error(path, exc)) from exc
         self.temps.append(temp)
         try:
-            with os.fdopen(handle, "wb") as out:
-                out.write((entry.text or "").encode())
-                os.fchmod(out.fileno(), entry.mode if entry.mode is not None else _default_mode())
+            try:
+                _write_all(handle, data)
+                os.fchmod(handle, mode if mode is not None else _default_mode())
+            finally:
+                os.close(handle)
         except OSError as exc:
             raise _StepFailed(_write_error(path, exc)) from exc
         return target, temp
@@ -151,6 +155,13 @@ def _create_temp(target: str) -> tuple[int, str]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _write_all(handle: int, data: bytes) -> None:
+    # Straight to the descriptor: a buffered file object would cost more system calls than the write itself.
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
+
+
 def _check_unchanged(seen: Mapping[str, Seen]) -> None:
     for path, before in seen.items():
         if observe(path) != before:
@@ -161,15 +172,10 @@ def _check_unchanged(seen: Mapping[str, Seen]) -> None:
             )
 
 
-def _unchanged(before: Seen | None, entry: Entry) -> bool:
+def _unchanged(before: Seen | None, data: bytes, mode: int | None) -> bool:
     """True when the disk already holds exactly this content and mode (the write can be skipped)."""
     return (
-        before is not None
-        and before.kind == "file"
-        and before.data is not None
-        and entry.text is not None
-        and before.data == entry.text.encode()
-        and (entry.mode is None or entry.mode == before.mode)
+        before is not None and before.kind == "file" and before.data == data and (mode is None or mode == before.mode)
     )
 
 
