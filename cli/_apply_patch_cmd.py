@@ -5,6 +5,7 @@ Only the standard library is imported here at module level; the patch library is
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import TYPE_CHECKING, BinaryIO
@@ -60,10 +61,17 @@ def run(args: list[str], stdin: BinaryIO | None = None, cwd: str | None = None) 
 
     from agent.apply_patch import ApplyPatchError, apply_patch
 
+    # Parsing and verifying allocate many small objects and no reference cycles, so the cyclic collector would only
+    # scan them (and every imported module) over and over; this command is usually a process of its own.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         result = apply_patch(text, cwd if cwd is not None else os.getcwd())
     except ApplyPatchError as error:
         return _fail(str(error), 1)
+    finally:
+        if collecting:
+            gc.enable()
     sys.stdout.buffer.write(result.summary.encode())
     sys.stdout.flush()
     return 0
