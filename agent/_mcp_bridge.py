@@ -61,6 +61,15 @@ _READ_RESOURCE: JsonObject = {
 }
 
 
+def _for_the_model(spec: JsonObject) -> JsonObject:
+    """A server's function spec as the model wire takes it: the input schema without its `$schema` (Codex sends
+    the rest of the schema as the server wrote it)."""
+    parameters = as_obj(spec.get("parameters"))
+    if "$schema" in parameters:
+        spec = {**spec, "parameters": {k: v for k, v in parameters.items() if k != "$schema"}}
+    return spec
+
+
 def parse_servers(table: Mapping[str, Any]) -> dict[str, mcp_client.McpServerConfig]:
     """Validate `[mcp_servers]` (raises `mcp_client.McpConfigError` with Codex's messages)."""
     import mcp_client
@@ -82,10 +91,12 @@ class McpBridge:
         """Tool definitions for the request: the servers' tools, then the three resource tools."""
         if namespaces:
             tools: list[JsonObject] = self.manager.responses_namespaces()
+            for namespace in tools:
+                namespace["tools"] = [_for_the_model(spec) for spec in namespace["tools"]]
         else:
             tools = []
             for info in self.manager.list_tools():
-                spec = info.function_spec()
+                spec = _for_the_model(info.function_spec())
                 spec["name"] = info.qualified_name
                 tools.append(spec)
         return [*tools, _LIST_RESOURCES, _LIST_TEMPLATES, _READ_RESOURCE]

@@ -1,9 +1,14 @@
 """Connections to external MCP servers: configuration, startup, tools under model-visible names, results as the
-model sees them, resources, OAuth 2.1 login and token storage, and elicitation hand-off to the front end.
+model sees them, resources, OAuth 2.1 login and token storage, and the hand-off of elicitations and mid-session
+logins to the front end.
 
 This package imports nothing else of pycodex's.
 """
 
+from ._authorization import AuthorizationHandler as AuthorizationHandler
+from ._authorization import AuthorizationRequest as AuthorizationRequest
+from ._authorization import ConsoleAuthorization as ConsoleAuthorization
+from ._authorization import decline_authorization as decline_authorization
 from ._config import DEFAULT_STARTUP_TIMEOUT_SEC as DEFAULT_STARTUP_TIMEOUT_SEC
 from ._config import DEFAULT_TOOL_TIMEOUT_SEC as DEFAULT_TOOL_TIMEOUT_SEC
 from ._config import ApprovalMode as ApprovalMode
@@ -11,6 +16,7 @@ from ._config import CredentialsStoreMode as CredentialsStoreMode
 from ._config import EnvVarSpec as EnvVarSpec
 from ._config import McpOAuthSettings as McpOAuthSettings
 from ._config import McpServerConfig as McpServerConfig
+from ._config import McpServerOAuthConfig as McpServerOAuthConfig
 from ._config import McpStdioTransport as McpStdioTransport
 from ._config import McpStreamableHttpTransport as McpStreamableHttpTransport
 from ._config import McpToolConfig as McpToolConfig
@@ -44,12 +50,12 @@ from ._names import sanitize_tool_name as sanitize_tool_name
 from ._names import split_qualified_name as split_qualified_name
 from ._oauth import AuthStatus as AuthStatus
 from ._oauth import LoginResult as LoginResult
-from ._oauth import PreRegisteredClient as PreRegisteredClient
 from ._oauth import auth_status as auth_status
 from ._oauth import authorization_prompt as authorization_prompt
 from ._oauth import login as login
-from ._oauth import login_required_message as login_required_message
 from ._oauth import logout as logout
+from ._oauth_provider import PreRegisteredClient as PreRegisteredClient
+from ._oauth_provider import login_required_message as login_required_message
 from ._output import InputImage as InputImage
 from ._output import InputText as InputText
 from ._output import McpModelOutput as McpModelOutput
@@ -80,6 +86,9 @@ __all__ = [
     "KEYRING_SERVICE",
     "ApprovalMode",
     "AuthStatus",
+    "AuthorizationHandler",
+    "AuthorizationRequest",
+    "ConsoleAuthorization",
     "CredentialsStoreMode",
     "ElicitationHandler",
     "ElicitationRequest",
@@ -100,6 +109,7 @@ __all__ = [
     "McpRequiredServerError",
     "McpServerConfig",
     "McpServerInfo",
+    "McpServerOAuthConfig",
     "McpStartupError",
     "McpStartupTimeoutError",
     "McpStdioTransport",
@@ -119,6 +129,7 @@ __all__ = [
     "authorization_prompt",
     "compact_json",
     "credentials_key",
+    "decline_authorization",
     "decline_elicitation",
     "default_codex_home",
     "format_wall_time",

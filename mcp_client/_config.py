@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, cast
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import McpConfigError
 
@@ -24,10 +25,11 @@ CredentialsStoreMode = Literal["auto", "keyring", "file"]
 
 _SERVER_NAME = re.compile(r"^[A-Za-z0-9_\-:@/.]+$")
 
-_HTTP_ONLY_KEYS = ("url", "bearer_token_env_var", "http_headers", "env_http_headers", "oauth_resource")
+_HTTP_ONLY_KEYS = ("url", "bearer_token_env_var", "http_headers", "env_http_headers", "oauth", "oauth_resource")
 _STDIO_ONLY_KEYS = ("args", "env", "env_vars", "cwd")
 _TRANSPORT_KEYS = frozenset(("command", "http_headers_helper", "bearer_token", *_HTTP_ONLY_KEYS, *_STDIO_ONLY_KEYS)) - {
-    "oauth_resource"
+    "oauth",
+    "oauth_resource",
 }
 
 
@@ -85,6 +87,28 @@ class McpToolConfig(_Model):
     approval_mode: ApprovalMode | None = None
 
 
+class McpServerOAuthConfig(_Model):
+    """`[mcp_servers.<name>.oauth]`: how the client identifies itself to the server's authorization server.
+
+    `client_id` is Codex's key (a client registered beforehand; its secret, if any, is kept in the credential store,
+    never in config.toml). `client_metadata_url` is ours: the HTTPS URL of a client ID metadata document, used as
+    the client id where the authorization server supports that (otherwise registration is dynamic as before).
+    """
+
+    client_id: str | None = None
+    client_metadata_url: str | None = None
+
+    @field_validator("client_metadata_url")
+    @classmethod
+    def _https_with_a_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.netloc or parts.path in ("", "/"):
+            raise ValueError("must be an https:// URL with a path (the client ID metadata document)")
+        return value
+
+
 class McpServerConfig(_Model):
     """One `[mcp_servers.<name>]` table. Build it from the flat TOML table with `model_validate`."""
 
@@ -99,6 +123,7 @@ class McpServerConfig(_Model):
     default_tools_approval_mode: ApprovalMode | None = None
     tools: dict[str, McpToolConfig] = Field(default_factory=lambda: {})
     scopes: list[str] | None = None
+    oauth: McpServerOAuthConfig | None = None
     oauth_resource: str | None = None
 
     @model_validator(mode="before")

@@ -21,11 +21,12 @@ from mcp import Client, StdioServerParameters
 from mcp.client.context import ClientRequestContext
 from mcp.client.streamable_http import streamable_http_client
 
-from ._config import McpServerConfig, McpStdioTransport, McpStreamableHttpTransport
+from ._authorization import AuthorizationHandler
+from ._config import McpOAuthSettings, McpServerConfig, McpStdioTransport, McpStreamableHttpTransport
 from ._credentials import McpCredentialStore
 from ._elicitation import ElicitationHandler, answer_elicitation
 from ._errors_map import describe_exception, leaf_exception
-from ._oauth import login_required_message, session_auth
+from ._oauth_provider import SessionLogin, login_required_message, session_auth
 from .errors import McpAuthRequiredError, McpClientError, McpStartupError, McpStartupTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,8 @@ class ServerRunner:
     tools: list[types.Tool] = field(default_factory=lambda: [])
     failure: McpStartupError | None = None
     stderr_capture: TextIO | None = None
+    session_login: SessionLogin | None = None
+    """The OAuth client's session logins (HTTP servers with stored tokens): why the last one did not happen."""
     _saw_unauthorized: bool = False
 
     def _stderr_tail(self) -> str:
@@ -175,8 +178,14 @@ class ServerRunner:
         store: McpCredentialStore,
         elicitation: Callable[[], ElicitationHandler],
         stderr: TextIO | None,
+        oauth: McpOAuthSettings | None = None,
+        authorization: Callable[[], AuthorizationHandler | None] = lambda: None,
     ) -> None:
-        """Connect, list tools, signal `ready`, serve until `stop`, then shut down."""
+        """Connect, list tools, signal `ready`, serve until `stop`, then shut down.
+
+        A new OAuth login mid-session goes to `authorization()`; while the server starts nobody is asked (a
+        server that wants a login is reported as not logged in, so that a session never waits on one server).
+        """
         timeout = self.config.effective_startup_timeout_sec
         capture: TextIO | None = None
         if stderr is None and isinstance(self.config.transport, McpStdioTransport):
@@ -185,7 +194,14 @@ class ServerRunner:
         try:
             with anyio.CancelScope(deadline=anyio.current_time() + timeout) as startup:
                 async with AsyncExitStack() as stack:
-                    await self._connect(stack, store=store, elicitation=elicitation, stderr=stderr or capture)
+                    await self._connect(
+                        stack,
+                        store=store,
+                        elicitation=elicitation,
+                        stderr=stderr or capture,
+                        oauth=oauth,
+                        authorization=lambda: authorization() if self.ready.is_set() else None,
+                    )
                     # Started: from now on only `stop` (or the manager's cancellation) ends the connection.
                     startup.deadline = math.inf
                     self.ready.set()
@@ -216,6 +232,8 @@ class ServerRunner:
         store: McpCredentialStore,
         elicitation: Callable[[], ElicitationHandler],
         stderr: TextIO | None,
+        oauth: McpOAuthSettings | None,
+        authorization: Callable[[], AuthorizationHandler | None],
     ) -> None:
         async def on_elicit(
             context: ClientRequestContext, params: types.ElicitRequestParams
@@ -241,7 +259,8 @@ class ServerRunner:
             headers = http_headers(self.name, transport)
             auth = None
             if not any(key.lower() == "authorization" for key in headers):
-                auth = await session_auth(self.name, self.config, store)
+                auth = await session_auth(self.name, self.config, store, settings=oauth, authorization=authorization)
+                self.session_login = None if auth is None else auth.session_login
             http = await stack.enter_async_context(
                 httpx2.AsyncClient(
                     headers=headers,

@@ -9,6 +9,13 @@ The layout is Codex's, so that tokens written by either tool can be read by the 
   `{server_name, server_url, client_id, access_token, expires_at, refresh_token, scopes}` (written atomically,
   mode 0600; removed when it becomes empty).
 
+Besides Codex's fields an entry may carry `issuer`, `client_secret`, `token_endpoint_auth_method` and
+`redirect_uri` (what the client was registered with), which Codex ignores.
+
+The secret of a client registered beforehand (`mcp add --oauth-client-secret`) is kept apart from the tokens, so
+that it survives a logout: keyring service `pycodex MCP OAuth Client Secrets` under the same account, or the 0600
+file `$CODEX_HOME/.pycodex-mcp-client-secrets.json` keyed the same way.
+
 `expires_at` is in milliseconds since the epoch. Mode `auto` uses the keyring and falls back to the file when no
 keyring is usable; `keyring` never falls back; `file` never touches the keyring. Secrets are `SecretStr`: they do
 not show in reprs, logs or error messages.
@@ -23,7 +30,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import keyring
 import keyring.errors
@@ -35,7 +42,9 @@ from ._config import CredentialsStoreMode
 from .errors import McpCredentialStoreError
 
 KEYRING_SERVICE = "Codex MCP Credentials"
+CLIENT_SECRETS_KEYRING_SERVICE = "pycodex MCP OAuth Client Secrets"
 CREDENTIALS_FILE_NAME = ".credentials.json"
+CLIENT_SECRETS_FILE_NAME = ".pycodex-mcp-client-secrets.json"
 
 
 def credentials_key(server_name: str, url: str) -> str:
@@ -61,6 +70,8 @@ class StoredOAuthCredentials(BaseModel):
     issuer: str | None = None
     client_secret: SecretStr | None = None
     token_endpoint_auth_method: str | None = None
+    redirect_uri: str | None = None
+    """The redirect URI the client was registered with (a new login in a session listens there again)."""
 
     def expires_in(self, now: float | None = None) -> int | None:
         """Seconds left before expiry (never negative), or `None` when unknown."""
@@ -109,6 +120,8 @@ class StoredOAuthCredentials(BaseModel):
             extras["client_secret"] = self.client_secret.get_secret_value()
         if self.token_endpoint_auth_method is not None:
             extras["token_endpoint_auth_method"] = self.token_endpoint_auth_method
+        if self.redirect_uri is not None:
+            extras["redirect_uri"] = self.redirect_uri
         return extras
 
     @classmethod
@@ -127,6 +140,7 @@ class StoredOAuthCredentials(BaseModel):
             issuer=value.get("issuer"),
             client_secret=SecretStr(value["client_secret"]) if value.get("client_secret") else None,
             token_endpoint_auth_method=value.get("token_endpoint_auth_method"),
+            redirect_uri=value.get("redirect_uri"),
         )
 
     @classmethod
@@ -142,6 +156,7 @@ class StoredOAuthCredentials(BaseModel):
             issuer=value.get("issuer"),
             client_secret=SecretStr(value["client_secret"]) if value.get("client_secret") else None,
             token_endpoint_auth_method=value.get("token_endpoint_auth_method"),
+            redirect_uri=value.get("redirect_uri"),
         )
 
 
@@ -189,42 +204,44 @@ class McpCredentialStore:
         if self._mode == "keyring":
             raise McpCredentialStoreError(f"could not {action} the OS keyring: {type(exc).__name__}: {exc}") from None
 
-    # file
+    # files
 
-    def _read_file(self) -> dict[str, Any]:
+    def _read_file(self, path: Path | None = None) -> dict[str, Any]:
+        path = path or self._file
         try:
-            text = self._file.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise McpCredentialStoreError(f"could not read {self._file}: {exc.strerror}") from None
+            raise McpCredentialStoreError(f"could not read {path}: {exc.strerror}") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
-            raise McpCredentialStoreError(f"{self._file} is not valid JSON; remove it and log in again") from None
+            raise McpCredentialStoreError(f"{path} is not valid JSON; remove it and log in again") from None
         return data if isinstance(data, dict) else {}  # pyright: ignore[reportUnknownVariableType]
 
-    def _write_file(self, data: dict[str, Any]) -> None:
+    def _write_file(self, data: dict[str, Any], path: Path | None = None) -> None:
+        path = path or self._file
         try:
             if not data:
                 with contextlib.suppress(FileNotFoundError):
-                    self._file.unlink()
+                    path.unlink()
                 return
-            self._file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(prefix=".credentials.", suffix=".tmp", dir=self._file.parent)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
             try:
                 os.fchmod(fd, 0o600)
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     json.dump(data, handle, indent=2)
                     handle.flush()
                     os.fsync(handle.fileno())
-                os.replace(tmp, self._file)
+                os.replace(tmp, path)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
         except OSError as exc:
-            raise McpCredentialStoreError(f"could not write {self._file}: {exc.strerror}") from None
+            raise McpCredentialStoreError(f"could not write {path}: {exc.strerror}") from None
 
     # public
 
@@ -271,12 +288,12 @@ class McpCredentialStore:
         self._write_file(data)
         return "file"
 
-    def _remove_file_entry(self, key: str) -> bool:
-        data = self._read_file()
+    def _remove_file_entry(self, key: str, path: Path | None = None) -> bool:
+        data = self._read_file(path)
         if key not in data:
             return False
         del data[key]
-        self._write_file(data)
+        self._write_file(data, path)
         return True
 
     def delete(self, server_name: str, url: str) -> bool:
@@ -292,5 +309,74 @@ class McpCredentialStore:
             except keyring.errors.KeyringError as exc:
                 self._keyring_failed("delete from", exc)
         if self._mode != "keyring" and self._remove_file_entry(key):
+            removed = True
+        return removed
+
+    # the secret of a client registered beforehand
+
+    @property
+    def client_secrets_path(self) -> Path:
+        """The fallback file for client secrets, `$CODEX_HOME/.pycodex-mcp-client-secrets.json`."""
+        return self._file.with_name(CLIENT_SECRETS_FILE_NAME)
+
+    def save_client_secret(self, server_name: str, url: str, client_id: str, secret: SecretStr) -> StoredIn:
+        """Keep the secret of the pre-registered client `client_id` of this server; returns where it went."""
+        key = credentials_key(server_name, url)
+        value = {
+            "server_name": server_name,
+            "server_url": url,
+            "client_id": client_id,
+            "client_secret": secret.get_secret_value(),
+        }
+        backend = self._keyring()
+        if backend is not None:
+            try:
+                backend.set_password(CLIENT_SECRETS_KEYRING_SERVICE, key, json.dumps(value))
+            except keyring.errors.KeyringError as exc:
+                self._keyring_failed("write to", exc)
+            else:
+                self._remove_file_entry(key, self.client_secrets_path)
+                return "keyring"
+        data = self._read_file(self.client_secrets_path)
+        data[key] = value
+        self._write_file(data, self.client_secrets_path)
+        return "file"
+
+    def load_client_secret(self, server_name: str, url: str, client_id: str) -> SecretStr | None:
+        """The stored secret of the pre-registered client `client_id` of this server, or `None`."""
+        key = credentials_key(server_name, url)
+        raw: Any = None
+        backend = self._keyring()
+        if backend is not None:
+            try:
+                text = backend.get_password(CLIENT_SECRETS_KEYRING_SERVICE, key)
+            except keyring.errors.KeyringError as exc:
+                self._keyring_failed("read from", exc)
+            else:
+                with contextlib.suppress(json.JSONDecodeError):
+                    raw = json.loads(text) if text else None
+        if raw is None and self._mode != "keyring":
+            raw = self._read_file(self.client_secrets_path).get(key)
+        if not isinstance(raw, dict):
+            return None
+        entry = cast("dict[str, Any]", raw)
+        secret = entry.get("client_secret")
+        if entry.get("client_id") != client_id or not isinstance(secret, str) or not secret:
+            return None
+        return SecretStr(secret)
+
+    def delete_client_secret(self, server_name: str, url: str) -> bool:
+        """Forget this server's client secret everywhere; returns whether one was stored."""
+        key = credentials_key(server_name, url)
+        removed = False
+        backend = self._keyring()
+        if backend is not None:
+            try:
+                if backend.get_password(CLIENT_SECRETS_KEYRING_SERVICE, key) is not None:
+                    backend.delete_password(CLIENT_SECRETS_KEYRING_SERVICE, key)
+                    removed = True
+            except keyring.errors.KeyringError as exc:
+                self._keyring_failed("delete from", exc)
+        if self._mode != "keyring" and self._remove_file_entry(key, self.client_secrets_path):
             removed = True
         return removed

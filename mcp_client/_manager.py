@@ -17,13 +17,14 @@ from keyring.backend import KeyringBackend
 from mcp import MCPError
 from mcp.shared.dispatcher import ProgressFnT
 
+from ._authorization import AuthorizationHandler, call_clock, decline_authorization
 from ._config import McpOAuthSettings, McpServerConfig
 from ._connection import SHUTDOWN_TIMEOUT_SEC, ServerRunner, collect_pages
 from ._credentials import McpCredentialStore
 from ._elicitation import ElicitationHandler, decline_elicitation
 from ._errors_map import describe_exception, leaf_exception
 from ._names import QualifiedToolName, qualify_tools
-from ._oauth import login_required_message
+from ._oauth_provider import login_required_message
 from ._output import read_resource_payload, resource_templates_payload, resources_payload
 from .errors import (
     McpAuthRequiredError,
@@ -66,14 +67,14 @@ class McpToolInfo:
     """The tool's name inside its namespace (sanitised: `get-sum` → `get_sum`)."""
 
     def function_spec(self) -> dict[str, Any]:
-        """The `{"type": "function", ...}` entry of this tool inside its Responses namespace."""
-        parameters = {k: v for k, v in self.tool.input_schema.items() if k != "$schema"}
+        """The `{"type": "function", ...}` entry of this tool inside its Responses namespace, with the input schema
+        exactly as the server sent it (a model wire that cannot take some keyword removes it itself)."""
         return {
             "type": "function",
             "name": self.name,
             "description": self.tool.description or "",
             "strict": False,
-            "parameters": parameters,
+            "parameters": dict(self.tool.input_schema),
         }
 
 
@@ -110,23 +111,28 @@ class McpConnectionManager:
         codex_home: Path | None = None,
         oauth: McpOAuthSettings | None = None,
         elicitation_handler: ElicitationHandler = decline_elicitation,
+        authorization_handler: AuthorizationHandler = decline_authorization,
         stderr: TextIO | None = None,
         keyring_backend: KeyringBackend | None = None,
     ) -> None:
         """Args:
         servers: the `[mcp_servers]` tables; disabled ones are not started.
         codex_home: where the OAuth credentials file lives (default `$CODEX_HOME` or `~/.codex`).
-        oauth: the top-level OAuth settings (credentials store mode).
+        oauth: the top-level OAuth settings (credentials store mode, callback port or URL).
         elicitation_handler: answers servers' elicitation requests (default: decline).
+        authorization_handler: lets a person log in again when a server asks mid-session (more scopes, or
+            refresh failed); by default nobody is asked and the call fails with the `pycodex mcp login` message.
         stderr: where stdio servers' stderr goes; by default it is captured and quoted when a server fails.
         keyring_backend: a specific keyring backend (tests); default is keyring's own choice.
         """
         self._configs = dict(servers)
         settings = oauth or McpOAuthSettings()
+        self._oauth = settings
         self._store = McpCredentialStore(
             codex_home or default_codex_home(), settings.credentials_store, keyring_backend=keyring_backend
         )
         self._elicitation = elicitation_handler
+        self._authorization = authorization_handler
         self._stderr = stderr
         self._runners: dict[str, ServerRunner] = {}
         self._tools: list[McpToolInfo] = []
@@ -185,7 +191,16 @@ class McpConnectionManager:
         runner.mark_timed_out()
 
     async def _run(self, runner: ServerRunner) -> None:
-        await runner.run(store=self._store, elicitation=lambda: self._elicitation, stderr=self._stderr)
+        await runner.run(
+            store=self._store,
+            elicitation=lambda: self._elicitation,
+            stderr=self._stderr,
+            oauth=self._oauth,
+            authorization=self._authorization_handler,
+        )
+
+    def _authorization_handler(self) -> AuthorizationHandler | None:
+        return None if self._authorization is decline_authorization else self._authorization
 
     async def aclose(self) -> None:
         """Stop every server (bounded) and refuse further use. Safe to call more than once."""
@@ -211,6 +226,10 @@ class McpConnectionManager:
     def set_elicitation_handler(self, handler: ElicitationHandler) -> None:
         """Route future elicitation requests to `handler` (front ends call this once they are up)."""
         self._elicitation = handler
+
+    def set_authorization_handler(self, handler: AuthorizationHandler) -> None:
+        """Route future mid-session logins to `handler` (front ends call this once they are up)."""
+        self._authorization = handler
 
     # state
 
@@ -335,26 +354,35 @@ class McpConnectionManager:
         config = self._configs[server]
         runner = self._runners[server]
         refusals = runner.auth_refusals
+        login = runner.session_login
+        earlier_failure = None if login is None else login.failure
         if not config.is_tool_enabled(tool):
             raise McpUnknownToolError(
                 f"the tool `{tool}` of MCP server `{server}` is disabled in config.toml", server=server, tool=tool
             )
         limit = timeout if timeout is not None else config.effective_tool_timeout_sec
         try:
-            with anyio.fail_after(limit):
+            # The clock stops while a person logs in again (a server that wants more scopes mid-call).
+            with anyio.CancelScope() as scope, call_clock(scope, limit):
                 return await client.call_tool(tool, arguments or {}, progress_callback=progress_callback, meta=meta)
-        except TimeoutError:
             raise McpToolTimeoutError(
                 f"the MCP tool `{server}/{tool}` did not answer within {limit:g} seconds",
                 server=server,
                 tool=tool,
                 timeout_sec=limit,
-            ) from None
+            )
+        except McpToolTimeoutError:
+            raise
         except Exception as exc:
             leaf = leaf_exception(exc)
             if runner.auth_refusals > refusals:
-                # The token was refused mid-session (revoked, or the tool needs more scopes): only a person at a
-                # browser can fix that.
+                # The token was refused mid-session (revoked, or the tool needs more scopes) and no new login
+                # happened: say what a person has to do.
+                failure = None if login is None else login.failure
+                if failure is not None and failure is not earlier_failure:
+                    raise McpAuthRequiredError(
+                        f"{failure.message} (the call to `{tool}` was refused)", server=server, scopes=failure.scopes
+                    ) from None
                 raise McpAuthRequiredError(
                     f"{login_required_message(server)} (the server refused the stored token for `{tool}`)",
                     server=server,

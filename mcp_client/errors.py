@@ -6,7 +6,7 @@
     ├── McpStartupError                 a server could not be started; `reason` says why
     │   ├── McpStartupTimeoutError      it did not answer within `startup_timeout_sec`
     │   └── McpRequiredServerError      a server marked `required = true` failed; fatal for the session
-    ├── McpAuthRequiredError            the server needs OAuth tokens and none usable are stored
+    ├── McpAuthRequiredError            the server wants a new OAuth login and nobody could do it here
     ├── McpOAuthError                   an OAuth login (discovery, registration, callback, token) failed
     ├── McpCredentialStoreError         the keyring or the credentials file could not be read or written
     ├── McpToolError                    a tool call or resource request failed below the tool's own result
@@ -63,7 +63,12 @@ class McpRequiredServerError(McpStartupError):
 
 
 class McpAuthRequiredError(McpClientError):
-    """The server asks for OAuth and no usable tokens are stored (never logged in, or refresh failed)."""
+    """The server asks for a new OAuth login that could not happen here (never logged in, refresh failed, or a
+    call needs more scopes); `scopes` are the scopes a new login should ask for, when known."""
+
+    def __init__(self, message: str, *, server: str | None = None, scopes: list[str] | None = None) -> None:
+        super().__init__(message, server=server)
+        self.scopes = scopes
 
 
 class McpOAuthError(McpClientError):

@@ -56,6 +56,13 @@ def test_flat_mcp_tool_call_reaches_the_server_and_reports_an_item(repo: Path, c
     assert run.returncode == 0, run.stderr
     names = [t.get("name") for t in run.requests[0].body["tools"]]
     assert "mcp__everything__echo" in names
+    # server-everything's schemas carry `$schema`; the model gets the schema without it, as from Codex.
+    echo = next(t for t in run.requests[0].body["tools"] if t.get("name") == "mcp__everything__echo")
+    assert echo["parameters"] == {
+        "type": "object",
+        "properties": {"message": {"type": "string", "description": "Message to echo"}},
+        "required": ["message"],
+    }
     assert names[-3:] == ["list_mcp_resources", "list_mcp_resource_templates", "read_mcp_resource"]
     output = _outputs(run, 1)[-1]
     assert output[0]["type"] == "input_text" and output[0]["text"].startswith("Wall time: ")
@@ -103,6 +110,7 @@ def test_openai_provider_gets_namespaces_and_namespaced_calls_work(repo: Path, c
     namespaces = [t for t in requests[0].body["tools"] if t["type"] == "namespace"]
     assert [n["name"] for n in namespaces] == ["mcp__everything"]
     assert "get_sum" in [t["name"] for t in namespaces[0]["tools"]]
+    assert all("$schema" not in t["parameters"] for t in namespaces[0]["tools"])
     output = [i["output"] for i in requests[1].body["input"] if i.get("type") == "function_call_output"][-1]
     assert "The sum of 2 and 3 is 5." in json.dumps(output)
     item = [

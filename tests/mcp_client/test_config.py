@@ -5,6 +5,7 @@ import pytest
 from mcp_client import (
     McpConfigError,
     McpServerConfig,
+    McpServerOAuthConfig,
     McpStdioTransport,
     McpStreamableHttpTransport,
     parse_mcp_servers,
@@ -139,3 +140,36 @@ def test_the_whole_table_is_parsed_and_can_be_embedded_as_a_pydantic_field() -> 
     assert McpServerConfig.model_validate({"command": "x"}) == servers["a"]
     with pytest.raises(McpConfigError, match="must be a table"):
         parse_mcp_servers({"a": "nope"})
+
+
+def test_the_oauth_table_names_a_registered_client_or_a_client_metadata_document() -> None:
+    config = parse_server_config(
+        "docs",
+        {
+            "url": "https://mcp.example.com/mcp",
+            "oauth": {"client_id": "pycodex-cli", "client_metadata_url": "https://example.com/pycodex.json"},
+        },
+    )
+
+    assert config.oauth == McpServerOAuthConfig(
+        client_id="pycodex-cli", client_metadata_url="https://example.com/pycodex.json"
+    )
+
+
+@pytest.mark.parametrize("url", ["http://example.com/pycodex.json", "https://example.com/", "https://example.com"])
+def test_a_client_metadata_url_must_be_https_with_a_path(url: str) -> None:
+    with pytest.raises(McpConfigError) as caught:
+        parse_server_config("docs", {"url": "https://mcp.example.com/mcp", "oauth": {"client_metadata_url": url}})
+
+    assert caught.value.message == (
+        "oauth.client_metadata_url: must be an https:// URL with a path (the client ID metadata document) "
+        "in `mcp_servers.docs`"
+    )
+    assert caught.value.field == "oauth.client_metadata_url"
+
+
+def test_an_oauth_table_on_a_stdio_server_is_rejected_as_codex_does() -> None:
+    with pytest.raises(McpConfigError) as caught:
+        parse_server_config("t3", {"command": "srv", "oauth": {"client_id": "x"}})
+
+    assert caught.value.message == "oauth is not supported for stdio in `mcp_servers.t3`"

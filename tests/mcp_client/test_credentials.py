@@ -104,6 +104,36 @@ def test_a_corrupt_file_is_reported_without_its_contents(codex_home: Path) -> No
     assert "access-1" not in str(caught.value)
 
 
+def test_a_client_secret_is_kept_apart_from_the_tokens_in_a_0600_file(codex_home: Path) -> None:
+    store = McpCredentialStore(codex_home, "file")
+    url = "https://mcp.example.com/mcp"
+
+    assert store.save_client_secret("docs", url, "client-1", SecretStr("s3cret")) == "file"
+    store.save(_credentials())
+
+    path = codex_home / ".pycodex-mcp-client-secrets.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        credentials_key("docs", url): {
+            "server_name": "docs",
+            "server_url": url,
+            "client_id": "client-1",
+            "client_secret": "s3cret",
+        }
+    }
+    assert "s3cret" not in (codex_home / ".credentials.json").read_text(encoding="utf-8")
+    secret = store.load_client_secret("docs", url, "client-1")
+    assert secret is not None and secret.get_secret_value() == "s3cret"
+    # A secret belongs to the client it was given for.
+    assert store.load_client_secret("docs", url, "another-client") is None
+    # Logging out forgets the tokens, not the client's secret.
+    assert store.delete("docs", url) is True
+    assert store.load_client_secret("docs", url, "client-1") is not None
+    assert store.delete_client_secret("docs", url) is True
+    assert store.delete_client_secret("docs", url) is False
+    assert not path.exists()
+
+
 def test_secrets_stay_out_of_reprs() -> None:
     text = repr(_credentials()) + str(_credentials())
 
@@ -117,6 +147,7 @@ _KEYRING_SCRIPT = textwrap.dedent(
     import keyring
     from pydantic import SecretStr
     from mcp_client import KEYRING_SERVICE, McpCredentialStore, StoredOAuthCredentials, credentials_key
+    from mcp_client._credentials import CLIENT_SECRETS_KEYRING_SERVICE
 
     home = Path(sys.argv[1])
     backend = keyring.get_keyring()
@@ -131,7 +162,16 @@ _KEYRING_SCRIPT = textwrap.dedent(
     loaded = store.load("docs", "https://mcp.example.com/mcp")
     deleted = store.delete("docs", "https://mcp.example.com/mcp")
     after = keyring.get_password(KEYRING_SERVICE, credentials_key("docs", "https://mcp.example.com/mcp"))
+    secret_where = store.save_client_secret("docs", "https://mcp.example.com/mcp", "client-1", SecretStr("s3cret"))
+    secret_raw = keyring.get_password(
+        CLIENT_SECRETS_KEYRING_SERVICE, credentials_key("docs", "https://mcp.example.com/mcp")
+    )
+    secret = store.load_client_secret("docs", "https://mcp.example.com/mcp", "client-1")
+    secret_deleted = store.delete_client_secret("docs", "https://mcp.example.com/mcp")
     print(json.dumps({
+        "secret_where": secret_where, "secret_raw": json.loads(secret_raw) if secret_raw else None,
+        "secret": secret.get_secret_value() if secret else None, "secret_deleted": secret_deleted,
+        "secrets_file": (home / ".pycodex-mcp-client-secrets.json").exists(),
         "backend": type(backend).__module__ + "." + type(backend).__name__,
         "where": where, "raw": json.loads(raw) if raw else None,
         "loaded_token": loaded.access_token.get_secret_value() if loaded else None,
@@ -182,6 +222,14 @@ def test_tokens_go_to_gnome_keyring_with_codex_service_account_and_value(tmp_pat
     assert report["loaded_token"] == "access-1"
     assert (report["deleted"], report["after"], report["file"]) == (True, None, False)
     assert KEYRING_SERVICE == "Codex MCP Credentials"
+    assert report["secret_where"] == "keyring"
+    assert report["secret_raw"] == {
+        "server_name": "docs",
+        "server_url": "https://mcp.example.com/mcp",
+        "client_id": "client-1",
+        "client_secret": "s3cret",
+    }
+    assert (report["secret"], report["secret_deleted"], report["secrets_file"]) == ("s3cret", True, False)
 
 
 @pytest.mark.slow

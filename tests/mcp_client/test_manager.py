@@ -54,6 +54,10 @@ async def test_real_stdio_servers_start_together_and_their_tools_get_qualified_n
         assert mcp.find_tool("mcp__everything__echo") == names["mcp__everything__echo"]
         assert mcp.server_info("everything").protocol_version == "2025-11-25"
         assert mcp.server_info("toolbox").protocol_version == "2026-07-28"
+        # Schemas stay as the server wrote them (removing `$schema` is the model wire's business, in the agent).
+        echo = names["mcp__everything__echo"]
+        assert echo.tool.input_schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+        assert echo.function_spec()["parameters"] == echo.tool.input_schema
 
 
 async def test_a_call_to_server_everything_reaches_the_model_as_codex_shows_it() -> None:
@@ -204,7 +208,6 @@ async def test_our_server_over_streamable_http_is_used_like_a_stdio_one() -> Non
     echo = next(t for t in namespace["tools"] if t["name"] == "echo")
     assert echo["type"] == "function" and echo["strict"] is False
     assert echo["parameters"]["properties"]["message"]["type"] == "string"
-    assert "$schema" not in echo["parameters"]
 
 
 async def test_an_unreachable_http_server_fails_with_a_connection_message() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -15,7 +16,10 @@ import httpx2
 import pytest
 
 from mcp_client import (
+    AuthorizationRequest,
+    ConsoleAuthorization,
     LoginResult,
+    McpAuthRequiredError,
     McpConnectionManager,
     McpCredentialStore,
     McpOAuthError,
@@ -30,7 +34,7 @@ from mcp_client import (
 )
 
 from .conftest import bound_socket, serve_asgi, toolbox_table
-from .servers.oauth_server import AutoApproveProvider, build_protected_server
+from .servers.oauth_server import AutoApproveProvider, build_protected_server, scope_gate
 
 pytestmark = pytest.mark.anyio
 
@@ -329,3 +333,229 @@ def test_stored_credentials_never_show_secrets() -> None:
     assert "secret-value" not in repr(creds)
     assert "secret-value" not in str(creds)
     assert "secret-value" not in os.fspath(str(McpCredentialStore(Path("/tmp"))))
+
+
+# ---- a new login inside a running session ------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def gated_server(codex_home: Path, **table: object) -> AsyncIterator[Protected]:
+    """The protected server with `write_note` behind the `mcp:write` scope; logins start with `mcp:read` only."""
+    sock = bound_socket()
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    provider = AutoApproveProvider()
+    app = scope_gate(
+        build_protected_server(base, provider).streamable_http_app(), base, provider, {"write_note": "mcp:write"}
+    )
+    async with serve_asgi(app, sock):
+        config = parse_server_config("prot", {"url": f"{base}/mcp", "scopes": ["mcp:read"], **table})
+        yield Protected(base, provider, config, McpCredentialStore(codex_home, "file"))
+
+
+async def play_browser(url: str) -> int:
+    """Open the authorization URL and follow its redirect to the callback server; the callback's status."""
+    async with httpx2.AsyncClient() as http:
+        answer = await http.get(url, follow_redirects=False)
+        return (await http.get(answer.headers["location"])).status_code
+
+
+class BrowserHandler:
+    """An `AuthorizationHandler` with the test as the person: it follows the URL and completes the login."""
+
+    def __init__(self) -> None:
+        self.requests: list[AuthorizationRequest] = []
+        self.callback_statuses: list[int] = []
+
+    async def __call__(self, request: AuthorizationRequest) -> None:
+        self.requests.append(request)
+
+        async def browse() -> None:
+            self.callback_statuses.append(await play_browser(request.url))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(browse)
+            await request.complete(30)
+
+
+def text_of(result: object) -> str | None:
+    content = getattr(result, "content", [])
+    return getattr(content[0], "text", None) if content else None
+
+
+async def test_a_call_that_needs_more_scopes_logs_in_again_through_the_handler_and_stores_the_new_tokens(
+    codex_home: Path,
+) -> None:
+    async with gated_server(codex_home) as server:
+        await run_login(server)
+        url = f"{server.base}/mcp"
+        before = server.store.load("prot", url)
+        assert before is not None and before.scopes == ["mcp:read"]
+        handler = BrowserHandler()
+        settings = McpOAuthSettings(credentials_store="file")
+
+        async with McpConnectionManager(
+            {"prot": server.config}, codex_home=codex_home, oauth=settings, authorization_handler=handler
+        ) as mcp:
+            assert mcp.failures == {}
+            assert text_of(await mcp.call_tool("prot", "whoami")) == "authenticated"
+            assert handler.requests == []
+            written = await mcp.call_tool("prot", "write_note", {"text": "hi"})
+            # The new token is used from then on: no second login.
+            again = await mcp.call_tool("prot", "write_note", {"text": "again"})
+
+        after = server.store.load("prot", url)
+
+    assert (text_of(written), text_of(again)) == ("noted: hi", "noted: again")
+    (request,) = handler.requests
+    assert (request.server, request.reason, request.scopes) == ("prot", "insufficient_scope", ("mcp:read", "mcp:write"))
+    assert handler.callback_statuses == [200]
+    query = parse_qs(urlsplit(request.url).query)
+    assert query["scope"] == ["mcp:read mcp:write"]
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["resource"] == [url]
+    # The client was registered with the login's redirect URI; the new login listens there again.
+    assert query["redirect_uri"] == [before.redirect_uri]
+    assert server.provider.authorizations[-1].scopes == ["mcp:read", "mcp:write"]
+    assert after is not None and after.scopes == ["mcp:read", "mcp:write"]
+    assert after.client_id == before.client_id
+    assert after.access_token.get_secret_value() != before.access_token.get_secret_value()
+    assert after.access_token.get_secret_value() in server.provider.access
+
+
+async def test_without_a_person_a_call_that_needs_more_scopes_fails_naming_the_scopes_and_the_command(
+    codex_home: Path,
+) -> None:
+    async with gated_server(codex_home) as server:
+        await run_login(server)
+        async with McpConnectionManager(
+            {"prot": server.config}, codex_home=codex_home, oauth=McpOAuthSettings(credentials_store="file")
+        ) as mcp:
+            with pytest.raises(McpAuthRequiredError) as caught:
+                await mcp.call_tool("prot", "write_note", {"text": "hi"})
+            assert text_of(await mcp.call_tool("prot", "whoami")) == "authenticated"
+        stored = server.store.load("prot", f"{server.base}/mcp")
+
+    assert caught.value.message == (
+        "The prot MCP server needs more access for this call (scopes: mcp:read mcp:write). "
+        "Run `pycodex mcp login prot --scopes mcp:read,mcp:write`. (the call to `write_note` was refused)"
+    )
+    assert caught.value.scopes == ["mcp:read", "mcp:write"]
+    assert stored is not None and stored.scopes == ["mcp:read"]
+    assert len(server.provider.authorizations) == 1
+
+
+async def test_a_console_without_a_terminal_declines_at_once(codex_home: Path) -> None:
+    shown = io.StringIO()
+    async with gated_server(codex_home) as server:
+        await run_login(server)
+        async with McpConnectionManager(
+            {"prot": server.config},
+            codex_home=codex_home,
+            oauth=McpOAuthSettings(credentials_store="file"),
+            authorization_handler=ConsoleAuthorization(shown),
+        ) as mcp:
+            with pytest.raises(McpAuthRequiredError, match=r"--scopes mcp:read,mcp:write"):
+                await mcp.call_tool("prot", "write_note", {"text": "hi"})
+
+    assert shown.getvalue() == ""
+
+
+class Terminal(io.StringIO):
+    """A stream a person reads: the test waits for the URL line and plays the browser."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.url_shown = anyio.Event()
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if "/authorize?" in self.getvalue():
+            self.url_shown.set()
+        return written
+
+
+async def test_a_console_with_a_person_prints_the_url_and_waits_for_the_login(codex_home: Path) -> None:
+    terminal = Terminal()
+    statuses: list[int] = []
+
+    async def person() -> None:
+        await terminal.url_shown.wait()
+        url = next(line for line in terminal.getvalue().splitlines() if "/authorize?" in line)
+        statuses.append(await play_browser(url))
+
+    async with gated_server(codex_home) as server:
+        await run_login(server)
+        handler = ConsoleAuthorization(terminal, interactive=True, open_browser=False, timeout_sec=30)
+        async with McpConnectionManager(
+            {"prot": server.config},
+            codex_home=codex_home,
+            oauth=McpOAuthSettings(credentials_store="file"),
+            authorization_handler=handler,
+        ) as mcp:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(person)
+                with anyio.fail_after(60):
+                    written = await mcp.call_tool("prot", "write_note", {"text": "hi"})
+
+    assert text_of(written) == "noted: hi"
+    assert statuses == [200]
+    lines = terminal.getvalue().splitlines()
+    assert lines[0] == "The prot MCP server needs more access for this call (scopes: mcp:read mcp:write)."
+    assert lines[1] == "Authorize `prot` by opening this URL in your browser (waiting 30 seconds):"
+    assert lines[2].startswith(f"{server.base}/authorize?")
+    assert lines[3:] == ["", "Logged in to `prot` again; continuing."]
+
+
+async def test_the_tool_timeout_does_not_run_while_a_person_logs_in(codex_home: Path) -> None:
+    class SlowPerson(BrowserHandler):
+        async def __call__(self, request: AuthorizationRequest) -> None:
+            # Longer than the tool's whole timeout: only the person's time, which the call's clock does not count.
+            await anyio.sleep(1.5)
+            await super().__call__(request)
+
+    async with gated_server(codex_home, tool_timeout_sec=1.0) as server:
+        await run_login(server)
+        async with McpConnectionManager(
+            {"prot": server.config},
+            codex_home=codex_home,
+            oauth=McpOAuthSettings(credentials_store="file"),
+            authorization_handler=SlowPerson(),
+        ) as mcp:
+            written = await mcp.call_tool("prot", "write_note", {"text": "hi"})
+
+    assert text_of(written) == "noted: hi"
+
+
+async def test_a_token_revoked_mid_session_asks_the_handler_for_a_new_login(codex_home: Path) -> None:
+    async with gated_server(codex_home) as server:
+        await run_login(server)
+        handler = BrowserHandler()
+        async with McpConnectionManager(
+            {"prot": server.config},
+            codex_home=codex_home,
+            oauth=McpOAuthSettings(credentials_store="file"),
+            authorization_handler=handler,
+        ) as mcp:
+            server.provider.access.clear()
+            server.provider.revoke_all_refresh_tokens()
+            answer = await mcp.call_tool("prot", "whoami")
+
+    assert text_of(answer) == "authenticated"
+    (request,) = handler.requests
+    assert (request.reason, request.scopes) == ("reauthorize", ("mcp:read",))
+
+
+async def test_a_declined_new_login_after_revocation_gives_codex_login_message(codex_home: Path) -> None:
+    async with gated_server(codex_home) as server:
+        await run_login(server)
+        async with McpConnectionManager(
+            {"prot": server.config}, codex_home=codex_home, oauth=McpOAuthSettings(credentials_store="file")
+        ) as mcp:
+            server.provider.access.clear()
+            server.provider.revoke_all_refresh_tokens()
+            with pytest.raises(McpAuthRequiredError) as caught:
+                await mcp.call_tool("prot", "whoami")
+
+    assert caught.value.message == (
+        "The prot MCP server is not logged in. Run `pycodex mcp login prot`. (the call to `whoami` was refused)"
+    )

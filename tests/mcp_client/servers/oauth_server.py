@@ -1,13 +1,18 @@
 """A loopback OAuth 2.1 authorization server and protected MCP server in one app, built only from the `mcp` SDK:
 RFC 8414 metadata, RFC 7591 registration, PKCE S256 code grant, refresh with rotation, revocation, RFC 9728
 protected-resource metadata and bearer checks bound to the resource. Authorization is approved at once (the test
-plays the browser by following the redirect); the test can expire and revoke tokens to drive the client's paths."""
+plays the browser by following the redirect); the test can expire and revoke tokens to drive the client's paths.
+`scope_gate` puts a per-tool scope in front of the app: calling such a tool with a token that lacks it gets a
+403 `insufficient_scope` challenge, as a server that wants a step-up answers."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from mcp.server.auth.provider import (
     AccessToken,
@@ -41,7 +46,8 @@ class AutoApproveProvider:
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         assert client_info.client_id is not None
-        self.clients[client_info.client_id] = client_info
+        # Every client may later ask for any scope this server knows (a client starts narrow and steps up).
+        self.clients[client_info.client_id] = client_info.model_copy(update={"scope": " ".join(SCOPES)})
 
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
         self.authorizations.append(params)
@@ -152,4 +158,66 @@ def build_protected_server(base_url: str, provider: AutoApproveProvider) -> MCPS
     def whoami() -> str:
         return "authenticated"
 
+    @server.tool(description="Write a note (needs the mcp:write scope when the app is behind scope_gate)")
+    def write_note(text: str) -> str:
+        return f"noted: {text}"
+
     return server
+
+
+def scope_gate(app: Any, base_url: str, provider: AutoApproveProvider, needs: Mapping[str, str]) -> Any:
+    """An ASGI app in front of `app`: a `tools/call` of a tool named in `needs` whose bearer token lacks that
+    scope is answered 403 with an `insufficient_scope` challenge naming the scope."""
+
+    async def gate(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/mcp":
+            await app(scope, receive, send)
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        try:
+            request = json.loads(body)
+        except ValueError:
+            request = None
+        wanted = None
+        if isinstance(request, dict) and request.get("method") == "tools/call":
+            wanted = needs.get(str((request.get("params") or {}).get("name")))
+        if wanted is not None:
+            headers = dict(scope["headers"])
+            token = headers.get(b"authorization", b"").decode().removeprefix("Bearer ")
+            granted = provider.access.get(token)
+            if granted is not None and wanted not in granted.scopes:
+                challenge = (
+                    f'Bearer error="insufficient_scope", scope="{wanted}", '
+                    f'resource_metadata="{base_url}/.well-known/oauth-protected-resource/mcp"'
+                )
+                payload = json.dumps({"error": "insufficient_scope"}).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 403,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"www-authenticate", challenge.encode()),
+                            (b"content-length", str(len(payload)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": payload})
+                return
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await app(scope, replay, send)
+
+    return gate
