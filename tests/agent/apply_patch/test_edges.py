@@ -22,7 +22,7 @@ from agent.apply_patch import (
     verify_patch,
 )
 from agent.apply_patch._diff import opcodes, unified_hunks
-from agent.apply_patch._paths import relative_to, resolve
+from agent.apply_patch._paths import parent, relative_to, resolve
 
 from .tree import snapshot, write_tree
 
@@ -188,6 +188,10 @@ def test_paths_resolve_lexically_and_display_relative_to_the_cwd() -> None:
     assert relative_to("/a/b/c", "/a") == "b/c"
     assert relative_to("/elsewhere/c", "/a") == "/elsewhere/c"
     assert relative_to("/c", "/") == "c"
+
+
+def test_parents_are_found_lexically_up_to_the_root() -> None:
+    assert [parent("/a/b"), parent("/a"), parent("/")] == ["/a", "/", None]
 
 
 # -- diffs -----------------------------------------------------------------------------------------------------------

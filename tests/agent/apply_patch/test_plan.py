@@ -83,6 +83,19 @@ def test_a_parsed_patch_and_a_relative_cwd_are_accepted(tmp_path: Path, monkeypa
     assert plan.changes[0].abs_path == tmp_path / "repo/new/added.txt"
 
 
+def test_paths_are_given_as_pathlib_paths(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    plan = verify_patch(PATCH, tmp_path)
+    move = plan.changes[1]
+    assert (move.cwd, move.abs_path, move.abs_move_path) == (
+        tmp_path,
+        tmp_path / "src/app.py",
+        tmp_path / "src/main.py",
+    )
+    assert all(type(path) is type(tmp_path) for path in (plan.cwd, move.cwd, move.abs_path, move.abs_move_path))
+    assert plan.changes[0].abs_move_path is None
+
+
 def test_a_file_changed_after_verification_stops_the_apply_before_any_write(tmp_path: Path) -> None:
     _tree(tmp_path)
     plan = verify_patch(PATCH, tmp_path)
@@ -102,6 +115,48 @@ def test_a_file_appearing_where_one_will_be_added_also_counts_as_a_change(tmp_pa
     with pytest.raises(StaleFileError):
         plan.apply()
     assert (tmp_path / "new/added.txt").read_text(encoding="utf-8") == "someone else's\n"
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["same size, other bytes", "longer", "mode", "now a directory", "now a fifo", "removed", "unreadable"],
+)
+def test_any_change_to_a_verified_file_stops_the_apply(
+    change: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tree(tmp_path)
+    plan = verify_patch(PATCH, tmp_path)
+    old = tmp_path / "old.txt"
+    if change == "same size, other bytes":
+        old.write_bytes(b"BYE\n")
+    elif change == "longer":
+        old.write_bytes(b"bye\nbye\n")
+    elif change == "mode":
+        old.chmod(0o600)
+    elif change == "now a directory":
+        old.unlink()
+        old.mkdir()
+    elif change == "now a fifo":
+        old.unlink()
+        os.mkfifo(old)
+    elif change == "removed":
+        old.unlink()
+    else:
+        real_read = os.read
+
+        def refuse(handle: int, size: int) -> bytes:
+            if os.readlink(f"/proc/self/fd/{handle}") == str(old):
+                raise OSError(5, "Input/output error")
+            return real_read(handle, size)
+
+        monkeypatch.setattr(os, "read", refuse)
+    with pytest.raises(StaleFileError) as caught:
+        plan.apply()
+    monkeypatch.undo()
+    assert caught.value.path == old
+    # Nothing was written: no added file, no move (a snapshot of the whole tree would block reading the FIFO).
+    assert snapshot(tmp_path / "src") == {"app.py": b"import os\n\ndef run():\n    return 1\n"}
+    assert not (tmp_path / "new").exists()
 
 
 def test_a_plan_cannot_be_applied_twice(tmp_path: Path) -> None:
