@@ -8,9 +8,12 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from typing import TYPE_CHECKING, BinaryIO
 
+# Not `typing.TYPE_CHECKING`: typing is imported by the library, after the collector is off (see `run`).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     import typer
 
 USAGE = "Usage: apply_patch 'PATCH'\n       echo 'PATCH' | apply_patch"
@@ -59,16 +62,18 @@ def run(args: list[str], stdin: BinaryIO | None = None, cwd: str | None = None) 
         except UnicodeDecodeError:
             return _fail("Error: Failed to read PATCH from stdin.\nstream did not contain valid UTF-8", 1)
 
-    from agent.apply_patch import ApplyPatchError, apply_patch
-
-    # Parsing and verifying allocate many small objects and no reference cycles, so the cyclic collector would only
-    # scan them (and every imported module) over and over; this command is usually a process of its own.
+    # Importing the library and applying a patch allocate many objects and no reference cycles, so the cyclic
+    # collector would only scan them (and every module imported so far) over and over: a few milliseconds of a
+    # command that is usually a process of its own.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = apply_patch(text, cwd if cwd is not None else os.getcwd())
-    except ApplyPatchError as error:
-        return _fail(str(error), 1)
+        from agent.apply_patch import ApplyPatchError, apply_patch
+
+        try:
+            result = apply_patch(text, cwd if cwd is not None else os.getcwd())
+        except ApplyPatchError as error:
+            return _fail(str(error), 1)
     finally:
         if collecting:
             gc.enable()
