@@ -17,9 +17,9 @@ def main() -> None:
         raise SystemExit(sandbox_main(argv[1:]))
     if argv[:1] == ["apply-patch"] and not {"-h", "--help"} & set(argv[1:2]):
         # Likewise for `pycodex apply-patch`, which scripts and models run many times.
-        from ._apply_patch_cmd import run as apply_patch_run
+        from ._apply_patch_cmd import main as apply_patch_main
 
-        raise SystemExit(apply_patch_run(argv[1:]))
+        raise SystemExit(apply_patch_main(argv[1:]))
     if argv[:1] == ["exec"]:
         from ._exec_args import first_positional, parse_exec
 
