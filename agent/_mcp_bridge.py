@@ -214,6 +214,7 @@ async def start_bridge(
     codex_home: Any,
     oauth: Any,
     elicitation_handler: Any,
+    authorization_handler: Any = None,
 ) -> tuple[mcp_client.McpConnectionManager, McpBridge]:
     """Enter a connection manager for `servers`; a failing `required` server becomes `McpStartupFailedError`."""
     import mcp_client
@@ -221,6 +222,8 @@ async def start_bridge(
     kwargs: dict[str, Any] = {"codex_home": codex_home, "oauth": oauth}
     if elicitation_handler is not None:
         kwargs["elicitation_handler"] = elicitation_handler
+    if authorization_handler is not None:
+        kwargs["authorization_handler"] = authorization_handler
     manager = mcp_client.McpConnectionManager(dict(servers), **kwargs)
     try:
         await manager.__aenter__()

@@ -109,6 +109,7 @@ class Session:
         ephemeral: bool = False,
         thread_id: str | None = None,
         elicitation_handler: Any = None,
+        authorization_handler: Any = None,
         resume: Rollout | None = None,
         fork: bool = False,
     ) -> None:
@@ -122,6 +123,9 @@ class Session:
         thread_id: the thread's id (a new UUIDv7 by default).
         elicitation_handler: answers MCP servers' elicitation requests (`mcp_client.ElicitationHandler`);
             by default they are declined.
+        authorization_handler: lets a person log in again when an MCP server asks mid-session
+            (`mcp_client.AuthorizationHandler`); by default nobody is asked and the tool call fails with the
+            `pycodex mcp login` message.
         resume: a thread read from its rollout (`read_rollout`): its history is replayed exactly and new turns are
             appended to the same file (locked against a second writer).
         fork: with `resume`, start a new thread (new id and rollout) from a copy of that history instead.
@@ -151,6 +155,7 @@ class Session:
         self._shell = sandbox.default_shell()
         self._plan: list[Any] = []
         self._elicitation_handler = elicitation_handler
+        self._authorization_handler = authorization_handler
         self._last_total_tokens: int | None = None
         self._files_changed: list[str] = []
         self._resume = resume
@@ -223,6 +228,7 @@ class Session:
                 codex_home=self.config.codex_home,
                 oauth=oauth_settings(self.config),
                 elicitation_handler=self._elicitation_handler,
+                authorization_handler=self._authorization_handler,
             )
         if not self._ephemeral:
             self._open_rollout()

@@ -297,6 +297,16 @@ def _write_last_message(path: Path, text: str) -> None:
         _err(f"Warning: cannot write {path}: {exc.strerror}")
 
 
+def _authorization_handler(config: Config) -> Any:
+    """When an MCP server asks for a new login mid-run: with a person at the terminal, print the URL on stderr (a
+    browser opens when there is a display) and wait for the login; headless, fail the call at once."""
+    if not config.mcp_servers:
+        return None
+    import mcp_client  # loaded by the session anyway once servers are configured
+
+    return mcp_client.ConsoleAuthorization(sys.stderr)
+
+
 async def _run(
     config: Config,
     options: ExecOptions,
@@ -307,7 +317,12 @@ async def _run(
     rollout: Any = None,
 ) -> TurnOutcome | None:
     async with agent.Session(
-        config, source="exec", ephemeral=options.ephemeral, resume=rollout, fork=options.fork
+        config,
+        source="exec",
+        ephemeral=options.ephemeral,
+        resume=rollout,
+        fork=options.fork,
+        authorization_handler=_authorization_handler(config),
     ) as session:
         if isinstance(renderer, JsonlRenderer):
             renderer.thread_started(session.thread_id)

@@ -117,7 +117,7 @@ class McpSink:
 
         Only on the handshake era (a server-to-client request mid-call); None when the host cannot be asked.
         """
-        if is_modern(self._ctx) or not self._can_elicit():
+        if is_modern(self._ctx) or not self._can_elicit(url=getattr(request, "mode", None) == "url"):
             return None
         params: dict[str, Any] = request.model_dump(mode="json", by_alias=True, exclude_none=True)
         params["message"] = f"[MCP server {server}] {params.get('message', '')}"
@@ -136,9 +136,11 @@ class McpSink:
     def _meta(self) -> dict[str, Any]:
         return {"_meta": self._task_meta} if self._task_meta else {}
 
-    def _can_elicit(self) -> bool:
+    def _can_elicit(self, *, url: bool = False) -> bool:
         capabilities = self._ctx.session.client_capabilities
-        return capabilities is not None and capabilities.elicitation is not None
+        elicitation = None if capabilities is None else capabilities.elicitation
+        # A link (URL mode) only goes to a host that said it can open one.
+        return elicitation is not None and (not url or elicitation.url is not None)
 
     async def _refuse(self, approval: Approval) -> ReviewDecision:
         try:

@@ -157,7 +157,12 @@ class Thread:
         With `resume`, the session continues a thread recorded earlier (by this server or another front door).
         """
         async with agent.Session(
-            config, approvals=self.approvals, source="mcp", resume=resume, elicitation_handler=self.forward_elicitation
+            config,
+            approvals=self.approvals,
+            source="mcp",
+            resume=resume,
+            elicitation_handler=self.forward_elicitation,
+            authorization_handler=self.forward_authorization,
         ) as session:
             self.session = session
             self.thread_id = session.thread_id
@@ -230,6 +235,19 @@ class Thread:
             return types.ElicitResult.model_validate(answer)
         except ValueError:
             return types.ElicitResult(action="cancel")
+
+    async def forward_authorization(self, request: Any) -> None:
+        """An external MCP server wants a new login (an `mcp_client.AuthorizationRequest`): the link goes to the
+        host as a URL elicitation, and once the host accepts, the call waits for the browser. Declined (the call
+        fails with the `pycodex mcp login` message) when no call is following or the host cannot open links."""
+        import mcp_types as types
+
+        params = types.ElicitRequestURLParams(
+            message=request.describe(), url=request.url, elicitation_id=secrets.token_hex(8)
+        )
+        answer = await self.forward_elicitation(request.server, params)
+        if answer.action == "accept":
+            await request.complete()
 
     def pending(self) -> list[Approval]:
         """Parked questions nobody has answered yet."""

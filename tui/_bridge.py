@@ -108,6 +108,27 @@ class TuiElicitations:
         return mcp.types.ElicitResult(action=answer.action, content=answer.content)
 
 
+class TuiAuthorizations:
+    """`mcp_client.AuthorizationHandler` as the link dialog: a server wants a new login mid-session; "Open the link"
+    opens the browser and the call waits for the login (up to 300 s); Decline or Cancel fail the call with the
+    `pycodex mcp login` message."""
+
+    def __init__(self, target: MessagePump) -> None:
+        self._target = target
+
+    async def __call__(self, request: Any) -> None:  # an `mcp_client.AuthorizationRequest`
+        from ._elicitation import ElicitAnswer, ElicitationDialog
+
+        message = f"{request.describe()} Open the link to log in in your browser; the call waits for it."
+        dialog = ElicitationDialog(request.server, message, None, url=request.url)
+        answer = await ask(self._target, dialog, ElicitAnswer("cancel"))
+        if answer.action != "accept":
+            return
+        self._target.post_message(Notice("info", f"Waiting for the browser login to the {request.server} MCP server."))
+        await request.complete()
+        self._target.post_message(Notice("info", f"Logged in to the {request.server} MCP server again."))
+
+
 # ---- the driver ---------------------------------------------------------------------------------------------------
 
 SessionFactory: TypeAlias = "Callable[..., agent.Session]"
@@ -157,6 +178,7 @@ class SessionDriver:
         self.factory: SessionFactory | None = factory
         self.approvals = approvals or TuiApprovals(target, config.cwd if config else None)
         self.elicitations = TuiElicitations(target)
+        self.authorizations = TuiAuthorizations(target)
         self.session: agent.Session | None = None
         self.running = False
         self._first = _Start(resume_id)
@@ -228,6 +250,7 @@ class SessionDriver:
             "approvals": self.approvals,
             "source": "tui",
             "elicitation_handler": self.elicitations,
+            "authorization_handler": self.authorizations,
         }
         resumed: ResumedThread | None = None
         if start.resume_id is not None:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
-from tests.cli.exec_harness import REPO, ExecRun, run_exec
-from tests.support.model_server import function_call, message
+from tests.cli.exec_harness import PYCODEX, REPO, ExecRun, provider_flags, run_exec
+from tests.mcp_client.oauth_support import Protected, gated_server, play_browser, run_login
+from tests.support.model_server import ScriptedModelServer, function_call, message
 
 EVERYTHING = REPO / ".ci/npm/node_modules/.bin/mcp-server-everything"
 NODE = shutil.which("node")
@@ -157,3 +161,117 @@ def test_an_invalid_server_table_is_a_config_error_naming_it(repo: Path, codex_h
     run = run_exec([{"items": [message("never")]}], ["--json", "go"], cwd=repo, env={"CODEX_HOME": str(codex_home)})
     assert run.returncode == 1
     assert "url is not supported for stdio" in run.stderr and "t3" in run.stderr
+
+
+# ---- a server that wants more scopes in the middle of a run ------------------------------------------------------
+
+
+def _gated_config(codex_home: Path, server: Protected) -> None:
+    (codex_home / "config.toml").write_text(
+        'mcp_oauth_credentials_store = "file"\n\n'
+        f'[mcp_servers.prot]\nurl = "{server.base}/mcp"\nscopes = ["mcp:read"]\n'
+    )
+
+
+_WRITE_NOTE = [
+    {"items": [function_call("mcp__prot__write_note", {"text": "hi"}, "w1")]},
+    {"items": [message("done")]},
+]
+
+
+@pytest.mark.anyio
+async def test_headless_exec_fails_a_call_that_needs_more_scopes_with_the_login_command(
+    repo: Path, codex_home: Path
+) -> None:
+    async with gated_server(codex_home) as server:
+        await run_login(server)
+        _gated_config(codex_home, server)
+        run = await anyio.to_thread.run_sync(
+            lambda: run_exec(_WRITE_NOTE, ["--json", "note"], cwd=repo, env={"CODEX_HOME": str(codex_home)})
+        )
+        stored = server.store.load("prot", f"{server.base}/mcp")
+
+    assert run.returncode == 0, run.stderr
+    wanted = (
+        "The prot MCP server needs more access for this call (scopes: mcp:read mcp:write). "
+        "Run `pycodex mcp login prot --scopes mcp:read,mcp:write`. (the call to `write_note` was refused)"
+    )
+    [item] = run.items("mcp_tool_call")
+    assert (item["status"], item["error"]) == ("failed", {"message": wanted})
+    assert _outputs(run, 1)[-1] == f"tool call failed: {wanted}"
+    assert len(server.provider.authorizations) == 1
+    assert stored is not None and stored.scopes == ["mcp:read"]
+    assert "Traceback" not in run.stderr and "/authorize?" not in run.stderr
+
+
+@pytest.mark.anyio
+async def test_exec_at_a_terminal_prints_the_url_waits_for_the_login_and_the_call_goes_through(
+    repo: Path, codex_home: Path
+) -> None:
+    async with gated_server(codex_home) as server:
+        await run_login(server)
+        _gated_config(codex_home, server)
+        with ScriptedModelServer(_WRITE_NOTE) as model:
+            # stdin and stderr are a terminal (a person could be there); stdout carries the JSONL events.
+            controller, terminal = pty.openpty()
+            env = {
+                **os.environ,
+                "CODEX_HOME": str(codex_home),
+                "MOCK_API_KEY": "sk-mock-123",
+                "PYTHONPATH": str(REPO),
+                "PYCODEX_NO_BROWSER": "1",
+            }
+            command = [*PYCODEX, "exec", *provider_flags(model.base_url), "--json", "note"]
+            try:
+                async with await anyio.open_process(
+                    command, cwd=repo, env=env, stdin=terminal, stdout=subprocess.PIPE, stderr=terminal
+                ) as process:
+                    os.close(terminal)
+                    terminal = -1
+                    assert process.stdout is not None
+                    shown = ""
+                    with anyio.fail_after(60):
+                        while "/authorize?" not in shown or not shown.endswith("\r\n\r\n"):
+                            shown += (await anyio.to_thread.run_sync(os.read, controller, 4096)).decode()
+                    url = next(line for line in shown.splitlines() if "/authorize?" in line)
+                    callback_status = await play_browser(url)
+                    out = b""
+                    with anyio.fail_after(60):
+                        async for chunk in process.stdout:
+                            out += chunk
+                        await process.wait()
+                rest = _read_all(controller)
+            finally:
+                if terminal >= 0:
+                    os.close(terminal)
+                os.close(controller)
+            requests = model.requests
+        stored = server.store.load("prot", f"{server.base}/mcp")
+
+    assert process.returncode == 0, shown + rest
+    assert callback_status == 200
+    assert "The prot MCP server needs more access for this call (scopes: mcp:read mcp:write).\r\n" in shown
+    assert "Authorize `prot` by opening this URL in your browser (waiting 300 seconds):" in shown
+    assert "Logged in to `prot` again; continuing." in rest
+    events = [json.loads(line) for line in out.decode().splitlines() if line.strip()]
+    [item] = [e["item"] for e in events if e["type"] == "item.completed" and e["item"]["type"] == "mcp_tool_call"]
+    assert item["status"] == "completed"
+    assert item["result"]["content"] == [{"type": "text", "text": "noted: hi"}]
+    assert any(
+        "noted: hi" in json.dumps(i) for i in requests[1].body["input"] if i.get("type") == "function_call_output"
+    )
+    assert stored is not None and stored.scopes == ["mcp:read", "mcp:write"]
+
+
+def _read_all(fd: int) -> str:
+    """What is left to read on a terminal whose other side has closed."""
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the other side is gone
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
