@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 if TYPE_CHECKING:
-    from mcp_client import McpServerConfig
+    from mcp_client import McpCredentialStore, McpServerConfig
 
 _AUTH_LABELS = {
     "unsupported": "Unsupported",
@@ -78,6 +78,73 @@ async def _auth_statuses(servers: dict[str, McpServerConfig]) -> dict[str, str]:
     return statuses
 
 
+def _store() -> McpCredentialStore:
+    from mcp_client import McpCredentialStore, default_codex_home, load_oauth_settings
+
+    return McpCredentialStore(default_codex_home(), load_oauth_settings(_config_path()).credentials_store)
+
+
+def _forget_client_secret(name: str, config: McpServerConfig) -> None:
+    """Drop a stored client secret the server's entry no longer names (best effort: a broken keyring warns)."""
+    from mcp_client import McpClientError, McpStreamableHttpTransport
+
+    transport = config.transport
+    if not isinstance(transport, McpStreamableHttpTransport):
+        return
+    try:
+        _store().delete_client_secret(name, transport.url)
+    except McpClientError as exc:
+        sys.stderr.write(f"Warning: {exc.message}\n")
+
+
+def _person_at_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _after_http_add(name: str, config: McpServerConfig, client_secret: str | None) -> None:
+    """Keep the client secret out of config.toml, then log in right away when the server asks for OAuth (at a
+    terminal), or say how to (elsewhere)."""
+    import anyio
+    from pydantic import SecretStr
+
+    from mcp_client import McpClientError, McpStreamableHttpTransport, auth_status, load_oauth_settings
+    from mcp_client import login as oauth_login
+
+    transport = config.transport
+    assert isinstance(transport, McpStreamableHttpTransport)
+    try:
+        store = _store()
+        client_id = config.oauth.client_id if config.oauth else None
+        if client_id and client_secret:
+            where = store.save_client_secret(name, transport.url, client_id, SecretStr(client_secret))
+            place = "the OS keyring" if where == "keyring" else str(store.client_secrets_path)
+            sys.stdout.write(f"Stored the OAuth client secret in {place}.\n")
+        elif not client_id:
+            store.delete_client_secret(name, transport.url)
+    except McpClientError as exc:
+        _fail(exc.message)
+    if transport.bearer_token_env_var:
+        return
+    status = anyio.run(lambda: auth_status(name, config, store=store))
+    if status != "not_logged_in":
+        return
+    if not _person_at_terminal():
+        sys.stdout.write(f"The MCP server '{name}' uses OAuth. Log in with `pycodex mcp login {name}`.\n")
+        return
+    sys.stdout.write(f"The MCP server '{name}' uses OAuth; logging in now.\n")
+    sys.stdout.flush()
+    try:
+        settings = load_oauth_settings(_config_path())
+
+        async def run() -> None:
+            await oauth_login(name, config, store=store, settings=settings)
+
+        anyio.run(run)
+    except McpClientError as exc:
+        _fail(f"{exc.message}\nThe server was added; log in later with `pycodex mcp login {name}`.")
+    sys.stdout.write(f"Successfully logged in to MCP server '{name}'.\n")
+
+
 def register(app: typer.Typer) -> None:
     """Add the `mcp` command group to `app`."""
     group = typer.Typer(
@@ -88,7 +155,9 @@ def register(app: typer.Typer) -> None:
     @group.command(
         "add",
         help="Add (or replace) a server: `pycodex mcp add NAME [--env K=V]... -- COMMAND [ARGS]...` for a stdio "
-        "server, `pycodex mcp add NAME --url URL [--bearer-token-env-var VAR]` for a Streamable HTTP one.",
+        "server, `pycodex mcp add NAME --url URL [--bearer-token-env-var VAR]` for a Streamable HTTP one. When an "
+        "HTTP server asks for OAuth, the login starts right away at a terminal (elsewhere the command to run is "
+        "printed).",
     )
     def add(  # pyright: ignore[reportUnusedFunction]
         name: Annotated[str, typer.Argument(help="Name of the server in config.toml.")],
@@ -103,11 +172,33 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--bearer-token-env-var", help="Send the token in this environment variable as a bearer."),
         ] = None,
+        oauth_client_id: Annotated[
+            str | None,
+            typer.Option("--oauth-client-id", help="OAuth client registered beforehand (no dynamic registration)."),
+        ] = None,
+        oauth_client_secret: Annotated[
+            str | None,
+            typer.Option(
+                "--oauth-client-secret",
+                help="That client's secret; kept in the OS keyring (or $CODEX_HOME, mode 0600), not config.toml.",
+            ),
+        ] = None,
+        oauth_client_metadata_url: Annotated[
+            str | None,
+            typer.Option(
+                "--oauth-client-metadata-url",
+                help="HTTPS URL of a client ID metadata document to use as the client id where the server allows.",
+            ),
+        ] = None,
+        oauth_resource: Annotated[
+            str | None, typer.Option("--oauth-resource", help="The `resource` to ask tokens for (RFC 8707).")
+        ] = None,
     ) -> None:
         from mcp_client import (
             McpConfigError,
             add_server,
             http_server_table,
+            parse_server_config,
             stdio_server_table,
             validate_server_name,
         )
@@ -121,13 +212,30 @@ def register(app: typer.Typer) -> None:
             _fail("give either --url URL or `-- COMMAND ARGS...`, not both", 2)
         if url is None and not argv:
             _fail("give the server's command after `--` (stdio) or --url URL (Streamable HTTP)", 2)
+        oauth_flags = {
+            "--oauth-client-id": oauth_client_id,
+            "--oauth-client-secret": oauth_client_secret,
+            "--oauth-client-metadata-url": oauth_client_metadata_url,
+            "--oauth-resource": oauth_resource,
+        }
         if url is not None:
             if env:
                 _fail("--env is only for stdio servers", 2)
-            table = http_server_table(url, bearer_token_env_var)
+            if oauth_client_secret and not oauth_client_id:
+                _fail("--oauth-client-secret needs --oauth-client-id (the client it belongs to)", 2)
+            table = http_server_table(
+                url,
+                bearer_token_env_var,
+                oauth_client_id=oauth_client_id,
+                oauth_client_metadata_url=oauth_client_metadata_url,
+                oauth_resource=oauth_resource,
+            )
         else:
             if bearer_token_env_var:
                 _fail("--bearer-token-env-var is only for --url servers", 2)
+            given = [flag for flag, value in oauth_flags.items() if value]
+            if given:
+                _fail(f"{given[0]} is only for --url servers", 2)
             pairs: dict[str, str] = {}
             for item in env or []:
                 key, sep, value = item.partition("=")
@@ -136,19 +244,31 @@ def register(app: typer.Typer) -> None:
                 pairs[key] = value
             table = stdio_server_table(argv[0], argv[1:], pairs)
         try:
+            config = parse_server_config(name, table)
+        except McpConfigError as exc:
+            _fail(exc.message, 2)
+        try:
             add_server(_config_path(), name, table)
         except McpConfigError as exc:
             _fail(exc.message)
         sys.stdout.write(f"Added global MCP server '{name}'.\n")
+        if url is not None:
+            _after_http_add(name, config, oauth_client_secret)
 
     @group.command("remove", help="Remove a server from config.toml.")
     def remove(name: Annotated[str, typer.Argument(help="Name of the server.")]) -> None:  # pyright: ignore[reportUnusedFunction]
-        from mcp_client import McpConfigError, remove_server
+        from mcp_client import McpConfigError, load_mcp_servers, remove_server
 
+        try:
+            config = load_mcp_servers(_config_path()).get(name)
+        except McpConfigError:  # a broken entry can still be removed; it has no secret of ours to forget
+            config = None
         try:
             removed = remove_server(_config_path(), name)
         except McpConfigError as exc:
             _fail(exc.message)
+        if config is not None:
+            _forget_client_secret(name, config)
         if removed:
             sys.stdout.write(f"Removed global MCP server '{name}'.\n")
         else:
@@ -213,6 +333,10 @@ def register(app: typer.Typer) -> None:
                 f"  url: {transport.url}",
                 f"  bearer_token_env_var: {transport.bearer_token_env_var or '-'}",
             ]
+            if config.oauth is not None and config.oauth.client_id:
+                lines.append(f"  oauth_client_id: {config.oauth.client_id}")
+            if config.oauth is not None and config.oauth.client_metadata_url:
+                lines.append(f"  oauth_client_metadata_url: {config.oauth.client_metadata_url}")
         if config.enabled_tools is not None:
             lines.append(f"  enabled_tools: {', '.join(config.enabled_tools)}")
         if config.disabled_tools is not None:

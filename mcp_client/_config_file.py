@@ -106,11 +106,27 @@ def stdio_server_table(command: str, args: Sequence[str], env: Mapping[str, str]
     return table
 
 
-def http_server_table(url: str, bearer_token_env_var: str | None = None) -> dict[str, Any]:
-    """The table `mcp add NAME --url URL` writes."""
+def http_server_table(
+    url: str,
+    bearer_token_env_var: str | None = None,
+    *,
+    oauth_client_id: str | None = None,
+    oauth_client_metadata_url: str | None = None,
+    oauth_resource: str | None = None,
+) -> dict[str, Any]:
+    """The table `mcp add NAME --url URL` writes (a client's secret never goes here: see `McpCredentialStore`)."""
     table: dict[str, Any] = {"url": url}
     if bearer_token_env_var:
         table["bearer_token_env_var"] = bearer_token_env_var
+    if oauth_resource:
+        table["oauth_resource"] = oauth_resource
+    oauth: dict[str, Any] = {}
+    if oauth_client_id:
+        oauth["client_id"] = oauth_client_id
+    if oauth_client_metadata_url:
+        oauth["client_metadata_url"] = oauth_client_metadata_url
+    if oauth:
+        table["oauth"] = oauth
     return table
 
 
