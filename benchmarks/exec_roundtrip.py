@@ -119,7 +119,7 @@ def main() -> None:
     ours = measure(_pycodex_cmd, args.calls, args.runs)
     print(f"pycodex  start→first request {ours[0] * 1000:7.1f} ms   per round trip {ours[1] * 1000:6.1f} ms")
     floor = measure_floor(args.runs)
-    print(f"floor    start→first request {floor * 1000:7.1f} ms   (anyio + httpx2 + pydantic + one POST, nothing of ours)")
+    print(f"floor    start→first request {floor * 1000:7.1f} ms   (anyio, httpx2, pydantic, one POST: nothing of ours)")
     if CODEX_BIN.exists():
         theirs = measure(_codex_cmd, args.calls, args.runs)
         print(f"codex    start→first request {theirs[0] * 1000:7.1f} ms   per round trip {theirs[1] * 1000:6.1f} ms")
