@@ -32,6 +32,7 @@ def main() -> None:
         elif (options := parse_exec(argv[1:])) is not None:
             # A plain `exec` skips building the typer app, as `sandbox` and `apply-patch` do.
             try:
+                _import_engine()
                 from ._exec_run import ExecOptions, run_exec
 
                 code = run_exec(ExecOptions(**options))
@@ -42,3 +43,20 @@ def main() -> None:
 
     app_main()
 
+
+
+def _import_engine() -> None:
+    """Import what `exec` runs on, without the cyclic garbage collector rescanning it as it grows.
+
+    The imports (pydantic, httpx2, anyio and ours) create ~60,000 long-lived objects and next to no garbage;
+    each full collection meanwhile walks all of them. Freezing them afterwards keeps later collections, during the
+    turn, from walking them again. Together ~15 ms of the time to the first model request.
+    """
+    import gc
+
+    gc.disable()
+    try:
+        from . import _exec_run  # noqa: F401  # pyright: ignore[reportUnusedImport]
+    finally:
+        gc.freeze()
+        gc.enable()
