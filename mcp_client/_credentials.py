@@ -298,17 +298,20 @@ class McpCredentialStore:
 
     def delete(self, server_name: str, url: str) -> bool:
         """Forget this server's credentials everywhere; returns whether anything was removed."""
-        key = credentials_key(server_name, url)
+        return self._delete_everywhere(KEYRING_SERVICE, credentials_key(server_name, url), None)
+
+    def _delete_everywhere(self, service: str, key: str, path: Path | None) -> bool:
+        """Remove `key` from the keyring's `service` and from the file at `path` (None: the credentials file)."""
         removed = False
         backend = self._keyring()
         if backend is not None:
             try:
-                if backend.get_password(KEYRING_SERVICE, key) is not None:
-                    backend.delete_password(KEYRING_SERVICE, key)
+                if backend.get_password(service, key) is not None:
+                    backend.delete_password(service, key)
                     removed = True
             except keyring.errors.KeyringError as exc:
                 self._keyring_failed("delete from", exc)
-        if self._mode != "keyring" and self._remove_file_entry(key):
+        if self._mode != "keyring" and self._remove_file_entry(key, path):
             removed = True
         return removed
 
@@ -367,16 +370,6 @@ class McpCredentialStore:
 
     def delete_client_secret(self, server_name: str, url: str) -> bool:
         """Forget this server's client secret everywhere; returns whether one was stored."""
-        key = credentials_key(server_name, url)
-        removed = False
-        backend = self._keyring()
-        if backend is not None:
-            try:
-                if backend.get_password(CLIENT_SECRETS_KEYRING_SERVICE, key) is not None:
-                    backend.delete_password(CLIENT_SECRETS_KEYRING_SERVICE, key)
-                    removed = True
-            except keyring.errors.KeyringError as exc:
-                self._keyring_failed("delete from", exc)
-        if self._mode != "keyring" and self._remove_file_entry(key, self.client_secrets_path):
-            removed = True
-        return removed
+        return self._delete_everywhere(
+            CLIENT_SECRETS_KEYRING_SERVICE, credentials_key(server_name, url), self.client_secrets_path
+        )
