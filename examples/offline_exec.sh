@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole pycodex exec flow, offline: a scripted model server on 127.0.0.1 (the one the tests use) plays the
-# model. It plans, creates a file with a command, runs a command that fails, and answers. Run from the repo root
-# after installing (see README):  bash examples/offline_exec.sh
+# model. It plans, creates a file with a command, checks it with another, and answers. Its own CODEX_HOME (a temp
+# folder) keeps your ~/.codex out of it. Run from the repo root after installing (see README):
+#   bash examples/offline_exec.sh [more exec options, e.g. --json]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 py="${PYTHON:-$repo/.venv/bin/python}"
@@ -38,7 +39,8 @@ url=$(head -n1 "$work/url")
 
 mkdir "$work/repo" && git -C "$work/repo" init -q
 cd "$work/repo"
-export SCRIPTED_API_KEY=offline
+export SCRIPTED_API_KEY=offline CODEX_HOME="$work/codex-home"
+mkdir "$CODEX_HOME"
 "$pycodex" exec --full-auto \
   -c "model_providers.scripted={name=\"scripted\", base_url=\"$url\", env_key=\"SCRIPTED_API_KEY\"}" \
   -c model_provider=scripted -m scripted-model \
