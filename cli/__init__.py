@@ -44,7 +44,6 @@ def main() -> None:
     app_main()
 
 
-
 def _import_engine() -> None:
     """Import what `exec` runs on, without the cyclic garbage collector rescanning it as it grows.
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 if TYPE_CHECKING:
-    from mcp_client import McpCredentialStore, McpServerConfig
+    from mcp_client import McpCredentialStore, McpOAuthSettings, McpServerConfig
 
 _AUTH_LABELS = {
     "unsupported": "Unsupported",
@@ -63,10 +63,9 @@ def _json(value: Any) -> str:
 async def _auth_statuses(servers: dict[str, McpServerConfig]) -> dict[str, str]:
     import anyio
 
-    from mcp_client import McpCredentialStore, auth_status, default_codex_home, load_oauth_settings
+    from mcp_client import auth_status
 
-    settings = load_oauth_settings(_config_path())
-    store = McpCredentialStore(default_codex_home(), settings.credentials_store)
+    _, store = _oauth_setup()
     statuses: dict[str, str] = {}
 
     async def one(name: str, config: McpServerConfig) -> None:
@@ -78,10 +77,12 @@ async def _auth_statuses(servers: dict[str, McpServerConfig]) -> dict[str, str]:
     return statuses
 
 
-def _store() -> McpCredentialStore:
+def _oauth_setup() -> tuple[McpOAuthSettings, McpCredentialStore]:
+    """The OAuth settings of config.toml and the credential store they select."""
     from mcp_client import McpCredentialStore, default_codex_home, load_oauth_settings
 
-    return McpCredentialStore(default_codex_home(), load_oauth_settings(_config_path()).credentials_store)
+    settings = load_oauth_settings(_config_path())
+    return settings, McpCredentialStore(default_codex_home(), settings.credentials_store)
 
 
 def _forget_client_secret(name: str, config: McpServerConfig) -> None:
@@ -92,7 +93,7 @@ def _forget_client_secret(name: str, config: McpServerConfig) -> None:
     if not isinstance(transport, McpStreamableHttpTransport):
         return
     try:
-        _store().delete_client_secret(name, transport.url)
+        _oauth_setup()[1].delete_client_secret(name, transport.url)
     except McpClientError as exc:
         sys.stderr.write(f"Warning: {exc.message}\n")
 
@@ -107,13 +108,13 @@ def _after_http_add(name: str, config: McpServerConfig, client_secret: str | Non
     import anyio
     from pydantic import SecretStr
 
-    from mcp_client import McpClientError, McpStreamableHttpTransport, auth_status, load_oauth_settings
+    from mcp_client import McpClientError, McpStreamableHttpTransport, auth_status
     from mcp_client import login as oauth_login
 
     transport = config.transport
     assert isinstance(transport, McpStreamableHttpTransport)
     try:
-        store = _store()
+        settings, store = _oauth_setup()
         client_id = config.oauth.client_id if config.oauth else None
         if client_id and client_secret:
             where = store.save_client_secret(name, transport.url, client_id, SecretStr(client_secret))
@@ -134,12 +135,7 @@ def _after_http_add(name: str, config: McpServerConfig, client_secret: str | Non
     sys.stdout.write(f"The MCP server '{name}' uses OAuth; logging in now.\n")
     sys.stdout.flush()
     try:
-        settings = load_oauth_settings(_config_path())
-
-        async def run() -> None:
-            await oauth_login(name, config, store=store, settings=settings)
-
-        anyio.run(run)
+        anyio.run(lambda: oauth_login(name, config, store=store, settings=settings))
     except McpClientError as exc:
         _fail(f"{exc.message}\nThe server was added; log in later with `pycodex mcp login {name}`.")
     sys.stdout.write(f"Successfully logged in to MCP server '{name}'.\n")
@@ -358,14 +354,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         import anyio
 
-        from mcp_client import McpClientError, McpCredentialStore, default_codex_home, load_oauth_settings
+        from mcp_client import McpClientError
         from mcp_client import login as oauth_login
 
         config = _server(name)
         requested = [s.strip() for s in scopes.split(",") if s.strip()] if scopes else None
         try:
-            settings = load_oauth_settings(_config_path())
-            store = McpCredentialStore(default_codex_home(), settings.credentials_store)
+            settings, store = _oauth_setup()
 
             async def run() -> None:
                 await oauth_login(
@@ -381,13 +376,12 @@ def register(app: typer.Typer) -> None:
     def logout(name: Annotated[str, typer.Argument(help="Name of the server.")]) -> None:  # pyright: ignore[reportUnusedFunction]
         import anyio
 
-        from mcp_client import McpClientError, McpCredentialStore, default_codex_home, load_oauth_settings
+        from mcp_client import McpClientError
         from mcp_client import logout as oauth_logout
 
         config = _server(name)
         try:
-            settings = load_oauth_settings(_config_path())
-            store = McpCredentialStore(default_codex_home(), settings.credentials_store)
+            _, store = _oauth_setup()
 
             async def run() -> bool:
                 return await oauth_logout(name, config, store=store)

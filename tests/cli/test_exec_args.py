@@ -72,6 +72,7 @@ def test_fast_parser_leaves_help_and_usage_errors_to_typer(
     args: list[str], exit_code: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert parse_exec(args) is None
+
     def refuse(options: ExecOptions) -> int:
         pytest.fail(f"typer ran exec with {options}")
 
