@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from ._paths import relative_to
+from ._paths import as_path, relative_to
 from ._textfile import TextFile
 
 if TYPE_CHECKING:
@@ -150,13 +150,6 @@ class FileChange:
         after = TextFile.parse(self.new_content or "").tokens()
         regions = self.regions if self.kind == "update" else None
         return unified_hunks(before, after, opcodes(before, after, regions), context)
-
-
-def as_path(path: str) -> Path:
-    """`Path(path)`, importing pathlib only when a caller asks for a `Path`."""
-    from pathlib import Path
-
-    return Path(path)
 
 
 def _display(name: str, prefix: str) -> str:

@@ -4,6 +4,19 @@ file system."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def as_path(path: str) -> Path:
+    """`Path(path)`, importing pathlib only when a caller asks for a `Path`: the library keeps paths as strings,
+    and pathlib costs a `pycodex apply-patch` process several milliseconds of start-up."""
+    from pathlib import Path
+
+    return Path(path)
+
 
 def resolve(path: str, cwd: str) -> str:
     """The absolute, lexically normalised form of `path` (relative paths are taken from `cwd`)."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from ._changes import ApplyResult, FileChange, as_path, summary_text
+from ._changes import ApplyResult, FileChange, summary_text
 from ._compute import update_text
 from ._model import AddFile, DeleteFile, Patch, UpdateFile
 from ._overlay import Entry, Overlay, Seen
 from ._parser import parse_patch
-from ._paths import resolve
+from ._paths import as_path, resolve
 from .errors import NoChangesError
 
 if TYPE_CHECKING:

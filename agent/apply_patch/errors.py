@@ -19,7 +19,10 @@ diagnostics (which line failed, the nearest candidate in the file) follow after 
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, ClassVar
+
+from ._paths import as_path
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -96,7 +99,7 @@ class PatchApplyError(ApplyPatchError):
     code: ClassVar[str] = "apply_failed"
 
     def __init__(self, message: str, *, path: Path | str | None = None, diagnostic: str | None = None) -> None:
-        self.path = _as_path(path)
+        self.path = None if path is None else as_path(os.fspath(path))
         super().__init__(message, diagnostic=diagnostic)
 
 
@@ -172,13 +175,3 @@ class StaleFileError(PatchApplyError):
     """A file changed on disk after the patch was verified; nothing was written."""
 
     code: ClassVar[str] = "stale_file"
-
-
-def _as_path(path: Path | str | None) -> Path | None:
-    # pathlib is imported when an error is raised, not with the library: it costs a `pycodex apply-patch` process
-    # several milliseconds of start-up.
-    if path is None:
-        return None
-    from pathlib import Path
-
-    return Path(path)
