@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ._detect import find_bwrap as find_bwrap
     from ._env_policy import ShellEnvironmentPolicy as ShellEnvironmentPolicy
     from ._env_policy import build_env as build_env
+    from ._netpolicy import NetworkPolicy as NetworkPolicy
     from ._plan import Plan as Plan
     from ._plan import WritableRoot as WritableRoot
     from ._policy import DangerFullAccess as DangerFullAccess
@@ -32,16 +33,32 @@ if TYPE_CHECKING:
     from ._process import Process as Process
     from ._process import default_shell as default_shell
     from ._process import spawn as spawn
+    from ._profiles import PermissionProfile as PermissionProfile
+    from ._profiles import ProfileError as ProfileError
+    from ._profiles import permission_profile as permission_profile
+    from ._proxy import ApprovalAnswer as ApprovalAnswer
+    from ._proxy import NetworkDecision as NetworkDecision
+    from ._proxy import NetworkProxy as NetworkProxy
+    from ._proxy import NetworkRequest as NetworkRequest
+    from ._route import ProxyRoute as ProxyRoute
     from ._seatbelt import seatbelt_profile as seatbelt_profile
     from .errors import SandboxError as SandboxError
     from .errors import SandboxSetupError as SandboxSetupError
     from .errors import SandboxUnavailableError as SandboxUnavailableError
 
 _WHERE = {
+    "ApprovalAnswer": "._proxy",
     "Confined": "._confine",
     "DangerFullAccess": "._policy",
+    "NetworkDecision": "._proxy",
+    "NetworkPolicy": "._netpolicy",
+    "NetworkProxy": "._proxy",
+    "NetworkRequest": "._proxy",
+    "PermissionProfile": "._profiles",
     "Plan": "._plan",
     "Process": "._process",
+    "ProfileError": "._profiles",
+    "ProxyRoute": "._route",
     "ReadOnly": "._policy",
     "SandboxError": ".errors",
     "SandboxMode": "._policy",
@@ -59,6 +76,7 @@ _WHERE = {
     "has_full_network": "._policy",
     "is_likely_sandbox_denied": "._denial",
     "is_path_writable": "._policy",
+    "permission_profile": "._profiles",
     "plan_for_policy": "._policy",
     "policy_for_mode": "._policy",
     "seatbelt_profile": "._seatbelt",
@@ -67,10 +85,18 @@ _WHERE = {
 }
 
 __all__ = [
+    "ApprovalAnswer",
     "Confined",
     "DangerFullAccess",
+    "NetworkDecision",
+    "NetworkPolicy",
+    "NetworkProxy",
+    "NetworkRequest",
+    "PermissionProfile",
     "Plan",
     "Process",
+    "ProfileError",
+    "ProxyRoute",
     "ReadOnly",
     "SandboxError",
     "SandboxMode",
@@ -88,6 +114,7 @@ __all__ = [
     "has_full_network",
     "is_likely_sandbox_denied",
     "is_path_writable",
+    "permission_profile",
     "plan_for_policy",
     "policy_for_mode",
     "seatbelt_profile",

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._detect import Backend, SandboxReport, detect
 from ._linux_bwrap import Placeholders, bwrap_argv, seccomp_pipe
 from ._plan import Plan
+from ._route import ProxyRoute
 from ._seccomp import build_filter
 from .errors import SandboxUnavailableError
 
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     from ._policy import DangerFullAccess, ReadOnly, WorkspaceWrite
 
 LANDLOCK_HELPER = str(Path(__file__).with_name("_landlock.py"))
+PROXY_NEEDS_NETNS = (
+    "the network policy proxy needs bubblewrap's own network namespace to be enforced; without it commands get no "
+    "network at all"
+)
 
 
 @dataclass
@@ -62,11 +67,18 @@ def confine(
     policy_cwd: Path,
     allow_degraded: bool = False,
     tty: bool = False,
+    proxy: ProxyRoute | None = None,
 ) -> Confined:
-    """Wrap `argv` so that the kernel enforces `policy`; raise `SandboxUnavailableError` when it cannot."""
+    """Wrap `argv` so that the kernel enforces `policy`; raise `SandboxUnavailableError` when it cannot.
+
+    With `proxy`, a policy without network reaches the network through the session's proxy instead (`_route`).
+    """
     from ._policy import plan_for_policy
 
-    return confine_plan(argv, plan_for_policy(policy, policy_cwd), cwd=cwd, allow_degraded=allow_degraded, tty=tty)
+    plan = plan_for_policy(policy, policy_cwd)
+    if proxy is not None and not plan.network:
+        plan = replace(plan, proxy=proxy)
+    return confine_plan(argv, plan, cwd=cwd, allow_degraded=allow_degraded, tty=tty)
 
 
 def confine_plan(
@@ -91,11 +103,15 @@ def confine_plan(
     if chosen == "bubblewrap" and report.bwrap_path is not None:
         return _bubblewrap(argv, plan, cwd=cwd, tty=tty, report=report, bwrap=report.bwrap_path)
     if chosen == "landlock":
-        return _helper(argv, plan, tty=tty, landlock=True, seccomp=report.seccomp, backend="landlock")
+        confined = _helper(argv, plan, tty=tty, landlock=True, seccomp=report.seccomp, backend="landlock")
+        if plan.proxy is not None:
+            confined.warnings.append(PROXY_NEEDS_NETNS)
+        return confined
     if chosen == "seatbelt":
         from ._seatbelt import darwin_user_cache_dir, seatbelt_argv
 
-        return Confined(seatbelt_argv(plan, list(argv), user_cache_dir=darwin_user_cache_dir()), backend="seatbelt")
+        argv = seatbelt_argv(plan, list(argv), user_cache_dir=darwin_user_cache_dir())
+        return Confined(argv, backend="seatbelt", warnings=[PROXY_NEEDS_NETNS] if plan.proxy else [])
     gaps = "; ".join(report.not_enforced) or "no sandbox backend"
     if not allow_degraded:
         raise SandboxUnavailableError(
@@ -113,7 +129,10 @@ def confine_plan(
 
 
 def _bubblewrap(argv: list[str], plan: Plan, *, cwd: Path, tty: bool, report: SandboxReport, bwrap: str) -> Confined:
-    seccomp_fd = seccomp_pipe(build_filter(network=plan.network)) if report.seccomp else None
+    if plan.proxy is not None:
+        argv = plan.proxy.bridge_argv(argv)
+    program = build_filter(network=plan.network, proxied=plan.proxy is not None)
+    seccomp_fd = seccomp_pipe(program) if report.seccomp else None
     owned = [seccomp_fd] if seccomp_fd is not None else []
     placeholders = Placeholders()
     try:

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._route import ProxyRoute
+
 
 @dataclass(frozen=True)
 class WritableRoot:
@@ -31,12 +33,13 @@ class Plan:
 
     `full_write` with `network` means no confinement at all (danger-full-access). Otherwise the whole filesystem is
     readable, only `roots` are writable (minus their read-only subpaths), and the network is reachable only when
-    `network` is set.
+    `network` is set, or through the session's network proxy when `proxy` is set (`network` is then false).
     """
 
     full_write: bool
     network: bool
     roots: tuple[WritableRoot, ...] = ()
+    proxy: ProxyRoute | None = None
 
     @property
     def unconfined(self) -> bool:

@@ -21,6 +21,7 @@ import anyio.abc
 
 from ._confine import Confined, confine
 from ._policy import DangerFullAccess, ReadOnly, WorkspaceWrite
+from ._route import ProxyRoute
 
 # Pending output kept per process before the oldest unread middle is dropped.
 OUTPUT_CAP_BYTES = 1024 * 1024
@@ -210,6 +211,7 @@ async def spawn(
     policy_cwd: Path | None = None,
     tty: bool = False,
     allow_degraded: bool = False,
+    network_proxy: ProxyRoute | None = None,
 ) -> Process:
     """Start `argv` confined by `policy` and return the running `Process`.
 
@@ -217,7 +219,8 @@ async def spawn(
     `SandboxUnavailableError` when the policy asks for confinement this machine cannot give (unless
     `allow_degraded`, the config key `sandbox_allow_degraded`, accepts whatever can be enforced; the gaps are then in
     `Process.sandbox_warnings`), `SandboxSetupError` when the workspace defeats confinement, and
-    `FileNotFoundError` when `cwd` does not exist.
+    `FileNotFoundError` when `cwd` does not exist. With `network_proxy` (a running `NetworkProxy`'s route), a policy
+    without network reaches it through the proxy only; the caller adds `network_proxy.env()` to `env`.
     """
     start = functools.partial(
         _start,
@@ -228,6 +231,7 @@ async def spawn(
         policy_cwd=policy_cwd or cwd,
         tty=tty,
         allow_degraded=allow_degraded,
+        network_proxy=network_proxy,
     )
     # Set-up touches the filesystem (and, the first time, probes bubblewrap), so it runs in a worker thread.
     # Shielded: once the child exists it must reach a Process that owns it, or it would run on unobserved.
@@ -251,10 +255,19 @@ def _start(
     policy_cwd: Path,
     tty: bool,
     allow_degraded: bool,
+    network_proxy: ProxyRoute | None = None,
 ) -> tuple[subprocess.Popen[bytes], int, int | None, Confined]:
     if not cwd.is_dir():
         raise FileNotFoundError(f"working directory does not exist: {cwd}")
-    confined = confine(argv, policy=policy, cwd=cwd, policy_cwd=policy_cwd, allow_degraded=allow_degraded, tty=tty)
+    confined = confine(
+        argv,
+        policy=policy,
+        cwd=cwd,
+        policy_cwd=policy_cwd,
+        allow_degraded=allow_degraded,
+        tty=tty,
+        proxy=network_proxy,
+    )
     if tty:
         import pty
         import termios

@@ -5,7 +5,11 @@ The filter lets everything through except:
 - always: `ptrace` and the `io_uring_*` calls (EPERM), creating a user namespace through `unshare` or `clone`
   (EPERM), and `clone3` (ENOSYS, whose flags live in memory a filter cannot read; libc falls back to `clone`);
 - with the network off: `socket`/`socketpair` for any family but AF_UNIX, and `connect accept accept4 bind listen
-  getpeername getsockname shutdown sendto sendmmsg recvmmsg getsockopt setsockopt` (EPERM), as Codex does.
+  getpeername getsockname shutdown sendto sendmmsg recvmmsg getsockopt setsockopt` (EPERM), as Codex does;
+- with the network routed through the proxy (`proxied`): `socket` for any family but AF_UNIX, AF_INET and AF_INET6,
+  and `socketpair` but for AF_UNIX (EPERM). The command then runs in its own network namespace where loopback, with
+  the proxy's forwarder on it, is the only thing an inet socket can reach; netlink, packet and the other families
+  that could reconfigure or sniff that namespace stay closed.
 
 A syscall made with another architecture's convention (32-bit `int 0x80` on x86_64) kills the process; x32 calls
 on x86_64 get EPERM. The program is returned as raw `struct sock_filter` bytes, the form bubblewrap's `--seccomp FD`
@@ -36,6 +40,8 @@ _RET_ERRNO = 0x00050000
 
 _X32_SYSCALL_BIT = 0x40000000
 _AF_UNIX = 1
+_AF_INET = 2
+_AF_INET6 = 10
 _CLONE_NEWUSER = 0x10000000
 
 
@@ -160,8 +166,9 @@ class _Assembler:
         return offset
 
 
-def build_filter(*, network: bool, arch: Arch | None = None) -> bytes:
-    """The filter program for `arch` (default: this machine); `network=False` adds the socket rules."""
+def build_filter(*, network: bool, arch: Arch | None = None, proxied: bool = False) -> bytes:
+    """The filter program for `arch` (default: this machine); `network=False` adds the socket rules (the proxied
+    variant of them with `proxied`)."""
     arch = arch or native_arch()
     if arch is None:
         raise ValueError(f"no seccomp syscall table for {platform.machine()}")
@@ -178,12 +185,21 @@ def build_filter(*, network: bool, arch: Arch | None = None) -> bytes:
     asm.jump(_BPF_JEQ_K, nr["clone3"], "enosys")
     asm.jump(_BPF_JEQ_K, nr["unshare"], "check_userns")
     asm.jump(_BPF_JEQ_K, nr["clone"], "check_userns")
-    if not network:
+    if not network and proxied:
+        asm.jump(_BPF_JEQ_K, nr["socket"], "check_inet_family")
+        asm.jump(_BPF_JEQ_K, nr["socketpair"], "check_family")
+    elif not network:
         for name in _SOCKET_CALLS:
             asm.jump(_BPF_JEQ_K, nr[name], "eperm")
         asm.jump(_BPF_JEQ_K, nr["socket"], "check_family")
         asm.jump(_BPF_JEQ_K, nr["socketpair"], "check_family")
     asm.ret(RET_ALLOW)
+    if not network and proxied:
+        asm.label("check_inet_family")
+        asm.load(_OFF_ARG0_LOW)
+        asm.jump(_BPF_JEQ_K, _AF_INET, "allow")
+        asm.jump(_BPF_JEQ_K, _AF_INET6, "allow")
+        asm.jump(_BPF_JEQ_K, _AF_UNIX, "allow", "eperm")
     if not network:
         asm.label("check_family")
         # The kernel reads the family as an int, so the low 32 bits of the argument are what counts.

@@ -1,0 +1,268 @@
+"""The session's network proxy: HTTP (plain and CONNECT) and optionally SOCKS5, filtered by the network policy.
+
+One proxy per session, on ephemeral loopback ports and on Unix sockets in a private 0700 directory (the way into a
+sandbox's own network namespace, see `_route`). Every request is checked against the `NetworkPolicy`; a host no rule
+covers may be put to the session's approver (allow once, for the session, always, or deny). Every decision is logged
+on the `sandbox.network` logger and kept (the last 1000) so that the session can tell the model why a request failed;
+request and response bodies are never looked at, let alone logged. TLS is never intercepted: an HTTPS request is
+filtered by the host named in its CONNECT.
+
+Why a small anyio server and not a proxy library: `proxy.py` (the maintained Python proxy with a plugin API) runs
+its own acceptor threads or processes and synchronous plugin hooks, so an asynchronous per-request approval, one
+instance per session and a clean stop inside the session's task group would all fight it. Parsing is not
+hand-written: requests are read with `h11`, the HTTP/1.1 state machine httpx and uvicorn use, and after the request
+head the proxy only relays bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+import anyio.abc
+
+from ._netpolicy import Allowed, Ask, Blocked, NetworkPolicy, normalize_host
+from ._route import ProxyRoute
+
+log = logging.getLogger("sandbox.network")
+
+ApprovalAnswer = Literal["allow_once", "allow_session", "allow_always", "deny"]
+Protocol = Literal["http", "https", "socks5"]
+MAX_DECISIONS = 1000
+
+
+@dataclass(frozen=True)
+class NetworkRequest:
+    """What a sandboxed command asked to reach, for the approver: host, port, method (`CONNECT` for a tunnel)."""
+
+    host: str
+    port: int
+    method: str
+    protocol: Protocol
+
+
+Approver = Callable[[NetworkRequest], Awaitable[ApprovalAnswer]]
+
+
+@dataclass(frozen=True)
+class NetworkDecision:
+    """One request and what the proxy did with it (`code` is Codex's `x-proxy-error` value when blocked)."""
+
+    seq: int
+    at: float
+    protocol: Protocol
+    method: str
+    host: str
+    port: int
+    allowed: bool
+    rule: str
+    code: str | None = None
+    message: str = ""
+
+
+class NetworkProxy:
+    """Start with `async with NetworkProxy(policy) as proxy:` or `await tg.start(proxy.serve)`; `route` says where.
+
+    `hosts` maps host names to addresses before DNS (tests use it: there is no DNS here); `approver` is asked about
+    hosts no rule covers (without one they are refused).
+    """
+
+    def __init__(
+        self,
+        policy: NetworkPolicy,
+        *,
+        approver: Approver | None = None,
+        hosts: Mapping[str, str] | None = None,
+    ) -> None:
+        self.policy = policy
+        self.approver = approver
+        self._hosts = {normalize_host(k): v for k, v in (hosts or {}).items()}
+        self._approved: set[str] = set()
+        self._asking: dict[str, anyio.Lock] = {}
+        self._decisions: list[NetworkDecision] = []
+        self._seq = 0
+        self._scope: anyio.CancelScope | None = None
+        self._dir: str | None = None
+        self._route: ProxyRoute | None = None
+        self._tg: anyio.abc.TaskGroup | None = None
+
+    @property
+    def route(self) -> ProxyRoute:
+        """Where the proxy listens (only once it has started)."""
+        if self._route is None:
+            raise RuntimeError("the network proxy has not started")
+        return self._route
+
+    @property
+    def approved_hosts(self) -> frozenset[str]:
+        """Hosts approved for the rest of this session."""
+        return frozenset(self._approved)
+
+    @property
+    def seq(self) -> int:
+        """The number of decisions so far (pass it to `blocked_since` later)."""
+        return self._seq
+
+    def blocked_since(self, seq: int) -> list[NetworkDecision]:
+        """The refusals after decision number `seq`, oldest first."""
+        return [d for d in self._decisions if d.seq > seq and not d.allowed]
+
+    def decisions(self) -> list[NetworkDecision]:
+        """The most recent decisions, oldest first."""
+        return list(self._decisions)
+
+    async def __aenter__(self) -> NetworkProxy:
+        tg = anyio.create_task_group()
+        await tg.__aenter__()
+        self._tg = tg
+        try:
+            await tg.start(self.serve)
+        except BaseException:
+            tg.cancel_scope.cancel()
+            await tg.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.stop()
+        if self._tg is not None:
+            tg, self._tg = self._tg, None
+            await tg.__aexit__(None, None, None)
+
+    def stop(self) -> None:
+        """Stop listening and drop every connection (idempotent)."""
+        if self._scope is not None:
+            self._scope.cancel()
+
+    async def serve(self, *, task_status: anyio.abc.TaskStatus[ProxyRoute] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Listen until cancelled or stopped; `task_status.started` gets the route."""
+        from ._proxy_http import handle_http
+        from ._proxy_socks import handle_socks
+
+        self._dir = tempfile.mkdtemp(prefix="pycodex-net-")  # 0700: only this user may reach the sockets
+        listeners: list[tuple[anyio.abc.Listener[Any], Callable[[NetworkProxy, Any], Awaitable[None]]]] = []
+        try:
+            with anyio.CancelScope() as scope:
+                self._scope = scope
+                http_tcp = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+                http_path = str(Path(self._dir) / "http.sock")
+                listeners += [(http_tcp, handle_http), (await anyio.create_unix_listener(http_path), handle_http)]
+                socks_port = socks_path = None
+                if self.policy.socks5:
+                    socks_tcp = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+                    socks_path = str(Path(self._dir) / "socks.sock")
+                    socks_port = socks_tcp.extra(anyio.abc.SocketAttribute.local_port)
+                    socks_unix = await anyio.create_unix_listener(socks_path)
+                    listeners += [(socks_tcp, handle_socks), (socks_unix, handle_socks)]
+                self._route = ProxyRoute(
+                    http_port=http_tcp.extra(anyio.abc.SocketAttribute.local_port),
+                    http_socket=http_path,
+                    socks_port=socks_port,
+                    socks_socket=socks_path,
+                    allow_local_binding=self.policy.allow_local_binding,
+                )
+                log.info("network proxy listening on %s (policy: %s)", self._route.http_url, self.policy.to_json())
+                async with anyio.create_task_group() as tg:
+                    for listener, handler in listeners:
+                        tg.start_soon(listener.serve, self._guarded(handler))
+                    task_status.started(self._route)
+        finally:
+            with anyio.CancelScope(shield=True):
+                for listener, _ in listeners:
+                    await listener.aclose()
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _guarded(self, handler: Callable[[NetworkProxy, Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
+        async def run(client: anyio.abc.SocketStream) -> None:
+            try:
+                await handler(self, client)
+            except Exception as exc:  # one broken connection must never take the proxy down
+                log.debug("connection ended: %r", exc)
+            finally:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+
+        return run
+
+    # ---- decisions ----------------------------------------------------------------------------------------------
+
+    def _record(
+        self, protocol: Protocol, method: str, host: str, port: int, outcome: Allowed | Blocked
+    ) -> NetworkDecision:
+        self._seq += 1
+        if isinstance(outcome, Allowed):
+            decision = NetworkDecision(self._seq, time.time(), protocol, method, host, port, True, outcome.rule)
+            log.info("allow %s %s %s:%d (rule %s)", protocol, method, host, port, outcome.rule)
+        else:
+            decision = NetworkDecision(
+                self._seq, time.time(), protocol, method, host, port, False, "", outcome.code, outcome.message
+            )
+            log.info("block %s %s %s:%d [%s] %s", protocol, method, host, port, outcome.code, outcome.message)
+        self._decisions.append(decision)
+        del self._decisions[:-MAX_DECISIONS]
+        return decision
+
+    async def admit(self, protocol: Protocol, method: str, host: str, port: int) -> tuple[str, Blocked | None]:
+        """Decide about one request; returns (the address to connect to, None) or ("", the refusal)."""
+        host = normalize_host(host)
+        verdict = self.policy.check_host(host, approved=frozenset(self._approved))
+        if isinstance(verdict, Allowed | Ask):
+            verdict = self.policy.check_method(method) or verdict
+        if isinstance(verdict, Ask):
+            verdict = await self._ask(NetworkRequest(host, port, method, protocol))
+        if isinstance(verdict, Blocked):
+            self._record(protocol, method, host, port, verdict)
+            return "", verdict
+        try:
+            address = await self._resolve(host, port)
+        except OSError as exc:
+            blocked = Blocked("blocked-by-policy", f"cannot resolve {host}: {exc.strerror or exc}")
+            self._record(protocol, method, host, port, blocked)
+            return "", blocked
+        refusal = self.policy.check_address(host, address)
+        if refusal is not None:
+            self._record(protocol, method, host, port, refusal)
+            return "", refusal
+        self._record(protocol, method, host, port, verdict)
+        return address, None
+
+    async def _ask(self, request: NetworkRequest) -> Allowed | Blocked:
+        if self.approver is None:
+            return self.policy.not_in_allowlist(request.host)
+        # One question per host at a time: parallel connections to a new host wait for the first answer.
+        lock = self._asking.setdefault(request.host, anyio.Lock())
+        async with lock:
+            if request.host in self._approved:
+                return Allowed("session")
+            try:
+                answer = await self.approver(request)
+            except Exception as exc:
+                log.warning("network approval for %s failed: %r", request.host, exc)
+                answer = "deny"
+        if answer in ("allow_session", "allow_always"):
+            self._approved.add(request.host)
+        if answer == "deny":
+            return self.policy.blocked(
+                "blocked-by-policy", f"{request.host} is not in the allowlist and access to it was declined"
+            )
+        return Allowed(f"approved ({answer.removeprefix('allow_')})")
+
+    async def _resolve(self, host: str, port: int) -> str:
+        if host in self._hosts:
+            return self._hosts[host]
+        with contextlib.suppress(ValueError):
+            return str(ipaddress.ip_address(host))
+        infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        if not infos:
+            raise OSError(f"no address for {host}")
+        return str(infos[0][4][0])

@@ -1,0 +1,173 @@
+"""The HTTP side of the proxy: CONNECT tunnels and plain `http://` requests, read with h11, then relayed as bytes.
+
+A plain request is forwarded in origin form with the hop-by-hop headers dropped and `Connection: close`, its body
+re-framed by h11; the response is relayed untouched until the server closes, and then the client's connection is
+closed too, so every request on it has passed the policy. A refusal is a 403 with Codex's `x-proxy-error` header and
+a plain-text body that says which rule refused it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import anyio
+import anyio.abc
+import h11
+
+from ._netpolicy import Blocked
+
+if TYPE_CHECKING:
+    from ._proxy import NetworkProxy, Protocol
+
+CHUNK = 1024 * 1024
+MAX_HEAD = 64 * 1024
+HEAD_TIMEOUT_S = 30.0
+_HOP_BY_HOP = {
+    b"connection",
+    b"keep-alive",
+    b"proxy-authenticate",
+    b"proxy-authorization",
+    b"proxy-connection",
+    b"te",
+    b"trailer",
+    b"upgrade",
+}
+
+
+def error_response(status: int, reason: str, body: str, *, proxy_error: str | None = None) -> bytes:
+    """A complete `Connection: close` response with a plain-text body."""
+    data = (body + "\n").encode()
+    head = [f"HTTP/1.1 {status} {reason}", "content-type: text/plain; charset=utf-8"]
+    if proxy_error is not None:
+        head.append(f"x-proxy-error: {proxy_error}")
+    head += [f"content-length: {len(data)}", "connection: close", "", ""]
+    return "\r\n".join(head).encode("latin-1") + data
+
+
+def refusal(blocked: Blocked) -> bytes:
+    """The 403 for a request the policy refused."""
+    return error_response(403, "Forbidden", blocked.message, proxy_error=blocked.code)
+
+
+async def relay(src: anyio.abc.ByteStream, dst: anyio.abc.ByteStream) -> None:
+    """Copy `src` to `dst` until `src` ends, then half-close `dst`."""
+    try:
+        while True:
+            await dst.send(await src.receive(CHUNK))
+    except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+        pass
+    try:
+        await dst.send_eof()
+    except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+        pass
+
+
+async def splice(a: anyio.abc.ByteStream, b: anyio.abc.ByteStream) -> None:
+    """Relay both ways until both directions have ended."""
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(relay, a, b)
+        tg.start_soon(relay, b, a)
+
+
+async def _next(conn: h11.Connection, stream: anyio.abc.ByteStream) -> h11.Event | type[h11.PAUSED]:
+    while True:
+        event = conn.next_event()
+        if event is not h11.NEED_DATA:
+            return event  # pyright: ignore[reportReturnType]
+        try:
+            data = await stream.receive(CHUNK)
+        except anyio.EndOfStream:
+            data = b""
+        conn.receive_data(data)
+
+
+def _host_port(authority: str, default: int) -> tuple[str, int]:
+    parts = urlsplit(f"//{authority}")
+    host = parts.hostname or ""
+    return host, parts.port or default
+
+
+async def _connect(
+    proxy: NetworkProxy, client: anyio.abc.ByteStream, protocol: Protocol, method: str, host: str, port: int
+) -> anyio.abc.SocketStream | None:
+    address, blocked = await proxy.admit(protocol, method, host, port)
+    if blocked is not None:
+        await client.send(refusal(blocked))
+        return None
+    try:
+        upstream = await anyio.connect_tcp(address, port)
+    except OSError as exc:
+        await client.send(error_response(502, "Bad Gateway", f"cannot connect to {host}:{port}: {exc.strerror or exc}"))
+        return None
+    return upstream
+
+
+async def handle_http(proxy: NetworkProxy, client: anyio.abc.ByteStream) -> None:
+    """Serve one client connection of the HTTP proxy."""
+    conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+    try:
+        with anyio.fail_after(HEAD_TIMEOUT_S):
+            event = await _next(conn, client)
+    except h11.RemoteProtocolError as exc:
+        await client.send(error_response(400, "Bad Request", f"malformed request: {exc}"))
+        return
+    if not isinstance(event, h11.Request):
+        return
+    method = event.method.decode("ascii", "replace").upper()
+    target = event.target.decode("latin-1")
+    if method == "CONNECT":
+        host, port = _host_port(target, 443)
+        upstream = await _connect(proxy, client, "https", method, host, port)
+        if upstream is None:
+            return
+        async with upstream:
+            await client.send(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            early, _ = conn.trailing_data
+            if early:
+                await upstream.send(early)
+            await splice(client, upstream)
+        return
+    url = urlsplit(target)
+    if url.scheme.lower() != "http" or not url.hostname:
+        await client.send(
+            error_response(400, "Bad Request", "this is a proxy: send absolute http:// URLs or CONNECT host:port")
+        )
+        return
+    upstream = await _connect(proxy, client, "http", method, url.hostname, url.port or 80)
+    if upstream is None:
+        return
+    async with upstream:
+        await _forward(conn, event, url.path or "/", url.query, client, upstream)
+
+
+async def _forward(
+    conn: h11.Connection,
+    request: h11.Request,
+    path: str,
+    query: str,
+    client: anyio.abc.ByteStream,
+    upstream: anyio.abc.ByteStream,
+) -> None:
+    out = h11.Connection(h11.CLIENT)
+    headers = [(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP]
+    headers.append((b"connection", b"close"))
+    target = path + (f"?{query}" if query else "")
+    await upstream.send(out.send(h11.Request(method=request.method, target=target, headers=headers)) or b"")
+
+    async def body() -> None:
+        while True:
+            event = await _next(conn, client)
+            if isinstance(event, h11.Data):
+                await upstream.send(out.send(event) or b"")
+            elif isinstance(event, h11.EndOfMessage):
+                await upstream.send(out.send(h11.EndOfMessage()) or b"")
+                return
+            else:
+                return
+
+    async with anyio.create_task_group() as tg:
+        # The body is sent while the response already flows back (`Expect: 100-continue` needs both at once).
+        tg.start_soon(body)
+        await relay(upstream, client)
+        tg.cancel_scope.cancel()

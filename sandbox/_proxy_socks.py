@@ -1,0 +1,85 @@
+"""The SOCKS5 side of the proxy (RFC 1928): CONNECT only, no authentication, filtered by the requested host.
+
+A refused request gets reply 0x02 ("connection not allowed by ruleset"); UDP ASSOCIATE and BIND get 0x07 ("command
+not supported"). The reason is logged and kept with the proxy's decisions, which the session shows the model.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+
+import anyio
+import anyio.abc
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from ._proxy_http import relay
+
+if TYPE_CHECKING:
+    from ._proxy import NetworkProxy
+
+_VERSION = 5
+_NO_AUTH = 0
+_NO_ACCEPTABLE = 0xFF
+_CMD_CONNECT = 1
+_ATYP_IPV4, _ATYP_DOMAIN, _ATYP_IPV6 = 1, 3, 4
+REP_OK, REP_FAILURE, REP_NOT_ALLOWED, REP_REFUSED, REP_UNSUPPORTED_CMD, REP_UNSUPPORTED_ATYP = 0, 1, 2, 5, 7, 8
+HANDSHAKE_TIMEOUT_S = 30.0
+
+
+def _reply(code: int) -> bytes:
+    return bytes([_VERSION, code, 0, _ATYP_IPV4, 0, 0, 0, 0, 0, 0])
+
+
+async def _read_target(reader: BufferedByteReceiveStream) -> tuple[int, str, int] | None:
+    """(command, host, port) of the request, or None when its address type is unknown."""
+    version, command, _, atyp = await reader.receive_exactly(4)
+    if version != _VERSION:
+        return None
+    if atyp == _ATYP_IPV4:
+        host = str(ipaddress.IPv4Address(await reader.receive_exactly(4)))
+    elif atyp == _ATYP_IPV6:
+        host = str(ipaddress.IPv6Address(await reader.receive_exactly(16)))
+    elif atyp == _ATYP_DOMAIN:
+        (length,) = await reader.receive_exactly(1)
+        host = (await reader.receive_exactly(length)).decode("idna", "replace")
+    else:
+        return None
+    port = int.from_bytes(await reader.receive_exactly(2), "big")
+    return command, host, port
+
+
+async def handle_socks(proxy: NetworkProxy, client: anyio.abc.SocketStream) -> None:
+    """Serve one SOCKS5 client connection."""
+    reader = BufferedByteReceiveStream(client)
+    with anyio.fail_after(HANDSHAKE_TIMEOUT_S):
+        version, count = await reader.receive_exactly(2)
+        methods = await reader.receive_exactly(count)
+        if version != _VERSION or _NO_AUTH not in methods:
+            await client.send(bytes([_VERSION, _NO_ACCEPTABLE]))
+            return
+        await client.send(bytes([_VERSION, _NO_AUTH]))
+        target = await _read_target(reader)
+    if target is None:
+        await client.send(_reply(REP_UNSUPPORTED_ATYP))
+        return
+    command, host, port = target
+    if command != _CMD_CONNECT:
+        await client.send(_reply(REP_UNSUPPORTED_CMD))
+        return
+    address, blocked = await proxy.admit("socks5", "CONNECT", host, port)
+    if blocked is not None:
+        await client.send(_reply(REP_NOT_ALLOWED))
+        return
+    try:
+        upstream = await anyio.connect_tcp(address, port)
+    except OSError:
+        await client.send(_reply(REP_REFUSED))
+        return
+    async with upstream:
+        await client.send(_reply(REP_OK))
+        if reader.buffer:
+            await upstream.send(bytes(reader.buffer))
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(relay, client, upstream)
+            tg.start_soon(relay, upstream, client)
