@@ -42,7 +42,7 @@ async def _read_target(reader: BufferedByteReceiveStream) -> tuple[int, str, int
         host = str(ipaddress.IPv6Address(await reader.receive_exactly(16)))
     elif atyp == _ATYP_DOMAIN:
         (length,) = await reader.receive_exactly(1)
-        host = (await reader.receive_exactly(length)).decode("idna", "replace")
+        host = (await reader.receive_exactly(length)).decode("ascii", "replace")
     else:
         return None
     port = int.from_bytes(await reader.receive_exactly(2), "big")
