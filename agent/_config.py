@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from sandbox import DangerFullAccess, ReadOnly, SandboxMode, WorkspaceWrite, policy_for_mode
+from sandbox import DangerFullAccess, NetworkPolicy, ReadOnly, SandboxMode, WorkspaceWrite, policy_for_mode
 
 from ._config_layers import (
     Source,
@@ -89,6 +89,10 @@ class Config:
     project_codex_dirs: tuple[Path, ...] = ()
     """`.codex` directories of the trusted project, root first (their rules and config apply)."""
     warnings: tuple[str, ...] = ()
+    network: NetworkPolicy = NetworkPolicy()
+    """The network policy of the active permission profile (`enabled` false: commands get no network this way)."""
+    permissions_profile: str | None = None
+    """The permission profile in force (`default_permissions`), when one is."""
     effective: Mapping[str, Any] = field(default_factory=lambda: {})
     provenance: Mapping[str, Source] = field(default_factory=lambda: {})
 
@@ -212,6 +216,15 @@ def load_config(
     # Sandbox and approvals, then requirements.
     default_sandbox: SandboxMode = "workspace-write" if trust is not None else "read-only"
     sandbox_mode: SandboxMode = toml.sandbox_mode or default_sandbox
+    from ._permissions import resolve_permissions
+
+    # A sandbox mode from a flag beats the permission profile; the profile beats `sandbox_mode` in config files.
+    permissions = (
+        None if overrides.sandbox_mode else resolve_permissions(toml.default_permissions, toml.permissions, provenance)
+    )
+    if permissions is not None:
+        sandbox_mode = permissions.mode
+        warnings.extend(permissions.warnings)
     default_approval: ApprovalPolicy = "untrusted" if trust == "untrusted" else "on-request"
     approval_policy: ApprovalPolicy = toml.approval_policy or default_approval
     requirements = _load_requirements()
@@ -226,6 +239,8 @@ def load_config(
         exclude_tmpdir_env_var=wsw.exclude_tmpdir_env_var,
         exclude_slash_tmp=wsw.exclude_slash_tmp,
     )
+    if permissions is not None and permissions.mode == sandbox_mode:
+        sandbox_policy = permissions.policy
 
     base_instructions = overrides.base_instructions
     if base_instructions is None and toml.model_instructions_file:
@@ -285,6 +300,8 @@ def load_config(
         project_codex_dirs=tuple(project_codex_dirs),
         mcp_servers=mcp_servers,
         warnings=tuple(warnings),
+        network=permissions.network if permissions and sandbox_mode != "danger-full-access" else NetworkPolicy(),
+        permissions_profile=permissions.profile if permissions else None,
         effective=merged,
         provenance=provenance,
     )

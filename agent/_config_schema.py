@@ -169,6 +169,9 @@ class ConfigToml(_Table):
     show_raw_agent_reasoning: bool = False
     oss_provider: str | None = None
     openai_base_url: str | None = None
+    default_permissions: str | None = None
+    permissions: dict[str, dict[str, Any]] = Field(default_factory=lambda: {})
+    """`[permissions.<name>]` tables: read by `sandbox.permission_profile`, which reports their unknown keys."""
     # Known to Codex, unused here.
     review_model: Any = None
     plan_mode_reasoning_effort: Any = None
@@ -179,8 +182,6 @@ class ConfigToml(_Table):
     chatgpt_base_url: Any = None
     approvals_reviewer: Any = None
     auto_review: Any = None
-    default_permissions: Any = None
-    permissions: Any = None
     zsh_path: Any = None
     include_apps_instructions: Any = None
     commit_attribution: Any = None

@@ -168,8 +168,14 @@ async def _run(
         sandbox_policy=config.sandbox_policy,
         thread_id=ctx.thread_id,
     )
+    proxy = ctx.network_proxy if not sandbox.has_full_network(policy) else None
+    route, seen = (proxy.route, proxy.seq) if proxy is not None else (None, 0)
+    if route is not None:
+        # The network is there, through the proxy: the proxy variables replace the "no network" marker.
+        env.pop("CODEX_SANDBOX_NETWORK_DISABLED", None)
+        env.update(route.env())
     try:
-        return await ctx.exec_sessions.exec_command(
+        text, code = await ctx.exec_sessions.exec_command(
             call_id,
             argv,
             cwd=cwd,
@@ -178,8 +184,16 @@ async def _run(
             policy_cwd=config.cwd,
             tty=bool(args.get("tty")),
             args=args,
+            network_proxy=route,
         )
     except sandbox.SandboxUnavailableError as exc:
         raise TurnFatal(str(exc)) from None
     except FileNotFoundError as exc:
         raise ExecToolError(f"exec_command failed: {exc}") from None
+    blocked = proxy.blocked_since(seen) if proxy is not None else []
+    if blocked:
+        from ._network import blocked_note
+
+        # What a client printed (often only "403") is completed with the policy's reason for each refusal.
+        text = text.rstrip("\n") + "\n" + blocked_note(blocked)
+    return text, code

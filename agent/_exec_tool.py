@@ -114,6 +114,7 @@ class ExecSessions:
         policy_cwd: Path,
         tty: bool,
         args: Mapping[str, Any],
+        network_proxy: sandbox.ProxyRoute | None = None,
     ) -> tuple[str, int | None]:
         """Start `argv` and return (model output, exit code or None if still running)."""
         yield_ms = _clamp(_number(args, "yield_time_ms") or DEFAULT_YIELD_MS, MIN_YIELD_MS, MAX_YIELD_MS)
@@ -128,6 +129,7 @@ class ExecSessions:
             task_group=self._tg,
             tty=tty,
             allow_degraded=self._allow_degraded,
+            network_proxy=network_proxy,
         )
         for warning in process.sandbox_warnings:
             if warning not in self._warned:
@@ -247,6 +249,13 @@ class ExecSessions:
         self.kill_all()
         with anyio.move_on_after(KILL_WAIT_S):
             await self._all_ended.wait()
+
+    def latest(self) -> tuple[str, tuple[str, ...], str] | None:
+        """(call id, command, cwd) of the most recently started command still running."""
+        if not self._live:
+            return None
+        running = self._live[-1]
+        return running.call_id, running.command, str(running.cwd)
 
     def kill_all(self) -> None:
         """Kill every running command (an interrupt, or the end of the session)."""

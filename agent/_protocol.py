@@ -183,6 +183,20 @@ class ExecCommandEnd(_Model):
     formatted_output: str = ""
 
 
+class NetworkApprovalContext(_Model):
+    """A running command wants a host no network rule covers (Codex's app-server `networkApprovalContext`).
+
+    Decisions then mean: `approved` this request only, `approved_for_session` the host until the session ends,
+    `approved_execpolicy_amendment` the host from now on (written to the permission profile in config.toml).
+    """
+
+    host: str
+    port: int
+    protocol: Literal["http", "https", "socks5"]
+    method: str
+    profile: str | None = None
+
+
 class ExecApprovalRequest(_Model):
     type: Literal["exec_approval_request"] = "exec_approval_request"
     call_id: str
@@ -190,6 +204,7 @@ class ExecApprovalRequest(_Model):
     cwd: str
     reason: str | None = None
     proposed_execpolicy_amendment: tuple[str, ...] | None = None
+    network_approval_context: NetworkApprovalContext | None = None
 
 
 class ApplyPatchApprovalRequest(_Model):

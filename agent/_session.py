@@ -186,6 +186,7 @@ class Session:
                 self.thread_id = resume.thread_id
         self._mcp_manager: Any = None
         self._mcp: McpBridge | None = None
+        self._proxy: sandbox.NetworkProxy | None = None
         self._approval_state = ApprovalState(rules_file=config.codex_home / "rules" / "default.rules")
         self._env_policy = sandbox.ShellEnvironmentPolicy.model_validate(
             config.toml.shell_environment_policy.model_dump()
@@ -219,6 +220,10 @@ class Session:
             background_max_ms=self.config.toml.background_terminal_max_timeout,
             allow_degraded_sandbox=self.config.toml.sandbox_allow_degraded,
         )
+        if self.config.network.enabled and not isinstance(self.config.sandbox_policy, sandbox.DangerFullAccess):
+            from ._network import start_proxy
+
+            self._proxy = await start_proxy(self, tg)
         if self.config.mcp_servers:
             from ._mcp_bridge import start_bridge
 
@@ -288,6 +293,8 @@ class Session:
                     await self._turn.done.wait()
             if self._exec is not None:
                 self._exec.kill_all()
+            if self._proxy is not None:
+                self._proxy.stop()
             if self._own_http:
                 with anyio.move_on_after(2):
                     await self._http.aclose()
@@ -652,6 +659,7 @@ class Session:
             thread_id=self.thread_id,
             env_policy=self._env_policy,
             mcp=self._mcp,
+            network_proxy=self._proxy,
         )
 
         def take_pending() -> list[JsonObject]:

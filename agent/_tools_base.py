@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sandbox
 from sandbox import ShellEnvironmentPolicy
 
 from ._approvals import ApprovalHandler
@@ -64,6 +65,8 @@ class ToolContext:
     env_policy: ShellEnvironmentPolicy | None = None
     mcp: Any = None
     """The session's `McpBridge` when MCP servers are configured (typed loosely to keep `mcp` out of imports)."""
+    network_proxy: sandbox.NetworkProxy | None = None
+    """The session's network policy proxy, when its permission profile turns one on."""
     plan: list[PlanItem] = field(default_factory=lambda: [])
     approval_state: ApprovalState = field(default_factory=lambda: ApprovalState())
     diff_tracker: TurnDiffTracker = field(default_factory=TurnDiffTracker)

@@ -27,10 +27,27 @@ _LABELS: dict[str, str] = {
 }
 
 
+def _label(approval: Approval, decision: ReviewDecision) -> str:
+    request = approval.request
+    if isinstance(request, p.ExecApprovalRequest) and request.network_approval_context is not None:
+        host = request.network_approval_context.host
+        network_labels: dict[str, str] = {
+            "approved": f"Allow this request to {host}",
+            "approved_for_session": f"Allow {host} for the rest of this session",
+            "approved_execpolicy_amendment": f"Always allow {host} (saved to config.toml)",
+        }
+        return network_labels.get(decision, _LABELS[decision])
+    return _LABELS[decision]
+
+
 def offered(approval: Approval) -> list[ReviewDecision]:
     """The decisions a person is offered for this question."""
     choices: list[ReviewDecision] = ["approved", "approved_for_session"]
-    if isinstance(approval.request, p.ExecApprovalRequest) and approval.request.proposed_execpolicy_amendment:
+    request = approval.request
+    if isinstance(request, p.ExecApprovalRequest) and (
+        request.proposed_execpolicy_amendment
+        or (request.network_approval_context is not None and request.network_approval_context.profile)
+    ):
         choices.append("approved_execpolicy_amendment")
     return [*choices, "denied", "abort"]
 
@@ -39,6 +56,12 @@ def message(approval: Approval) -> str:
     """The question, in a sentence."""
     request = approval.request
     reason = f"{request.reason}\n" if request.reason else ""
+    if isinstance(request, p.ExecApprovalRequest) and request.network_approval_context is not None:
+        net = request.network_approval_context
+        return (
+            f"{reason}A command (`{command_text(request.command)}`) wants to reach {net.host}:{net.port} "
+            f"({net.method}), which the network policy does not allow. Allow it?"
+        )
     if isinstance(request, p.ExecApprovalRequest):
         return f"{reason}pycodex wants to run `{command_text(request.command)}` in {request.cwd}. Allow it?"
     files = ", ".join(sorted(request.changes))
@@ -54,7 +77,7 @@ def form_schema(approval: Approval) -> dict[str, Any]:
                 "type": "string",
                 "title": "Decision",
                 "description": "What pycodex may do.",
-                "oneOf": [{"const": d, "title": _LABELS[d]} for d in offered(approval)],
+                "oneOf": [{"const": d, "title": _label(approval, d)} for d in offered(approval)],
                 "default": "approved",
             }
         },

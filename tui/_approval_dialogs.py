@@ -30,6 +30,17 @@ Choice = tuple[str, ReviewDecision, str]
 
 
 def exec_choices(request: ExecApprovalRequest) -> list[Choice]:
+    network = request.network_approval_context
+    if network is not None:
+        host = network.host
+        always = f"Yes, and always allow {host} (saved to the permission profile in config.toml)"
+        return [
+            ("y", "approved", f"Yes, let this request to {host} through"),
+            ("a", "approved_for_session", f"Yes, and allow {host} for the rest of the session"),
+            *([("p", "approved_execpolicy_amendment", always)] if network.profile else []),
+            ("d", "denied", f"No, refuse {host} and let the agent carry on"),
+            ("esc", "abort", "No, and stop the turn so I can say what to do instead"),
+        ]
     choices: list[Choice] = [
         ("y", "approved", "Yes, run it"),
         ("a", "approved_for_session", "Yes, and run this exact command without asking for the rest of the session"),
@@ -120,6 +131,10 @@ def patch_details(request: ApplyPatchApprovalRequest, cwd: Path | None) -> Rende
 
 
 def exec_dialog(request: ExecApprovalRequest, cwd: Path | None) -> ApprovalDialog:
+    if request.network_approval_context is not None:
+        net = request.network_approval_context
+        title = f"Allow a command to reach {net.host}:{net.port} ({net.method})?"
+        return ApprovalDialog(title, exec_details(request, cwd), exec_choices(request))
     return ApprovalDialog("Allow the agent to run this command?", exec_details(request, cwd), exec_choices(request))
 
 
