@@ -52,10 +52,10 @@ class NetworkApprover:
         self._emit = emit
         self._current = current
 
-    async def __call__(self, request: sandbox.NetworkRequest) -> sandbox.ApprovalAnswer:
+    async def __call__(self, request: sandbox.NetworkRequest) -> sandbox.ApprovalAnswer | None:
         config = self._config()
         if config.approval_policy not in ("on-request", "untrusted"):
-            return "deny"
+            return None  # nobody may be asked: the host is simply not in the allowlist
         turn_id, call_id, command, cwd = self._current() or ("", "network", (), str(config.cwd))
         profile = config.permissions_profile
         where = f" of permission profile `{profile}`" if profile else ""

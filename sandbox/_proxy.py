@@ -51,7 +51,8 @@ class NetworkRequest:
     protocol: Protocol
 
 
-Approver = Callable[[NetworkRequest], Awaitable[ApprovalAnswer]]
+Approver = Callable[[NetworkRequest], Awaitable[ApprovalAnswer | None]]
+"""Asked about a host no rule covers; None means nobody could be asked (the host is then simply not allowed)."""
 
 
 @dataclass(frozen=True)
@@ -245,10 +246,12 @@ class NetworkProxy:
             if request.host in self._approved:
                 return Allowed("session")
             try:
-                answer = await self.approver(request)
+                answer: ApprovalAnswer | None = await self.approver(request)
             except Exception as exc:
                 log.warning("network approval for %s failed: %r", request.host, exc)
                 answer = "deny"
+        if answer is None:
+            return self.policy.not_in_allowlist(request.host)
         if answer in ("allow_session", "allow_always"):
             self._approved.add(request.host)
         if answer == "deny":
