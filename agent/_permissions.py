@@ -11,16 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import cast
 
 import sandbox
 
 from ._config_layers import Source
 from .errors import ConfigError
-
-HOSTS_ENV = "PYCODEX_NETWORK_PROXY_HOSTS"
-"""`name=address,name=address`: host names the proxy resolves without DNS (for tests and air-gapped mirrors)."""
 
 
 @dataclass(frozen=True)
@@ -65,14 +61,3 @@ def _nearest(provenance: Mapping[str, Source], key: str) -> Source | None:
                 return source
         parts.pop()
     return None
-
-
-def proxy_hosts(env: Mapping[str, str]) -> dict[str, str]:
-    """The host overrides of `PYCODEX_NETWORK_PROXY_HOSTS`."""
-    pairs = [p.strip() for p in env.get(HOSTS_ENV, "").split(",") if p.strip()]
-    return {name.strip(): address.strip() for name, _, address in (p.partition("=") for p in pairs) if address}
-
-
-def user_config_path(codex_home: Path) -> Path:
-    """The file an "always allow" answer is written to."""
-    return codex_home / "config.toml"

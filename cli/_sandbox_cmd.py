@@ -15,6 +15,7 @@ import typer
 
 if TYPE_CHECKING:
     from sandbox._confine import Confined
+    from sandbox._netpolicy import NetworkPolicy
     from sandbox._plan import Plan
 
 # The configured values come from every config layer (system, user, trusted project, profile, `-c`), merged by
@@ -57,6 +58,9 @@ def _configured(pairs: list[str], cwd: Path) -> dict[str, object]:
     except agent.ConfigError as exc:
         raise _UsageError(str(exc)) from None
     out: dict[str, object] = {}
+    for key in ("default_permissions", "permissions"):
+        if key in merged:
+            out[key] = merged[key]
     if "sandbox_mode" in merged:
         out["sandbox_mode"] = merged["sandbox_mode"]
     if "sandbox_allow_degraded" in merged:
@@ -75,6 +79,8 @@ class _Settings(NamedTuple):
     exclude_tmpdir_env_var: bool
     exclude_slash_tmp: bool
     allow_degraded: bool
+    network: NetworkPolicy | None = None
+    warnings: tuple[str, ...] = ()
 
     def plan(self, cwd: Path) -> Plan:
         from sandbox._plan import plan_for_mode
@@ -90,6 +96,10 @@ class _Settings(NamedTuple):
 
 
 def _settings(overrides: dict[str, object], *, full_auto: bool) -> _Settings:
+    allow_degraded = overrides.get("sandbox_allow_degraded", False)
+    if not full_auto and overrides.get("default_permissions"):
+        # The permission profile decides, as in a session; `--full-auto` beats it.
+        return _profile_settings(overrides, allow_degraded=allow_degraded is True)
     mode = "workspace-write" if full_auto else overrides.get("sandbox_mode", "read-only")
     if mode not in _MODES:
         raise _UsageError(f"-c sandbox_mode={mode!r}: expected one of {', '.join(_MODES)}")
@@ -117,6 +127,28 @@ def _settings(overrides: dict[str, object], *, full_auto: bool) -> _Settings:
     )
 
 
+def _profile_settings(overrides: dict[str, object], *, allow_degraded: bool) -> _Settings:
+    from sandbox._profiles import ProfileError, permission_profile
+
+    permissions: object = overrides.get("permissions", {})
+    if not isinstance(permissions, dict):
+        raise _UsageError("`permissions` must be a table of permission profiles")
+    try:
+        profile = permission_profile(cast("dict[str, object]", permissions), str(overrides["default_permissions"]))
+    except ProfileError as exc:
+        raise _UsageError(str(exc)) from None
+    return _Settings(
+        mode=profile.mode,
+        writable_roots=profile.writable_roots,
+        network_access=False,
+        exclude_tmpdir_env_var=profile.exclude_tmpdir_env_var,
+        exclude_slash_tmp=profile.exclude_slash_tmp,
+        allow_degraded=allow_degraded,
+        network=profile.network if profile.network.enabled and profile.mode != "danger-full-access" else None,
+        warnings=profile.warnings,
+    )
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"pycodex sandbox: {message}", err=True)
     return typer.Exit(code)
@@ -128,7 +160,6 @@ def _run(platform: str, command: list[str], config: list[str], *, full_auto: boo
     import sys
 
     from sandbox._env import compose_env
-    from sandbox.errors import SandboxError
 
     if not sys.platform.startswith(platform):
         raise _fail(f"`pycodex sandbox {_subcommand(platform)}` runs on {platform} only (this is {sys.platform})", 1)
@@ -143,10 +174,21 @@ def _run(platform: str, command: list[str], config: list[str], *, full_auto: boo
     env = compose_env(os.environ, network_restricted=not plan.network)
     if shutil.which(command[0], path=env.get("PATH")) is None and not (cwd / command[0]).is_file():
         raise _fail(f"command not found: {command[0]}", 127)
+    for warning in settings.warnings:
+        typer.echo(f"pycodex sandbox: warning: {warning}", err=True)
+    if settings.network is not None:
+        from ._sandbox_net import run_with_proxy
+
+        return run_with_proxy(settings.network, command, plan, env=env, cwd=cwd, settings=settings, start=_start)
+    return _start(command, plan, env=env, cwd=cwd, allow_degraded=settings.allow_degraded)
+
+
+def _start(command: list[str], plan: Plan, *, env: dict[str, str], cwd: Path, allow_degraded: bool) -> int:
     from sandbox._confine import confine_plan
+    from sandbox.errors import SandboxError
 
     try:
-        confined = confine_plan(command, plan, cwd=cwd, allow_degraded=settings.allow_degraded)
+        confined = confine_plan(command, plan, cwd=cwd, allow_degraded=allow_degraded)
     except SandboxError as exc:
         raise _fail(str(exc), 1) from None
     for warning in confined.warnings:
@@ -188,13 +230,39 @@ def _status(as_json: bool) -> int:
     from sandbox._detect import detect
 
     report = detect()
+    network, problem = _network_in_force(Path.cwd())
     if as_json:
         import json
 
-        typer.echo(json.dumps(report.to_json(), indent=2))
+        data = report.to_json()
+        data["network"] = network.to_json() if network is not None else None
+        if problem:
+            data["network_problem"] = problem
+        typer.echo(json.dumps(data, indent=2))
     else:
-        typer.echo("\n".join(report.lines()))
+        lines = report.lines()
+        if network is not None:
+            lines += network.lines()
+        else:
+            lines.append(f"network: {problem or 'no permission profile with a network policy is in force here'}")
+        typer.echo("\n".join(lines))
     return 0 if report.can_confine else 1
+
+
+def _network_in_force(cwd: Path) -> tuple[NetworkPolicy | None, str | None]:
+    """The network policy the config of `cwd` puts in force, or None and why not."""
+    try:
+        configured = _configured([], cwd)
+        if not configured.get("default_permissions"):
+            return None, None
+        settings = _profile_settings(configured, allow_degraded=False)
+    except _UsageError as exc:
+        return None, f"the permission profile cannot be used: {exc}"
+    if settings.network is None:
+        from sandbox._netpolicy import NetworkPolicy
+
+        return NetworkPolicy(profile=str(configured["default_permissions"])), None
+    return settings.network, None
 
 
 def register(app: typer.Typer) -> None:

@@ -12,10 +12,14 @@ Pure stdlib (used on the `pycodex sandbox` path).
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 BRIDGE = str(Path(__file__).with_name("_netns_bridge.py"))
+
+HOSTS_ENV = "PYCODEX_NETWORK_PROXY_HOSTS"
+"""`name=address,name=address`: host names the proxy resolves without DNS (tests; air-gapped mirrors)."""
 
 NO_PROXY = "localhost,127.0.0.1,::1,*.local,.local,169.254.0.0/16,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
 
@@ -86,3 +90,9 @@ class ProxyRoute:
         if self.socks_port is not None and self.socks_socket is not None:
             args.append(f"{self.socks_port}={self.socks_socket}")
         return [*args, "--", *command]
+
+
+def proxy_hosts(env: Mapping[str, str]) -> dict[str, str]:
+    """The host overrides of `PYCODEX_NETWORK_PROXY_HOSTS` in `env`."""
+    pairs = [p.strip() for p in env.get(HOSTS_ENV, "").split(",") if p.strip()]
+    return {name.strip(): address.strip() for name, _, address in (p.partition("=") for p in pairs) if address}

@@ -15,8 +15,8 @@ import tomlkit
 import agent
 import sandbox
 from agent._network import remember_domain
-from agent._permissions import HOSTS_ENV
 from agent.protocol import ApplyPatchApprovalRequest, ExecApprovalRequest, ReviewDecision
+from sandbox._route import HOSTS_ENV
 from tests.sandbox._netservers import Served, serve
 from tests.support.model_server import ScriptedModelServer, exec_call, message
 
