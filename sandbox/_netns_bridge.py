@@ -1,11 +1,12 @@
 """python _netns_bridge.py PORT=SOCKET [PORT=SOCKET] -- CMD ARGS...: serve the proxy inside a network namespace.
 
-Runs inside the sandbox (bubblewrap with its own network namespace, where only loopback exists). It listens on
-127.0.0.1:PORT for each pair, forks a relay that connects every accepted connection to the Unix SOCKET (the
-session's proxy, reachable because a socket is a file), and execs the command in its own place, so the command keeps
-the process id, the exit status and the signals bubblewrap gives it. The listeners exist before the command starts,
-so its first connection cannot miss them. When the command exits, bubblewrap's init ends and the kernel kills the
-relay with the rest of the namespace.
+Runs inside the sandbox (bubblewrap with its own network namespace, where only loopback exists). For each pair it
+listens on 127.0.0.1:PORT and connects to the Unix SOCKET of the session's proxy (reachable because a socket is a
+file). Then it forks: the child accepts connections and hands each accepted socket to the proxy over the Unix socket
+(SCM_RIGHTS), so the proxy reads and writes the command's TCP connection itself and no byte is copied here; the
+parent execs the command in its own place, so the command keeps the process id, the exit status and the signals
+bubblewrap gives it. The listeners exist before the command starts, so its first connection cannot miss them. When
+the command exits, bubblewrap's init ends and the kernel kills the child with the rest of the namespace.
 
 Standard library only, started with `-I -S`: it must not import anything from the workspace.
 """
@@ -13,56 +14,29 @@ Standard library only, started with `-I -S`: it must not import anything from th
 from __future__ import annotations
 
 import os
+import selectors
 import socket
 import sys
-import threading
-
-_CHUNK = 256 * 1024
 
 
-def _pump(src: socket.socket, dst: socket.socket) -> None:
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
-    try:
-        while True:
-            n = src.recv_into(buffer)
-            if not n:
-                break
-            dst.sendall(view[:n])
-    except OSError:
-        pass
-    finally:
-        # Half-close so the other side sees the end of this direction, as a direct connection would.
-        try:
-            dst.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-
-
-def _relay(client: socket.socket, path: str) -> None:
-    upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        upstream.connect(path)
-    except OSError:
-        client.close()
-        upstream.close()
-        return
-    back = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
-    back.start()
-    _pump(client, upstream)
-    back.join()
-    client.close()
-    upstream.close()
-
-
-def _serve(listener: socket.socket, path: str) -> None:
+def _hand_over(pairs: list[tuple[socket.socket, socket.socket]]) -> None:
+    """Accept on every listener forever and pass each connection to its proxy channel."""
+    selector = selectors.DefaultSelector()
+    for listener, channel in pairs:
+        selector.register(listener, selectors.EVENT_READ, channel)
     while True:
-        try:
-            client, _ = listener.accept()
-        except OSError:
-            continue
-        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=_relay, args=(client, path), daemon=True).start()
+        for key, _ in selector.select():
+            listener = key.fileobj
+            assert isinstance(listener, socket.socket)
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    socket.send_fds(key.data, [b"c"], [conn.fileno()])
+                except OSError:
+                    os._exit(0)  # the proxy is gone: nothing more to serve
 
 
 def main(argv: list[str]) -> int:
@@ -71,27 +45,32 @@ def main(argv: list[str]) -> int:
         return 2
     split = argv.index("--")
     command = argv[split + 1 :]
-    listeners: list[tuple[socket.socket, str]] = []
-    for pair in argv[:split]:
-        port, _, path = pair.partition("=")
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", int(port)))
-        listener.listen(128)
-        listeners.append((listener, path))
     if not command:
         sys.stderr.write("_netns_bridge.py: missing command\n")
         return 2
-    if os.fork() == 0:  # the relay: it must not hold the command's output open or read its terminal
+    pairs: list[tuple[socket.socket, socket.socket]] = []
+    for pair in argv[:split]:
+        port, _, path = pair.partition("=")
+        channel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            channel.connect(path)
+        except OSError as exc:
+            sys.stderr.write(f"pycodex: the network proxy is not reachable ({exc.strerror}); no network\n")
+            channel.close()
+            continue
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", int(port)))
+        listener.listen(256)
+        pairs.append((listener, channel))
+    if pairs and os.fork() == 0:  # the hand-over: it must not hold the command's output open or read its terminal
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
-        for listener, path in listeners:
-            threading.Thread(target=_serve, args=(listener, path), daemon=True).start()
-        threading.Event().wait()
-        os._exit(0)
-    for listener, _ in listeners:
+        _hand_over(pairs)
+    for listener, channel in pairs:
         listener.close()
+        channel.close()
     try:
         os.execvp(command[0], command)
     except OSError as exc:

@@ -23,7 +23,7 @@ import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +32,7 @@ import anyio
 import anyio.abc
 
 from ._netpolicy import Allowed, Ask, Blocked, NetworkPolicy, normalize_host
+from ._relay import Conn
 from ._route import ProxyRoute
 
 log = logging.getLogger("sandbox.network")
@@ -51,6 +52,7 @@ class NetworkRequest:
     protocol: Protocol
 
 
+Handler = Callable[["NetworkProxy", Conn], Awaitable[None]]
 Approver = Callable[[NetworkRequest], Awaitable[ApprovalAnswer | None]]
 """Asked about a host no rule covers; None means nobody could be asked (the host is then simply not allowed)."""
 
@@ -151,47 +153,96 @@ class NetworkProxy:
         from ._proxy_socks import handle_socks
 
         self._dir = tempfile.mkdtemp(prefix="pycodex-net-")  # 0700: only this user may reach the sockets
-        listeners: list[tuple[anyio.abc.Listener[Any], Callable[[NetworkProxy, Any], Awaitable[None]]]] = []
+        sockets: list[socket.socket] = []
+        channels: list[anyio.abc.Listener[Any]] = []
         try:
             with anyio.CancelScope() as scope:
                 self._scope = scope
-                http_tcp = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-                http_path = str(Path(self._dir) / "http.sock")
-                listeners += [(http_tcp, handle_http), (await anyio.create_unix_listener(http_path), handle_http)]
-                socks_port = socks_path = None
-                if self.policy.socks5:
-                    socks_tcp = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-                    socks_path = str(Path(self._dir) / "socks.sock")
-                    socks_port = socks_tcp.extra(anyio.abc.SocketAttribute.local_port)
-                    socks_unix = await anyio.create_unix_listener(socks_path)
-                    listeners += [(socks_tcp, handle_socks), (socks_unix, handle_socks)]
-                self._route = ProxyRoute(
-                    http_port=http_tcp.extra(anyio.abc.SocketAttribute.local_port),
-                    http_socket=http_path,
-                    socks_port=socks_port,
-                    socks_socket=socks_path,
-                    allow_local_binding=self.policy.allow_local_binding,
-                )
-                log.info("network proxy listening on %s (policy: %s)", self._route.http_url, self.policy.to_json())
                 async with anyio.create_task_group() as tg:
-                    for listener, handler in listeners:
-                        tg.start_soon(listener.serve, self._guarded(handler))
+                    http_port = self._listen(tg, handle_http, sockets)
+                    http_path = await self._channel(tg, "http.sock", handle_http, channels)
+                    socks_port = socks_path = None
+                    if self.policy.socks5:
+                        socks_port = self._listen(tg, handle_socks, sockets)
+                        socks_path = await self._channel(tg, "socks.sock", handle_socks, channels)
+                    self._route = ProxyRoute(
+                        http_port=http_port,
+                        http_socket=http_path,
+                        socks_port=socks_port,
+                        socks_socket=socks_path,
+                        allow_local_binding=self.policy.allow_local_binding,
+                    )
+                    log.info("network proxy on %s (policy: %s)", self._route.http_url, self.policy.to_json())
                     task_status.started(self._route)
         finally:
             with anyio.CancelScope(shield=True):
-                for listener, _ in listeners:
-                    await listener.aclose()
+                for channel in channels:
+                    await channel.aclose()
+            for sock in sockets:
+                sock.close()
             shutil.rmtree(self._dir, ignore_errors=True)
 
-    def _guarded(self, handler: Callable[[NetworkProxy, Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
-        async def run(client: anyio.abc.SocketStream) -> None:
+    def _listen(self, tg: anyio.abc.TaskGroup, handler: Handler, sockets: list[socket.socket]) -> int:
+        sock = socket.create_server(("127.0.0.1", 0), backlog=256)
+        sock.setblocking(False)
+        sockets.append(sock)
+        tg.start_soon(self._accept_loop, sock, handler)
+        return sock.getsockname()[1]
+
+    async def _accept_loop(self, listener: socket.socket, handler: Handler) -> None:
+        guarded = self._guarded(handler)
+        async with anyio.create_task_group() as tg:
+            while True:
+                await anyio.wait_readable(listener)
+                try:
+                    sock, _ = listener.accept()
+                except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                    continue
+                except OSError as exc:  # out of descriptors: say so, and give connections time to end
+                    log.warning("network proxy cannot accept a connection: %s", exc)
+                    await anyio.sleep(0.1)
+                    continue
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                tg.start_soon(guarded, Conn(sock))
+
+    async def _channel(
+        self, tg: anyio.abc.TaskGroup, name: str, handler: Handler, channels: list[anyio.abc.Listener[Any]]
+    ) -> str:
+        assert self._dir is not None
+        path = str(Path(self._dir) / name)
+        listener = await anyio.create_unix_listener(path)
+        channels.append(listener)
+        tg.start_soon(listener.serve, self._receiving(handler))
+        return path
+
+    def _guarded(self, handler: Handler) -> Callable[[Conn], Coroutine[Any, Any, None]]:
+        async def run(client: Conn) -> None:
             try:
                 await handler(self, client)
             except Exception as exc:  # one broken connection must never take the proxy down
                 log.debug("connection ended: %r", exc)
             finally:
-                with contextlib.suppress(Exception):
-                    await client.aclose()
+                client.close()
+
+        return run
+
+    def _receiving(self, handler: Handler) -> Callable[[Any], Awaitable[None]]:
+        """A Unix socket connection from a sandbox's forwarder: it passes the command's accepted TCP sockets."""
+        guarded = self._guarded(handler)
+
+        async def run(channel: anyio.abc.UNIXSocketStream) -> None:
+            async with channel, anyio.create_task_group() as tg:
+                while True:
+                    try:
+                        message, fds = await channel.receive_fds(1, 1)
+                    except (anyio.EndOfStream, anyio.BrokenResourceError, OSError):
+                        return
+                    if not message:
+                        return
+                    for fd in fds:
+                        client = _conn_from_fd(fd)
+                        if client is not None:
+                            tg.start_soon(guarded, client)
 
         return run
 
@@ -269,3 +320,13 @@ class NetworkProxy:
         if not infos:
             raise OSError(f"no address for {host}")
         return str(infos[0][4][0])
+
+
+def _conn_from_fd(fd: int) -> Conn | None:
+    """A passed descriptor as a connection, if it is a TCP socket (anything else a sandbox might send is closed)."""
+    sock = socket.socket(fileno=fd)
+    if sock.type != socket.SOCK_STREAM or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        log.warning("ignored a descriptor that is not a TCP socket (family %s, type %s)", sock.family, sock.type)
+        sock.close()
+        return None
+    return Conn(sock)

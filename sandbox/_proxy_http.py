@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import anyio
-import anyio.abc
 import h11
 
 from ._netpolicy import Blocked
+from ._relay import Conn, connect, relay
 
 if TYPE_CHECKING:
     from ._proxy import NetworkProxy, Protocol
 
-CHUNK = 1024 * 1024
+CHUNK = 256 * 1024
+ESTABLISHED = b"HTTP/1.1 200 Connection established\r\n\r\n"
 MAX_HEAD = 64 * 1024
 HEAD_TIMEOUT_S = 30.0
 _HOP_BY_HOP = {
@@ -50,36 +51,12 @@ def refusal(blocked: Blocked) -> bytes:
     return error_response(403, "Forbidden", blocked.message, proxy_error=blocked.code)
 
 
-async def relay(src: anyio.abc.ByteStream, dst: anyio.abc.ByteStream) -> None:
-    """Copy `src` to `dst` until `src` ends, then half-close `dst`."""
-    try:
-        while True:
-            await dst.send(await src.receive(CHUNK))
-    except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
-        pass
-    try:
-        await dst.send_eof()
-    except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-        pass
-
-
-async def splice(a: anyio.abc.ByteStream, b: anyio.abc.ByteStream) -> None:
-    """Relay both ways until both directions have ended."""
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(relay, a, b)
-        tg.start_soon(relay, b, a)
-
-
-async def _next(conn: h11.Connection, stream: anyio.abc.ByteStream) -> h11.Event | type[h11.PAUSED]:
+async def _next(conn: h11.Connection, stream: Conn) -> h11.Event | type[h11.PAUSED]:
     while True:
         event = conn.next_event()
         if event is not h11.NEED_DATA:
             return event  # pyright: ignore[reportReturnType]
-        try:
-            data = await stream.receive(CHUNK)
-        except anyio.EndOfStream:
-            data = b""
-        conn.receive_data(data)
+        conn.receive_data(await stream.recv(CHUNK))
 
 
 def _host_port(authority: str, default: int) -> tuple[str, int]:
@@ -89,28 +66,28 @@ def _host_port(authority: str, default: int) -> tuple[str, int]:
 
 
 async def _connect(
-    proxy: NetworkProxy, client: anyio.abc.ByteStream, protocol: Protocol, method: str, host: str, port: int
-) -> anyio.abc.SocketStream | None:
+    proxy: NetworkProxy, client: Conn, protocol: Protocol, method: str, host: str, port: int
+) -> Conn | None:
     address, blocked = await proxy.admit(protocol, method, host, port)
     if blocked is not None:
-        await client.send(refusal(blocked))
+        await client.send_all(refusal(blocked))
         return None
     try:
-        upstream = await anyio.connect_tcp(address, port)
-    except OSError as exc:
-        await client.send(error_response(502, "Bad Gateway", f"cannot connect to {host}:{port}: {exc.strerror or exc}"))
+        return await connect(address, port)
+    except (OSError, TimeoutError) as exc:
+        why = exc.strerror or "timed out"
+        await client.send_all(error_response(502, "Bad Gateway", f"cannot connect to {host}:{port}: {why}"))
         return None
-    return upstream
 
 
-async def handle_http(proxy: NetworkProxy, client: anyio.abc.ByteStream) -> None:
+async def handle_http(proxy: NetworkProxy, client: Conn) -> None:
     """Serve one client connection of the HTTP proxy."""
     conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
     try:
         with anyio.fail_after(HEAD_TIMEOUT_S):
             event = await _next(conn, client)
     except h11.RemoteProtocolError as exc:
-        await client.send(error_response(400, "Bad Request", f"malformed request: {exc}"))
+        await client.send_all(error_response(400, "Bad Request", f"malformed request: {exc}"))
         return
     if not isinstance(event, h11.Request):
         return
@@ -121,24 +98,25 @@ async def handle_http(proxy: NetworkProxy, client: anyio.abc.ByteStream) -> None
         upstream = await _connect(proxy, client, "https", method, host, port)
         if upstream is None:
             return
-        async with upstream:
-            await client.send(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        try:
             early, _ = conn.trailing_data
-            if early:
-                await upstream.send(early)
-            await splice(client, upstream)
+            await relay([(client, upstream, bytes(early)), (upstream, client, ESTABLISHED)])
+        finally:
+            upstream.close()
         return
     url = urlsplit(target)
     if url.scheme.lower() != "http" or not url.hostname:
-        await client.send(
+        await client.send_all(
             error_response(400, "Bad Request", "this is a proxy: send absolute http:// URLs or CONNECT host:port")
         )
         return
     upstream = await _connect(proxy, client, "http", method, url.hostname, url.port or 80)
     if upstream is None:
         return
-    async with upstream:
+    try:
         await _forward(conn, event, url.path or "/", url.query, client, upstream)
+    finally:
+        upstream.close()
 
 
 async def _forward(
@@ -146,22 +124,22 @@ async def _forward(
     request: h11.Request,
     path: str,
     query: str,
-    client: anyio.abc.ByteStream,
-    upstream: anyio.abc.ByteStream,
+    client: Conn,
+    upstream: Conn,
 ) -> None:
     out = h11.Connection(h11.CLIENT)
     headers = [(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP]
     headers.append((b"connection", b"close"))
     target = path + (f"?{query}" if query else "")
-    await upstream.send(out.send(h11.Request(method=request.method, target=target, headers=headers)) or b"")
+    await upstream.send_all(out.send(h11.Request(method=request.method, target=target, headers=headers)) or b"")
 
     async def body() -> None:
         while True:
             event = await _next(conn, client)
             if isinstance(event, h11.Data):
-                await upstream.send(out.send(event) or b"")
+                await upstream.send_all(out.send(event) or b"")
             elif isinstance(event, h11.EndOfMessage):
-                await upstream.send(out.send(h11.EndOfMessage()) or b"")
+                await upstream.send_all(out.send(h11.EndOfMessage()) or b"")
                 return
             else:
                 return
@@ -169,5 +147,5 @@ async def _forward(
     async with anyio.create_task_group() as tg:
         # The body is sent while the response already flows back (`Expect: 100-continue` needs both at once).
         tg.start_soon(body)
-        await relay(upstream, client)
+        await relay([(upstream, client, b"")])
         tg.cancel_scope.cancel()

@@ -10,10 +10,8 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 import anyio
-import anyio.abc
-from anyio.streams.buffered import BufferedByteReceiveStream
 
-from ._proxy_http import relay
+from ._relay import Conn, connect, relay
 
 if TYPE_CHECKING:
     from ._proxy import NetworkProxy
@@ -31,7 +29,24 @@ def _reply(code: int) -> bytes:
     return bytes([_VERSION, code, 0, _ATYP_IPV4, 0, 0, 0, 0, 0, 0])
 
 
-async def _read_target(reader: BufferedByteReceiveStream) -> tuple[int, str, int] | None:
+class _Reader:
+    """Exact reads from a connection, keeping what arrived beyond them."""
+
+    def __init__(self, conn: Conn) -> None:
+        self._conn = conn
+        self.buffer = b""
+
+    async def receive_exactly(self, size: int) -> bytes:
+        while len(self.buffer) < size:
+            data = await self._conn.recv(65536)
+            if not data:
+                raise anyio.IncompleteRead
+            self.buffer += data
+        out, self.buffer = self.buffer[:size], self.buffer[size:]
+        return out
+
+
+async def _read_target(reader: _Reader) -> tuple[int, str, int] | None:
     """(command, host, port) of the request, or None when its address type is unknown."""
     version, command, _, atyp = await reader.receive_exactly(4)
     if version != _VERSION:
@@ -49,37 +64,34 @@ async def _read_target(reader: BufferedByteReceiveStream) -> tuple[int, str, int
     return command, host, port
 
 
-async def handle_socks(proxy: NetworkProxy, client: anyio.abc.SocketStream) -> None:
+async def handle_socks(proxy: NetworkProxy, client: Conn) -> None:
     """Serve one SOCKS5 client connection."""
-    reader = BufferedByteReceiveStream(client)
+    reader = _Reader(client)
     with anyio.fail_after(HANDSHAKE_TIMEOUT_S):
         version, count = await reader.receive_exactly(2)
         methods = await reader.receive_exactly(count)
         if version != _VERSION or _NO_AUTH not in methods:
-            await client.send(bytes([_VERSION, _NO_ACCEPTABLE]))
+            await client.send_all(bytes([_VERSION, _NO_ACCEPTABLE]))
             return
-        await client.send(bytes([_VERSION, _NO_AUTH]))
+        await client.send_all(bytes([_VERSION, _NO_AUTH]))
         target = await _read_target(reader)
     if target is None:
-        await client.send(_reply(REP_UNSUPPORTED_ATYP))
+        await client.send_all(_reply(REP_UNSUPPORTED_ATYP))
         return
     command, host, port = target
     if command != _CMD_CONNECT:
-        await client.send(_reply(REP_UNSUPPORTED_CMD))
+        await client.send_all(_reply(REP_UNSUPPORTED_CMD))
         return
     address, blocked = await proxy.admit("socks5", "CONNECT", host, port)
     if blocked is not None:
-        await client.send(_reply(REP_NOT_ALLOWED))
+        await client.send_all(_reply(REP_NOT_ALLOWED))
         return
     try:
-        upstream = await anyio.connect_tcp(address, port)
-    except OSError:
-        await client.send(_reply(REP_REFUSED))
+        upstream = await connect(address, port)
+    except (OSError, TimeoutError):
+        await client.send_all(_reply(REP_REFUSED))
         return
-    async with upstream:
-        await client.send(_reply(REP_OK))
-        if reader.buffer:
-            await upstream.send(bytes(reader.buffer))
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(relay, client, upstream)
-            tg.start_soon(relay, upstream, client)
+    try:
+        await relay([(client, upstream, reader.buffer), (upstream, client, _reply(REP_OK))])
+    finally:
+        upstream.close()
