@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -105,6 +106,8 @@ async def measure(port: int, requests: int, megabytes: int, rounds: int) -> None
     in_sandbox = detect().backend == "bubblewrap"
     latency: dict[str, list[float]] = {}
     speed: dict[str, list[float]] = {}
+    cpu_req: dict[str, list[float]] = {}
+    cpu_big: dict[str, list[float]] = {}
     per_round = max(1, requests // rounds)
     async with NetworkProxy(policy, hosts={HOST: "127.0.0.1"}) as proxy:
         paths: list[tuple[str, Callable[[str, int], Awaitable[list[float]]], str, str]] = [
@@ -118,14 +121,24 @@ async def measure(port: int, requests: int, megabytes: int, rounds: int) -> None
         # the best round is the one least disturbed by it.
         for _ in range(rounds):
             for name, fetch, url, target in paths:
+                cpu = time.process_time()
                 latency.setdefault(name, []).append(ms(await fetch(url, per_round)))
+                cpu_req.setdefault(name, []).append((time.process_time() - cpu) / per_round * 1000)
+                cpu = time.process_time()
                 speed.setdefault(name, []).append(megabytes / (await fetch(target, 1))[0])
+                cpu_big.setdefault(name, []).append((time.process_time() - cpu) * 1000)
     base_ms, base_mbs = min(latency["direct"]), max(speed["direct"])
     print(f"{rounds} rounds of {per_round} requests (best round's median), {megabytes} MB download (best of {rounds})")
-    print(f"{'path':<10}{'latency ms':>12}{'added ms':>10}{'MB/s':>10}{'of direct':>11}")
+    head = ("path", "latency ms", "added ms", "MB/s", "of direct", "CPU ms/req", "CPU ms/dl")
+    print("".join(f"{h:<10}" if i == 0 else f"{h:>12}" for i, h in enumerate(head)))
     for name, _, _, _ in paths:
         lat, mbs = min(latency[name]), max(speed[name])
-        print(f"{name:<10}{lat:>12.3f}{lat - base_ms:>10.3f}{mbs:>10.0f}{mbs / base_mbs:>10.0%}")
+        cpu_r, cpu_d = statistics.median(cpu_req[name]), statistics.median(cpu_big[name])
+        cells = (f"{lat:.3f}", f"{lat - base_ms:.3f}", f"{mbs:.0f}", f"{mbs / base_mbs:.0%}")
+        cells += (f"{cpu_r:.3f}", f"{cpu_d:.1f}")
+        print(f"{name:<10}" + "".join(f"{c:>12}" for c in cells))
+    print("CPU = this process (the proxy), not curl or the origin; the sandbox row adds the forwarder's hand-over")
+    print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     if not in_sandbox:
         print(f"(sandbox row skipped: backend here is {detect().backend}, the forwarder needs bubblewrap)")
     print("targets: < 2 ms added per request, > 80% of direct throughput")
