@@ -1,0 +1,35 @@
+"""A network approval as MCP elicitation: the question names the host, and "always" is offered for a profile."""
+
+from __future__ import annotations
+
+from agent import protocol as p
+from mcp_server._approval_forms import form_schema, message, offered
+from mcp_server._threads import Approval
+
+
+def network_request(profile: str | None) -> p.ExecApprovalRequest:
+    return p.ExecApprovalRequest(
+        call_id="c1",
+        command=("bash", "-c", "pip download x"),
+        cwd="/work",
+        reason="network access to pypi.org:443 (CONNECT) is not in the allowlist",
+        network_approval_context=p.NetworkApprovalContext(
+            host="pypi.org", port=443, protocol="https", method="CONNECT", profile=profile
+        ),
+    )
+
+
+def test_a_network_question_names_the_host_and_offers_always_for_a_profile() -> None:
+    approval = Approval("k", "t", "turn", network_request("dev"))
+    assert offered(approval) == ["approved", "approved_for_session", "approved_execpolicy_amendment", "denied", "abort"]
+    assert "wants to reach pypi.org:443 (CONNECT), which the network policy does not allow" in message(approval)
+    titles = [o["title"] for o in form_schema(approval)["properties"]["decision"]["oneOf"]]
+    assert titles[:3] == [
+        "Allow this request to pypi.org",
+        "Allow pypi.org for the rest of this session",
+        "Always allow pypi.org (saved to config.toml)",
+    ]
+
+
+def test_without_a_profile_there_is_nowhere_to_save_always() -> None:
+    assert "approved_execpolicy_amendment" not in offered(Approval("k", "t", "turn", network_request(None)))
