@@ -22,14 +22,8 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 import sandbox
 
 from . import _compact, _context
-from ._approvals import ApprovalHandler, RejectingApprovals
-from ._config import Config
-from ._config_schema import ApprovalPolicy, ReasoningEffort
-from ._exec_tool import ExecSessions
 from ._git import git_info
 from ._ids import uuid7
-from ._model_client import ModelClient
-from ._model_types import JsonObject, NullSink, Prompt
 from ._protocol import (
     Error,
     Event,
@@ -47,17 +41,23 @@ from ._protocol import (
     UserMessage,
     Warning,
 )
-from ._rollout import RolloutError, RolloutWriter, rollout_path
 from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
-from ._thread_lock import ThreadLock, ThreadLockedError
-from ._tool_specs import builtin_tools
-from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
 from ._turn import TurnOutcome, message_text, run_sampling_loop, unanswered_calls
+from .config._load import Config
+from .config._schema import ApprovalPolicy, ReasoningEffort
 from .errors import ProviderError, SessionClosedError
+from .model._client import ModelClient
+from .model._types import JsonObject, NullSink, Prompt
+from .threads._lock import ThreadLock, ThreadLockedError
+from .threads._rollout import RolloutError, RolloutWriter, rollout_path
+from .tools._approvals import ApprovalHandler, RejectingApprovals
+from .tools._base import ApprovalState, ToolContext, TurnAbort, TurnFatal
+from .tools._exec_sessions import ExecSessions
+from .tools._specs import builtin_tools
 
 if TYPE_CHECKING:
-    from ._mcp_bridge import McpBridge
-    from ._rollout_reader import Rollout
+    from .threads._reader import Rollout
+    from .tools._mcp_bridge import McpBridge
 
 CLI_VERSION = "0.1.0"
 
@@ -172,7 +172,7 @@ class Session:
             self._repair_pending = True
             if not fork and resume.created_at:
                 self._created_at = resume.created_at
-            from ._rollout_reader import resume_history
+            from .threads._reader import resume_history
 
             self.history = [dict(item) for item in resume_history(resume)]
             self._plan = [PlanItem.model_validate(step) for step in resume.plan or []]
@@ -220,7 +220,7 @@ class Session:
             allow_degraded_sandbox=self.config.toml.sandbox_allow_degraded,
         )
         if self.config.mcp_servers:
-            from ._mcp_bridge import start_bridge
+            from .tools._mcp_bridge import start_bridge
 
             # Servers start before the first model request; one that fails is reported, not fatal, unless required.
             self._mcp_manager, self._mcp = await start_bridge(
@@ -309,7 +309,7 @@ class Session:
                 raise
             # A crash mid-write leaves a torn last line: cut it before appending, or the next record would be
             # glued onto it and lost.
-            from ._rollout_reader import repair_tail
+            from .threads._reader import repair_tail
 
             repaired = repair_tail(resume.path)
             if repaired:
@@ -343,8 +343,8 @@ class Session:
     async def _update_index(self) -> None:
         if self._rollout is None:
             return
-        from ._state_index import ThreadRecord
-        from ._threads import record_thread
+        from .threads._index import ThreadRecord
+        from .threads._threads import record_thread
 
         git = self._git or {}
         record = ThreadRecord(

@@ -9,8 +9,6 @@ from typing import Literal
 import anyio
 
 from ._json import as_list, as_obj, as_str
-from ._model_client import ModelClient
-from ._model_types import JsonObject, ModelResponse, Prompt
 from ._protocol import (
     AgentMessage,
     AgentMessageDelta,
@@ -20,8 +18,10 @@ from ._protocol import (
     StreamError,
     TokenUsage,
 )
-from ._tools import handle_call
-from ._tools_base import ToolContext, is_tool_call, output_item
+from .model._client import ModelClient
+from .model._types import JsonObject, ModelResponse, Prompt
+from .tools._base import ToolContext, is_tool_call, output_item
+from .tools._dispatch import handle_call
 
 Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]

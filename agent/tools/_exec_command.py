@@ -19,12 +19,12 @@ import anyio
 
 import sandbox
 
-from . import apply_patch as ap
-from . import execpolicy
-from ._exec_tool import ExecToolError, shell_argv
-from ._patch_tool import run_apply_patch
-from ._protocol import ExecApprovalRequest, ReviewDecision
-from ._tools_base import ArgumentError, ToolContext, TurnAbort, TurnFatal, resolve_path
+from .. import apply_patch as ap
+from .. import execpolicy
+from .._protocol import ExecApprovalRequest, ReviewDecision
+from ._base import ArgumentError, ToolContext, TurnAbort, TurnFatal, resolve_path
+from ._exec_sessions import ExecToolError, shell_argv
+from ._patch import run_apply_patch
 
 JsonObject = dict[str, Any]
 Policy = sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess
@@ -67,7 +67,7 @@ async def _remember_rule(ctx: ToolContext, prefix: tuple[str, ...]) -> None:
         try:
             await anyio.to_thread.run_sync(execpolicy.append_allow_rule, rules_file, prefix)
         except execpolicy.AmendError as exc:
-            from ._protocol import Warning
+            from .._protocol import Warning
 
             await ctx.emit(Warning(message=f"could not save the approved rule to {rules_file}: {exc}"))
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import anyio
 
-from ._exec_tool import ExecToolError
-from ._protocol import PlanItem, PlanUpdate
-from ._tools_base import RESOURCE_TOOLS, ArgumentError, ToolContext, output_item, resolve_path
+from .._protocol import PlanItem, PlanUpdate
+from ._base import RESOURCE_TOOLS, ArgumentError, ToolContext, output_item, resolve_path
+from ._exec_sessions import ExecToolError
 
 JsonObject = dict[str, Any]
 
@@ -43,7 +43,7 @@ async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
     try:
         if call.get("type") == "custom_tool_call":
             if name == "apply_patch":
-                from ._patch_tool import run_apply_patch
+                from ._patch import run_apply_patch
 
                 return output_item(
                     call, await run_apply_patch(ctx, str(call.get("call_id", "")), str(call.get("input", "")))
@@ -117,7 +117,7 @@ async def _view_image(ctx: ToolContext, call: JsonObject, args: JsonObject) -> s
 
 
 async def _apply_patch_function(ctx: ToolContext, call: JsonObject, args: JsonObject) -> str:
-    from ._patch_tool import run_apply_patch
+    from ._patch import run_apply_patch
 
     patch_text = args.get("input")
     if not isinstance(patch_text, str):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import sandbox
 
-from . import apply_patch as ap
-from ._protocol import ApplyPatchApprovalRequest, FileChange, PatchApplyBegin, PatchApplyEnd, TurnDiff
-from ._tools_base import ToolContext, TurnAbort
+from .. import apply_patch as ap
+from .._protocol import ApplyPatchApprovalRequest, FileChange, PatchApplyBegin, PatchApplyEnd, TurnDiff
+from ._base import ToolContext, TurnAbort
 from ._truncate import rust_float
 
 Policy = sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox import ShellEnvironmentPolicy
 
+from .._ids import uuid7
+from .._protocol import EventMsg, PlanItem
+from ..config._load import Config
 from ._approvals import ApprovalHandler
-from ._config import Config
-from ._exec_tool import ExecSessions
-from ._ids import uuid7
-from ._protocol import EventMsg, PlanItem
+from ._exec_sessions import ExecSessions
 from ._turn_diff import TurnDiffTracker
 
 if TYPE_CHECKING:
-    from .execpolicy import Policy
+    from ..execpolicy import Policy
 
 JsonObject = dict[str, Any]
 RESOURCE_TOOLS = ("list_mcp_resources", "list_mcp_resource_templates", "read_mcp_resource")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ._protocol import ApplyPatchApprovalRequest, ExecApprovalRequest, ReviewDecision
+from .._protocol import ApplyPatchApprovalRequest, ExecApprovalRequest, ReviewDecision
 
 
 class ApprovalHandler(Protocol):

@@ -13,10 +13,10 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._json import as_obj
-from ._protocol import ExecApprovalRequest, McpInvocation, McpToolCallBegin, McpToolCallEnd
-from ._tools_base import ToolContext, TurnAbort
-from .errors import McpStartupFailedError
+from .._json import as_obj
+from .._protocol import ExecApprovalRequest, McpInvocation, McpToolCallBegin, McpToolCallEnd
+from ..errors import McpStartupFailedError
+from ._base import ToolContext, TurnAbort
 
 if TYPE_CHECKING:
     import mcp_client

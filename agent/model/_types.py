@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ._protocol import TokenUsage
+from .._protocol import TokenUsage
 
 JsonObject = dict[str, Any]
 
