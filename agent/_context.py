@@ -13,8 +13,7 @@ import sandbox
 
 from ._ids import uuid7
 from ._json import as_obj
-from .config._layers import find_project_root
-from .config._load import Config
+from .config import Config, find_project_root
 
 PROJECT_DOC_SEPARATOR = "\n\n--- project-doc ---\n\n"
 

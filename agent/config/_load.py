@@ -251,7 +251,7 @@ def load_config(
 
     mcp_servers: dict[str, Any] = {}
     if toml.mcp_servers:
-        from ..tools._mcp_bridge import parse_servers
+        from ..tools import parse_servers
 
         try:
             mcp_servers = parse_servers(toml.mcp_servers)
