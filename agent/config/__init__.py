@@ -9,6 +9,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._choices import APPROVAL_POLICIES as APPROVAL_POLICIES
+    from ._choices import SANDBOX_MODES as SANDBOX_MODES
+    from ._flags import NO_PROVIDER_MESSAGE as NO_PROVIDER_MESSAGE
+    from ._flags import FlagError as FlagError
+    from ._flags import FlagNames as FlagNames
+    from ._flags import SessionFlags as SessionFlags
+    from ._flags import check_choice as check_choice
+    from ._flags import choose_provider as choose_provider
+    from ._flags import needs_provider_discovery as needs_provider_discovery
+    from ._flags import overrides_from_flags as overrides_from_flags
     from ._layers import Source as Source
     from ._layers import codex_home as codex_home
     from ._layers import find_project_root as find_project_root
@@ -24,6 +34,16 @@ if TYPE_CHECKING:
     from ._schema import ReasoningEffort as ReasoningEffort
 
 _WHERE = {
+    "SessionFlags": "._flags",
+    "FlagNames": "._flags",
+    "FlagError": "._flags",
+    "overrides_from_flags": "._flags",
+    "choose_provider": "._flags",
+    "needs_provider_discovery": "._flags",
+    "check_choice": "._flags",
+    "SANDBOX_MODES": "._choices",
+    "APPROVAL_POLICIES": "._choices",
+    "NO_PROVIDER_MESSAGE": "._flags",
     "ApprovalPolicy": "._schema",
     "builtin_provider": "._providers",
     "codex_home": "._layers",
@@ -40,6 +60,16 @@ _WHERE = {
 }
 
 __all__ = [
+    "SessionFlags",
+    "FlagNames",
+    "FlagError",
+    "overrides_from_flags",
+    "choose_provider",
+    "needs_provider_discovery",
+    "check_choice",
+    "SANDBOX_MODES",
+    "APPROVAL_POLICIES",
+    "NO_PROVIDER_MESSAGE",
     "ApprovalPolicy",
     "builtin_provider",
     "codex_home",

@@ -9,6 +9,7 @@ turn loop, tool dispatch and approval tests.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 from collections.abc import Awaitable, Callable, Sequence
@@ -34,6 +35,8 @@ class ScriptedModel:
         self.prompts: list[Prompt] = []
 
     async def stream(self, prompt: Prompt, sink: StreamSink) -> ModelResponse:
+        # The session passes its live history: keep what this request carried, not what the list becomes.
+        prompt = dataclasses.replace(prompt, input=list(prompt.input))
         self.prompts.append(prompt)
         reply = await self._next(prompt)
         if isinstance(reply, BaseException):
