@@ -23,8 +23,8 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 import sandbox
 
 from . import _compact, _context
-from ._git import git_info
 from ._ids import uuid7
+from ._items import message_text, unanswered_calls
 from ._protocol import (
     Error,
     Event,
@@ -43,7 +43,7 @@ from ._protocol import (
     Warning,
 )
 from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
-from ._turn import TurnOutcome, message_text, run_sampling_loop, unanswered_calls
+from ._turn import TurnOutcome, run_sampling_loop
 from .config import ApprovalPolicy, Config, ReasoningEffort
 from .errors import ProviderError, SessionClosedError
 from .model import JsonObject, Model, ModelClient, NullSink, Prompt
@@ -171,7 +171,7 @@ class Session:
         self._startup_notes: list[str] = []
         self._first_user_message: str | None = None
         self._created_at = now_timestamp()
-        self._git = git_info(config.cwd)
+        self._git = _context.git_info(config.cwd)
         if resume is not None:
             self._first_user_message = resume.first_user_message
             self._repair_pending = True

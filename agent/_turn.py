@@ -8,7 +8,7 @@ from typing import Literal
 
 import anyio
 
-from ._json import as_list, as_obj, as_str
+from ._items import is_tool_call, message_text, normalise_output_item, output_item, reasoning_text
 from ._protocol import (
     AgentMessage,
     AgentMessageDelta,
@@ -19,7 +19,7 @@ from ._protocol import (
     TokenUsage,
 )
 from .model import JsonObject, Model, ModelResponse, Prompt
-from .tools import ToolContext, handle_call, is_tool_call, output_item
+from .tools import ToolContext, handle_call
 
 Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]
@@ -49,37 +49,6 @@ class _Sink:
 
     async def on_retry(self, message: str) -> None:
         await self._emit(StreamError(message=message))
-
-
-def message_text(item: JsonObject) -> str:
-    """The text of a message item (its text parts joined)."""
-    parts = [as_obj(p) for p in as_list(item.get("content"))]
-    return "".join(as_str(p.get("text")) for p in parts if p.get("type") in ("output_text", "input_text", "text"))
-
-
-def reasoning_text(item: JsonObject) -> str:
-    texts = [as_str(as_obj(p).get("text")) for p in as_list(item.get("summary"))]
-    return "\n\n".join(t for t in texts if t)
-
-
-def normalise_output_item(item: JsonObject) -> JsonObject:
-    """The form in which a model output item goes back into history (as Codex echoes it)."""
-    item = dict(item)
-    kind = item.get("type")
-    if kind in ("function_call", "custom_tool_call"):
-        item["status"] = "completed"
-    elif kind == "reasoning":
-        item.setdefault("summary", [])
-        item["content"] = None
-    return item
-
-
-def unanswered_calls(history: list[JsonObject]) -> list[JsonObject]:
-    """`aborted` outputs for the tool calls in `history` that have no output (the thread was cut off)."""
-    answered = {item.get("call_id") for item in history if str(item.get("type", "")).endswith("_call_output")}
-    return [
-        output_item(item, "aborted") for item in history if is_tool_call(item) and item.get("call_id") not in answered
-    ]
 
 
 async def run_sampling_loop(

@@ -16,8 +16,6 @@ if TYPE_CHECKING:
     from ._base import ToolContext as ToolContext
     from ._base import TurnAbort as TurnAbort
     from ._base import TurnFatal as TurnFatal
-    from ._base import is_tool_call as is_tool_call
-    from ._base import output_item as output_item
     from ._dispatch import builtin_tools as builtin_tools
     from ._dispatch import handle_call as handle_call
     from ._exec_sessions import ExecSessions as ExecSessions
@@ -36,9 +34,7 @@ _WHERE = {
     "builtin_tools": "._dispatch",
     "ExecSessions": "._exec_sessions",
     "handle_call": "._dispatch",
-    "is_tool_call": "._base",
     "McpBridge": "._mcp_bridge",
-    "output_item": "._base",
     "parse_servers": "._mcp_bridge",
     "RejectingApprovals": "._approvals",
     "start_bridge": "._mcp_bridge",
@@ -58,9 +54,7 @@ __all__ = [
     "builtin_tools",
     "ExecSessions",
     "handle_call",
-    "is_tool_call",
     "McpBridge",
-    "output_item",
     "parse_servers",
     "RejectingApprovals",
     "start_bridge",
