@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from ._dispatch import handle_call as handle_call
     from ._exec_sessions import ExecSessions as ExecSessions
     from ._mcp_bridge import McpBridge as McpBridge
-    from ._mcp_bridge import parse_servers as parse_servers
     from ._mcp_bridge import start_bridge as start_bridge
     from ._tool import Tool as Tool
     from ._tool import ToolCall as ToolCall
@@ -35,7 +34,6 @@ _WHERE = {
     "ExecSessions": "._exec_sessions",
     "handle_call": "._dispatch",
     "McpBridge": "._mcp_bridge",
-    "parse_servers": "._mcp_bridge",
     "RejectingApprovals": "._approvals",
     "start_bridge": "._mcp_bridge",
     "Tool": "._tool",
@@ -55,7 +53,6 @@ __all__ = [
     "ExecSessions",
     "handle_call",
     "McpBridge",
-    "parse_servers",
     "RejectingApprovals",
     "start_bridge",
     "Tool",
