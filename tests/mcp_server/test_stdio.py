@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from tests.support.model_server import ScriptedModelServer, exec_call, message
 from .harness import decisions_of, git_repo, processes_with, stdio_params, write_provider
 
 pytestmark = pytest.mark.anyio
+
+TOOLBOX = Path(__file__).resolve().parents[1] / "mcp_client/servers/toolbox.py"
 
 ERAS = pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
 
@@ -354,11 +357,8 @@ async def test_strict_config_turns_an_unknown_key_into_a_call_error(codex_home: 
 async def test_an_mcp_tool_allowed_for_the_session_is_asked_once_as_an_mcp_question(
     codex_home: Path, tmp_path: Path
 ) -> None:
-    import sys
-
     from tests.support.model_server import function_call
 
-    toolbox = Path(__file__).resolve().parents[1] / "mcp_client/servers/toolbox.py"
     repo = git_repo(tmp_path / "repo")
     steps = [
         {"items": [function_call("mcp__toolbox__echo", {"message": "one"}, "m1")]},
@@ -366,7 +366,7 @@ async def test_an_mcp_tool_allowed_for_the_session_is_asked_once_as_an_mcp_quest
         {"items": [message("Echoed twice.")]},
     ]
     with ScriptedModelServer(steps) as model:
-        table = f'[mcp_servers.toolbox]\ncommand = "{sys.executable}"\nargs = ["{toolbox}", "stdio"]\n'
+        table = f'[mcp_servers.toolbox]\ncommand = "{sys.executable}"\nargs = ["{TOOLBOX}", "stdio"]\n'
         write_provider(codex_home, model.base_url, tables=table)
         callback = decisions_of(["accept:approved_for_session"])
         async with Client(stdio_params(codex_home), elicitation_callback=callback) as client:  # type: ignore[arg-type]

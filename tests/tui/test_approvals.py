@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from tui._cells import CommandCell, NoticeCell, PatchCell, TurnEndCell
 from .support import cells_of, has_cell, screen_text, send, wait_until
 
 pytestmark = pytest.mark.anyio
+
+TOOLBOX = Path(__file__).resolve().parents[1] / "mcp_client/servers/toolbox.py"
 
 MakeConfig = Callable[..., agent.Config]
 TOUCH = [{"items": [exec_call("touch made.txt", "c1", login=False)]}, {"items": [message("done")]}]
@@ -122,13 +125,10 @@ async def test_ctrl_c_while_asking_stops_the_turn_and_closes_the_dialog(scripted
 
 
 async def test_an_mcp_tool_allowed_for_the_session_is_asked_once(scripted: MakeConfig) -> None:
-    import sys
-
     from tests.support.model_server import function_call
     from tui._cells import McpCell
 
-    toolbox = Path(__file__).resolve().parents[1] / "mcp_client/servers/toolbox.py"
-    server = f'mcp_servers.toolbox={{command="{sys.executable}", args=["{toolbox}", "stdio"]}}'
+    server = f'mcp_servers.toolbox={{command="{sys.executable}", args=["{TOOLBOX}", "stdio"]}}'
     steps = [
         {"items": [function_call("mcp__toolbox__echo", {"message": "one"}, "m1")]},
         {"items": [function_call("mcp__toolbox__echo", {"message": "two"}, "m2")]},
