@@ -18,7 +18,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
-# ---- inputs and ops -----------------------------------------------------------------------------------------------
+# ---- inputs -------------------------------------------------------------------------------------------------------
 
 
 class TextInput(_Model):
@@ -37,27 +37,6 @@ class ImageUrlInput(_Model):
 
 
 UserInput = Annotated[TextInput | LocalImageInput | ImageUrlInput, Field(discriminator="type")]
-
-
-class UserTurn(_Model):
-    """Start a turn with this input (or, while a turn runs, add it to the running turn)."""
-
-    type: Literal["user_turn"] = "user_turn"
-    items: tuple[UserInput, ...]
-    output_schema: dict[str, Any] | None = None
-
-
-class Interrupt(_Model):
-    """Stop the running turn: cancel the model stream and kill its commands."""
-
-    type: Literal["interrupt"] = "interrupt"
-
-
-class Shutdown(_Model):
-    type: Literal["shutdown"] = "shutdown"
-
-
-Op = Annotated[UserTurn | Interrupt | Shutdown, Field(discriminator="type")]
 
 
 # ---- events -------------------------------------------------------------------------------------------------------
@@ -183,20 +162,6 @@ class ExecCommandEnd(_Model):
     formatted_output: str = ""
 
 
-class NetworkApprovalContext(_Model):
-    """A running command wants a host no network rule covers (Codex's app-server `networkApprovalContext`).
-
-    Decisions then mean: `approved` this request only, `approved_for_session` the host until the session ends,
-    `approved_execpolicy_amendment` the host from now on (written to the permission profile in config.toml).
-    """
-
-    host: str
-    port: int
-    protocol: Literal["http", "https", "socks5"]
-    method: str
-    profile: str | None = None
-
-
 class ExecApprovalRequest(_Model):
     type: Literal["exec_approval_request"] = "exec_approval_request"
     call_id: str
@@ -204,7 +169,35 @@ class ExecApprovalRequest(_Model):
     cwd: str
     reason: str | None = None
     proposed_execpolicy_amendment: tuple[str, ...] | None = None
-    network_approval_context: NetworkApprovalContext | None = None
+
+
+class McpInvocation(_Model):
+    server: str
+    tool: str
+    arguments: Any = None
+
+
+class McpToolCallApprovalRequest(_Model):
+    """A call to an external MCP server's tool that the approval policy (or the tool's hints) says to ask about."""
+
+    type: Literal["mcp_tool_call_approval_request"] = "mcp_tool_call_approval_request"
+    call_id: str
+    invocation: McpInvocation
+    reason: str | None = None
+
+
+class NetworkApprovalRequest(_Model):
+    """A sandboxed command wants to reach a host the network policy does not list."""
+
+    type: Literal["network_approval_request"] = "network_approval_request"
+    call_id: str
+    host: str
+    port: int | None = None
+    protocol: str = "https"
+    method: str | None = None
+    reason: str | None = None
+    profile: str | None = None
+    """The permission profile whose allowlist an "always" answer (`approved_execpolicy_amendment`) extends."""
 
 
 class ApplyPatchApprovalRequest(_Model):
@@ -266,12 +259,6 @@ class Error(_Model):
     message: str
 
 
-class McpInvocation(_Model):
-    server: str
-    tool: str
-    arguments: Any = None
-
-
 class McpToolCallBegin(_Model):
     type: Literal["mcp_tool_call_begin"] = "mcp_tool_call_begin"
     call_id: str
@@ -286,10 +273,6 @@ class McpToolCallEnd(_Model):
     result: dict[str, Any] | None = None
     error: str | None = None
     is_error: bool = False
-
-
-class ShutdownComplete(_Model):
-    type: Literal["shutdown_complete"] = "shutdown_complete"
 
 
 EventMsg = Annotated[
@@ -307,6 +290,8 @@ EventMsg = Annotated[
     | ExecCommandEnd
     | ExecApprovalRequest
     | ApplyPatchApprovalRequest
+    | McpToolCallApprovalRequest
+    | NetworkApprovalRequest
     | PatchApplyBegin
     | PatchApplyEnd
     | TurnDiff
@@ -316,8 +301,7 @@ EventMsg = Annotated[
     | Warning
     | Error
     | McpToolCallBegin
-    | McpToolCallEnd
-    | ShutdownComplete,
+    | McpToolCallEnd,
     Field(discriminator="type"),
 ]
 
@@ -330,5 +314,11 @@ class Event(_Model):
 
 
 # ---- approvals ----------------------------------------------------------------------------------------------------
+
+ApprovalRequest = Annotated[
+    ExecApprovalRequest | ApplyPatchApprovalRequest | McpToolCallApprovalRequest | NetworkApprovalRequest,
+    Field(discriminator="type"),
+]
+"""Every question the agent asks before acting: one family, answered by `ApprovalHandler.request_approval`."""
 
 ReviewDecision = Literal["approved", "approved_for_session", "approved_execpolicy_amendment", "denied", "abort"]

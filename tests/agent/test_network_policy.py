@@ -14,8 +14,8 @@ import tomlkit
 
 import agent
 import sandbox
-from agent._network import remember_domain
-from agent.protocol import ApplyPatchApprovalRequest, ExecApprovalRequest, ReviewDecision
+from agent.protocol import ApprovalRequest, NetworkApprovalRequest, ReviewDecision
+from agent.tools._network import remember_domain
 from sandbox._route import HOSTS_ENV
 from tests.sandbox._netservers import Served, serve
 from tests.support.model_server import ScriptedModelServer, exec_call, message
@@ -40,14 +40,12 @@ domains = { "pypi.test" = "allow", "evil.test" = "deny" }  # keep this comment
 class Approver:
     def __init__(self, decisions: Sequence[ReviewDecision]) -> None:
         self.decisions = list(decisions)
-        self.asked: list[ExecApprovalRequest] = []
+        self.asked: list[NetworkApprovalRequest] = []
 
-    async def request_exec_approval(self, request: ExecApprovalRequest, turn_id: str) -> ReviewDecision:
+    async def request_approval(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
+        assert isinstance(request, NetworkApprovalRequest), request
         self.asked.append(request)
         return self.decisions.pop(0)
-
-    async def request_patch_approval(self, request: ApplyPatchApprovalRequest, turn_id: str) -> ReviewDecision:
-        raise AssertionError("no patches here")
 
 
 @pytest.fixture
@@ -193,8 +191,7 @@ async def test_new_hosts_are_asked_about_once_for_the_session_and_always(
     approver = Approver(["approved", "approved_for_session", "approved_execpolicy_amendment"])
     outputs = await run(config, [f"{fetch}; {fetch}", fetch, f"curl -sS http://new.test:{web.port}/"], approver)
     assert outputs[0].count("hello from web") == 2 and "hello from web" in outputs[1] and "hello from web" in outputs[2]
-    contexts = [r.network_approval_context for r in approver.asked]
-    assert [(c.host, c.port, c.method, c.protocol, c.profile) for c in contexts if c] == [
+    assert [(r.host, r.port, r.method, r.protocol, r.profile) for r in approver.asked] == [
         ("other.test", web.port, "GET", "http", "dev"),
         ("other.test", web.port, "GET", "http", "dev"),
         ("new.test", web.port, "GET", "http", "dev"),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from agent.protocol import ExecApprovalRequest, NetworkApprovalContext
-from tui._approval_dialogs import exec_choices
+from agent.protocol import NetworkApprovalRequest
+from tui._approval_dialogs import network_choices
 
 
-def test_network_choices_name_the_host_and_offer_always_only_with_a_profile() -> None:
-    context = NetworkApprovalContext(host="pypi.org", port=443, protocol="https", method="CONNECT", profile="dev")
-    request = ExecApprovalRequest(call_id="c", command=("pip",), cwd="/w", network_approval_context=context)
-    choices = exec_choices(request)
+def test_network_choices_offer_always_only_with_a_profile_to_save_it_to() -> None:
+    request = NetworkApprovalRequest(call_id="c", host="pypi.org", port=443, method="CONNECT", profile="dev")
+    choices = network_choices(request)
     assert [(key, decision) for key, decision, _ in choices] == [
         ("y", "approved"),
         ("a", "approved_for_session"),
@@ -18,7 +17,5 @@ def test_network_choices_name_the_host_and_offer_always_only_with_a_profile() ->
         ("esc", "abort"),
     ]
     assert "always allow pypi.org" in choices[2][2]
-    without = exec_choices(
-        request.model_copy(update={"network_approval_context": context.model_copy(update={"profile": None})})
-    )
+    without = network_choices(request.model_copy(update={"profile": None}))
     assert "approved_execpolicy_amendment" not in [decision for _, decision, _ in without]
