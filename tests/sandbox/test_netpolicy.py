@@ -136,3 +136,36 @@ def test_the_proxied_filter_allows_inet_sockets_and_nothing_more_exotic(arch: Ar
     assert verdict("socketpair", socket.AF_INET) == EPERM
     assert verdict("connect") == RET_ALLOW and verdict("bind") == RET_ALLOW
     assert verdict("ptrace") == EPERM
+
+
+def test_a_proxied_plan_runs_the_forwarder_in_a_new_network_namespace_under_bubblewrap() -> None:
+    from sandbox._confine import confine_plan
+    from sandbox._detect import SandboxReport
+    from sandbox._plan import Plan
+    from sandbox._route import BRIDGE
+
+    route = ProxyRoute(http_port=4000, http_socket="/run/p/http.sock")
+    plan = Plan(full_write=False, network=False, proxy=route)
+    report = SandboxReport(platform="linux", backend="bubblewrap", bwrap_path="/usr/bin/bwrap", bwrap_usable=True)
+    confined = confine_plan(["curl", "x"], plan, cwd=Path("/"), report=report)
+    try:
+        assert "--unshare-net" in confined.argv
+        tail = confined.argv[confined.argv.index("--chdir") + 3 :]  # past "--chdir", "/", "--"
+        assert tail[1:] == ["-I", "-S", BRIDGE, "4000=/run/p/http.sock", "--", "curl", "x"]
+    finally:
+        confined.release()
+
+
+def test_without_bubblewrap_a_proxied_plan_gets_no_network_and_says_so() -> None:
+    from sandbox._confine import PROXY_NEEDS_NETNS, confine_plan
+    from sandbox._detect import SandboxReport
+    from sandbox._plan import Plan
+
+    plan = Plan(full_write=False, network=False, proxy=ProxyRoute(http_port=4000, http_socket="/s"))
+    report = SandboxReport(platform="linux", backend="landlock", landlock_abi=4, seccomp=True)
+    confined = confine_plan(["curl", "x"], plan, cwd=Path("/"), report=report, backend="landlock")
+    try:
+        assert PROXY_NEEDS_NETNS in confined.warnings
+        assert "--network" not in confined.argv and "4000=/s" not in confined.argv
+    finally:
+        confined.release()
