@@ -9,7 +9,7 @@ a plain-text body that says which rule refused it.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import anyio
 import h11
@@ -114,7 +114,7 @@ async def handle_http(proxy: NetworkProxy, client: Conn) -> None:
     if upstream is None:
         return
     try:
-        await _forward(conn, event, url.path or "/", url.query, client, upstream)
+        await _forward(conn, event, url, client, upstream)
     finally:
         upstream.close()
 
@@ -122,15 +122,18 @@ async def handle_http(proxy: NetworkProxy, client: Conn) -> None:
 async def _forward(
     conn: h11.Connection,
     request: h11.Request,
-    path: str,
-    query: str,
+    url: SplitResult,
     client: Conn,
     upstream: Conn,
 ) -> None:
     out = h11.Connection(h11.CLIENT)
-    headers = [(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP]
+    # The Host header is the URL's authority, whatever the client sent: the server at the checked address must not
+    # be asked for another site it also serves (domain fronting).
+    authority = url.netloc.rsplit("@", 1)[-1].encode("latin-1")
+    headers = [(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP and k.lower() != b"host"]
+    headers[:0] = [(b"host", authority)]
     headers.append((b"connection", b"close"))
-    target = path + (f"?{query}" if query else "")
+    target = (url.path or "/") + (f"?{url.query}" if url.query else "")
     await upstream.send_all(out.send(h11.Request(method=request.method, target=target, headers=headers)) or b"")
 
     async def body() -> None:

@@ -62,6 +62,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(f"<html><body>{link}</body></html>".encode(), "text/html")
         elif self.path == f"/files/{WHEEL_NAME}":
             self._send(wheel, "application/octet-stream")
+        elif self.path == "/host":
+            self._send(f"host {self.headers.get('host')}\n".encode())
         elif self.path.startswith("/bytes/"):
             self._send(b"x" * int(self.path.removeprefix("/bytes/")), "application/octet-stream")
         else:

@@ -281,3 +281,10 @@ async def test_pip_download_from_an_allowed_https_index_and_refused_from_a_plain
     assert web.hits == [] and "pip=1" in out, out
     assert any(d.host == "pypi.test" and d.code == "blocked-by-allowlist" for d in proxy.decisions())
     assert code == 0
+
+
+async def test_the_host_header_is_the_checked_host_whatever_the_client_sends(tmp_path: Path, web: Served) -> None:
+    need_bubblewrap()
+    async with NetworkProxy(policy(allow=("pypi.test",)), hosts=HOSTS) as proxy:
+        _, out = await sandboxed(proxy, f"curl -sS -H 'Host: evil.test' http://pypi.test:{web.port}/host", tmp_path)
+    assert out.strip() == f"host pypi.test:{web.port}"
