@@ -77,7 +77,7 @@ class NetworkProxy:
     """Start with `async with NetworkProxy(policy) as proxy:` or `await tg.start(proxy.serve)`; `route` says where.
 
     `hosts` maps host names to addresses before DNS (tests use it: there is no DNS here); `approver` is asked about
-    hosts no rule covers (without one they are refused).
+    hosts no rule covers (without one they are refused); `on_decision` is told every decision (an audit log).
     """
 
     def __init__(
@@ -86,9 +86,11 @@ class NetworkProxy:
         *,
         approver: Approver | None = None,
         hosts: Mapping[str, str] | None = None,
+        on_decision: Callable[[NetworkDecision], None] | None = None,
     ) -> None:
         self.policy = policy
         self.approver = approver
+        self._on_decision = on_decision
         self._hosts = {normalize_host(k): v for k, v in (hosts or {}).items()}
         self._approved: set[str] = set()
         self._asking: dict[str, anyio.Lock] = {}
@@ -262,6 +264,8 @@ class NetworkProxy:
             log.info("block %s %s %s:%d [%s] %s", protocol, method, host, port, outcome.code, outcome.message)
         self._decisions.append(decision)
         del self._decisions[:-MAX_DECISIONS]
+        if self._on_decision is not None:
+            self._on_decision(decision)
         return decision
 
     async def admit(self, protocol: Protocol, method: str, host: str, port: int) -> tuple[str, Blocked | None]:

@@ -4,11 +4,14 @@ The proxy (in `sandbox`) calls `NetworkApprover.__call__` for a host no rule cov
 `untrusted` the question goes to the front end's approval handler as a `NetworkApprovalRequest` (with the call id of
 the command that is running); under `never` and `on-failure` nobody is asked and the host is refused. "Always"
 adds `"host" = "allow"` to `[permissions.<profile>.network.domains]` in the user's config.toml, keeping its comments
-and layout (tomlkit).
+and layout (tomlkit). Every decision of the proxy is appended to `$CODEX_HOME/log/network.jsonl` (0600): time,
+thread, host, port, method and the rule or refusal, never a path or a body.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -137,6 +140,52 @@ async def start_proxy(session: Any, task_group: anyio.abc.TaskGroup) -> sandbox.
         return (turn.turn_id if turn is not None else "", latest[0])
 
     approver = NetworkApprover(lambda: session.config, lambda: session.approvals, session._emit_msg_current, current)
-    proxy = sandbox.NetworkProxy(session.config.network, approver=approver, hosts=proxy_hosts(os.environ))
+    audit = session.config.codex_home / "log" / "network.jsonl"
+
+    def on_decision(decision: sandbox.NetworkDecision) -> None:
+        line = audit_line(decision, thread_id=session.thread_id, profile=session.config.permissions_profile)
+        task_group.start_soon(_append, audit, line)
+
+    proxy = sandbox.NetworkProxy(
+        session.config.network, approver=approver, hosts=proxy_hosts(os.environ), on_decision=on_decision
+    )
     await task_group.start(proxy.serve)
     return proxy
+
+
+def audit_line(decision: sandbox.NetworkDecision, *, thread_id: str, profile: str | None) -> str:
+    """One line of `$CODEX_HOME/log/network.jsonl`: who asked for which host and what the policy said.
+
+    Never a path, a query or a body: those can carry secrets."""
+    record = {
+        "ts": datetime.datetime.fromtimestamp(decision.at, datetime.UTC).isoformat(timespec="milliseconds"),
+        "thread_id": thread_id,
+        "profile": profile,
+        "protocol": decision.protocol,
+        "method": decision.method,
+        "host": decision.host,
+        "port": decision.port,
+        "allowed": decision.allowed,
+        "rule": decision.rule or None,
+        "code": decision.code,
+        "message": decision.message or None,
+    }
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+async def _append(path: Path, line: str) -> None:
+    # Shielded: a decision made just before the session ends is still written.
+    with anyio.CancelScope(shield=True):
+        try:
+            await anyio.to_thread.run_sync(_append_sync, path, line)
+        except OSError:
+            pass  # the audit log is best effort; the decision itself already took effect and was logged
+
+
+def _append_sync(path: Path, line: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -180,6 +182,14 @@ async def test_a_session_reaches_allowed_hosts_and_the_model_is_told_why_others_
     assert f"network: GET other.test:{web.port} refused (blocked-by-allowlist)" in outputs[2]
     assert "other.test is not in the allowlist" in outputs[2]
     assert web.hits == [("GET", "/")]
+    audit = codex_home / "log" / "network.jsonl"
+    records = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    assert [(r["method"], r["host"], r["allowed"], r["code"], r["profile"]) for r in records] == [
+        ("GET", "pypi.test", True, None, "dev"),
+        ("CONNECT", "evil.test", False, "blocked-by-denylist", "dev"),
+        ("GET", "other.test", False, "blocked-by-allowlist", "dev"),
+    ]
+    assert stat.S_IMODE(audit.stat().st_mode) == 0o600 and "/" not in "".join(str(r["host"]) for r in records)
 
 
 async def test_new_hosts_are_asked_about_once_for_the_session_and_always(
