@@ -20,15 +20,22 @@ if TYPE_CHECKING:
     from ._protocol import UserInput as UserInput
     from ._session import Session as Session
     from ._turn import TurnOutcome as TurnOutcome
-    from .config._layers import Source as Source
-    from .config._layers import codex_home as codex_home
-    from .config._load import Config as Config
-    from .config._load import ConfigOverrides as ConfigOverrides
-    from .config._load import load_config as load_config
-    from .config._merge import MergedLayers as MergedLayers
-    from .config._merge import merge_config_layers as merge_config_layers
-    from .config._providers import ProviderInfo as ProviderInfo
-    from .config._providers import builtin_provider as builtin_provider
+    from .config import APPROVAL_POLICIES as APPROVAL_POLICIES
+    from .config import SANDBOX_MODES as SANDBOX_MODES
+    from .config import Config as Config
+    from .config import ConfigOverrides as ConfigOverrides
+    from .config import FlagError as FlagError
+    from .config import FlagNames as FlagNames
+    from .config import MergedLayers as MergedLayers
+    from .config import ProviderInfo as ProviderInfo
+    from .config import SessionFlags as SessionFlags
+    from .config import Source as Source
+    from .config import builtin_provider as builtin_provider
+    from .config import choose_provider as choose_provider
+    from .config import codex_home as codex_home
+    from .config import load_config as load_config
+    from .config import merge_config_layers as merge_config_layers
+    from .config import overrides_from_flags as overrides_from_flags
     from .errors import AgentError as AgentError
     from .errors import ConfigError as ConfigError
     from .errors import ProviderAuthError as ProviderAuthError
@@ -39,18 +46,25 @@ if TYPE_CHECKING:
     from .errors import ThreadBusyError as ThreadBusyError
     from .errors import ThreadNotFoundError as ThreadNotFoundError
     from .errors import UnknownConfigKeyError as UnknownConfigKeyError
-    from .threads._index import ThreadRecord as ThreadRecord
-    from .threads._reader import Rollout as Rollout
-    from .threads._threads import delete_thread as delete_thread
-    from .threads._threads import find_thread as find_thread
-    from .threads._threads import latest_thread as latest_thread
-    from .threads._threads import list_threads as list_threads
-    from .threads._threads import load_thread as load_thread
-    from .threads._threads import set_archived as set_archived
-    from .tools._approvals import ApprovalHandler as ApprovalHandler
-    from .tools._approvals import RejectingApprovals as RejectingApprovals
+    from .threads import Rollout as Rollout
+    from .threads import ThreadRecord as ThreadRecord
+    from .threads import delete_thread as delete_thread
+    from .threads import find_thread as find_thread
+    from .threads import latest_thread as latest_thread
+    from .threads import list_threads as list_threads
+    from .threads import load_thread as load_thread
+    from .threads import set_archived as set_archived
+    from .tools import ApprovalHandler as ApprovalHandler
+    from .tools import RejectingApprovals as RejectingApprovals
 
 _WHERE = {
+    "SessionFlags": ".config",
+    "FlagNames": ".config",
+    "FlagError": ".config",
+    "overrides_from_flags": ".config",
+    "choose_provider": ".config",
+    "SANDBOX_MODES": ".config",
+    "APPROVAL_POLICIES": ".config",
     "delete_thread": ".threads._threads",
     "find_thread": ".threads._threads",
     "latest_thread": ".threads._threads",
@@ -93,6 +107,13 @@ _WHERE = {
 }
 
 __all__ = [
+    "SessionFlags",
+    "FlagNames",
+    "FlagError",
+    "overrides_from_flags",
+    "choose_provider",
+    "SANDBOX_MODES",
+    "APPROVAL_POLICIES",
     "delete_thread",
     "find_thread",
     "latest_thread",

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 
 from ._protocol import ImageUrlInput, LocalImageInput, TextInput, UserInput
-from .config._load import Config
-from .model._types import JsonObject
+from .config import Config
+from .model import JsonObject
 
 if TYPE_CHECKING:
     from .execpolicy import Policy

@@ -19,7 +19,7 @@ from typing import Any
 import anyio
 import httpx2
 
-from ..config._providers import ProviderInfo
+from ..config import ProviderInfo
 from ..errors import ProviderAuthError, ProviderRequestError, ProviderUnavailableError
 from ._types import ModelResponse, Prompt, StreamSink
 from ._wire_chat import ChatStream

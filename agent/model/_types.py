@@ -45,6 +45,17 @@ class StreamSink(Protocol):
     async def on_retry(self, message: str) -> None: ...
 
 
+class Model(Protocol):
+    """Anything that answers a prompt: a provider's HTTP client, or a scripted model in tests."""
+
+    async def stream(self, prompt: Prompt, sink: StreamSink) -> ModelResponse:
+        """Send `prompt`, report what streams in to `sink`, and return the completed response.
+
+        Raises `ProviderError` (or a subclass) when the model cannot answer.
+        """
+        ...
+
+
 RetryNotice = Callable[[str], Awaitable[None]]
 
 
