@@ -57,7 +57,9 @@ class SandboxReport:
             return f"Seatbelt ({SANDBOX_EXEC})"
         if self.platform.startswith("linux"):
             bwrap = "bubblewrap (not installed)" if self.bwrap_path is None else "user namespaces for bubblewrap"
-            return f"{bwrap} and Landlock"
+            if self.backend == "bubblewrap":
+                return "Landlock (for FIFOs outside the writable roots)" if self.landlock_abi < 1 else "seccomp"
+            return bwrap if self.backend == "landlock" else f"{bwrap} and Landlock"
         return f"a sandbox for {self.platform}"
 
     def to_json(self) -> dict[str, object]:
@@ -145,6 +147,13 @@ def probe(*, bwrap: str | None, platform: str | None = None) -> SandboxReport:
             "network cut off by a new network namespace when the policy has no network",
             "all capabilities dropped; new user, pid and IPC namespaces; new session",
         ]
+        if abi >= 1:
+            enforced.append(f"FIFOs outside the writable roots cannot be opened for writing (Landlock ABI {abi})")
+        else:
+            not_enforced.append(
+                "FIFOs outside the writable roots can still be opened for writing: read-only mounts do not cover them "
+                "and the kernel has no Landlock"
+            )
         if not proc_mount:
             notes.append("a fresh /proc cannot be mounted here; commands see an empty /proc")
     elif abi >= 1:
