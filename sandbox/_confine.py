@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._detect import Backend, SandboxReport, detect
-from ._linux_bwrap import Placeholders, bwrap_argv, seccomp_pipe
+from ._linux_bwrap import Placeholders, bwrap_argv, guard_args, seccomp_pipe
 from ._plan import Plan
 from ._seccomp import build_filter
 from .errors import SandboxUnavailableError
@@ -144,7 +144,7 @@ def _inner_layer(plan: Plan, report: SandboxReport, ready_fd: int | None) -> lis
         return []
     args = [sys.executable, "-I", "-S", LANDLOCK_HELPER]
     if ready_fd is not None:
-        args += ["--ready-fd", str(ready_fd)]
+        args += ["--ready-fd", str(ready_fd), *guard_args(plan)]
     if report.landlock_abi < 1:
         return [*args, "--no-landlock", "--"]
     if plan.network:

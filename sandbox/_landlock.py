@@ -153,6 +153,24 @@ def install_seccomp(program: bytes) -> None:
     _check(int(libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0)), "prctl(PR_SET_SECCOMP)")
 
 
+GUARD_MESSAGE = "pycodex sandbox: a protected path changed while the sandbox was set up:"
+
+
+def _read_only(path: str) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def unprotected(present: list[str]) -> str | None:
+    """The first of `present` that does not exist on a read-only mount, if any."""
+    for path in present:
+        if not os.path.lexists(path) or not _read_only(path):
+            return path
+    return None
+
+
 def _read_all(fd: int) -> bytes:
     chunks: list[bytes] = []
     while chunk := os.read(fd, 65536):
@@ -168,6 +186,7 @@ def main(argv: list[str]) -> int:  # pragma: no cover - runs in the sandboxed ch
     writable: list[str] = []
     seccomp_fd: int | None = None
     ready_fd: int | None = None
+    present: list[str] = []
     landlock = True
     network = False
     new_session = False
@@ -183,6 +202,9 @@ def main(argv: list[str]) -> int:  # pragma: no cover - runs in the sandboxed ch
         elif opt == "--ready-fd":
             ready_fd = int(options[i + 1])
             i += 1
+        elif opt == "--guard-present":
+            present.append(options[i + 1])
+            i += 1
         elif opt == "--no-landlock":
             landlock = False
         elif opt == "--network":
@@ -190,6 +212,10 @@ def main(argv: list[str]) -> int:  # pragma: no cover - runs in the sandboxed ch
         elif opt == "--new-session":
             new_session = True
         i += 1
+    changed = unprotected(present)
+    if changed is not None:
+        sys.stderr.write(f"{GUARD_MESSAGE} {changed}\n")
+        return 1
     try:
         if new_session and os.getsid(0) != os.getpid():
             os.setsid()

@@ -21,13 +21,14 @@ import anyio
 import anyio.abc
 
 from ._confine import Confined, confine
+from ._landlock import GUARD_MESSAGE
 from ._policy import DangerFullAccess, ReadOnly, WorkspaceWrite
 
 # Pending output kept per process before the oldest unread middle is dropped.
 OUTPUT_CAP_BYTES = 1024 * 1024
 _READ_CHUNK = 65536
 # Starts of a command whose bubblewrap set-up failed (a protected path changed under it) before giving up.
-SETUP_ATTEMPTS = 5
+SETUP_ATTEMPTS = 10
 # How long bubblewrap's set-up may take before the command is taken as started anyway.
 READY_TIMEOUT = 30.0
 
@@ -291,10 +292,11 @@ def _start(
         popen, out_fd, _ = started
         popen.wait()
         early = _drain(out_fd)
-        if not early.startswith(b"bwrap: "):
+        if not early.startswith((b"bwrap: ", GUARD_MESSAGE.encode())):
             return (*started, confined, early)  # the helper failed on its own: its message is the output
-        # Bubblewrap could not set up the mounts: a protected path (.git, .codex, .agents) appeared or vanished
-        # between the plan and the mount, as when Codex creates and removes its placeholders beside us. Plan again.
+        # Bubblewrap could not set up the mounts, or the guard inside found the workspace's `.codex` unprotected: a
+        # protected path appeared or vanished between the plan and the mounts, as when Codex creates and removes
+        # its placeholders beside us. Plan again.
         os.close(out_fd)
         confined.release()
     raise AssertionError("unreachable")  # pragma: no cover
