@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -20,17 +19,13 @@ from pathlib import Path
 import anyio
 import anyio.abc
 
-from ._confine import Confined, confine
-from ._landlock import GUARD_MESSAGE
+from ._confine import Confined
 from ._policy import DangerFullAccess, ReadOnly, WorkspaceWrite
+from ._start import start
 
 # Pending output kept per process before the oldest unread middle is dropped.
 OUTPUT_CAP_BYTES = 1024 * 1024
 _READ_CHUNK = 65536
-# Starts of a command whose bubblewrap set-up failed (a protected path changed under it) before giving up.
-SETUP_ATTEMPTS = 10
-# How long bubblewrap's set-up may take before the command is taken as started anyway.
-READY_TIMEOUT = 30.0
 
 
 class Process:
@@ -199,13 +194,6 @@ async def _wait_pid(popen: subprocess.Popen[bytes]) -> int:
     return code if code >= 0 else 128 - code
 
 
-def _make_controlling_tty() -> None:  # pragma: no cover - runs in the child between fork and exec
-    import fcntl
-    import termios
-
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
 async def spawn(
     argv: Sequence[str],
     *,
@@ -225,8 +213,8 @@ async def spawn(
     `Process.sandbox_warnings`), `SandboxSetupError` when the workspace defeats confinement, and
     `FileNotFoundError` when `cwd` does not exist.
     """
-    start = functools.partial(
-        _start,
+    begin = functools.partial(
+        start,
         list(argv),
         cwd=cwd,
         env=dict(env),
@@ -239,7 +227,7 @@ async def spawn(
     # Shielded: once the child exists it must reach a Process that owns it, or it would run on unobserved.
     started: tuple[subprocess.Popen[bytes], int, int | None, Confined, bytes] | None = None
     with anyio.CancelScope(shield=True):
-        started = await anyio.to_thread.run_sync(start)
+        started = await anyio.to_thread.run_sync(begin)
     assert started is not None
     popen, out_fd, in_fd, confined, early = started
     proc = Process(popen, out_fd, in_fd, tty=tty, confined=confined)
@@ -248,136 +236,6 @@ async def spawn(
     task_group.start_soon(proc._read_loop)  # pyright: ignore[reportPrivateUsage]
     task_group.start_soon(proc._wait_loop)  # pyright: ignore[reportPrivateUsage]
     return proc
-
-
-def _start(
-    argv: list[str],
-    *,
-    cwd: Path,
-    env: dict[str, str],
-    policy: ReadOnly | WorkspaceWrite | DangerFullAccess,
-    policy_cwd: Path,
-    tty: bool,
-    allow_degraded: bool,
-) -> tuple[subprocess.Popen[bytes], int, int | None, Confined, bytes]:
-    """Start the confined command; also return any output already read from it (a failed start's message)."""
-    if not cwd.is_dir():
-        raise FileNotFoundError(f"working directory does not exist: {cwd}")
-    for attempt in range(SETUP_ATTEMPTS):
-        ready_read, ready_write = os.pipe()
-        try:
-            confined = confine(
-                argv,
-                policy=policy,
-                cwd=cwd,
-                policy_cwd=policy_cwd,
-                allow_degraded=allow_degraded,
-                tty=tty,
-                ready_fd=ready_write,
-            )
-        except BaseException:
-            os.close(ready_read)
-            os.close(ready_write)
-            raise
-        watched = ready_write in confined.pass_fds
-        try:
-            started = _popen(confined, cwd=cwd, env=env, tty=tty)
-        finally:
-            os.close(ready_write)
-        try:
-            if not watched or _became_ready(ready_read) or attempt == SETUP_ATTEMPTS - 1:
-                return (*started, confined, b"")
-        finally:
-            os.close(ready_read)
-        popen, out_fd, _ = started
-        popen.wait()
-        early = _drain(out_fd)
-        if not early.startswith((b"bwrap: ", GUARD_MESSAGE.encode())):
-            return (*started, confined, early)  # the helper failed on its own: its message is the output
-        # Bubblewrap could not set up the mounts, or the guard inside found the workspace's `.codex` unprotected: a
-        # protected path appeared or vanished between the plan and the mounts, as when Codex creates and removes
-        # its placeholders beside us. Plan again.
-        os.close(out_fd)
-        confined.release()
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _became_ready(ready_read: int) -> bool:
-    """Whether the helper inside bubblewrap said it is about to start the command (False: bubblewrap exited)."""
-    readable, _, _ = select.select([ready_read], [], [], READY_TIMEOUT)
-    if not readable:  # pragma: no cover - bubblewrap stuck in its set-up; let the caller see it run
-        return True
-    return os.read(ready_read, 1) == b"1"
-
-
-def _drain(out_fd: int) -> bytes:
-    """What a process that has exited left in its output pipe or PTY."""
-    chunks: list[bytes] = []
-    while True:
-        try:
-            chunk = os.read(out_fd, _READ_CHUNK)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _popen(
-    confined: Confined, *, cwd: Path, env: dict[str, str], tty: bool
-) -> tuple[subprocess.Popen[bytes], int, int | None]:
-    if tty:
-        import pty
-        import termios
-
-        master, slave = pty.openpty()
-        attrs = termios.tcgetattr(slave)
-        termios.tcsetattr(slave, termios.TCSANOW, attrs)
-        try:
-            popen = subprocess.Popen(
-                confined.argv,
-                cwd=cwd,
-                env=env,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                start_new_session=True,
-                preexec_fn=_make_controlling_tty,
-                pass_fds=confined.pass_fds,
-                close_fds=True,
-            )
-        except BaseException:
-            os.close(master)
-            confined.release()
-            raise
-        finally:
-            os.close(slave)
-            confined.close()
-        os.set_blocking(master, False)
-        return popen, master, master
-    read_fd, write_fd = os.pipe()
-    try:
-        popen = subprocess.Popen(
-            confined.argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=write_fd,
-            stderr=write_fd,
-            start_new_session=True,
-            pass_fds=confined.pass_fds,
-            close_fds=True,
-        )
-    except BaseException:
-        os.close(read_fd)
-        confined.release()
-        raise
-    finally:
-        os.close(write_fd)
-        confined.close()
-    os.set_blocking(read_fd, False)
-    return popen, read_fd, None
 
 
 def default_shell() -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-import sandbox._process
+import sandbox._start
 from sandbox import WorkspaceWrite, detect, spawn
 
 pytestmark = [
@@ -109,7 +109,7 @@ async def test_without_the_retry_the_churn_breaks_commands(
 ) -> None:
     """The race is real here: with a single attempt, some commands fail in bubblewrap's set-up."""
     ws, other = roots
-    monkeypatch.setattr(sandbox._process, "SETUP_ATTEMPTS", 1)
+    monkeypatch.setattr(sandbox._start, "SETUP_ATTEMPTS", 1)
     with churning([ws, other]):
         results = await run_commands(ws, other, "echo ok")
     failures = [output for code, output in results if (code, output) != (0, "ok\n")]
