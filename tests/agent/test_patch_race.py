@@ -15,7 +15,7 @@ import pytest
 
 import agent
 import sandbox
-from agent.protocol import ApplyPatchApprovalRequest, ExecApprovalRequest, ReviewDecision
+from agent.protocol import ApplyPatchApprovalRequest, ApprovalRequest, ReviewDecision
 from tests.support.model_server import ScriptedModelServer, custom_tool_call, message
 
 pytestmark = [
@@ -34,10 +34,8 @@ class SwappingApprover:
         self.outside = outside
         self.swapper_output = ""
 
-    async def request_exec_approval(self, request: ExecApprovalRequest, turn_id: str) -> ReviewDecision:
-        raise AssertionError("no command needs approval here")
-
-    async def request_patch_approval(self, request: ApplyPatchApprovalRequest, turn_id: str) -> ReviewDecision:
+    async def request_approval(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
+        assert isinstance(request, ApplyPatchApprovalRequest), request
         script = f"mv sub sub.old && ln -s {self.outside} sub"
         with anyio.fail_after(30):
             async with anyio.create_task_group() as tg:
