@@ -96,6 +96,8 @@ def confine_plan(
     report = report or detect()
     chosen = backend or report.backend
     gaps = "; ".join(report.not_enforced) or "no sandbox backend"
+    if report.bwrap_problem and chosen != "bubblewrap" and report.platform.startswith("linux"):
+        gaps += f"; bubblewrap: {report.bwrap_problem}"
     if report.not_enforced and not allow_degraded:
         how = "unconfined" if chosen == "none" else "with part of the policy not enforced"
         raise SandboxUnavailableError(

