@@ -83,6 +83,7 @@ async def sandbox_times(proxy: NetworkProxy, url: str, count: int) -> list[float
     for _ in range(count):
         script += ["-o", "/dev/null", url]
     env = {**os.environ, **proxy.route.env()}
+    code, out = -1, ""
     with tempfile.TemporaryDirectory() as cwd:
         async with anyio.create_task_group() as tg:
             process = await spawn(
@@ -152,7 +153,7 @@ def _host(args: list[str]) -> Callable[[str, int], Awaitable[list[float]]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--megabytes", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)

@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple, cast
 import typer
 
 if TYPE_CHECKING:
-    from sandbox._confine import Confined
-    from sandbox._netpolicy import NetworkPolicy
-    from sandbox._plan import Plan
+    from sandbox import Confined, NetworkPolicy, Plan
 
 # The configured values come from every config layer (system, user, trusted project, profile, `-c`), merged by
 # `agent.merge_config_layers`, which needs no pydantic; `--full-auto` then picks workspace-write.
@@ -83,7 +81,7 @@ class _Settings(NamedTuple):
     warnings: tuple[str, ...] = ()
 
     def plan(self, cwd: Path) -> Plan:
-        from sandbox._plan import plan_for_mode
+        from sandbox import plan_for_mode
 
         return plan_for_mode(
             self.mode,
@@ -128,7 +126,7 @@ def _settings(overrides: dict[str, object], *, full_auto: bool) -> _Settings:
 
 
 def _profile_settings(overrides: dict[str, object], *, allow_degraded: bool) -> _Settings:
-    from sandbox._profiles import ProfileError, permission_profile
+    from sandbox import ProfileError, permission_profile
 
     permissions: object = overrides.get("permissions", {})
     if not isinstance(permissions, dict):
@@ -159,7 +157,7 @@ def _run(platform: str, command: list[str], config: list[str], *, full_auto: boo
     import shutil
     import sys
 
-    from sandbox._env import compose_env
+    from sandbox import compose_env
 
     if not sys.platform.startswith(platform):
         raise _fail(f"`pycodex sandbox {_subcommand(platform)}` runs on {platform} only (this is {sys.platform})", 1)
@@ -184,7 +182,7 @@ def _run(platform: str, command: list[str], config: list[str], *, full_auto: boo
 
 
 def _start(command: list[str], plan: Plan, *, env: dict[str, str], cwd: Path, allow_degraded: bool) -> int:
-    from sandbox._confine import confine_plan
+    from sandbox import confine_plan
     from sandbox.errors import SandboxError
 
     try:
@@ -227,7 +225,7 @@ def _wait(confined: Confined, *, env: dict[str, str], cwd: Path) -> int:
 
 
 def _status(as_json: bool) -> int:
-    from sandbox._detect import detect
+    from sandbox import detect
 
     report = detect()
     network, problem = _network_in_force(Path.cwd())
@@ -259,7 +257,7 @@ def _network_in_force(cwd: Path) -> tuple[NetworkPolicy | None, str | None]:
     except _UsageError as exc:
         return None, f"the permission profile cannot be used: {exc}"
     if settings.network is None:
-        from sandbox._netpolicy import NetworkPolicy
+        from sandbox import NetworkPolicy
 
         return NetworkPolicy(profile=str(configured["default_permissions"])), None
     return settings.network, None
@@ -311,7 +309,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_profile(config: list[str], *, full_auto: bool, cd: Path | None) -> int:
-    from sandbox._seatbelt import seatbelt_profile
+    from sandbox import seatbelt_profile
 
     cwd = (cd or Path.cwd()).absolute()
     try:

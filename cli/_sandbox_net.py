@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
-    from sandbox._netpolicy import NetworkPolicy
-    from sandbox._plan import Plan
+    from sandbox import NetworkPolicy, Plan
 
 
 def run_with_proxy(
@@ -33,8 +32,7 @@ def run_with_proxy(
     """Start the proxy for `policy`, run `command` routed through it, report the refusals; the command's exit code."""
     from anyio.from_thread import start_blocking_portal
 
-    from sandbox._proxy import NetworkProxy
-    from sandbox._route import proxy_hosts
+    from sandbox import NetworkProxy, proxy_hosts
 
     typer.echo(f"pycodex sandbox: {'; '.join(line.strip() for line in policy.lines())}", err=True)
     proxy = NetworkProxy(policy, hosts=proxy_hosts(os.environ))

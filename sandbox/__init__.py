@@ -11,15 +11,18 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._confine import Confined as Confined
+    from ._confine import confine_plan as confine_plan
     from ._denial import is_likely_sandbox_denied as is_likely_sandbox_denied
     from ._detect import SandboxReport as SandboxReport
     from ._detect import detect as detect
     from ._detect import find_bwrap as find_bwrap
+    from ._env import compose_env as compose_env
     from ._env_policy import ShellEnvironmentPolicy as ShellEnvironmentPolicy
     from ._env_policy import build_env as build_env
     from ._netpolicy import NetworkPolicy as NetworkPolicy
     from ._plan import Plan as Plan
     from ._plan import WritableRoot as WritableRoot
+    from ._plan import plan_for_mode as plan_for_mode
     from ._policy import DangerFullAccess as DangerFullAccess
     from ._policy import ReadOnly as ReadOnly
     from ._policy import SandboxMode as SandboxMode
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
     from ._proxy import NetworkProxy as NetworkProxy
     from ._proxy import NetworkRequest as NetworkRequest
     from ._route import ProxyRoute as ProxyRoute
+    from ._route import proxy_hosts as proxy_hosts
     from ._seatbelt import seatbelt_profile as seatbelt_profile
     from .errors import SandboxError as SandboxError
     from .errors import SandboxSetupError as SandboxSetupError
@@ -70,6 +74,8 @@ _WHERE = {
     "WorkspaceWrite": "._policy",
     "WritableRoot": "._plan",
     "build_env": "._env_policy",
+    "compose_env": "._env",
+    "confine_plan": "._confine",
     "default_shell": "._process",
     "detect": "._detect",
     "find_bwrap": "._detect",
@@ -77,8 +83,10 @@ _WHERE = {
     "is_likely_sandbox_denied": "._denial",
     "is_path_writable": "._policy",
     "permission_profile": "._profiles",
+    "plan_for_mode": "._plan",
     "plan_for_policy": "._policy",
     "policy_for_mode": "._policy",
+    "proxy_hosts": "._route",
     "seatbelt_profile": "._seatbelt",
     "spawn": "._process",
     "writable_roots": "._policy",
@@ -108,6 +116,8 @@ __all__ = [
     "WorkspaceWrite",
     "WritableRoot",
     "build_env",
+    "compose_env",
+    "confine_plan",
     "default_shell",
     "detect",
     "find_bwrap",
@@ -115,8 +125,10 @@ __all__ = [
     "is_likely_sandbox_denied",
     "is_path_writable",
     "permission_profile",
+    "plan_for_mode",
     "plan_for_policy",
     "policy_for_mode",
+    "proxy_hosts",
     "seatbelt_profile",
     "spawn",
     "writable_roots",

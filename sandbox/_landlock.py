@@ -1,10 +1,14 @@
 """Landlock through ctypes, and the small pre-exec helper that confines a command where bubblewrap cannot run.
 
 The helper runs as `python -I -S _landlock.py [options] -- CMD...`, so this module imports nothing but the standard
-library. In order it: starts a new session (unless a terminal is wanted), drops every capability a root caller
+library. It also runs inside bubblewrap, as a second layer: there Landlock denies what read-only mounts cannot, opening
+a FIFO outside the writable roots for writing, and `--ready-fd` tells the parent that bubblewrap's set-up succeeded.
+
+In order it: starts a new session (unless a terminal is wanted), drops every capability a root caller
 holds, sets `no_new_privs`, restricts the filesystem with Landlock (read and execute everywhere, full rights only
-beneath the writable roots and on /dev/null), scopes signals and, with the network off, TCP and abstract Unix
-sockets to the sandbox, installs the seccomp program read from a descriptor, and finally execs the command.
+beneath the writable roots and on /dev/null), scopes signals and, with the network off, TCP (but for the
+`--tcp-port`s of the network proxy's forwarder) and abstract Unix sockets to the sandbox, installs the seccomp
+program read from a descriptor, and finally execs the command.
 
 Landlock rules only ever add rights to a tree, so the read-only subpaths inside a writable root (`.git`, `.codex`,
 `.agents`) cannot be enforced this way; `_detect` reports that gap.
@@ -22,6 +26,7 @@ _SYS_LANDLOCK_ADD_RULE = 445
 _SYS_LANDLOCK_RESTRICT_SELF = 446
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH = 1
+_RULE_NET_PORT = 2
 
 FS_EXECUTE = 1 << 0
 FS_WRITE_FILE = 1 << 1
@@ -81,8 +86,14 @@ def _check(result: int, what: str) -> int:
     return result
 
 
-def restrict_self(*, writable: list[str], network: bool, abi: int | None = None) -> None:
-    """Confine the calling thread (and what it execs) with Landlock; `no_new_privs` must already be set."""
+def restrict_self(
+    *, writable: list[str], network: bool, abi: int | None = None, tcp_ports: tuple[int, ...] = ()
+) -> None:
+    """Confine the calling thread (and what it execs) with Landlock; `no_new_privs` must already be set.
+
+    Without `network`, TCP bind and connect are denied (ABI 4 and later) except on `tcp_ports`: the loopback ports
+    of the network proxy's forwarder inside bubblewrap's network namespace.
+    """
     libc = _libc()
     abi = abi_version() if abi is None else abi
     if abi < 1:
@@ -107,6 +118,9 @@ def restrict_self(*, writable: list[str], network: bool, abi: int | None = None)
         _allow(libc, ruleset, "/dev/null", (FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE) & handled)
         for path in writable:
             _allow(libc, ruleset, path, handled)
+        for port in tcp_ports if net else ():
+            rule = ctypes.create_string_buffer(struct.pack("<QQ", net, port), 16)
+            _check(int(libc.syscall(_SYS_LANDLOCK_ADD_RULE, ruleset, _RULE_NET_PORT, rule, 0)), f"landlock port {port}")
         _check(int(libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0)), "landlock_restrict_self")
     finally:
         os.close(ruleset)
@@ -150,6 +164,24 @@ def install_seccomp(program: bytes) -> None:
     _check(int(libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0)), "prctl(PR_SET_SECCOMP)")
 
 
+GUARD_MESSAGE = "pycodex sandbox: a protected path changed while the sandbox was set up:"
+
+
+def _read_only(path: str) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def unprotected(present: list[str]) -> str | None:
+    """The first of `present` that does not exist on a read-only mount, if any."""
+    for path in present:
+        if not os.path.lexists(path) or not _read_only(path):
+            return path
+    return None
+
+
 def _read_all(fd: int) -> bytes:
     chunks: list[bytes] = []
     while chunk := os.read(fd, 65536):
@@ -164,6 +196,9 @@ def main(argv: list[str]) -> int:  # pragma: no cover - runs in the sandboxed ch
     options, command = argv[:split], argv[split + 1 :]
     writable: list[str] = []
     seccomp_fd: int | None = None
+    ready_fd: int | None = None
+    present: list[str] = []
+    tcp_ports: list[int] = []
     landlock = True
     network = False
     new_session = False
@@ -176,6 +211,15 @@ def main(argv: list[str]) -> int:  # pragma: no cover - runs in the sandboxed ch
         elif opt == "--seccomp-fd":
             seccomp_fd = int(options[i + 1])
             i += 1
+        elif opt == "--ready-fd":
+            ready_fd = int(options[i + 1])
+            i += 1
+        elif opt == "--guard-present":
+            present.append(options[i + 1])
+            i += 1
+        elif opt == "--tcp-port":
+            tcp_ports.append(int(options[i + 1]))
+            i += 1
         elif opt == "--no-landlock":
             landlock = False
         elif opt == "--network":
@@ -183,18 +227,26 @@ def main(argv: list[str]) -> int:  # pragma: no cover - runs in the sandboxed ch
         elif opt == "--new-session":
             new_session = True
         i += 1
+    changed = unprotected(present)
+    if changed is not None:
+        sys.stderr.write(f"{GUARD_MESSAGE} {changed}\n")
+        return 1
     try:
         if new_session and os.getsid(0) != os.getpid():
             os.setsid()
         _libc().prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)
         drop_privileges()
         if landlock:
-            restrict_self(writable=writable, network=network)
+            restrict_self(writable=writable, network=network, tcp_ports=tuple(tcp_ports))
         if seccomp_fd is not None:
             install_seccomp(_read_all(seccomp_fd))
     except OSError as exc:
         sys.stderr.write(f"pycodex sandbox: could not confine the command: {exc}\n")
         return 1
+    if ready_fd is not None:
+        # Tells the parent that every layer is in place (under bubblewrap: its mounts succeeded).
+        os.write(ready_fd, b"1")
+        os.close(ready_fd)
     try:
         os.execvp(command[0], command)
     except OSError as exc:

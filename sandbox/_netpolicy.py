@@ -21,6 +21,7 @@ Pure stdlib: the CLI uses it without pydantic or anyio.
 from __future__ import annotations
 
 import ipaddress
+import typing
 from dataclasses import dataclass
 from typing import Literal
 
@@ -214,3 +215,14 @@ class NetworkPolicy:
             "allow_local_binding": self.allow_local_binding,
             "enable_socks5": self.socks5,
         }
+
+
+Protocol = Literal["http", "https", "socks5"]
+
+
+class Gate(typing.Protocol):
+    """What a protocol handler (`_proxy_http`, `_proxy_socks`) asks about each request: the `NetworkProxy`."""
+
+    async def admit(self, protocol: Protocol, method: str, host: str, port: int) -> tuple[str, Blocked | None]:
+        """(the address to connect to, None) or ("", the refusal)."""
+        ...

@@ -31,14 +31,13 @@ from typing import Any, Literal
 import anyio
 import anyio.abc
 
-from ._netpolicy import Allowed, Ask, Blocked, NetworkPolicy, normalize_host
+from ._netpolicy import Allowed, Ask, Blocked, NetworkPolicy, Protocol, normalize_host
 from ._relay import Conn
 from ._route import ProxyRoute
 
 log = logging.getLogger("sandbox.network")
 
 ApprovalAnswer = Literal["allow_once", "allow_session", "allow_always", "deny"]
-Protocol = Literal["http", "https", "socks5"]
 MAX_DECISIONS = 1000
 
 

@@ -8,17 +8,13 @@ a plain-text body that says which rule refused it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
 
 import anyio
 import h11
 
-from ._netpolicy import Blocked
+from ._netpolicy import Blocked, Gate, Protocol
 from ._relay import Conn, connect, relay
-
-if TYPE_CHECKING:
-    from ._proxy import NetworkProxy, Protocol
 
 CHUNK = 256 * 1024
 ESTABLISHED = b"HTTP/1.1 200 Connection established\r\n\r\n"
@@ -65,9 +61,7 @@ def _host_port(authority: str, default: int) -> tuple[str, int]:
     return host, parts.port or default
 
 
-async def _connect(
-    proxy: NetworkProxy, client: Conn, protocol: Protocol, method: str, host: str, port: int
-) -> Conn | None:
+async def _connect(proxy: Gate, client: Conn, protocol: Protocol, method: str, host: str, port: int) -> Conn | None:
     address, blocked = await proxy.admit(protocol, method, host, port)
     if blocked is not None:
         await client.send_all(refusal(blocked))
@@ -80,7 +74,7 @@ async def _connect(
         return None
 
 
-async def handle_http(proxy: NetworkProxy, client: Conn) -> None:
+async def handle_http(proxy: Gate, client: Conn) -> None:
     """Serve one client connection of the HTTP proxy."""
     conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
     try:

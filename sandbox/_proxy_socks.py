@@ -7,14 +7,11 @@ not supported"). The reason is logged and kept with the proxy's decisions, which
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
 
 import anyio
 
+from ._netpolicy import Gate
 from ._relay import Conn, connect, relay
-
-if TYPE_CHECKING:
-    from ._proxy import NetworkProxy
 
 _VERSION = 5
 _NO_AUTH = 0
@@ -64,7 +61,7 @@ async def _read_target(reader: _Reader) -> tuple[int, str, int] | None:
     return command, host, port
 
 
-async def handle_socks(proxy: NetworkProxy, client: Conn) -> None:
+async def handle_socks(proxy: Gate, client: Conn) -> None:
     """Serve one SOCKS5 client connection."""
     reader = _Reader(client)
     with anyio.fail_after(HANDSHAKE_TIMEOUT_S):

@@ -84,6 +84,15 @@ class ProxyRoute:
         env["CODEX_NETWORK_ALLOW_LOCAL_BINDING"] = "1" if self.allow_local_binding else "0"
         return env
 
+    def landlock_args(self) -> list[str]:
+        """What the Landlock helper inside bubblewrap lets through for the forwarder: its loopback ports (it binds
+        them, the command connects to them), or any TCP when local binding is allowed (the namespace has nothing but
+        loopback either way). Its Unix sockets need nothing: Landlock does not confine connecting to one."""
+        if self.allow_local_binding:
+            return ["--network"]
+        ports = [self.http_port] if self.socks_port is None else [self.http_port, self.socks_port]
+        return [arg for port in ports for arg in ("--tcp-port", str(port))]
+
     def bridge_argv(self, command: list[str]) -> list[str]:
         """`command` wrapped in the forwarder that serves the proxy ports inside the sandbox's network namespace."""
         args = [sys.executable, "-I", "-S", BRIDGE, f"{self.http_port}={self.http_socket}"]

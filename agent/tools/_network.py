@@ -130,7 +130,7 @@ def blocked_note(decisions: list[sandbox.NetworkDecision]) -> str:
 
 async def start_proxy(session: Any, task_group: anyio.abc.TaskGroup) -> sandbox.NetworkProxy:
     """Start the network proxy of `session` (an `agent.Session`) in its task group; stopped when it closes."""
-    from sandbox._route import proxy_hosts
+    from sandbox import proxy_hosts
 
     def current() -> tuple[str, str] | None:
         turn = session._turn

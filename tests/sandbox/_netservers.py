@@ -12,7 +12,7 @@ import ssl
 import subprocess
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,7 +40,10 @@ def build_wheel() -> bytes:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    @property
+    def site(self) -> _Server:
+        assert isinstance(self.server, _Server)
+        return self.server
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -54,8 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def do_GET(self) -> None:
-        self.server.hits.append((self.command, self.path))
-        wheel = self.server.wheel
+        self.site.hits.append((self.command, self.path))
+        wheel = self.site.wheel
         if self.path.rstrip("/") == "/simple/tinypkg":
             digest = hashlib.sha256(wheel).hexdigest()
             link = f'<a href="/files/{WHEEL_NAME}#sha256={digest}">{WHEEL_NAME}</a>'
@@ -67,14 +70,14 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path.startswith("/bytes/"):
             self._send(b"x" * int(self.path.removeprefix("/bytes/")), "application/octet-stream")
         else:
-            self._send(f"hello from {self.server.name}\n".encode())
+            self._send(f"hello from {self.site.name}\n".encode())
 
     do_HEAD = do_GET
 
     def do_POST(self) -> None:
-        self.server.hits.append((self.command, self.path))
+        self.site.hits.append((self.command, self.path))
         length = int(self.headers.get("content-length", "0"))
-        self._send(f"{self.server.name} got {len(self.rfile.read(length))} bytes\n".encode())
+        self._send(f"{self.site.name} got {len(self.rfile.read(length))} bytes\n".encode())
 
 
 class _Server(ThreadingHTTPServer):
@@ -118,7 +121,7 @@ def make_cert(directory: Path, names: list[str]) -> tuple[Path, Path]:
 
 
 @contextmanager
-def serve(name: str, *, tls: tuple[Path, Path] | None = None) -> Iterator[Served]:
+def serve(name: str, *, tls: tuple[Path, Path] | None = None) -> Generator[Served]:
     """Run a server named `name` on an ephemeral loopback port (HTTPS with `tls` = (cert, key))."""
     server = _Server(name, build_wheel())
     if tls is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,34 @@ def test_a_proxied_plan_runs_the_forwarder_in_a_new_network_namespace_under_bubb
         assert tail[1:] == ["-I", "-S", BRIDGE, "4000=/run/p/http.sock", "--", "curl", "x"]
     finally:
         confined.release()
+
+
+def test_under_bubblewrap_the_landlock_helper_starts_the_forwarder_and_opens_only_the_proxy_ports() -> None:
+    from sandbox._confine import LANDLOCK_HELPER, confine_plan
+    from sandbox._detect import SandboxReport
+    from sandbox._plan import Plan
+    from sandbox._route import BRIDGE
+
+    route = ProxyRoute(http_port=4000, http_socket="/run/p/http.sock", socks_port=4001, socks_socket="/run/p/s.sock")
+    report = SandboxReport(
+        platform="linux", backend="bubblewrap", bwrap_path="/usr/bin/bwrap", bwrap_usable=True, landlock_abi=4
+    )
+    for local, opens in ((False, ["--tcp-port", "4000", "--tcp-port", "4001"]), (True, ["--network"])):
+        plan = Plan(full_write=False, network=False, proxy=replace(route, allow_local_binding=local))
+        confined = confine_plan(["curl", "x"], plan, cwd=Path("/"), report=report, ready_fd=9)
+        try:
+            tail = confined.argv[confined.argv.index("--chdir") + 3 :]
+            helper = tail[: tail.index("--") + 1]
+            # bubblewrap, then the helper (guard, Landlock, the ready byte), then the forwarder, then the command.
+            assert helper[1:4] == ["-I", "-S", LANDLOCK_HELPER] and helper[4:6] == ["--ready-fd", "9"]
+            assert [a for a in helper if a in ("--tcp-port", "--network", "4000", "4001")] == opens
+            forwarder = tail[len(helper) :]
+            assert forwarder[1:] == [
+                "-I", "-S", BRIDGE, "4000=/run/p/http.sock", "4001=/run/p/s.sock", "--", "curl", "x"
+            ]  # fmt: skip
+            assert 9 in confined.pass_fds
+        finally:
+            confined.release()
 
 
 def test_without_bubblewrap_a_proxied_plan_gets_no_network_and_says_so() -> None:

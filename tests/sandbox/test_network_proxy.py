@@ -25,7 +25,9 @@ pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the network namespace bridge is Linux only"),
 ]
 
-HOSTS = dict.fromkeys(("pypi.test", "files.test", "evil.test", "other.test", "api.corp.test"), "127.0.0.1")
+HOSTS: dict[str, str] = dict.fromkeys(
+    ("pypi.test", "files.test", "evil.test", "other.test", "api.corp.test"), "127.0.0.1"
+)
 
 
 def need_bubblewrap() -> None:
@@ -64,6 +66,7 @@ def policy(**kwargs: object) -> NetworkPolicy:
 async def sandboxed(proxy: NetworkProxy, script: str, cwd: Path) -> tuple[int, str]:
     """Run `sh -c script` under workspace-write with the proxy's route and variables."""
     env = {**os.environ, **proxy.route.env()}
+    code, out = -1, ""
     with anyio.fail_after(60):
         async with anyio.create_task_group() as tg:
             process = await spawn(
@@ -76,7 +79,8 @@ async def sandboxed(proxy: NetworkProxy, script: str, cwd: Path) -> tuple[int, s
             )
             code = await process.wait()
             process.close()
-            return code, process.take_output().decode()
+            out = process.take_output().decode()
+    return code, out
 
 
 async def test_curl_reaches_an_allowed_domain_through_the_proxy_over_http_and_https(
@@ -157,6 +161,26 @@ async def test_a_command_that_ignores_the_proxy_variables_has_no_network(tmp_pat
     assert refused == "111" and elsewhere != "0", out
     assert lines[-1] == "PermissionError: [Errno 1] Operation not permitted", out
     assert web.hits == [] and proxy.decisions() == []
+
+
+@pytest.mark.parametrize("local", [False, True], ids=["local-binding-off", "local-binding-on"])
+async def test_inside_the_namespace_landlock_opens_only_the_proxy_ports_unless_local_binding_is_allowed(
+    tmp_path: Path, web: Served, local: bool
+) -> None:
+    need_bubblewrap()
+    if detect().landlock_abi < 4:
+        pytest.skip("Landlock TCP rules need ABI 4; this kernel has a lower one (the namespace alone confines)")
+    script = (
+        f"{sys.executable} -c \"import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print('bound')\" "
+        f"2>&1 | tail -1; curl -sS http://pypi.test:{web.port}/"
+    )
+    async with NetworkProxy(policy(allow=("pypi.test",), allow_local_binding=local), hosts=HOSTS) as proxy:
+        _, out = await sandboxed(proxy, script, tmp_path)
+    # Either way the forwarder bound the proxy's port and curl reached the proxy through it, which answered (the
+    # server is on a local address, so it is fetched only with local addresses allowed).
+    answer = "hello from web" if local else "pypi.test (127.0.0.1) is a local or private address"
+    assert answer in out and len(proxy.decisions()) == 1, out
+    assert out.splitlines()[0] == ("bound" if local else "PermissionError: [Errno 13] Permission denied"), out
 
 
 async def test_limited_mode_lets_get_through_and_refuses_post_and_https_tunnels(
