@@ -80,7 +80,7 @@ _PERSISTED_EVENTS = frozenset(
     }
 )
 
-Source = Literal["exec", "mcp", "cli", "tui"]
+Source = Literal["exec", "mcp", "cli", "tui", "acp"]
 
 
 @dataclass

@@ -1,0 +1,43 @@
+"""`pycodex acp`: serve the agent over the Agent Client Protocol on stdio (for editors: Zed, JetBrains, ...)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add `acp` to `app`."""
+
+    @app.command(
+        "acp",
+        help="Run pycodex as an Agent Client Protocol agent on stdio, for an editor to spawn (Zed's agent_servers, "
+        "JetBrains, Emacs agent-shell, Neovim CodeCompanion, ...).",
+    )
+    def acp_command(  # pyright: ignore[reportUnusedFunction]
+        config: Annotated[
+            list[str] | None, typer.Option("--config", "-c", help="Override a config value: -c key=value (TOML).")
+        ] = None,
+        profile: Annotated[
+            str | None, typer.Option("--profile", "-p", help="Config profile for every session.")
+        ] = None,
+        strict_config: Annotated[
+            bool, typer.Option("--strict-config", help="Treat unknown config keys as errors.")
+        ] = False,
+    ) -> None:
+        if sys.stdin.isatty():
+            sys.stderr.write(
+                "pycodex acp speaks the Agent Client Protocol on stdin/stdout: an editor starts it. See the README "
+                "(section 'Editors (ACP)') for Zed's agent_servers setting.\n"
+            )
+            raise typer.Exit(2)
+        from acp_agent import AcpOptions, run_stdio
+
+        options = AcpOptions(config_overrides=tuple(config or ()), profile=profile, strict_config=strict_config)
+        try:
+            code = run_stdio(options)
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        raise typer.Exit(code)
