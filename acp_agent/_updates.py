@@ -166,13 +166,18 @@ class UpdateMapper:
                 return [update_tool_call(msg.call_id, status="completed" if msg.success else "failed", content=failure)]
             case p.McpToolCallBegin():
                 invocation = msg.invocation
+                title = f"{invocation.server}: {invocation.tool}"
+                if msg.call_id in self._started:
+                    # Announced by its approval request (shown like a command): now say what it really is.
+                    return [
+                        update_tool_call(
+                            msg.call_id, title=title, kind="other", status="in_progress", raw_input=invocation.arguments
+                        )
+                    ]
+                self._started.add(msg.call_id)
                 return [
-                    self._start_or_update(
-                        msg.call_id,
-                        f"{invocation.server}: {invocation.tool}",
-                        kind="other",
-                        status="in_progress",
-                        raw_input=invocation.arguments,
+                    start_tool_call(
+                        msg.call_id, title, kind="other", status="in_progress", raw_input=invocation.arguments
                     )
                 ]
             case p.McpToolCallEnd():

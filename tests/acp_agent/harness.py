@@ -60,6 +60,10 @@ class RecordingClient:
     def of(self, kind: str) -> list[Any]:
         return [u for _, u in self.updates if u.session_update == kind]
 
+    def updates_of(self, tool_call_id: str) -> list[Any]:
+        """The tool_call and tool_call_update updates of one call, in order."""
+        return [u for _, u in self.updates if getattr(u, "tool_call_id", None) == tool_call_id]
+
     def text(self, kind: str = "agent_message_chunk") -> str:
         return "".join(u.content.text for u in self.of(kind) if getattr(u.content, "type", "") == "text")
 
@@ -78,7 +82,12 @@ def agent_args(base_url: str, *extra: str) -> list[str]:
 
 @asynccontextmanager
 async def spawn(
-    client: RecordingClient, base_url: str, *extra: str, codex_home: Path, stderr: Path, env: dict[str, str] | None = None
+    client: RecordingClient,
+    base_url: str,
+    *extra: str,
+    codex_home: Path,
+    stderr: Path,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[ClientSideConnection]:
     """`python -m cli acp` with the scripted provider; yields the client connection (initialize not yet sent)."""
     full_env = {
