@@ -7,12 +7,11 @@ protocol owns file descriptor 1: everything else that writes there (a library's 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
 import sys
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 import anyio
 from acp.agent.connection import AgentSideConnection
@@ -59,29 +58,45 @@ def check_message(raw: bytes) -> tuple[dict[str, Any] | None, dict[str, Any] | N
 
 
 class StdioTransport:
-    """JSON-RPC messages over an asyncio reader and writer (the `acp` Transport protocol)."""
+    """JSON-RPC messages over two binary files, one line each (the `acp` Transport protocol).
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    Reads and writes run in worker threads, so stdin and stdout may be pipes, files or terminals alike.
+    """
+
+    def __init__(self, reader: BinaryIO, writer: BinaryIO) -> None:
         self._reader = reader
         self._writer = writer
         self._lock = anyio.Lock()
+        self._unanswered: set[Any] = set()
+        self._answered = anyio.Event()
+
+    async def wait_answered(self) -> None:
+        """Wait until every request read so far has been answered."""
+        while self._unanswered:
+            self._answered = anyio.Event()
+            await self._answered.wait()
+
+    def _write(self, data: bytes) -> None:
+        self._writer.write(data)
+        self._writer.flush()
 
     async def send(self, message: dict[str, Any]) -> None:
         data = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
         async with self._lock:
-            self._writer.write(data)
-            await self._writer.drain()
+            await anyio.to_thread.run_sync(self._write, data)
+        if "method" not in message and message.get("id") in self._unanswered:
+            # Counted as answered once it is written (shutdown waits for this).
+            self._unanswered.discard(message.get("id"))
+            self._answered.set()
 
     async def receive(self) -> dict[str, Any] | None:
         while True:
-            try:
-                raw = await self._reader.readuntil(b"\n")
-            except asyncio.IncompleteReadError as exc:
-                raw = exc.partial
-                if not raw:
-                    return None
-            except asyncio.LimitOverrunError:
-                await self._skip_long_line()
+            raw = await anyio.to_thread.run_sync(self._reader.readline, LINE_LIMIT + 1, abandon_on_cancel=True)
+            if not raw:
+                return None
+            if len(raw) > LINE_LIMIT:
+                while raw and not raw.endswith(b"\n"):
+                    raw = await anyio.to_thread.run_sync(self._reader.readline, LINE_LIMIT, abandon_on_cancel=True)
                 await self.send(
                     _error(None, INVALID_REQUEST, f"Invalid request: a line longer than {LINE_LIMIT} bytes")
                 )
@@ -90,37 +105,25 @@ class StdioTransport:
             if error is not None:
                 await self.send(error)
             if message is not None:
+                if "method" in message and "id" in message:
+                    self._unanswered.add(message["id"])
                 return message
 
-    async def _skip_long_line(self) -> None:
-        while True:
-            try:
-                await self._reader.readuntil(b"\n")
-                return
-            except asyncio.LimitOverrunError as exc:
-                await self._reader.readexactly(exc.consumed)
-            except asyncio.IncompleteReadError:
-                return
-
     async def close(self) -> None:
-        self._writer.close()
+        return None
 
 
-async def _stdio_streams() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=LINE_LIMIT)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    # The protocol keeps its own copy of fd 1; fd 1 itself now points at stderr.
-    out = os.fdopen(os.dup(1), "wb", buffering=0)
+def _protocol_files() -> tuple[BinaryIO, BinaryIO]:
+    # The protocol keeps its own copy of fd 1; fd 1 itself now points at stderr, so a stray write lands there.
+    out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, out)
-    return reader, asyncio.StreamWriter(transport, protocol, None, loop)
+    return sys.stdin.buffer, out
 
 
 async def serve(options: AcpOptions) -> None:
     """Serve ACP on stdio until the client closes stdin; then stop every session (killing their commands)."""
-    reader, writer = await _stdio_streams()
+    reader, writer = _protocol_files()
     transport = StdioTransport(reader, writer)
     async with anyio.create_task_group() as tg:
         pyagent = PycodexAgent(options, tg)
@@ -131,6 +134,9 @@ async def serve(options: AcpOptions) -> None:
             # Teardown is shielded and bounded: sessions must kill their commands even when we are cancelled.
             with anyio.CancelScope(shield=True), anyio.move_on_after(_SHUTDOWN_WAIT):
                 pyagent.close_all()
+                # Requests read before the end of input still get their answers (a prompt ends as cancelled).
+                await transport.wait_answered()
+            with anyio.CancelScope(shield=True):
                 await conn.close()
             tg.cancel_scope.cancel()
 
