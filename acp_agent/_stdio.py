@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
+from collections.abc import Sequence
 from typing import Any, BinaryIO, cast
 
 import anyio
 from acp.agent.connection import AgentSideConnection
 
 from ._agent import PycodexAgent
+from ._front import REPLAY_ID
 from ._options import AcpOptions
 from .errors import INVALID_REQUEST
 
@@ -63,9 +63,10 @@ class StdioTransport:
     Reads and writes run in worker threads, so stdin and stdout may be pipes, files or terminals alike.
     """
 
-    def __init__(self, reader: BinaryIO, writer: BinaryIO) -> None:
+    def __init__(self, reader: BinaryIO, writer: BinaryIO, prelude: Sequence[bytes] = ()) -> None:
         self._reader = reader
         self._writer = writer
+        self._prelude = list(prelude)
         self._lock = anyio.Lock()
         self._unanswered: set[Any] = set()
         self._answered = anyio.Event()
@@ -81,6 +82,8 @@ class StdioTransport:
         self._writer.flush()
 
     async def send(self, message: dict[str, Any]) -> None:
+        if "method" not in message and message.get("id") == REPLAY_ID:
+            return  # the front has answered this initialize already
         data = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
         async with self._lock:
             await anyio.to_thread.run_sync(self._write, data)
@@ -91,7 +94,10 @@ class StdioTransport:
 
     async def receive(self) -> dict[str, Any] | None:
         while True:
-            raw = await anyio.to_thread.run_sync(self._reader.readline, LINE_LIMIT + 1, abandon_on_cancel=True)
+            if self._prelude:
+                raw = self._prelude.pop(0)
+            else:
+                raw = await anyio.to_thread.run_sync(self._reader.readline, LINE_LIMIT + 1, abandon_on_cancel=True)
             if not raw:
                 return None
             if len(raw) > LINE_LIMIT:
@@ -113,18 +119,10 @@ class StdioTransport:
         return None
 
 
-def _protocol_files() -> tuple[BinaryIO, BinaryIO]:
-    # The protocol keeps its own copy of fd 1; fd 1 itself now points at stderr, so a stray write lands there.
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return sys.stdin.buffer, out
-
-
-async def serve(options: AcpOptions) -> None:
-    """Serve ACP on stdio until the client closes stdin; then stop every session (killing their commands)."""
-    reader, writer = _protocol_files()
-    transport = StdioTransport(reader, writer)
+async def serve(options: AcpOptions, reader: BinaryIO, writer: BinaryIO, prelude: Sequence[bytes] = ()) -> None:
+    """Serve ACP on `reader`/`writer` (after the lines of `prelude`) until the client closes its end; then stop every
+    session (killing their commands)."""
+    transport = StdioTransport(reader, writer, prelude)
     async with anyio.create_task_group() as tg:
         pyagent = PycodexAgent(options, tg)
         conn = AgentSideConnection(pyagent, transport, listening=False, use_unstable_protocol=True)
@@ -139,10 +137,3 @@ async def serve(options: AcpOptions) -> None:
             with anyio.CancelScope(shield=True):
                 await conn.close()
             tg.cancel_scope.cancel()
-
-
-def run_stdio(options: AcpOptions) -> int:
-    """Run `pycodex acp` on this process's stdio; returns the exit code (0 when the client hung up)."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="pycodex acp: %(levelname)s %(message)s")
-    anyio.run(serve, options, backend="asyncio")
-    return 0
