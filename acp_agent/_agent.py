@@ -160,7 +160,7 @@ class PycodexAgent:
         self, config: agent.Config, resume: agent.Rollout | None = None, *, fork: bool = False
     ) -> AcpSession:
         assert self._client is not None
-        session = AcpSession(self._client, config, resume=resume, fork=fork)
+        session = AcpSession(self._client, config, resume=resume, fork=fork, capabilities=self._client_capabilities)
         try:
             await self._tg.start(session.main)
         except agent.ThreadBusyError as exc:

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
-from acp.schema import PromptResponse, StopReason, Usage
+from acp.schema import ClientCapabilities, PromptResponse, StopReason, Usage
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 import agent
 from agent import protocol as p
 
+from ._elicit import forward_elicitation
 from ._permissions import OPTIONS, ApprovalRequest, decision_for, describe
 from ._updates import Update, UpdateMapper
 from .errors import busy, internal
@@ -95,8 +96,18 @@ def _usage(outcome: TurnOutcome) -> Usage:
 class AcpSession:
     """A pycodex thread served to an ACP client. Start it with `main` in a task group (`tg.start`)."""
 
-    def __init__(self, client: Client, config: Config, *, resume: Rollout | None = None, fork: bool = False) -> None:
+    def __init__(
+        self,
+        client: Client,
+        config: Config,
+        *,
+        resume: Rollout | None = None,
+        fork: bool = False,
+        capabilities: ClientCapabilities | None = None,
+    ) -> None:
         self._client = client
+        self._capabilities = capabilities or ClientCapabilities()
+        self._questions = 0
         self.config = config
         self._resume = resume
         self._fork = fork
@@ -122,7 +133,12 @@ class AcpSession:
         """Own the engine session for this ACP session's whole life."""
         try:
             async with agent.Session(
-                self.config, approvals=self, source="acp", resume=self._resume, fork=self._fork
+                self.config,
+                approvals=self,
+                source="acp",
+                resume=self._resume,
+                fork=self._fork,
+                elicitation_handler=self._elicit,
             ) as session:
                 self.session = session
                 self.session_id = session.thread_id
@@ -210,6 +226,20 @@ class AcpSession:
     @property
     def busy(self) -> bool:
         return self._turn is not None
+
+    async def _elicit(self, server: str, request: Any) -> Any:
+        """An external MCP server's question, relayed to the client (see `_elicit`)."""
+        import mcp_types
+
+        self._questions += 1
+        await self._pump.drain()
+        answer = await forward_elicitation(
+            self._client, self._capabilities, self.session_id, server, request, self._questions
+        )
+        try:
+            return mcp_types.ElicitResult.model_validate(answer)
+        except ValueError:
+            return mcp_types.ElicitResult(action="cancel")
 
     # ---- approvals (agent.ApprovalHandler) ----------------------------------------------------------------------
 

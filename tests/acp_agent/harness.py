@@ -15,7 +15,9 @@ import anyio
 from acp import spawn_agent_process
 from acp.client.connection import ClientSideConnection
 from acp.schema import (
+    AcceptElicitationResponse,
     AllowedOutcome,
+    DeclineElicitationResponse,
     DeniedOutcome,
     PermissionOption,
     RequestPermissionResponse,
@@ -37,6 +39,14 @@ class RecordingClient:
     on_update: Callable[[Any], None] | None = None
     asked: anyio.Event = field(default_factory=anyio.Event)
     hold_permission: anyio.Event | None = None
+    form_answer: dict[str, Any] | None = None
+    elicitations: list[tuple[str, Any]] = field(default_factory=lambda: [])
+
+    async def create_elicitation(self, message: str, mode: Any, **kwargs: Any) -> Any:
+        self.elicitations.append((message, mode))
+        if self.form_answer is None:
+            return DeclineElicitationResponse(action="decline")
+        return AcceptElicitationResponse(action="accept", content=self.form_answer)
 
     async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
         self.updates.append((session_id, update))

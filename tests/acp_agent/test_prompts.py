@@ -12,7 +12,14 @@ from typing import Any
 import anyio
 import pytest
 from acp import RequestError, audio_block, image_block, resource_link_block, text_block
-from acp.schema import EmbeddedResourceContentBlock, McpServerStdio, TextResourceContents
+from acp.schema import (
+    ClientCapabilities,
+    ElicitationCapabilities,
+    ElicitationFormCapabilities,
+    EmbeddedResourceContentBlock,
+    McpServerStdio,
+    TextResourceContents,
+)
 
 from tests.acp_agent.harness import RecordingClient, spawn
 from tests.support.model_server import (
@@ -249,6 +256,34 @@ async def test_a_client_mcp_server_is_connected_and_the_model_calls_its_tool(
     end = [u for u in client.updates_of("m1") if u.status][-1]
     assert end.status == "completed"
     assert [c.content.text for c in end.content] == ["Echo: ping"]
+
+
+@pytest.mark.parametrize("client_has_forms", [True, False])
+async def test_an_mcp_servers_question_goes_to_the_client_as_elicitation_or_is_declined(
+    work: Path, tmp_path: Path, codex_home: Path, client_has_forms: bool
+) -> None:
+    steps: list[dict[str, Any]] = [
+        {"items": [function_call("mcp__toolbox__signup", {"reason": "the beta"}, "m1")]},
+        {"items": [message("done")]},
+    ]
+    client = RecordingClient(form_answer={"name": "Ada", "colour": "red", "subscribe": True})
+    toolbox = McpServerStdio(name="toolbox", command=sys.executable, args=[str(TOOLBOX), "stdio"], env=[])
+    forms = ClientCapabilities(elicitation=ElicitationCapabilities(form=ElicitationFormCapabilities()))
+    with ScriptedModelServer(steps) as server:
+        async with spawn(client, server.base_url, codex_home=codex_home, stderr=tmp_path / "err") as conn:
+            await conn.initialize(protocol_version=1, client_capabilities=forms if client_has_forms else None)
+            session = await conn.new_session(cwd=str(work), mcp_servers=[toolbox])
+            await conn.prompt(session_id=session.session_id, prompt=[text_block("sign me up")])
+    end = [u for u in client.updates_of("m1") if u.status][-1]
+    if client_has_forms:
+        [(asked, mode)] = client.elicitations
+        assert asked.startswith("[MCP server toolbox] Please fill in your details (the beta)")
+        assert "name" in mode.requested_schema.properties
+        assert end.content[0].content.text == "signed up Ada colour=red subscribe=True"
+    else:
+        # A form with a required field and no way to show it: declined, and the server says so.
+        assert client.elicitations == []
+        assert end.content[0].content.text == "signup decline"
 
 
 async def test_images_resource_links_and_embedded_resources_reach_the_model(
