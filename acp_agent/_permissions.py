@@ -31,7 +31,9 @@ from agent import protocol as p
 from ._diff import diff_blocks
 from ._updates import command_title
 
-ApprovalRequest = p.ExecApprovalRequest | p.ApplyPatchApprovalRequest
+ApprovalRequest = (
+    p.ExecApprovalRequest | p.ApplyPatchApprovalRequest | p.McpToolCallApprovalRequest | p.NetworkApprovalRequest
+)
 OptionId = Literal["allow_once", "allow_always", "reject_once", "reject_always"]
 
 OPTIONS: tuple[PermissionOption, ...] = (
@@ -86,6 +88,36 @@ def describe(request: ApprovalRequest) -> Ask:
                     locations=[ToolCallLocation(path=path) for path in paths],
                 ),
                 key=("patch", *sorted(paths)),
+            )
+        case p.McpToolCallApprovalRequest():
+            invocation = request.invocation
+            return Ask(
+                ToolCallUpdate(
+                    tool_call_id=request.call_id,
+                    title=f"{invocation.server}: {invocation.tool}",
+                    kind="other",
+                    status="pending",
+                    content=[tool_content(text_block(request.reason))] if request.reason else None,
+                    raw_input=invocation.arguments,
+                ),
+                key=("mcp", invocation.server, invocation.tool),
+            )
+        case p.NetworkApprovalRequest():
+            where = request.host + (f":{request.port}" if request.port else "")
+            what = f"{request.method} " if request.method else ""
+            text = (
+                f"Allow network access to {request.protocol}://{where}? ({what}{request.reason or 'not in the policy'})"
+            )
+            return Ask(
+                # The command that wants the network is the tool call the question belongs to.
+                ToolCallUpdate(
+                    tool_call_id=request.call_id,
+                    title=f"Network access to {where}",
+                    kind="fetch",
+                    status="pending",
+                    content=[tool_content(text_block(text))],
+                ),
+                key=("network", request.protocol, where),
             )
         case _:
             assert_never(request)

@@ -17,7 +17,7 @@ import agent
 from agent import protocol as p
 
 from ._elicit import forward_elicitation
-from ._permissions import OPTIONS, ApprovalRequest, decision_for, describe
+from ._permissions import OPTIONS, decision_for, describe
 from ._updates import Update, UpdateMapper
 from .errors import busy, internal
 
@@ -243,13 +243,8 @@ class AcpSession:
 
     # ---- approvals (agent.ApprovalHandler) ----------------------------------------------------------------------
 
-    async def request_exec_approval(self, request: p.ExecApprovalRequest, turn_id: str) -> ReviewDecision:
-        return await self._ask(request)
-
-    async def request_patch_approval(self, request: p.ApplyPatchApprovalRequest, turn_id: str) -> ReviewDecision:
-        return await self._ask(request)
-
-    async def _ask(self, request: ApprovalRequest) -> ReviewDecision:
+    async def request_approval(self, request: p.ApprovalRequest, turn_id: str) -> ReviewDecision:
+        """Ask the client (`session/request_permission`); the mapping of every kind is in `_permissions`."""
         ask = describe(request)
         if ask.key in self._rejected:
             return "denied"

@@ -164,16 +164,22 @@ class UpdateMapper:
             case p.PatchApplyEnd():
                 failure = [tool_content(text_block(msg.stderr))] if not msg.success and msg.stderr else None
                 return [update_tool_call(msg.call_id, status="completed" if msg.success else "failed", content=failure)]
+            case p.McpToolCallApprovalRequest():
+                invocation = msg.invocation
+                return [
+                    self._start_or_update(
+                        msg.call_id,
+                        f"{invocation.server}: {invocation.tool}",
+                        kind="other",
+                        status="pending",
+                        raw_input=invocation.arguments,
+                    )
+                ]
             case p.McpToolCallBegin():
                 invocation = msg.invocation
                 title = f"{invocation.server}: {invocation.tool}"
                 if msg.call_id in self._started:
-                    # Announced by its approval request (shown like a command): now say what it really is.
-                    return [
-                        update_tool_call(
-                            msg.call_id, title=title, kind="other", status="in_progress", raw_input=invocation.arguments
-                        )
-                    ]
+                    return [update_tool_call(msg.call_id, status="in_progress")]
                 self._started.add(msg.call_id)
                 return [
                     start_tool_call(
@@ -206,7 +212,7 @@ class UpdateMapper:
                 | p.TurnAborted()
                 | p.UserMessage()
                 | p.TurnDiff()
-                | p.ShutdownComplete()
+                | p.NetworkApprovalRequest()
             ):
                 return []
             case _:
