@@ -16,6 +16,8 @@ import agent
 from ._options import AcpOptions
 from .errors import invalid_params
 
+# The client's mcpServers and additional directories are applied as config values; `config explain` names them so.
+FLAG_NAMES = agent.FlagNames(values="ACP client (mcpServers, additionalDirectories)")
 McpServer = HttpMcpServer | SseMcpServer | AcpMcpServer | McpServerStdio
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -68,17 +70,27 @@ def session_config(
 
     Raises:
         acp.RequestError: a client MCP server that cannot be used.
-        agent.ConfigError: the user's config is invalid.
+        agent.ConfigError: the user's config is invalid (agent.FlagError: a bad -s or -a value).
     """
     values: dict[str, Any] = {}
     for index, server in enumerate(mcp_servers):
         name, table = server_table(server, f"mcpServers[{index}]")
         values[f"mcp_servers.{name}"] = table
-    labels = {"config": "ACP client"}
 
     def load() -> agent.Config:
-        overrides = agent.ConfigOverrides(cwd=cwd, profile=options.profile, values=dict(values), labels=labels)
-        return agent.load_config(overrides, options.config_overrides, strict=options.strict_config)
+        flags = agent.SessionFlags(
+            model=options.model,
+            profile=options.profile,
+            sandbox=options.sandbox,
+            approval_policy=options.approval_policy,
+            oss=options.oss,
+            cwd=cwd,
+            values=dict(values),
+        )
+        overrides = agent.overrides_from_flags(flags, FLAG_NAMES)
+        config = agent.load_config(overrides, options.config_overrides, strict=options.strict_config)
+        # Like exec and the TUI: without a key and a chosen provider, a running Ollama or LM Studio is used.
+        return agent.choose_provider(config)[0]
 
     config = load()
     if additional_directories:

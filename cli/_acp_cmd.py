@@ -26,6 +26,22 @@ def register(app: typer.Typer) -> None:
         strict_config: Annotated[
             bool, typer.Option("--strict-config", help="Treat unknown config keys as errors.")
         ] = False,
+        model: Annotated[str | None, typer.Option("--model", "-m", help="Model sessions start with.")] = None,
+        sandbox: Annotated[
+            str | None,
+            typer.Option(
+                "--sandbox",
+                "-s",
+                help="Sandbox mode sessions start in: read-only, workspace-write, danger-full-access.",
+            ),
+        ] = None,
+        approval_policy: Annotated[
+            str | None,
+            typer.Option(
+                "--ask-for-approval", "-a", help="Approval policy sessions start with: untrusted, on-request, never."
+            ),
+        ] = None,
+        oss: Annotated[bool, typer.Option("--oss", help="Use the local Ollama server as the model provider.")] = False,
     ) -> None:
         if sys.stdin.isatty():
             sys.stderr.write(
@@ -33,9 +49,26 @@ def register(app: typer.Typer) -> None:
                 "(section 'Editors (ACP)') for Zed's agent_servers setting.\n"
             )
             raise typer.Exit(2)
+        import agent
+
+        for value, allowed, name in (
+            (sandbox, agent.SANDBOX_MODES, "--sandbox"),
+            (approval_policy, agent.APPROVAL_POLICIES, "--ask-for-approval"),
+        ):
+            if value is not None and value not in allowed:
+                sys.stderr.write(f"error: invalid value for {name}: {value!r} (choose from {', '.join(allowed)})\n")
+                raise typer.Exit(2)
         from acp_agent import AcpOptions, run_stdio
 
-        options = AcpOptions(config_overrides=tuple(config or ()), profile=profile, strict_config=strict_config)
+        options = AcpOptions(
+            config_overrides=tuple(config or ()),
+            profile=profile,
+            strict_config=strict_config,
+            model=model,
+            sandbox=sandbox,
+            approval_policy=approval_policy,
+            oss=oss,
+        )
         try:
             code = run_stdio(options)
         except KeyboardInterrupt:

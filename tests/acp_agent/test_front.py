@@ -57,3 +57,16 @@ def test_importing_the_package_does_not_import_the_protocol_library() -> None:
     code = "import sys, acp_agent; print('acp' in sys.modules, 'agent._session' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_bad_sandbox_flag_is_a_usage_error_before_serving() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "acp", "-s", "everything"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "invalid value for --sandbox: 'everything'" in result.stderr
+    assert result.stdout == ""

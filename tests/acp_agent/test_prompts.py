@@ -151,16 +151,17 @@ async def test_a_command_that_needs_approval_asks_the_client_and_follows_its_ans
     assert ("rejected by user" in output) is not ran
 
 
-async def test_reject_always_denies_the_same_command_again_without_asking(
-    work: Path, tmp_path: Path, codex_home: Path
+@pytest.mark.parametrize(("answer", "ran"), [("reject_always", False), ("allow_always", True)])
+async def test_an_always_answer_covers_the_same_command_for_the_rest_of_the_session(
+    work: Path, tmp_path: Path, codex_home: Path, answer: str, ran: bool
 ) -> None:
     touch = {"sandbox_permissions": "require_escalated", "justification": "write", "login": False}
     steps: list[dict[str, Any]] = [
         {"items": [exec_call("touch made.txt", "c1", **touch)]},
         {"items": [exec_call("touch made.txt", "c2", **touch)]},
-        {"items": [message("gave up")]},
+        {"items": [message("done")]},
     ]
-    client = RecordingClient(answer="reject_always")
+    client = RecordingClient(answer=answer)
     with ScriptedModelServer(steps) as server:
         async with spawn(client, server.base_url, codex_home=codex_home, stderr=tmp_path / "err") as conn:
             await conn.initialize(protocol_version=1)
@@ -168,8 +169,30 @@ async def test_reject_always_denies_the_same_command_again_without_asking(
             await conn.prompt(session_id=session.session_id, prompt=[text_block("make a file")])
         requests = server.requests
     assert len(client.permissions) == 1
-    assert not (work / "made.txt").exists()
-    assert "rejected by user" in _inputs(requests[2].body, "function_call_output")[-1]["output"]
+    assert (work / "made.txt").exists() is ran
+    second = _inputs(requests[2].body, "function_call_output")[-1]["output"]
+    assert ("rejected by user" in second) is not ran
+
+
+async def test_the_model_option_changes_the_model_of_the_next_request(
+    work: Path, tmp_path: Path, codex_home: Path
+) -> None:
+    client = RecordingClient()
+    with ScriptedModelServer([{"items": [message("ok")]}]) as server:
+        async with spawn(client, server.base_url, codex_home=codex_home, stderr=tmp_path / "err") as conn:
+            await conn.initialize(protocol_version=1)
+            session = await conn.new_session(cwd=str(work), mcp_servers=[])
+            options = {o.id: o for o in session.config_options or []}
+            assert options["model"].current_value == "gpt-5.5"
+            changed = await conn.set_config_option(config_id="model", session_id=session.session_id, value="o4-mini")
+            with pytest.raises(RequestError) as bad:
+                await conn.set_config_option(config_id="colour", session_id=session.session_id, value="red")
+            await conn.prompt(session_id=session.session_id, prompt=[text_block("hi")])
+        requests = server.requests
+    assert changed is not None
+    assert {o.id: o.current_value for o in changed.config_options or []}["model"] == "o4-mini"
+    assert bad.value.code == -32602 and "colour" in str(bad.value)
+    assert requests[0].body["model"] == "o4-mini"
 
 
 async def test_a_patch_outside_the_sandbox_asks_with_its_diff_and_allow_once_applies_it(
@@ -250,7 +273,7 @@ async def test_a_client_mcp_server_is_connected_and_the_model_calls_its_tool(
     assert "echo" in tool_names and "toolbox" in tool_names
     # The tool has no read-only hint: the client is asked first.
     [(asked, _)] = client.permissions
-    assert asked.tool_call_id == "m1"
+    assert (asked.tool_call_id, asked.title, asked.kind) == ("m1", "toolbox: echo", "other")
     calls = [u for u in client.updates_of("m1") if u.title]
     assert (calls[-1].title, calls[-1].kind, calls[-1].raw_input) == ("toolbox: echo", "other", {"message": "ping"})
     end = [u for u in client.updates_of("m1") if u.status][-1]
