@@ -48,6 +48,36 @@ def command_title(command: tuple[str, ...] | list[str]) -> str:
     return shlex.join(command)
 
 
+_READERS = frozenset({"cat", "head", "tail", "nl", "less", "more", "bat", "wc"})
+_SEARCHERS = frozenset({"rg", "grep", "egrep", "fgrep", "find", "fd", "ls", "tree", "ag"})
+_SHELL_SYNTAX = frozenset("|;&<>$`(){}*?")
+
+
+def command_kind(script: str, cwd: str) -> tuple[Any, list[ToolCallLocation] | None]:
+    """`read` (with the files as locations) or `search` for a single plain reading command, else `execute`.
+
+    Only a simple command qualifies (no pipes, redirections, substitutions or globs): anything else may write.
+    """
+    if _SHELL_SYNTAX & set(script):
+        return "execute", None
+    try:
+        words = shlex.split(script)
+    except ValueError:
+        return "execute", None
+    if not words:
+        return "execute", None
+    program = words[0].rsplit("/", 1)[-1]
+    if program == "sed" and len(words) > 1 and words[1] == "-n":
+        program = "cat"
+    if program in _READERS:
+        paths = [w for w in words[1:] if not w.startswith("-") and not w[:1].isdigit()]
+        locations = [ToolCallLocation(path=p if p.startswith("/") else f"{cwd.rstrip('/')}/{p}") for p in paths]
+        return "read", locations or None
+    if program in _SEARCHERS:
+        return "search", None
+    return "execute", None
+
+
 def _output_content(output: str) -> list[ToolContent]:
     if len(output) > OUTPUT_LIMIT:
         output = "…" + output[-OUTPUT_LIMIT:]
@@ -118,12 +148,15 @@ class UpdateMapper:
                 return [] if streamed or not msg.text else [update_agent_thought_text(msg.text)]
             case p.ExecApprovalRequest() | p.ExecCommandBegin():
                 status = "pending" if isinstance(msg, p.ExecApprovalRequest) else "in_progress"
+                title = command_title(msg.command)
+                kind, locations = command_kind(title, msg.cwd)
                 return [
                     self._start_or_update(
                         msg.call_id,
-                        command_title(msg.command),
-                        kind="execute",
+                        title,
+                        kind=kind,
                         status=status,
+                        locations=locations,
                         raw_input={"command": list(msg.command), "cwd": msg.cwd},
                     )
                 ]

@@ -51,6 +51,7 @@ def _user_texts(body: dict[str, Any]) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 async def test_load_in_a_new_process_replays_the_history_then_continues_it(
     work: Path, tmp_path: Path, codex_home: Path
 ) -> None:
@@ -78,6 +79,7 @@ async def test_load_in_a_new_process_replays_the_history_then_continues_it(
     )
 
 
+@pytest.mark.slow
 async def test_resume_in_a_new_process_continues_without_replaying(
     work: Path, tmp_path: Path, codex_home: Path
 ) -> None:
