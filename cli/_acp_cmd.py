@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -43,25 +42,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         oss: Annotated[bool, typer.Option("--oss", help="Use the local Ollama server as the model provider.")] = False,
     ) -> None:
-        if sys.stdin.isatty():
-            sys.stderr.write(
-                "pycodex acp speaks the Agent Client Protocol on stdin/stdout: an editor starts it. See the README "
-                "(section 'Editors (ACP)') for Zed's agent_servers setting.\n"
-            )
-            raise typer.Exit(2)
-        import agent
+        from ._acp_run import run
 
-        for value, allowed, name in (
-            (sandbox, agent.SANDBOX_MODES, "--sandbox"),
-            (approval_policy, agent.APPROVAL_POLICIES, "--ask-for-approval"),
-        ):
-            if value is not None and value not in allowed:
-                sys.stderr.write(f"error: invalid value for {name}: {value!r} (choose from {', '.join(allowed)})\n")
-                raise typer.Exit(2)
-        from acp_agent import AcpOptions, run_stdio
-
-        options = AcpOptions(
-            config_overrides=tuple(config or ()),
+        code = run(
+            config=tuple(config or ()),
             profile=profile,
             strict_config=strict_config,
             model=model,
@@ -69,8 +53,4 @@ def register(app: typer.Typer) -> None:
             approval_policy=approval_policy,
             oss=oss,
         )
-        try:
-            code = run_stdio(options)
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
         raise typer.Exit(code)
