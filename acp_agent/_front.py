@@ -35,14 +35,25 @@ def _claim_stdio() -> tuple[BinaryIO, BinaryIO]:
 
 
 def _preload() -> None:
+    """Import the protocol library and the engine's session path.
+
+    The imports (a few hundred pydantic models) make long-lived objects and next to no garbage: the cyclic
+    collector is off meanwhile, and what they made is frozen so later collections skip it.
+    """
+    import gc
     import importlib
 
-    import agent
+    gc.disable()
+    try:
+        import agent
 
-    importlib.import_module("acp_agent._stdio")
-    importlib.import_module("agent.protocol")
-    for name in ("Session", "load_config", "ConfigOverrides", "TextInput", "TurnOutcome"):
-        getattr(agent, name)
+        importlib.import_module("acp_agent._stdio")
+        importlib.import_module("agent.protocol")
+        for name in ("Session", "load_config", "SessionFlags", "TextInput", "TurnOutcome"):
+            getattr(agent, name)
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _version() -> str:
