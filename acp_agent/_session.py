@@ -34,6 +34,12 @@ class _Turn:
     items: list[agent.UserInput]
     done: anyio.Event = field(default_factory=anyio.Event)
     outcome: TurnOutcome | None = None
+    cancelled: bool = False
+
+    def finish(self, outcome: TurnOutcome) -> None:
+        if not self.done.is_set():
+            self.outcome = outcome
+            self.done.set()
 
 
 class _Pump:
@@ -120,6 +126,8 @@ class AcpSession:
         # replay (the session's start-up warnings are shown at the start of the first prompt).
         self._attached = anyio.Event()
         self._turn: _Turn | None = None
+        self._running: _Turn | None = None
+        self._turn_usage = agent.TokenUsage()
         self._cancelled = False
         self._rejected: set[tuple[str, ...]] = set()
         self._send: MemoryObjectSendStream[_Turn]
@@ -154,18 +162,33 @@ class AcpSession:
             self.closed.set()
 
     async def _run(self, session: agent.Session, turn: _Turn) -> None:
+        if turn.cancelled:  # cancelled while it waited for the previous turn to wind down
+            turn.finish(agent.TurnOutcome(status="aborted"))
+            return
+        self._running = turn
+        self._turn_usage = agent.TokenUsage()
         try:
             outcome = await session.run_turn(turn.items)
         except agent.AgentError as exc:
             outcome = agent.TurnOutcome(status="failed", error=str(exc))
         await self._pump.drain()
-        turn.outcome = outcome
-        turn.done.set()
+        self._running = None
+        turn.finish(outcome)
 
     async def _deliver(self, event: Event) -> None:
         await self._attached.wait()
-        for update in self._mapper.updates(event.msg):
+        msg = event.msg
+        for update in self._mapper.updates(msg):
             await self.send_update(update)
+        if isinstance(msg, p.TokenCount) and msg.info is not None:
+            self._turn_usage = self._turn_usage + msg.info.last_token_usage
+        turn = self._running
+        if turn is not None and isinstance(msg, p.TaskComplete | p.TurnAborted):
+            # The turn's last event has reached the client: answer the prompt now, while the engine still files
+            # the thread in its index.
+            error = self._mapper.last_error
+            status = "aborted" if isinstance(msg, p.TurnAborted) else "failed" if error else "completed"
+            turn.finish(agent.TurnOutcome(status=status, usage=self._turn_usage, error=error))
 
     async def send_update(self, update: Update | Any) -> None:
         """One `session/update` to the client (a client that went away is not an error of the turn)."""
@@ -221,7 +244,9 @@ class AcpSession:
         """Stop the running turn: the model stream is cancelled, its commands killed, open questions dropped."""
         if self._turn is not None and self.session is not None:
             self._cancelled = True
-            self.session.interrupt()
+            self._turn.cancelled = True
+            if self._running is self._turn:
+                self.session.interrupt()
 
     @property
     def busy(self) -> bool:

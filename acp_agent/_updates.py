@@ -146,89 +146,12 @@ class UpdateMapper:
             case p.AgentReasoning():
                 streamed, self._thought_streamed = self._thought_streamed, False
                 return [] if streamed or not msg.text else [update_agent_thought_text(msg.text)]
-            case p.ExecApprovalRequest() | p.ExecCommandBegin():
-                status = "pending" if isinstance(msg, p.ExecApprovalRequest) else "in_progress"
-                title = command_title(msg.command)
-                kind, locations = command_kind(title, msg.cwd)
-                return [
-                    self._start_or_update(
-                        msg.call_id,
-                        title,
-                        kind=kind,
-                        status=status,
-                        locations=locations,
-                        raw_input={"command": list(msg.command), "cwd": msg.cwd},
-                    )
-                ]
-            case p.ExecCommandOutputDelta():
-                self._output[msg.call_id] = self._output.get(msg.call_id, "") + msg.chunk
-                return [update_tool_call(msg.call_id, content=_output_content(self._output[msg.call_id]))]
-            case p.ExecCommandEnd():
-                self._output.pop(msg.call_id, None)
-                update = update_tool_call(
-                    msg.call_id,
-                    status="completed" if msg.exit_code == 0 else "failed",
-                    content=[
-                        *_output_content(msg.aggregated_output),
-                        tool_content(text_block(f"Exit code: {msg.exit_code}")),
-                    ],
-                    raw_output={"exit_code": msg.exit_code, "duration_ms": msg.duration_ms},
-                )
-                if msg.call_id not in self._started:
-                    self._started.add(msg.call_id)
-                    return [
-                        start_tool_call(msg.call_id, command_title(msg.command), kind="execute", status="in_progress"),
-                        update,
-                    ]
-                return [update]
-            case p.ApplyPatchApprovalRequest() | p.PatchApplyBegin():
-                status = "pending" if isinstance(msg, p.ApplyPatchApprovalRequest) else "in_progress"
-                paths = list(msg.changes)
-                return [
-                    self._start_or_update(
-                        msg.call_id,
-                        "Edit " + ", ".join(paths) if paths else "Edit files",
-                        kind="edit",
-                        status=status,
-                        content=list(diff_blocks(msg.changes)),
-                        locations=[ToolCallLocation(path=path) for path in paths],
-                    )
-                ]
-            case p.PatchApplyEnd():
-                failure = [tool_content(text_block(msg.stderr))] if not msg.success and msg.stderr else None
-                return [update_tool_call(msg.call_id, status="completed" if msg.success else "failed", content=failure)]
-            case p.McpToolCallApprovalRequest():
-                invocation = msg.invocation
-                return [
-                    self._start_or_update(
-                        msg.call_id,
-                        f"{invocation.server}: {invocation.tool}",
-                        kind="other",
-                        status="pending",
-                        raw_input=invocation.arguments,
-                    )
-                ]
-            case p.McpToolCallBegin():
-                invocation = msg.invocation
-                title = f"{invocation.server}: {invocation.tool}"
-                if msg.call_id in self._started:
-                    return [update_tool_call(msg.call_id, status="in_progress")]
-                self._started.add(msg.call_id)
-                return [
-                    start_tool_call(
-                        msg.call_id, title, kind="other", status="in_progress", raw_input=invocation.arguments
-                    )
-                ]
-            case p.McpToolCallEnd():
-                failed = msg.is_error or msg.error is not None
-                return [
-                    update_tool_call(
-                        msg.call_id,
-                        status="failed" if failed else "completed",
-                        content=mcp_result_content(msg.result, msg.error),
-                        raw_output=msg.result if msg.result is not None else {"error": msg.error},
-                    )
-                ]
+            case p.ExecApprovalRequest() | p.ExecCommandBegin() | p.ExecCommandOutputDelta() | p.ExecCommandEnd():
+                return self._command(msg)
+            case p.ApplyPatchApprovalRequest() | p.PatchApplyBegin() | p.PatchApplyEnd():
+                return self._patch(msg)
+            case p.McpToolCallApprovalRequest() | p.McpToolCallBegin() | p.McpToolCallEnd():
+                return self._mcp(msg)
             case p.PlanUpdate():
                 return [update_plan(plan_entry(step.step, status=step.status) for step in msg.plan)]
             case p.TokenCount():
@@ -245,11 +168,83 @@ class UpdateMapper:
                 | p.TurnAborted()
                 | p.UserMessage()
                 | p.TurnDiff()
-                | p.NetworkApprovalRequest()
+                | p.NetworkApprovalRequest()  # asked as a permission on the command's tool call
             ):
                 return []
             case _:
                 assert_never(msg)
+
+    def _command(
+        self, msg: p.ExecApprovalRequest | p.ExecCommandBegin | p.ExecCommandOutputDelta | p.ExecCommandEnd
+    ) -> list[Update]:
+        if isinstance(msg, p.ExecCommandOutputDelta):
+            self._output[msg.call_id] = self._output.get(msg.call_id, "") + msg.chunk
+            return [update_tool_call(msg.call_id, content=_output_content(self._output[msg.call_id]))]
+        title = command_title(msg.command)
+        if isinstance(msg, p.ExecCommandEnd):
+            self._output.pop(msg.call_id, None)
+            update = update_tool_call(
+                msg.call_id,
+                status="completed" if msg.exit_code == 0 else "failed",
+                content=[
+                    *_output_content(msg.aggregated_output),
+                    tool_content(text_block(f"Exit code: {msg.exit_code}")),
+                ],
+                raw_output={"exit_code": msg.exit_code, "duration_ms": msg.duration_ms},
+            )
+            if msg.call_id in self._started:
+                return [update]
+            self._started.add(msg.call_id)
+            return [start_tool_call(msg.call_id, title, kind="execute", status="in_progress"), update]
+        kind, locations = command_kind(title, msg.cwd)
+        return [
+            self._start_or_update(
+                msg.call_id,
+                title,
+                kind=kind,
+                status="pending" if isinstance(msg, p.ExecApprovalRequest) else "in_progress",
+                locations=locations,
+                raw_input={"command": list(msg.command), "cwd": msg.cwd},
+            )
+        ]
+
+    def _patch(self, msg: p.ApplyPatchApprovalRequest | p.PatchApplyBegin | p.PatchApplyEnd) -> list[Update]:
+        if isinstance(msg, p.PatchApplyEnd):
+            failure = [tool_content(text_block(msg.stderr))] if not msg.success and msg.stderr else None
+            return [update_tool_call(msg.call_id, status="completed" if msg.success else "failed", content=failure)]
+        paths = list(msg.changes)
+        return [
+            self._start_or_update(
+                msg.call_id,
+                "Edit " + ", ".join(paths) if paths else "Edit files",
+                kind="edit",
+                status="pending" if isinstance(msg, p.ApplyPatchApprovalRequest) else "in_progress",
+                content=list(diff_blocks(msg.changes)),
+                locations=[ToolCallLocation(path=path) for path in paths],
+            )
+        ]
+
+    def _mcp(self, msg: p.McpToolCallApprovalRequest | p.McpToolCallBegin | p.McpToolCallEnd) -> list[Update]:
+        if isinstance(msg, p.McpToolCallEnd):
+            failed = msg.is_error or msg.error is not None
+            return [
+                update_tool_call(
+                    msg.call_id,
+                    status="failed" if failed else "completed",
+                    content=mcp_result_content(msg.result, msg.error),
+                    raw_output=msg.result if msg.result is not None else {"error": msg.error},
+                )
+            ]
+        invocation = msg.invocation
+        return [
+            self._start_or_update(
+                msg.call_id,
+                f"{invocation.server}: {invocation.tool}",
+                kind="other",
+                status="pending" if isinstance(msg, p.McpToolCallApprovalRequest) else "in_progress",
+                raw_input=invocation.arguments,
+            )
+        ]
 
     def _usage(self, msg: p.TokenCount) -> list[Update]:
         info = msg.info

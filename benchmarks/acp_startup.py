@@ -96,7 +96,7 @@ async def _measure(runs: int) -> None:
         root = Path(tmp)
         work = root / "work"
         work.mkdir()
-        subprocess.run(["git", "init", "-q", str(work)], check=True)
+        await anyio.run_process(["git", "init", "-q", str(work)])
         ours_home, theirs_home = root / "pycodex-home", root / "codex-home"
         ours_home.mkdir()
         theirs_home.mkdir()

@@ -93,6 +93,8 @@ async def test_a_prompt_streams_thoughts_a_plan_a_command_an_edit_and_the_answer
             answer = await conn.prompt(session_id=session.session_id, prompt=[text_block("fix the notes")])
 
     assert answer.stop_reason == "end_turn"
+    # In the `auto` mode a command and an edit inside the workspace need nobody's permission.
+    assert client.permissions == []
     assert answer.usage is not None and answer.usage.total_tokens == 240
     assert (work / "notes.txt").read_text() == "one\nthree\n"
     assert client.text("agent_thought_chunk") == "Looking at the notes"
