@@ -146,6 +146,9 @@ class PycodexAgent:
             )
         except agent.ConfigError as exc:
             raise internal(f"pycodex's configuration is invalid: {exc}") from None
+        except agent.ProviderNotConfiguredError as exc:
+            # No key and no local model server: the editor offers the API-key method.
+            raise RequestError(AUTH_REQUIRED, str(exc), {"authMethods": [AUTH_METHOD]}) from None
         key_var = config.provider.env_key
         if key_var and not self._env.get(key_var):
             raise RequestError(
