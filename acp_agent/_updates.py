@@ -169,6 +169,8 @@ class UpdateMapper:
                 | p.UserMessage()
                 | p.TurnDiff()
                 | p.NetworkApprovalRequest()  # asked as a permission on the command's tool call
+                | p.HookStarted()  # hooks are the user's own scripts: their effects show, not their running
+                | p.HookCompleted()
             ):
                 return []
             case _:

@@ -24,10 +24,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
-from acp import spawn_agent_process, text_block
+from acp import Client, spawn_agent_process, text_block
 from acp.schema import AllowedOutcome, RequestPermissionResponse
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,7 +64,13 @@ async def _one(command: list[str], env: dict[str, str], work: Path) -> tuple[flo
     client = _Client()
     spawned = time.perf_counter()
     async with spawn_agent_process(
-        client, command[0], *command[1:], env=env, cwd=str(work), transport_kwargs={"stderr": subprocess.DEVNULL}
+        # It answers updates and permissions: all a prompt here needs.
+        cast("Client", client),
+        command[0],
+        *command[1:],
+        env=env,
+        cwd=str(work),
+        transport_kwargs={"stderr": subprocess.DEVNULL},
     ) as (conn, _process):
         await conn.initialize(protocol_version=1)
         initialized = time.perf_counter()
@@ -134,7 +140,7 @@ async def _measure(runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     anyio.run(_measure, args.runs)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
-from acp import spawn_agent_process
+from acp import Client, spawn_agent_process
 from acp.client.connection import ClientSideConnection
 from acp.schema import (
     AcceptElicitationResponse,
@@ -98,7 +98,7 @@ async def spawn(
     codex_home: Path,
     stderr: Path,
     env: dict[str, str] | None = None,
-) -> AsyncIterator[ClientSideConnection]:
+) -> AsyncGenerator[ClientSideConnection]:
     """`python -m cli acp` with the scripted provider; yields the client connection (initialize not yet sent)."""
     full_env = {
         **os.environ,
@@ -109,7 +109,7 @@ async def spawn(
     }
     with stderr.open("ab") as err:
         async with spawn_agent_process(
-            client,
+            cast("Client", client),  # it answers what a test client needs: updates, permissions, elicitation
             sys.executable,
             *agent_args(base_url, *extra),
             env=full_env,

@@ -63,7 +63,7 @@ async def test_without_any_model_provider_a_new_session_asks_for_authentication(
             await pyagent.authenticate(method_id="password")
         with pytest.raises(RequestError) as no_key:
             await pyagent.authenticate(method_id="openai-api-key")
-    assert refused.value.code == -32000 and "OPENAI_API_KEY" in str(refused.value)
-    assert refused.value.data == {"authMethods": ["openai-api-key"]}
-    assert unknown_method.value.code == -32602
-    assert no_key.value.code == -32000
+        assert refused.value.code == -32000 and "OPENAI_API_KEY" in str(refused.value)
+        assert refused.value.data == {"authMethods": ["openai-api-key"]}
+        assert unknown_method.value.code == -32602
+        assert no_key.value.code == -32000

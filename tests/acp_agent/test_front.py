@@ -23,9 +23,9 @@ def test_the_package_door_is_pinned() -> None:
 async def test_the_prepared_initialize_answer_is_what_the_agent_answers() -> None:
     async with anyio.create_task_group() as tg:
         answer = await PycodexAgent(acp_agent.AcpOptions(), tg).initialize(protocol_version=1)
-    # Serialised as the connection serialises results.
-    wire = answer.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
-    assert json.loads(ANSWER.read_text(encoding="utf-8")) == wire
+        # Serialised as the connection serialises results.
+        wire = answer.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
+        assert json.loads(ANSWER.read_text(encoding="utf-8")) == wire
 
 
 def test_fast_answer_answers_a_plain_initialize_and_keeps_it_for_replay() -> None:

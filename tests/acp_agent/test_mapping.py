@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from acp import RequestError, audio_block, image_block, text_block
 
@@ -61,7 +63,7 @@ def test_command_titles_show_the_script_of_a_shell() -> None:
 
 def test_streamed_text_is_not_sent_twice_and_unstreamed_text_is_sent_whole() -> None:
     mapper = UpdateMapper()
-    streamed = [
+    streamed: list[Any] = [
         *mapper.updates(p.AgentMessageDelta(item_id="m", delta="Hel")),
         *mapper.updates(p.AgentMessageDelta(item_id="m", delta="lo")),
         *mapper.updates(p.AgentMessage(message="Hello")),
@@ -79,7 +81,8 @@ def test_a_command_that_ends_unannounced_is_started_then_finished() -> None:
     end = p.ExecCommandEnd(
         call_id="c", command=("bash", "-lc", "false"), cwd="/w", exit_code=1, aggregated_output="", duration_ms=3
     )
-    start, update = mapper.updates(end)
+    updates: list[Any] = mapper.updates(end)
+    start, update = updates
     assert (start.session_update, start.kind, update.status) == ("tool_call", "execute", "failed")
     assert [c.content.text for c in update.content] == ["Exit code: 1"]
 
@@ -110,7 +113,7 @@ def test_the_replay_leaves_out_what_the_harness_wrote() -> None:
         {"type": "custom_tool_call_output", "call_id": "e", "output": "Done"},
         {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "fixed"}]},
     ]
-    updates = history_updates(items, [{"step": "fix", "status": "completed"}])
+    updates: list[Any] = history_updates(items, [{"step": "fix", "status": "completed"}])
     assert [u.session_update for u in updates] == ["user_message_chunk", "tool_call", "agent_message_chunk", "plan"]
     assert (updates[1].kind, updates[1].content[0].content.text) == ("edit", "Done")
 

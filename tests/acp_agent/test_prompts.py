@@ -214,7 +214,8 @@ async def test_a_patch_outside_the_sandbox_asks_with_its_diff_and_allow_once_app
             await conn.prompt(session_id=session.session_id, prompt=[text_block("add a file")])
     [(tool_call, _)] = client.permissions
     assert tool_call.kind == "edit"
-    reason, diff = tool_call.content
+    content: list[Any] = tool_call.content or []
+    reason, diff = content
     assert reason.content.text == "The patch writes outside the writable roots."
     assert (diff.path, diff.old_text, diff.new_text) == (str(work / "new.txt"), None, "fresh\n")
     assert (work / "new.txt").read_text() == "fresh\n"
@@ -236,6 +237,7 @@ async def test_cancel_during_a_long_command_ends_the_turn_within_a_second_and_ki
             session = await conn.new_session(cwd=str(work), mcp_servers=[])
             await conn.set_session_mode(session_id=session.session_id, mode_id="auto")
             outcome: dict[str, Any] = {}
+            cancelled_at = 0.0
 
             async def run_prompt() -> None:
                 outcome["answer"] = await conn.prompt(session_id=session.session_id, prompt=[text_block("wait")])
@@ -315,7 +317,7 @@ async def test_images_resource_links_and_embedded_resources_reach_the_model(
     work: Path, tmp_path: Path, codex_home: Path
 ) -> None:
     client = RecordingClient()
-    blocks = [
+    blocks: list[Any] = [
         text_block("what is this?"),
         image_block(PNG, "image/png"),
         resource_link_block("notes.txt", "file:///tmp/notes.txt"),

@@ -1,6 +1,9 @@
+# pyright: reportPrivateUsage=false
 """`pycodex acp`'s two parsers (the fast one and typer's) take the same options."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 import typer
@@ -10,8 +13,9 @@ from cli._app import app
 
 
 def test_the_fast_parser_knows_every_option_of_the_typer_command() -> None:
-    acp = typer.main.get_command(app).commands["acp"]  # pyright: ignore[reportAttributeAccessIssue]
-    typer_names = {name for param in acp.params for name in (*param.opts, *param.secondary_opts)}
+    group: Any = typer.main.get_command(app)
+    params: list[Any] = group.commands["acp"].params
+    typer_names: set[str] = {name for param in params for name in (*param.opts, *param.secondary_opts)}
     assert typer_names - {"-h", "--help"} == set(_VALUE_FLAGS) | set(_SWITCHES)
 
 
