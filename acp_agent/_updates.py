@@ -158,6 +158,9 @@ class UpdateMapper:
                 return self._usage(msg)
             case p.Warning() | p.StreamError():
                 return [update_agent_message_text(f"\n⚠ {msg.message}\n\n")]
+            case p.HookCompleted() if msg.status != "completed":
+                # A hook that blocked something (or failed and was ignored) changes what the person sees happen.
+                return [update_agent_message_text(f"\n⚠ {msg.event} hook {msg.status}: {msg.message}\n\n")]
             case p.Error():
                 self.last_error = msg.message
                 return []
@@ -169,7 +172,7 @@ class UpdateMapper:
                 | p.UserMessage()
                 | p.TurnDiff()
                 | p.NetworkApprovalRequest()  # asked as a permission on the command's tool call
-                | p.HookStarted()  # hooks are the user's own scripts: their effects show, not their running
+                | p.HookStarted()  # hooks are the user's own scripts: only a block or a failure is shown
                 | p.HookCompleted()
             ):
                 return []

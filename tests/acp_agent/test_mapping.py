@@ -129,3 +129,12 @@ def test_prompt_blocks_become_engine_input_and_bad_ones_are_refused() -> None:
         with pytest.raises(RequestError) as refused:
             user_input(bad)
         assert refused.value.code == -32602 and words in str(refused.value)
+
+
+def test_a_hook_is_shown_only_when_it_blocked_or_failed() -> None:
+    mapper = UpdateMapper()
+    assert mapper.updates(p.HookStarted(event="PreToolUse", message="checking")) == []
+    assert mapper.updates(p.HookCompleted(event="PreToolUse", status="completed", message="ok")) == []
+    shown: Any
+    [shown] = mapper.updates(p.HookCompleted(event="PreToolUse", status="blocked", message="no rm -rf"))
+    assert shown.content.text == "\n⚠ PreToolUse hook blocked: no rm -rf\n\n"
