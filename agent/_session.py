@@ -70,7 +70,7 @@ _PERSISTED_EVENTS = frozenset(
     }
 )
 
-Source = Literal["exec", "mcp", "cli", "tui"]
+Source = Literal["exec", "mcp", "cli", "tui", "acp"]
 
 
 class Session(TurnRunner):

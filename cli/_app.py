@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from . import (
+    _acp_cmd,
     _apply_patch_cmd,
     _config_cmd,
     _exec_cmd,
@@ -40,6 +41,7 @@ for module in (
     _mcp_server_cmd,
     _sessions_cmd,
     _tui_cmd,
+    _acp_cmd,
 ):
     module.register(app)
 
