@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from ._protocol import UserInput as UserInput
     from ._providers import ProviderInfo as ProviderInfo
     from ._providers import builtin_provider as builtin_provider
+    from ._redact import redact_secrets as redact_secrets
+    from ._redact import redact_value as redact_value
     from ._rollout_reader import Rollout as Rollout
     from ._session import Session as Session
     from ._state_index import ThreadRecord as ThreadRecord
@@ -59,6 +61,8 @@ _WHERE = {
     "set_archived": "._threads",
     "ThreadRecord": "._state_index",
     "Rollout": "._rollout_reader",
+    "redact_secrets": "._redact",
+    "redact_value": "._redact",
     "ThreadBusyError": ".errors",
     "ThreadNotFoundError": ".errors",
     "MergedLayers": "._config_merge",
@@ -101,6 +105,8 @@ __all__ = [
     "set_archived",
     "ThreadRecord",
     "Rollout",
+    "redact_secrets",
+    "redact_value",
     "ThreadBusyError",
     "ThreadNotFoundError",
     "MergedLayers",

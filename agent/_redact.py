@@ -1,0 +1,189 @@
+"""Secret redaction for everything pycodex writes to disk or sends anywhere but the model.
+
+`redact_secrets(text)` replaces secrets with `[REDACTED_SECRET]`. It covers Codex's four patterns (`sk-…` keys,
+`Bearer` tokens, AWS access key ids, `api_key=`/`token:`/`secret=`/`password:` assignments) and goes further:
+
+* the well-known token formats that secret scanners such as detect-secrets look for: OpenAI project, service-account
+  and admin keys (`sk-proj-…`, which Codex's pattern misses), Anthropic keys, GitHub, GitLab, Slack (tokens and
+  webhooks), Google API keys, Stripe, SendGrid, npm, PyPI, Hugging Face, JSON Web Tokens, private key blocks and
+  passwords in URLs (`scheme://user:password@host`);
+* the value of any assignment whose name has KEY, SECRET, TOKEN, PASSWORD (or PASSWD, PWD, CREDENTIAL) as a word
+  (`OPENAI_API_KEY=…`, `export AWS_SECRET_ACCESS_KEY="…"`, `"clientSecret": "…"`, `db_password: …`), in env-file,
+  shell, JSON and YAML forms. A word is a part of the name between `_`, `-`, `.` or a camelCase boundary, so
+  `keyboard: us` and `tokenizer = cl100k` are left alone.
+
+Speed matters: every tool output goes through here before it is persisted. All the rules form one RE2 expression
+(linear time, one pass over the UTF-8 bytes); Python only looks at candidate matches, so text without secrets costs
+one scan. `benchmarks/redaction.py` measures it (target: under 5 ms per MB).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, Protocol, cast
+
+import re2
+
+REDACTED = "[REDACTED_SECRET]"
+_REDACTED_B = REDACTED.encode()
+
+_TOKENS = (
+    rb"sk-(?:(?:proj|svcacct|admin|ant|or)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{20,})",
+    rb"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+    rb"\bgh[pousr]_[A-Za-z0-9]{30,}",
+    rb"\bgithub_pat_[A-Za-z0-9_]{22,}",
+    rb"\bglpat-[A-Za-z0-9_-]{20,}",
+    rb"\bxox[abposr]-[A-Za-z0-9-]{10,}",
+    rb"hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+",
+    rb"\bAIza[0-9A-Za-z_-]{35}",
+    rb"\b[rs]k_(?:live|test)_[0-9A-Za-z]{20,}",
+    rb"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}",
+    rb"\bnpm_[A-Za-z0-9]{36}\b",
+    rb"\bpypi-AgE[A-Za-z0-9_-]{50,}",
+    rb"\bhf_[A-Za-z0-9]{30,}\b",
+    rb"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+)
+_SECRET_WORDS = rb"key|secret|token|passw|pwd|credential"
+_SOURCE = (
+    rb"(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)"
+    rb"|(" + rb"|".join(_TOKENS) + rb")"
+    rb"|((?i:\bbearer)[ \t]+)[A-Za-z0-9._~+/-]{16,}=*"
+    rb"|(://[^\s:/@\"']+:)[^\s/@\"']{3,}@"
+    rb"|([A-Za-z0-9_.-]*(?i:" + _SECRET_WORDS + rb")[A-Za-z0-9_.-]*)"
+    rb"(\\?[\"']?[ \t]*[=:][ \t]*)(\\?[\"']?)([^\s\"'\\,;}\]\x28\x29]{4,})"
+)
+# RE2 finds the matches in one linear pass (without capture groups, which would make it leave its fast DFA; the
+# memory budget is raised so that the DFA of the whole alternation fits). Python's `re` then splits each short match
+# into its groups: 1 private key header; 2 a token; 3 `Bearer ` then the token; 4 `://user:` then the password and
+# `@`; 5 name, 6 separator, 7 opening quote, 8 value of an assignment.
+_OPTIONS = re2.Options()
+_OPTIONS.max_mem = 64 << 20
+_FIND = re2.compile(re.sub(rb"\((?!\?)", b"(?:", _SOURCE), _OPTIONS)
+_GROUPS = re.compile(_SOURCE)
+_SMALL = 256
+_PRIVATE_KEY_BODY = re.compile(rb"[A-Za-z0-9+/=\s:,-]*")
+
+_SECRET_NAME_WORDS = frozenset(
+    {
+        "key",
+        "keys",
+        "apikey",
+        "secret",
+        "secrets",
+        "token",
+        "tokens",
+        "password",
+        "passwd",
+        "passphrase",
+        "pwd",
+        "credential",
+        "credentials",
+    }
+)
+_PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pwd"})
+# Values that are not secrets even under a secret-looking name.
+_PLAIN_VALUES = frozenset({"true", "false", "null", "none", "undefined", "required", "optional"})
+
+
+@lru_cache(maxsize=1024)
+def _secret_name(name: bytes) -> tuple[bool, bool]:
+    """Whether a name has a secret word, and whether it has a password word."""
+    words = _name_words(name.decode("ascii", "replace"))
+    return any(w in _SECRET_NAME_WORDS for w in words), any(w in _PASSWORD_WORDS for w in words)
+
+
+def _name_words(name: str) -> list[str]:
+    """The words of an identifier: split on `_ - .` and on camelCase boundaries, lower-cased."""
+    words: list[str] = []
+    for part in name.replace("-", "_").replace(".", "_").split("_"):
+        start = 0
+        for i in range(1, len(part)):
+            if part[i].isupper() and (part[i - 1].islower() or (i + 1 < len(part) and part[i + 1].islower())):
+                words.append(part[start:i].lower())
+                start = i
+        if part:
+            words.append(part[start:].lower())
+    return words
+
+
+def _is_secret_assignment(name: bytes, value: bytes, after: bytes) -> bool:
+    secret, password = _secret_name(name)
+    if not secret or after == b"(":  # `token = get_token()` is code, not a secret
+        return False
+    text = value.decode("utf-8", "replace")
+    if text.lower() in _PLAIN_VALUES or text.startswith(("$", "<", "[REDACTED", "http://", "https://")):
+        return False
+    return len(text) >= 8 or password
+
+
+class _Found(Protocol):
+    def span(self) -> tuple[int, int]: ...
+
+
+_Search = Callable[[bytes, int], _Found | None]
+_RE2_SEARCH = cast(_Search, _FIND.search)
+
+
+def _redact_bytes(data: bytes) -> bytes | None:
+    """The redacted bytes, or None when there was nothing to redact."""
+    out: list[bytes] = []
+    done = 0  # everything before `done` is copied to `out` or replaced
+    # RE2 pays a fixed cost per call that Python's engine beats on a few hundred bytes.
+    search: _Search = _RE2_SEARCH if len(data) > _SMALL else _GROUPS.search
+    pos = 0
+    while (found := search(data, pos)) is not None:
+        start, end = found.span()
+        match = _GROUPS.fullmatch(data, start, end)
+        if match is None:  # pragma: no cover - both engines read the same expression
+            pos = end + 1
+            continue
+        if match.start(1) >= 0:  # a private key: up to its END line, or to the end of the base64 that follows
+            marker = b"-----END " + match.group(1)[len(b"-----BEGIN ") :]
+            at = data.find(marker, end)
+            body = _PRIVATE_KEY_BODY.match(data, end)
+            end = at + len(marker) if at >= 0 else (body.end() if body is not None else end)
+            out += (data[done:start], _REDACTED_B)
+        elif match.start(2) >= 0:
+            out += (data[done:start], _REDACTED_B)
+        elif match.start(3) >= 0:
+            out += (data[done:start], b"Bearer ", _REDACTED_B)
+        elif match.start(4) >= 0:
+            out += (data[done : match.end(4)], _REDACTED_B, b"@")
+        elif _is_secret_assignment(match.group(5), match.group(8), data[end : end + 1]):
+            out += (data[done : match.start(8)], _REDACTED_B)
+        else:
+            # Not a secret's name: what follows the name may still hold a secret of its own.
+            pos = match.end(5)
+            continue
+        done = pos = end
+    if not out:
+        return None
+    out.append(data[done:])
+    return b"".join(out)
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with every secret it recognises replaced by `[REDACTED_SECRET]`."""
+    if not text:
+        return text
+    data = text.encode("utf-8", "surrogatepass")
+    redacted = _redact_bytes(data)
+    if redacted is None:
+        return text
+    return redacted.decode("utf-8", "surrogatepass")
+
+
+def redact_value(value: Any) -> Any:
+    """A copy of a JSON-like value (dicts, lists, strings) with every string redacted; other values unchanged.
+
+    Strings are redacted one by one, never the serialised JSON, so that a replacement cannot break an escape.
+    """
+    if isinstance(value, str):
+        return redact_secrets(value)
+    if isinstance(value, dict):
+        return {k: redact_value(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list | tuple):
+        return [redact_value(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
