@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._approvals import ApprovalHandler as ApprovalHandler
     from ._approvals import RejectingApprovals as RejectingApprovals
+    from ._auth import AuthStore as AuthStore
+    from ._auth import AuthStoreError as AuthStoreError
+    from ._auth import StoredAuth as StoredAuth
+    from ._auth import mask_api_key as mask_api_key
     from ._config import Config as Config
     from ._config import ConfigOverrides as ConfigOverrides
     from ._config import load_config as load_config
@@ -53,6 +57,10 @@ if TYPE_CHECKING:
     from .errors import UnknownConfigKeyError as UnknownConfigKeyError
 
 _WHERE = {
+    "AuthStore": "._auth",
+    "AuthStoreError": "._auth",
+    "StoredAuth": "._auth",
+    "mask_api_key": "._auth",
     "delete_thread": "._threads",
     "find_thread": "._threads",
     "latest_thread": "._threads",
@@ -97,6 +105,10 @@ _WHERE = {
 }
 
 __all__ = [
+    "AuthStore",
+    "AuthStoreError",
+    "StoredAuth",
+    "mask_api_key",
     "delete_thread",
     "find_thread",
     "latest_thread",

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from sandbox import DangerFullAccess, ReadOnly, SandboxMode, WorkspaceWrite, policy_for_mode
 
+from ._auth import with_stored_login
 from ._config_layers import (
     Source,
     get_path,
@@ -207,6 +208,7 @@ def load_config(
             source=str(provenance.get("model_provider", DEFAULT_SOURCE)),
         )
 
+    provider = with_stored_login(provider, home, toml)
     model = toml.model or (DEFAULT_OSS_MODEL if provider.is_local else DEFAULT_MODEL)
 
     # Sandbox and approvals, then requirements.

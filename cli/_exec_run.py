@@ -136,7 +136,8 @@ def _probe_local(base_url: str) -> list[str] | None:
 
 
 NO_PROVIDER_MESSAGE = """no model provider is available.
-  - OpenAI: set OPENAI_API_KEY (export OPENAI_API_KEY=sk-...).
+  - OpenAI: run `pycodex login --with-api-key` (the key is read from stdin) or set OPENAI_API_KEY
+    (export OPENAI_API_KEY=sk-...).
   - A local model: start Ollama (`ollama serve`, then `ollama pull gpt-oss:20b`) or LM Studio's server, and run
     with --oss (Ollama) or -c model_provider=lmstudio.
   - Any OpenAI-compatible server: add [model_providers.NAME] with base_url (and env_key) to {config}
@@ -148,6 +149,8 @@ def choose_provider(config: Config) -> tuple[Config, str | None]:
     provider = config.provider
     if provider.id != "openai" or config.provider_explicit or os.environ.get("OPENAI_API_KEY", "").strip():
         return config, None
+    if provider.stored_key is not None and provider.stored_key():
+        return config, None  # `pycodex login` stored a key
     for local_id in ("ollama", "lmstudio"):
         candidate: ProviderInfo | None = agent.builtin_provider(local_id, os.environ, None)
         if candidate is None:
