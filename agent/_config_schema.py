@@ -70,7 +70,9 @@ class ShellEnvironmentPolicyToml(_Table):
     """`[shell_environment_policy]`."""
 
     inherit: Literal["all", "core", "none"] = "all"
-    ignore_default_excludes: bool = True
+    # Codex's default is true (commands see *KEY*, *SECRET*, *TOKEN* variables); ours keeps them from the model's
+    # commands unless the user sets it to true.
+    ignore_default_excludes: bool = False
     exclude: list[str] = Field(default_factory=lambda: [])
     set: dict[str, str] = Field(default_factory=lambda: {})
     include_only: list[str] = Field(default_factory=lambda: [])

@@ -13,6 +13,7 @@ from . import (
     _login_cmd,
     _mcp_cmd,
     _mcp_server_cmd,
+    _proxy_cmd,
     _sandbox_cmd,
     _sessions_cmd,
     _tui_cmd,
@@ -38,6 +39,7 @@ for module in (
     _mcp_cmd,
     _config_cmd,
     _mcp_server_cmd,
+    _proxy_cmd,
     _sessions_cmd,
     _tui_cmd,
 ):
