@@ -30,7 +30,7 @@ REDACTED = "[REDACTED_SECRET]"
 _REDACTED_B = REDACTED.encode()
 
 _TOKENS = (
-    rb"sk-(?:(?:proj|svcacct|admin|ant|or)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{20,})",
+    rb"\bsk-(?:(?:proj|svcacct|admin|ant|or)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{20,})",
     rb"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
     rb"\bgh[pousr]_[A-Za-z0-9]{30,}",
     rb"\bgithub_pat_[A-Za-z0-9_]{22,}",
