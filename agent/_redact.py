@@ -87,25 +87,15 @@ _PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pwd"})
 _PLAIN_VALUES = frozenset({"true", "false", "null", "none", "undefined", "required", "optional"})
 
 
+# The words of an identifier: runs of capitals (`API` in `APIKey`), capitalised or lower-case words, digits.
+_NAME_WORDS = re.compile(rb"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
 @lru_cache(maxsize=1024)
 def _secret_name(name: bytes) -> tuple[bool, bool]:
     """Whether a name has a secret word, and whether it has a password word."""
-    words = _name_words(name.decode("ascii", "replace"))
-    return any(w in _SECRET_NAME_WORDS for w in words), any(w in _PASSWORD_WORDS for w in words)
-
-
-def _name_words(name: str) -> list[str]:
-    """The words of an identifier: split on `_ - .` and on camelCase boundaries, lower-cased."""
-    words: list[str] = []
-    for part in name.replace("-", "_").replace(".", "_").split("_"):
-        start = 0
-        for i in range(1, len(part)):
-            if part[i].isupper() and (part[i - 1].islower() or (i + 1 < len(part) and part[i + 1].islower())):
-                words.append(part[start:i].lower())
-                start = i
-        if part:
-            words.append(part[start:].lower())
-    return words
+    words = {w.lower().decode() for w in _NAME_WORDS.findall(name)}
+    return not words.isdisjoint(_SECRET_NAME_WORDS), not words.isdisjoint(_PASSWORD_WORDS)
 
 
 def _is_secret_assignment(name: bytes, value: bytes, after: bytes) -> bool:
