@@ -25,8 +25,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, cast
 
+from ._items import message_text, message_texts, user_message_item
 from ._json import JsonObject, as_list, as_obj, as_str
-from ._truncate import truncate_middle_tokens
+from .tools import truncate_middle_tokens
 
 BYTES_PER_TOKEN = 4
 IMAGE_BYTES_ESTIMATE = 7373
@@ -190,16 +191,6 @@ def auto_compact_limit(context_window: int | None, configured_limit: int | None)
 # ---- kinds of message ---------------------------------------------------------------------------------------------
 
 
-def _text_parts(item: JsonObject) -> list[str]:
-    parts = (as_obj(p) for p in as_list(item.get("content")))
-    return [as_str(p.get("text")) for p in parts if p.get("type") in ("input_text", "output_text", "text")]
-
-
-def message_text(item: JsonObject) -> str:
-    """The text of a message item: its non-empty text parts joined by newlines (images left out)."""
-    return "\n".join(t for t in _text_parts(item) if t)
-
-
 def _starts_with(text: str, prefix: str) -> bool:
     return text[: len(prefix)].lower() == prefix.lower()
 
@@ -217,14 +208,14 @@ def is_context_message(item: JsonObject) -> bool:
     role = item.get("role")
     if role in ("developer", "system"):
         return True
-    return role == "user" and any(_is_context_fragment(t) for t in _text_parts(item))
+    return role == "user" and any(_is_context_fragment(t) for t in message_texts(item))
 
 
 def is_summary_message(item: JsonObject) -> bool:
     """A user message holding a compaction summary (ours, or one Codex wrote)."""
     if item.get("type") != "message" or item.get("role") != "user":
         return False
-    parts = _text_parts(item)
+    parts = message_texts(item)
     if not parts:
         return False
     first = parts[0]
@@ -244,18 +235,13 @@ def is_real_user_message(item: JsonObject) -> bool:
 # ---- the compacted history ----------------------------------------------------------------------------------------
 
 
-def user_message_item(text: str) -> JsonObject:
-    """A user message item with one text part, as compaction writes them."""
-    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
-
-
 def recent_user_messages(history: Sequence[JsonObject], budget_tokens: int = USER_MESSAGES_BUDGET_TOKENS) -> list[str]:
     """The texts of the most recent real user messages that fit in `budget_tokens`, oldest first.
 
     Walks backwards; the first message that does not fit whole is cut in the middle to the remaining budget and
     kept, and the walk stops there.
     """
-    texts = [message_text(item) for item in history if is_real_user_message(item)]
+    texts = [message_text(item, "\n") for item in history if is_real_user_message(item)]
     selected: list[str] = []
     remaining = budget_tokens
     for text in reversed(texts):

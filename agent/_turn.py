@@ -8,9 +8,7 @@ from typing import Literal
 
 import anyio
 
-from ._json import as_list, as_obj, as_str
-from ._model_client import ModelClient
-from ._model_types import JsonObject, ModelResponse, Prompt
+from ._items import is_tool_call, message_text, normalise_output_item, output_item, reasoning_text
 from ._protocol import (
     AgentMessage,
     AgentMessageDelta,
@@ -20,14 +18,13 @@ from ._protocol import (
     StreamError,
     TokenUsage,
 )
-from ._tools import handle_call
-from ._tools_base import ToolContext, is_tool_call, output_item
+from .model import JsonObject, Model, ModelResponse, Prompt
+from .tools import ToolContext, handle_call
 
 Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]
 
 # Tools that may run side by side when the model calls several at once; anything else runs one at a time, in order.
-_PARALLEL_SAFE = frozenset({"exec_command", "write_stdin", "view_image", "update_plan"})
 
 
 @dataclass
@@ -54,40 +51,9 @@ class _Sink:
         await self._emit(StreamError(message=message))
 
 
-def message_text(item: JsonObject) -> str:
-    """The text of a message item (its text parts joined)."""
-    parts = [as_obj(p) for p in as_list(item.get("content"))]
-    return "".join(as_str(p.get("text")) for p in parts if p.get("type") in ("output_text", "input_text", "text"))
-
-
-def reasoning_text(item: JsonObject) -> str:
-    texts = [as_str(as_obj(p).get("text")) for p in as_list(item.get("summary"))]
-    return "\n\n".join(t for t in texts if t)
-
-
-def normalise_output_item(item: JsonObject) -> JsonObject:
-    """The form in which a model output item goes back into history (as Codex echoes it)."""
-    item = dict(item)
-    kind = item.get("type")
-    if kind in ("function_call", "custom_tool_call"):
-        item["status"] = "completed"
-    elif kind == "reasoning":
-        item.setdefault("summary", [])
-        item["content"] = None
-    return item
-
-
-def unanswered_calls(history: list[JsonObject]) -> list[JsonObject]:
-    """`aborted` outputs for the tool calls in `history` that have no output (the thread was cut off)."""
-    answered = {item.get("call_id") for item in history if str(item.get("type", "")).endswith("_call_output")}
-    return [
-        output_item(item, "aborted") for item in history if is_tool_call(item) and item.get("call_id") not in answered
-    ]
-
-
 async def run_sampling_loop(
     *,
-    client: ModelClient,
+    client: Model,
     build_prompt: Callable[[], Prompt],
     history: list[JsonObject],
     record: Record,
@@ -145,7 +111,7 @@ async def _run_calls(ctx: ToolContext, calls: list[JsonObject], history: list[Js
     """
     results: list[JsonObject | None] = [None] * len(calls)
     try:
-        if len(calls) > 1 and all(str(c.get("name")) in _PARALLEL_SAFE for c in calls):
+        if len(calls) > 1 and ctx.tools.all_parallel([str(c.get("name")) for c in calls]):
             async with anyio.create_task_group() as tg:
                 for index, call in enumerate(calls):
                     tg.start_soon(_run_one, ctx, call, results, index)
