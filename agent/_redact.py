@@ -68,12 +68,9 @@ _PRIVATE_KEY_BODY = re.compile(rb"[A-Za-z0-9+/=\s:,-]*")
 _SECRET_NAME_WORDS = frozenset(
     {
         "key",
-        "keys",
         "apikey",
         "secret",
-        "secrets",
         "token",
-        "tokens",
         "password",
         "passwd",
         "passphrase",
@@ -83,27 +80,42 @@ _SECRET_NAME_WORDS = frozenset(
     }
 )
 _PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pwd"})
-# Values that are not secrets even under a secret-looking name.
+# Values that are not secrets even under a secret-looking name: literals, and references in code
+# (`api_key=self.api_key`, `token: config.token`).
 _PLAIN_VALUES = frozenset({"true", "false", "null", "none", "undefined", "required", "optional"})
+_CODE_REFERENCE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 
 # The words of an identifier: runs of capitals (`API` in `APIKey`), capitalised or lower-case words, digits.
 _NAME_WORDS = re.compile(rb"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
+# A secret word may be followed by one of these and still name the secret itself (`SECRET_KEY_BASE`, `token_b64`).
+_SECRET_SUFFIXES = frozenset({"base", "value", "b64", "base64", "hex", "raw", "str", "string", "data", "bytes"})
+
+
 @lru_cache(maxsize=1024)
 def _secret_name(name: bytes) -> tuple[bool, bool]:
-    """Whether a name has a secret word, and whether it has a password word."""
-    words = {w.lower().decode() for w in _NAME_WORDS.findall(name)}
-    return not words.isdisjoint(_SECRET_NAME_WORDS), not words.isdisjoint(_PASSWORD_WORDS)
+    """Whether a name names a secret, and whether it names a password.
+
+    The secret word must end the name (`OPENAI_API_KEY`, `clientSecret`), or come just before a suffix such as
+    `base` or `b64`: `token_usage`, `key_file` or `secret_name` name something else.
+    """
+    words = [w.lower().decode() for w in _NAME_WORDS.findall(name)]
+    if not words:
+        return False, False
+    last = words[-1]
+    if last in _SECRET_SUFFIXES and len(words) > 1:
+        last = words[-2]
+    return last in _SECRET_NAME_WORDS, last in _PASSWORD_WORDS
 
 
 def _is_secret_assignment(name: bytes, value: bytes, after: bytes) -> bool:
     secret, password = _secret_name(name)
-    if not secret or after == b"(":  # `token = get_token()` is code, not a secret
+    if not secret or after == b"(" or _CODE_REFERENCE.fullmatch(value):  # `token = get_token()` is code
         return False
     text = value.decode("utf-8", "replace")
-    if text.lower() in _PLAIN_VALUES or text.startswith(("$", "<", "[REDACTED", "http://", "https://")):
+    if text.lower() in _PLAIN_VALUES or text.startswith(("$", "<", ".", "[REDACTED", "http://", "https://")):
         return False
     return len(text) >= 8 or password
 
@@ -113,7 +125,35 @@ class _Found(Protocol):
 
 
 _Search = Callable[[bytes, int], _Found | None]
-_RE2_SEARCH = cast(_Search, _FIND.search)
+
+
+class _Span:
+    __slots__ = ("_span",)
+
+    def __init__(self, span: tuple[int, int]) -> None:
+        self._span = span
+
+    def span(self) -> tuple[int, int]:
+        return self._span
+
+
+def _re2_search_function() -> _Search:
+    """RE2's search; straight to the compiled program when this google-re2 exposes it (its Python wrapper costs
+    a few microseconds per call, paid for each candidate)."""
+    program: Any = getattr(_FIND, "_regexp", None)
+    anchor: Any = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+    if program is None or anchor is None or not hasattr(program, "Match"):  # pragma: no cover - other versions
+        return cast(_Search, _FIND.search)
+    match = program.Match
+
+    def search(data: bytes, pos: int) -> _Found | None:
+        whole = match(anchor, data, pos, len(data))[0]
+        return None if whole[0] < 0 else _Span(whole)
+
+    return search
+
+
+_RE2_SEARCH = _re2_search_function()
 
 
 def _redact_bytes(data: bytes) -> bytes | None:

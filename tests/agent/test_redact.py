@@ -30,6 +30,7 @@ SK_PROJ = "sk-proj-" + "Ab3_dE-f" * 6
             f'export AWS_SECRET_ACCESS_KEY="{R}"',
         ),
         ("GITHUB_TOKEN='abcdef123456'", f"GITHUB_TOKEN='{R}'"),
+        ("SECRET_KEY_BASE=0123456789abcdef0123", f"SECRET_KEY_BASE={R}"),
         ('{"clientSecret": "abcd1234efgh5678", "name": "x"}', f'{{"clientSecret": "{R}", "name": "x"}}'),
         ("db:\n  password: hunter2\n", f"db:\n  password: {R}\n"),
         ('{\\"access_token\\": \\"abcdefgh12345678\\"}', f'{{\\"access_token\\": \\"{R}\\"}}'),
@@ -70,6 +71,11 @@ def test_secrets_are_replaced(text: str, expected: str) -> None:
         "see https://example.com/path?x=1",
         "a plain sentence about keys and tokens",
         "task-abcdefghijklmnopqrstuvwxyz",
+        "last_token_usage: TokenUsage",
+        "input_tokens=usage.input_tokens",
+        "api_key=self.api_key",
+        '"mask_api_key": "._auth",',
+        "key_file = /etc/ssl/private/server.pem",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:

@@ -164,7 +164,7 @@ _KEYRING_SCRIPT = textwrap.dedent(
     import json, subprocess, sys
     from pathlib import Path
     import keyring
-    from agent._auth import KEYRING_SERVICE, keyring_account
+    from agent.config._auth import KEYRING_SERVICE, keyring_account
 
     home, pycodex = Path(sys.argv[1]), sys.argv[2:]
     def run(*args, stdin=None):
