@@ -23,10 +23,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
+from . import _context
 from ._items import message_text, message_texts, user_message_item
 from ._json import JsonObject, as_list, as_obj, as_str
+from ._protocol import Warning
+from .model import Model, NullSink, Prompt
+
+if TYPE_CHECKING:
+    from ._protocol import EventMsg
+    from .config import Config
+    from .hooks import Hooks
+    from .threads import ThreadRecorder
 from .tools import truncate_middle_tokens
 
 BYTES_PER_TOKEN = 4
@@ -327,3 +336,102 @@ def compacted_record(message: str, replacement_history: Sequence[JsonObject]) ->
     """The payload of the `compacted` rollout record (`message`: the summary message's text) that makes resume
     replace the history with `replacement_history`."""
     return {"message": message, "replacement_history": list(replacement_history)}
+
+
+async def request_summary(
+    model: Model, *, model_name: str, history: Sequence[JsonObject], prompt: str, cache_key: str
+) -> str:
+    """Ask the model to summarise `history` (no tools); the text of its last assistant message."""
+    request = Prompt(
+        model=model_name,
+        input=summary_request(history, prompt),
+        tools=[],
+        parallel_tool_calls=False,
+        prompt_cache_key=cache_key,
+    )
+    response = await model.stream(request, NullSink())
+    summary = ""
+    for item in response.items:
+        if item.get("type") == "message" and item.get("role") == "assistant":
+            summary = message_text(item)
+    return summary
+
+
+def compaction_notice(tokens_before: int) -> str:
+    """What the user is told after a compaction."""
+    return (
+        f"The conversation was compacted (about {tokens_before:,} tokens) into a summary; the plan and the list of "
+        "changed files were kept as they were. Long threads lose detail: start a new thread when the task changes."
+    )
+
+
+class CompactingSession:
+    """The part of `Session` that watches the context's size and compacts the history (a mixin: the attributes
+    below are the session's)."""
+
+    config: Config
+    history: list[JsonObject]
+    thread_id: str
+    _client: Model | None
+    _last_total_tokens: int | None
+    _shell: str
+    _plan: list[Any]
+    _files_changed: list[str]
+    _recorder: ThreadRecorder
+    _hooks: Hooks | None
+
+    async def _emit(self, turn_id: str, msg: EventMsg) -> None: ...
+
+    def context_tokens(self) -> int:
+        """How full the context is now (the provider's last count plus an estimate of what came after)."""
+        return estimate_context_tokens(self.history, self._last_total_tokens)
+
+    def context_window(self) -> int | None:
+        """The model's context window: `model_context_window`, else the OpenAI models' 272,000; None when unknown."""
+        configured = self.config.toml.model_context_window
+        if configured:
+            return configured
+        return DEFAULT_CONTEXT_WINDOW if self.config.provider.id == "openai" else None
+
+    def compact_limit(self) -> int | None:
+        """The token count at which the history is compacted (None: never)."""
+        return auto_compact_limit(
+            self.config.toml.model_context_window, self.config.toml.model_auto_compact_token_limit
+        )
+
+    def _over_compact_limit(self) -> bool:
+        limit = self.compact_limit()
+        return bool(self.history) and limit is not None and self.context_tokens() >= limit
+
+    async def _maybe_compact_mid_turn(self, turn_id: str) -> None:
+        if self._over_compact_limit():
+            await self._compact(turn_id, mid_turn=True)
+
+    async def _compact(self, turn_id: str, *, mid_turn: bool) -> None:
+        assert self._client is not None
+        trigger = {"trigger": "auto" if mid_turn or turn_id else "manual"}
+        if self._hooks is not None and self._hooks.has("PreCompact"):
+            await self._hooks.fire("PreCompact", trigger, turn_id=turn_id or None)
+        summary = await request_summary(
+            self._client,
+            model_name=self.config.model,
+            history=self.history,
+            prompt=self.config.compact_prompt or SUMMARY_PROMPT,
+            cache_key=self.thread_id,
+        )
+        replacement = build_compacted_history(
+            self.history,
+            summary=summary,
+            initial_context=_context.initial_context(self.config, self._shell),
+            plan=[step.model_dump() for step in self._plan],
+            files_changed=self._files_changed,
+            placement="before_last_user" if mid_turn else "start",
+        )
+        before = self.context_tokens()
+        self.history[:] = replacement
+        self._last_total_tokens = None
+        summary_text = message_text(replacement[-1]) if replacement else summary
+        self._recorder.record(COMPACTED_RECORD, compacted_record(summary_text, replacement))
+        if self._hooks is not None and self._hooks.has("PostCompact"):
+            await self._hooks.fire("PostCompact", trigger, turn_id=turn_id or None)
+        await self._emit(turn_id, Warning(message=compaction_notice(before)))

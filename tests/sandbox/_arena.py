@@ -10,7 +10,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,7 +114,7 @@ class Arena:
         return True
 
 
-def _listener(family: int, kind: int, address: object) -> socket.socket:
+def _listener(family: int, kind: int, address: str | tuple[str, int]) -> socket.socket:
     sock = socket.socket(family, kind)
     sock.bind(address)
     if kind == socket.SOCK_STREAM:
@@ -123,7 +123,7 @@ def _listener(family: int, kind: int, address: object) -> socket.socket:
 
 
 @contextlib.contextmanager
-def make_arena() -> Iterator[Arena]:
+def make_arena() -> Generator[Arena, None, None]:
     base = Path(tempfile.mkdtemp(prefix="pycodex-arena-", dir=_parent_outside_tmp()))
     ws, out = base / "ws", base / "out"
     ws.mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -89,7 +90,7 @@ def test_danger_full_access_needs_no_sandbox_even_when_none_exists() -> None:
 
 @linux_only
 def test_allowing_a_degraded_run_applies_the_seccomp_filter_and_says_so(tmp_path: Path) -> None:
-    report = SandboxReport(**{**NOTHING.__dict__, "seccomp": True})
+    report = dataclasses.replace(NOTHING, seccomp=True)
     confined = confine_plan(
         [sys.executable, "-c", "import socket; socket.socket()"],
         Plan(False, False),

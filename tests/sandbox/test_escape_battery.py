@@ -47,8 +47,8 @@ async def run_probe(probe: Probe, combo: Combo, arena: Arena) -> tuple[int, str]
         async with anyio.create_task_group() as tg:
             proc = await spawn(argv, cwd=arena.ws, env=env, policy=policy, task_group=tg)
             code = await proc.wait()
-            output = proc.take_output().decode(errors="replace")
-    return code, output
+            return code, proc.take_output().decode(errors="replace")
+    raise AssertionError("unreachable: fail_after raises TimeoutError rather than falling through")
 
 
 @pytest.mark.anyio

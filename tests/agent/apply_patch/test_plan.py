@@ -277,8 +277,12 @@ def test_a_file_the_process_may_not_write_is_refused_at_verification(
 ) -> None:
     write_tree(tmp_path, {"a.txt": b"a\n", "ro.txt": b"r\n"})
     real_access = os.access
+
     # Root may write anything, so the refusal is simulated where the check asks the OS.
-    monkeypatch.setattr(os, "access", lambda path, mode: not str(path).endswith("ro.txt") and real_access(path, mode))
+    def access(path: str, mode: int) -> bool:
+        return not str(path).endswith("ro.txt") and real_access(path, mode)
+
+    monkeypatch.setattr(os, "access", access)
     with pytest.raises(WriteError, match=r"^Failed to write file .*/ro\.txt"):
         verify_patch(
             "*** Begin Patch\n*** Update File: a.txt\n@@\n-a\n+A\n*** Update File: ro.txt\n@@\n-r\n+R\n*** End Patch",
