@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -92,15 +93,17 @@ def workloads() -> dict[str, str]:
 
 
 def detect_secrets_scanner() -> Callable[[str], object] | None:
+    import importlib
+
     try:
-        from detect_secrets.core.scan import scan_line  # pyright: ignore[reportMissingImports]
-        from detect_secrets.settings import default_settings  # pyright: ignore[reportMissingImports]
+        scan_module: Any = importlib.import_module("detect_secrets.core.scan")
+        settings_module: Any = importlib.import_module("detect_secrets.settings")
     except ImportError:
         return None
 
     def scan(text: str) -> object:
-        with default_settings():
-            return sum(1 for line in text.splitlines() for _ in scan_line(line))
+        with settings_module.default_settings():
+            return sum(len(list(scan_module.scan_line(line))) for line in text.splitlines())
 
     return scan
 
@@ -119,7 +122,7 @@ def measure(function: Callable[[str], object], text: str, runs: int) -> tuple[fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=25)
     args = parser.parse_args()
     scanner = detect_secrets_scanner()

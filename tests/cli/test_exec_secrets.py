@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.exec_harness import PYCODEX, REPO, run_exec
-from tests.support.model_server import ScriptedModelServer, exec_call, message
+from tests.support.model_server import ScriptedModelServer, Step, exec_call, message
 
 SECRET = "sk-proj-" + "Zq7_Xw-3" * 6
 GITHUB = "ghp_" + "k2" * 18
@@ -77,7 +77,7 @@ printf '  token-%s  \\n' "$n"
 """
 
 
-def _run_with_token_command(steps: list[dict[str, object]], tmp_path: Path, repo: Path) -> tuple[int, str, list[str]]:
+def _run_with_token_command(steps: list[Step], tmp_path: Path, repo: Path) -> tuple[int, str, list[str]]:
     tools = tmp_path / "tools"
     tools.mkdir(exist_ok=True)
     mint = tools / "mint.sh"
@@ -102,7 +102,7 @@ def _run_with_token_command(steps: list[dict[str, object]], tmp_path: Path, repo
 
 
 def test_the_token_command_is_cached_and_run_again_once_after_a_401(repo: Path, tmp_path: Path) -> None:
-    steps: list[dict[str, object]] = [
+    steps: list[Step] = [
         {"status": 401, "body": '{"error": {"message": "token expired"}}'},
         {"items": [exec_call("echo hi", "c1", login=False)]},
         {"items": [message("done")]},
@@ -114,7 +114,7 @@ def test_the_token_command_is_cached_and_run_again_once_after_a_401(repo: Path, 
 
 
 def test_a_second_401_after_a_fresh_token_fails_the_turn(repo: Path, tmp_path: Path) -> None:
-    refused = {"status": 401, "body": '{"error": {"message": "no"}}'}
+    refused: Step = {"status": 401, "body": '{"error": {"message": "no"}}'}
     code, output, tokens = _run_with_token_command([refused, refused, {"items": [message("never")]}], tmp_path, repo)
     assert code == 1
     assert tokens == ["Bearer token-1", "Bearer token-2"]

@@ -18,6 +18,10 @@ pytestmark = pytest.mark.anyio
 SECRET = "sk-proj-" + "Zq7_Xw-3" * 6
 
 
+def _files_holding(root: Path, needle: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
+
+
 async def test_a_secret_a_command_prints_reaches_the_model_but_no_notification(
     codex_home: Path, tmp_path: Path
 ) -> None:
@@ -57,4 +61,4 @@ async def test_a_secret_a_command_prints_reaches_the_model_but_no_notification(
     ]
     assert "OPENAI_API_KEY=[REDACTED_SECRET]" in outputs[0]["aggregated_output"]
     assert answer["result"]["content"][0]["text"] == "The key is OPENAI_API_KEY=[REDACTED_SECRET]"
-    assert [p for p in codex_home.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()] == []
+    assert _files_holding(codex_home, SECRET) == []
