@@ -194,7 +194,7 @@ def test_rolling_back_restores_the_mode_of_a_replaced_file(tmp_path: Path, monke
     (tmp_path / "a.sh").chmod(0o750)
     plan = verify_patch(_patch("*** Update File: a.sh\n@@\n-a\n+A\n*** Delete File: gone"), tmp_path)
 
-    def busy(path: str) -> None:
+    def busy(path: str, **_: object) -> None:
         raise OSError(errno.EBUSY, "busy")
 
     monkeypatch.setattr(os, "unlink", busy)
@@ -383,22 +383,22 @@ def test_a_rollback_that_fails_too_still_reports_the_first_error(
         _patch("*** Add File: new.txt\n+n\n*** Update File: a.txt\n@@\n-a\n+A\n*** Update File: b.txt\n@@\n-b\n+B"),
         tmp_path,
     )
-    real_replace = os.replace
+    real_rename = os.rename
     calls: list[str] = []
 
-    def flaky_replace(source: str, target: str) -> None:
+    def flaky_rename(source: str, target: str, **dir_fds: int) -> None:
         calls.append(target)
         if len(calls) == 3:
             raise OSError(errno.EIO, "I/O error")
-        real_replace(source, target)
+        real_rename(source, target, **dir_fds)
 
     def refuse(*args: object, **kwargs: object) -> object:
         raise OSError(errno.EIO, "I/O error")
 
-    monkeypatch.setattr(os, "replace", flaky_replace)
+    monkeypatch.setattr(os, "rename", flaky_rename)
     # Every undo step fails as well; the error reported is still the one that stopped the apply.
-    monkeypatch.setattr(_writer, "open", refuse, raising=False)
     monkeypatch.setattr(os, "unlink", refuse)
+    monkeypatch.setattr(os, "rmdir", refuse)
     with pytest.raises(WriteError) as caught:
         plan.apply()
     assert caught.value.diagnostic == "pycodex: I/O error (os error 5)."
