@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from ._rollout_reader import Rollout as Rollout
     from ._session import Session as Session
     from ._state_index import ThreadRecord as ThreadRecord
+    from ._text import ERRORS as TEXT_ERRORS
+    from ._text import clean_text as clean_text
+    from ._text import clean_values as clean_values
+    from ._text import encode_text as encode_text
     from ._threads import delete_thread as delete_thread
     from ._threads import find_thread as find_thread
     from ._threads import latest_thread as latest_thread
@@ -90,6 +94,9 @@ _WHERE = {
     "builtin_provider": "._providers",
     "codex_home": "._config_layers",
     "load_config": "._config",
+    "clean_text": "._text",
+    "clean_values": "._text",
+    "encode_text": "._text",
 }
 
 __all__ = [
@@ -132,10 +139,19 @@ __all__ = [
     "builtin_provider",
     "codex_home",
     "load_config",
+    "TEXT_ERRORS",
+    "clean_text",
+    "clean_values",
+    "encode_text",
 ]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "TEXT_ERRORS":
+        from ._text import ERRORS
+
+        globals()[name] = ERRORS
+        return ERRORS
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'agent' has no attribute {name!r}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -21,6 +22,7 @@ import httpx2
 
 from ._model_types import ModelResponse, Prompt, StreamSink
 from ._providers import ProviderInfo
+from ._text import clean_values, encode_text
 from ._wire_chat import ChatStream
 from ._wire_chat import request_body as chat_body
 from ._wire_responses import ResponsesStream, StreamFailed
@@ -30,6 +32,8 @@ from .errors import ProviderAuthError, ProviderRequestError, ProviderUnavailable
 BASE_BACKOFF_S = 0.2
 MAX_BACKOFF_S = 30.0
 USER_AGENT = "pycodex/0.1.0"
+# A JSON escape of a UTF-16 surrogate (U+D800-U+DFFF), the only way an SSE event can carry one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def backoff(attempt: int) -> float:
@@ -122,7 +126,7 @@ class ModelClient:
         wire = self.provider.wire_api
         url = self.provider.url("chat/completions" if wire == "chat" else "responses")
         body = chat_body(prompt) if wire == "chat" else responses_body(prompt)
-        content = json.dumps(body, ensure_ascii=False).encode()
+        content = encode_text(json.dumps(body, ensure_ascii=False))
         headers = self._headers(prompt)
         max_requests = self.provider.request_max_retries
         request_attempt = 0
@@ -239,4 +243,17 @@ async def _sse_events(response: httpx2.Response, idle_timeout: float) -> AsyncIt
                 event = await iterator.__anext__()
             except StopAsyncIteration:
                 return
-        yield event.event, event.data
+        yield event.event, _without_surrogates(event.data)
+
+
+def _without_surrogates(data: str) -> str:
+    """The event's JSON with lone UTF-16 surrogates (`"\\ud83d"`, legal JSON) replaced by the text policy
+    (`_text.clean_text`), so that nothing downstream (events, history, rollout, front doors) holds text that cannot
+    be written. Parsed again only when an escape of a surrogate is there at all."""
+    if not _SURROGATE_ESCAPE.search(data):
+        return data
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return data
+    return json.dumps(clean_values(value), ensure_ascii=False)

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ._text import encode_text
+
 
 class RolloutError(Exception):
     """The rollout file could not be written; `path` names it."""
@@ -55,7 +57,7 @@ class RolloutWriter:
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        data = (line + "\n").encode()
+        data = encode_text(line + "\n")
         try:
             # One write per record: appends to the page cache do not block meaningfully, and one syscall keeps a
             # record whole even if the process dies right after.

@@ -38,6 +38,7 @@ from typing import Any, Self
 
 from . import errors
 from ._rollout_reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
+from ._text import clean_values
 from ._thread_lock import ThreadLock
 from .errors import AgentError
 
@@ -170,7 +171,7 @@ def _row_to_record(row: tuple[Any, ...]) -> ThreadRecord:
 
 
 def _record_to_row(record: ThreadRecord) -> tuple[Any, ...]:
-    return (
+    row = (
         record.id,
         str(record.rollout_path),
         record.cwd,
@@ -186,6 +187,8 @@ def _record_to_row(record: ThreadRecord) -> tuple[Any, ...]:
         record.tokens_used,
         int(record.archived),
     )
+    # SQLite takes only valid Unicode: a lone surrogate (a prompt from argv bytes that are not UTF-8) is replaced.
+    return clean_values(row)
 
 
 def _contains(haystack: object, needle: object) -> bool:

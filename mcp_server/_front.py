@@ -89,7 +89,7 @@ class Front:
         """Answer `line` if it is one the front knows; False hands the connection over."""
         try:
             message = _object(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):  # the SDK's side answers it with a JSON-RPC error
             return False
         if message is None or message.get("jsonrpc") != "2.0":
             return False

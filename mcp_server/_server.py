@@ -115,6 +115,23 @@ def _load_config(options: ServerOptions, arguments: Any) -> agent.Config:
     return agent.load_config(overrides, options.config_overrides, strict=options.strict_config)
 
 
+async def _explain_uninitialized(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """The SDK refuses a request before the handshake as "Invalid request parameters" with no data; say what is
+    wrong and what to do (same code, so clients that key on it still work)."""
+    try:
+        return await call_next(ctx)
+    except MCPError as exc:
+        accepted = getattr(_wire.connection_of(ctx), "initialize_accepted", True)
+        if exc.error.code != types.INVALID_PARAMS or exc.error.data != "" or accepted:
+            raise
+        raise MCPError(
+            code=types.INVALID_PARAMS,
+            message=f"The session is not initialized: send `initialize` (then `notifications/initialized`) before "
+            f"{ctx.method!r}",
+            data={"reason": "not_initialized", "method": ctx.method},
+        ) from None
+
+
 class _Server(Server[ServerState]):
     """The SDK server, advertising tasks on the handshake era (the SDK knows their types but not the capability)."""
 
@@ -168,6 +185,7 @@ class PycodexServer:
         self.server.add_request_handler("tasks/cancel", types.CancelTaskRequestParams, self._tasks_cancel)
         self.server.add_request_handler("tasks/list", types.PaginatedRequestParams, self._tasks_list)
         self.server.middleware.append(self._task_middleware)
+        self.server.middleware.append(_explain_uninitialized)
 
     @asynccontextmanager
     async def _lifespan(self, _server: Server[ServerState]) -> AsyncGenerator[ServerState]:

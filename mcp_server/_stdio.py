@@ -16,6 +16,9 @@ import mcp_types as types
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
+from pydantic_core import PydanticSerializationError
+
+import agent
 
 from ._front import REPLAY_ID
 from ._options import ServerOptions
@@ -27,20 +30,40 @@ def _error_line(request_id: Any, code: int, message: str) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode() + b"\n"
 
 
+def encode_message(message: types.JSONRPCMessage) -> bytes:
+    """One line of the wire. Text that is not valid Unicode (a lone surrogate from an external MCP server or a hook)
+    is written by the engine's policy (`agent.clean_values`) instead of failing the answer."""
+    try:
+        return message.model_dump_json(by_alias=True, exclude_unset=True).encode() + b"\n"
+    except PydanticSerializationError:
+        body = agent.clean_values(message.model_dump(mode="json", by_alias=True, exclude_unset=True))
+        return agent.encode_text(json.dumps(body, ensure_ascii=False, separators=(",", ":"))) + b"\n"
+
+
 def parse_line(line: bytes) -> SessionMessage | bytes | None:
     """A message for the SDK, an error answer to write back, or None for a blank line."""
     if not line.strip():
         return None
     try:
         return SessionMessage(types.jsonrpc_message_adapter.validate_json(line, by_name=False))
-    except ValidationError as exc:
+    except ValidationError as first:
+        error = first
         try:
             raw = json.loads(line)
         except ValueError:
             return _error_line(None, types.PARSE_ERROR, "Parse error: the line is not JSON")
+        except RecursionError:
+            return _error_line(None, types.PARSE_ERROR, "Parse error: the JSON nests too deeply to be a message")
+        cleaned = agent.clean_values(raw)
+        if cleaned != raw:
+            # Lone surrogates ("\\ud800" is legal JSON, refused by the SDK's parser): read with U+FFFD instead.
+            try:
+                return SessionMessage(types.jsonrpc_message_adapter.validate_python(cleaned, by_name=False))
+            except ValidationError as again:
+                error = again
         candidate: Any = cast(dict[str, Any], raw).get("id") if isinstance(raw, dict) else None
         request_id = candidate if isinstance(candidate, str | int) and not isinstance(candidate, bool) else None
-        detail = exc.errors()[0].get("msg", "") if exc.errors() else ""
+        detail = error.errors()[0].get("msg", "") if error.errors() else ""
         return _error_line(request_id, types.INVALID_REQUEST, f"Invalid request: not a JSON-RPC 2.0 message ({detail})")
 
 
@@ -65,7 +88,7 @@ async def serve(options: ServerOptions, reader: BinaryIO, writer: BinaryIO, prel
                 message = item.message
                 if isinstance(message, types.JSONRPCResponse | types.JSONRPCError) and message.id == REPLAY_ID:
                     continue
-                await out_send.send(message.model_dump_json(by_alias=True, exclude_unset=True).encode() + b"\n")
+                await out_send.send(encode_message(message))
 
     async def write_lines() -> None:
         sink = anyio.wrap_file(writer)

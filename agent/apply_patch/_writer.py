@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from ._overlay import Entry, Seen, observe
 from ._paths import parent
 from ._rust import os_error_text
+from ._textfile import utf8
 from .errors import DeleteError, StaleFileError, WriteError
 
 _umask: int | None = None
@@ -32,7 +33,7 @@ def commit(final: Mapping[str, Entry], seen: Mapping[str, Seen], created_dirs: f
             if before is not None and before.kind in ("file", "other"):
                 deletes.append(path)
             continue
-        data = entry.text.encode()
+        data = utf8(entry.text)
         if not _unchanged(before, data, entry.mode):
             writes.append((path, data, entry.mode))
     # A file that is deleted to make room for a directory must go before the directory is made.
