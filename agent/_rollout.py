@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ._private import private_dirs
 from ._text import encode_text
 
 
@@ -43,7 +44,7 @@ class RolloutWriter:
         self.path = path
         self._ordinal = ordinal
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dirs(path.parent)
             self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
             raise RolloutError(f"cannot create the session file {path}: {exc.strerror}", path=path) from exc

@@ -37,6 +37,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from . import errors
+from ._private import private_dirs, private_file
 from ._rollout_reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
 from ._text import clean_values
 from ._thread_lock import ThreadLock
@@ -257,6 +258,16 @@ def _open_database(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _private_database(path: Path) -> None:
+    """The index holds each session's first prompt: 0600, and so its -wal and -shm files, which SQLite creates with
+    the database's own mode (an index made by an older pycodex is tightened)."""
+    private_file(path)
+    for suffix in ("-wal", "-shm"):
+        extra = Path(f"{path}{suffix}")
+        if extra.exists():
+            private_file(extra)
+
+
 def _is_damaged(exc: sqlite3.DatabaseError) -> bool:
     return getattr(exc, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT")
 
@@ -279,7 +290,8 @@ class StateIndex:
         codex_home = codex_home.absolute()
         path = codex_home / INDEX_FILE_NAME
         try:
-            codex_home.mkdir(parents=True, exist_ok=True)
+            private_dirs(codex_home)
+            _private_database(path)
             try:
                 conn = _open_database(path)
             except sqlite3.DatabaseError as exc:
@@ -288,6 +300,7 @@ class StateIndex:
                 # The index is derived data: replace it, and the next sync rebuilds it from the rollouts.
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
+                private_file(path)
                 conn = _open_database(path)
         except sqlite3.Error as exc:  # pragma: no cover - see above
             raise StateIndexError(path, f"cannot open the session index: {exc}") from exc
@@ -436,7 +449,7 @@ class StateIndex:
             if destination.exists():
                 raise StateIndexError(destination, "a session file with this name is already there")
             try:
-                destination.parent.mkdir(parents=True, exist_ok=True)
+                private_dirs(destination.parent)
                 os.rename(source, destination)
                 st = destination.stat()
             except OSError as exc:  # pragma: no cover - permissions, another filesystem

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from ._private import private_dirs
 from .errors import ThreadBusyError
 
 
@@ -69,7 +70,7 @@ class ThreadLock:
         """
         if self._fd is not None:
             return
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dirs(self.lock_path.parent)
         while True:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
