@@ -15,14 +15,11 @@ from typing import Any
 
 from ._private import private_dirs
 from ._text import encode_text
+from .errors import SessionFileError
 
 
-class RolloutError(Exception):
+class RolloutError(SessionFileError):
     """The rollout file could not be written; `path` names it."""
-
-    def __init__(self, message: str, *, path: Path) -> None:
-        super().__init__(message)
-        self.path = path
 
 
 def _timestamp() -> str:
@@ -47,7 +44,9 @@ class RolloutWriter:
             private_dirs(path.parent)
             self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise RolloutError(f"cannot create the session file {path}: {exc.strerror}", path=path) from exc
+            raise RolloutError(
+                f"cannot create the session file {path}: {exc.strerror}", path=path, reason=exc.strerror or ""
+            ) from exc
 
     def append(self, record_type: str, payload: dict[str, Any]) -> None:
         """Write one record. Raises `RolloutError` (disk full, permissions) instead of dropping it."""
@@ -66,7 +65,9 @@ class RolloutWriter:
             while written < len(data):
                 written += os.write(self._fd, data[written:])
         except OSError as exc:
-            raise RolloutError(f"cannot write the session file {self.path}: {exc.strerror}", path=self.path) from exc
+            raise RolloutError(
+                f"cannot write the session file {self.path}: {exc.strerror}", path=self.path, reason=exc.strerror or ""
+            ) from exc
         self._ordinal += 1
 
     def close(self) -> None:

@@ -317,9 +317,9 @@ class Session:
             self._rollout = RolloutWriter(resume.path, ordinal=resume.next_ordinal)
             return
         path = rollout_path(self.config.codex_home, self.thread_id)
-        self._rollout = RolloutWriter(path)
         self._lock = ThreadLock(path)
         self._lock.acquire()
+        self._rollout = RolloutWriter(path)
         meta: JsonObject = {
             "id": self.thread_id,
             "session_id": self.thread_id,
@@ -336,7 +336,13 @@ class Session:
             meta["git"] = self._git
         if resume is not None:
             meta["forked_from"] = {"id": resume.thread_id, "rollout_path": str(resume.path)}
-        self._rollout.append("session_meta", meta)
+        try:
+            self._rollout.append("session_meta", meta)
+        except RolloutError:
+            # Nothing of the thread was recorded (a full disk): leave no empty file for the index to trip over.
+            self._rollout.close()
+            path.unlink(missing_ok=True)
+            raise
         if resume is not None:
             self._record(self.history)
 

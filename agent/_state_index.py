@@ -30,7 +30,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Generator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -268,6 +268,18 @@ def _private_database(path: Path) -> None:
             private_file(extra)
 
 
+def _cause(exc: sqlite3.Error, path: Path) -> str:
+    """SQLite's message, and what it does not say: that the disk holding the index is full."""
+    text = str(exc)
+    try:
+        stats = os.statvfs(path.parent)
+    except OSError:
+        return text
+    if stats.f_bavail == 0 or (stats.f_files and stats.f_favail == 0):
+        return f"{text} (no space left on the device holding {path.parent})"
+    return text
+
+
 def _is_damaged(exc: sqlite3.DatabaseError) -> bool:
     return getattr(exc, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT")
 
@@ -302,8 +314,8 @@ class StateIndex:
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
                 private_file(path)
                 conn = _open_database(path)
-        except sqlite3.Error as exc:  # pragma: no cover - see above
-            raise StateIndexError(path, f"cannot open the session index: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StateIndexError(path, f"cannot open the session index: {_cause(exc, path)}") from exc
         except OSError as exc:
             raise StateIndexError(path, f"cannot open the session index: {exc.strerror or exc}") from exc
         return cls(codex_home, path, conn)
@@ -331,7 +343,7 @@ class StateIndex:
             try:
                 yield self._conn
             except sqlite3.Error as exc:
-                raise StateIndexError(self.path, f"the session index failed: {exc}") from exc
+                raise StateIndexError(self.path, f"the session index failed: {_cause(exc, self.path)}") from exc
 
     @contextmanager
     def _write(self) -> Generator[sqlite3.Connection]:
@@ -339,10 +351,14 @@ class StateIndex:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
-            except BaseException:  # pragma: no cover - the statements here only fail with the disk
-                conn.execute("ROLLBACK")
+                conn.execute("COMMIT")
+            except BaseException:
+                # A full disk or an I/O error may have rolled the transaction back already; rolling back again
+                # would raise "no transaction is active" and hide the real cause, which is what propagates.
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     # ---- reading --------------------------------------------------------------------------------------------------
 
