@@ -70,6 +70,22 @@ class RolloutWriter:
             ) from exc
         self._ordinal += 1
 
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
+    def reopen(self) -> None:
+        """Open the file again after `close` to append more (it must still be there: an archived or deleted thread
+        is not recreated half)."""
+        if self._fd is not None:
+            return
+        try:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        except OSError as exc:
+            raise RolloutError(
+                f"cannot reopen the session file {self.path}: {exc.strerror}", path=self.path, reason=exc.strerror or ""
+            ) from exc
+
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)

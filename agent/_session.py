@@ -53,7 +53,7 @@ from ._thread_lock import ThreadLock, ThreadLockedError
 from ._tool_specs import builtin_tools
 from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
 from ._turn import TurnOutcome, message_text, run_sampling_loop, unanswered_calls
-from .errors import ProviderError, SessionClosedError
+from .errors import ProviderError, SessionClosedError, SessionFileError
 
 if TYPE_CHECKING:
     from ._mcp_bridge import McpBridge
@@ -432,12 +432,35 @@ class Session:
     async def _emit_msg_current(self, msg: EventMsg) -> None:
         await self._emit(self._turn.turn_id if self._turn else "", msg)
 
+    def release_files(self) -> None:
+        """Close the rollout and let go of the thread's lock while no turn runs (a server keeping many idle threads
+        would otherwise hold two descriptors per thread). The next turn, or a late event, opens them again; if
+        another process took the thread meanwhile, that turn fails with `ThreadBusyError`."""
+        if self._turn is not None or self._rollout is None or self._closed:
+            return
+        self._rollout.close()
+        if self._lock is not None:
+            self._lock.release()
+
+    def _reopen_files(self) -> None:
+        if self._rollout is None or not self._rollout.closed or self._closed or self._rollout_failed:
+            return
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            self._rollout.reopen()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+
     def _persist(self, record_type: str, payload: dict[str, Any]) -> None:
         if self._rollout is None or self._rollout_failed:
             return
         try:
+            self._reopen_files()
             self._rollout.append(record_type, payload)
-        except RolloutError as exc:
+        except (RolloutError, SessionFileError, ThreadLockedError) as exc:
             # Report once, loudly; the turn goes on (the model's work is not lost with the file).
             self._rollout_failed = True
             self._send.send_nowait(Event(id="", msg=Warning(message=str(exc))))
@@ -456,6 +479,7 @@ class Session:
             raise SessionClosedError("the session is closed")
         if self._turn is not None:
             raise RuntimeError("a turn is already running; submit input to it instead")
+        self._reopen_files()  # after `release_files`: ThreadBusyError if another process has the thread now
         turn = _RunningTurn(uuid7(), anyio.CancelScope(), anyio.Event())
         self._turn = turn
         try:

@@ -44,6 +44,8 @@ RESOURCE_NOT_FOUND = -32002
 _URI = re.compile(r"^pycodex://threads/(?P<id>[^/]+)/(?P<kind>transcript|diff)$")
 # How long a cancelled call waits for its turn to wind down before it answers the cancellation.
 _INTERRUPT_WAIT = 3.0
+# How long SIGTERM waits for the running turns to stop before the server goes away regardless.
+_SHUTDOWN_WAIT = 10.0
 
 
 @dataclass
@@ -190,7 +192,10 @@ class PycodexServer:
     @asynccontextmanager
     async def _lifespan(self, _server: Server[ServerState]) -> AsyncGenerator[ServerState]:
         async with anyio.create_task_group() as tg:
-            state = ServerState(self.options, ThreadRegistry(tg, abandon_after=self.options.abandon_after), tg)
+            threads = ThreadRegistry(
+                tg, abandon_after=self.options.abandon_after, max_idle=self.options.max_idle_threads
+            )
+            state = ServerState(self.options, threads, tg)
             state.threads.on_change = state.changed
             self.state = state
             try:
@@ -199,6 +204,12 @@ class PycodexServer:
                 state.threads.close()
                 # Sessions kill their commands on the way out (shielded and bounded inside Session.aclose).
                 tg.cancel_scope.cancel()
+
+    async def shutdown(self) -> None:
+        """Stop every turn (bounded) before the server goes away (SIGTERM)."""
+        if self.state is not None:
+            with anyio.move_on_after(_SHUTDOWN_WAIT):
+                await self.state.threads.stop_all()
 
     # ---- tools --------------------------------------------------------------------------------------------------
 

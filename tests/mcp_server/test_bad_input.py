@@ -51,7 +51,7 @@ async def test_a_lone_surrogate_from_the_model_or_the_host_keeps_the_server_and_
         json.loads(line)
 
 
-@pytest.mark.parametrize("depth", [1_000, 5_000, 100_000])
+@pytest.mark.parametrize("depth", [544, 1_000, 5_000, 100_000])
 async def test_deeply_nested_json_gets_a_json_rpc_error_and_the_server_lives(depth: int, codex_home: Path) -> None:
     async with raw_server(codex_home) as server:
         with anyio.fail_after(30):
