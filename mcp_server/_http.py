@@ -142,6 +142,37 @@ def _quiet_signals_server() -> type[Any]:
     return QuietSignalsServer
 
 
+_ACCEPT_FAILED = "socket.accept() out of system resource"
+_ACCEPT_REPORT_EVERY = 60.0
+
+
+def _condense_accept_errors() -> None:
+    """Out of descriptors, asyncio's accept loop pauses a second between rounds (its back-off) but logs a traceback
+    for each of up to 100 failed accepts in a round: megabytes a minute. One line a minute says the same."""
+    import asyncio
+    import time
+
+    loop = asyncio.get_running_loop()
+    state = {"last": -_ACCEPT_REPORT_EVERY, "failed": 0}
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("message") != _ACCEPT_FAILED:
+            loop.default_exception_handler(context)
+            return
+        state["failed"] += 1
+        now = time.monotonic()
+        if now - state["last"] >= _ACCEPT_REPORT_EVERY:
+            error = context.get("exception")
+            sys.stderr.write(
+                f"pycodex mcp-server: cannot accept connections ({error}); {state['failed']:.0f} attempts failed, "
+                "retrying every second (raise the open-files limit, or close idle connections)\n"
+            )
+            sys.stderr.flush()
+            state["last"], state["failed"] = now, 0
+
+    loop.set_exception_handler(handler)
+
+
 def _announce(url: str) -> None:
     sys.stderr.write(f"pycodex mcp-server listening on {url}\n")
     sys.stderr.flush()
@@ -193,6 +224,7 @@ async def _serve(
                 server.should_exit = True
                 return
 
+    _condense_accept_errors()
     async with anyio.create_task_group() as tg:
         tg.start_soon(stop_on_signals)
         await server.serve(sockets=[sock])

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from agent._state_index import StateIndex, StateIndexError
+from agent.threads._index import StateIndex, StateIndexError
 from tests.cli.exec_harness import REPO, provider_flags
 from tests.support.model_server import ScriptedModelServer, message
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from agent._state_index import INDEX_FILE_NAME, StateIndex
+from agent.threads._index import INDEX_FILE_NAME, StateIndex
 from agent.execpolicy import append_allow_rule
 from cli._app import app
 from tests.cli.exec_harness import run_exec

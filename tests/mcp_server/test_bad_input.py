@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import anyio
+import httpx2
 import pytest
 
 from tests.support.model_server import ScriptedModelServer, message
@@ -81,3 +82,29 @@ async def test_a_request_before_initialize_is_told_the_session_is_not_initialize
     assert "not initialized" in error["message"] and "initialize" in error["message"]
     assert error["data"] == {"reason": "not_initialized", "method": "tools/call"}
     assert "result" in listed
+
+
+async def test_over_http_deep_nesting_and_lone_surrogates_get_answers_and_the_server_lives(codex_home: Path) -> None:
+    # The SDK's HTTP transport parses bodies itself; this guards that it keeps answering them.
+    from .test_http import HEADERS, INIT, http_server
+
+    async with http_server(codex_home) as url:
+        async with httpx2.AsyncClient(timeout=30) as http:
+            init = await http.post(url, json=INIT, headers=HEADERS)
+            assert init.status_code == 200
+            session = {
+                **HEADERS,
+                "mcp-session-id": init.headers["mcp-session-id"],
+                "mcp-protocol-version": "2025-11-25",
+            }
+            initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+            assert (await http.post(url, json=initialized, headers=session)).status_code == 202
+            deep = ("[" * 100_000 + "]" * 100_000, '{"a":' * 544 + "1" + "}" * 544)
+            answers = [await http.post(url, content=body, headers=session) for body in deep]
+            ping = '{"jsonrpc":"2.0","id":3,"method":"ping","params":{"_meta":{"note":"\\ud83d"}}}'
+            answers.append(await http.post(url, content=ping, headers=session))
+            listed = await http.post(url, json={"jsonrpc": "2.0", "id": 4, "method": "tools/list"}, headers=session)
+    for answer in answers:
+        assert answer.status_code in (200, 400), answer.text
+        assert "error" in answer.text or '"result"' in answer.text, answer.text
+    assert listed.status_code == 200 and "codex-reply" in listed.text

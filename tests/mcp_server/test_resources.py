@@ -67,3 +67,66 @@ async def test_fifty_calls_leave_the_descriptor_count_flat_and_evicted_threads_r
     assert max(counts) <= counts[9] + 10, counts
     assert len(set(thread_ids)) == CALLS
     assert "call 0" in str(model.requests[-1].body["input"])  # the resumed thread kept its history
+
+
+def test_out_of_descriptors_the_http_server_backs_off_quietly_and_recovers(codex_home: Path, tmp_path: Path) -> None:
+    import resource
+    import socket
+    import subprocess
+    import time
+
+    import httpx2
+
+    from .harness import PYCODEX, REPO, server_env
+
+    limit = 64
+
+    def few_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    err_path = tmp_path / "stderr.txt"
+    with err_path.open("wb") as err:
+        process = subprocess.Popen(
+            [*PYCODEX, "mcp-server", "--listen", "http://127.0.0.1:0"],
+            env={**os.environ, **server_env(codex_home)},
+            cwd=str(REPO),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            preexec_fn=few_files,
+        )
+    held: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 60
+        while "listening on " not in err_path.read_text(encoding="utf-8"):  # another process: no event to wait on
+            assert time.monotonic() < deadline and process.poll() is None, err_path.read_text(encoding="utf-8")
+            time.sleep(0.05)
+        url = err_path.read_text(encoding="utf-8").split("listening on ", 1)[1].split()[0]
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        # More connections than the server has descriptors: the kernel queues them, the server's accepts fail.
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(limit + 16)]
+        before = err_path.stat().st_size
+        time.sleep(3)  # the failure mode was output: 3 s of it is the measurement
+        grown = err_path.stat().st_size - before
+        assert process.poll() is None
+        assert grown < 2_000, err_path.read_text(encoding="utf-8")[-2_000:]
+        for sock in held:
+            sock.close()
+        held = []
+        body = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        }
+        headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+        answer = httpx2.post(url, json=body, headers=headers, timeout=30)
+        assert answer.status_code == 200
+    finally:
+        for sock in held:
+            sock.close()
+        process.terminate()
+        process.wait(timeout=30)

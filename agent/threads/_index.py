@@ -36,12 +36,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from . import errors
-from ._private import private_dirs, private_file
-from ._rollout_reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
-from ._text import clean_values
-from ._thread_lock import ThreadLock
-from .errors import AgentError
+from .. import errors
+from .._private import private_dirs, private_file
+from .._text import clean_values
+from ..errors import AgentError
+from ._lock import ThreadLock
+from ._reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
 
 INDEX_FILE_NAME = "pycodex_state.sqlite"
 SESSIONS_DIR = "sessions"

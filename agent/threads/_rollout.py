@@ -13,9 +13,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ._private import private_dirs
-from ._text import encode_text
-from .errors import SessionFileError
+from .._private import private_dirs
+from .._text import encode_text
+from ..errors import SessionFileError
 
 
 class RolloutError(SessionFileError):
