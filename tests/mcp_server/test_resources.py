@@ -30,6 +30,7 @@ def _open_files(pid: int) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # 50 sessions: ~30 s on an idle machine, minutes on a loaded one
 async def test_fifty_calls_leave_the_descriptor_count_flat_and_evicted_threads_resume(
     codex_home: Path, tmp_path: Path
 ) -> None:
