@@ -21,7 +21,7 @@ from pydantic_core import PydanticSerializationError
 
 import agent
 
-from ._front import REPLAY_ID
+from ._handoff import REPLAY_ID
 from ._options import ServerOptions
 from ._server import PycodexServer
 
