@@ -11,8 +11,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from agent.threads._index import INDEX_FILE_NAME, StateIndex
 from agent.execpolicy import append_allow_rule
+from agent.threads._index import INDEX_FILE_NAME, StateIndex
 from cli._app import app
 from tests.cli.exec_harness import run_exec
 from tests.support.model_server import exec_call, message

@@ -26,18 +26,12 @@ pytestmark = pytest.mark.anyio
 
 def _long_command() -> tuple[str, list[dict[str, Any]]]:
     marker = f"40.{time.time_ns() % 10**6:06d}"
-    return marker, [{"items": [exec_call(f"sleep {marker}", "c1", yield_time_ms=60_000)]}]
+    # It prints first: its output reaching the host says the process runs.
+    return marker, [{"items": [exec_call(f"echo ready; sleep {marker}", "c1", yield_time_ms=60_000)]}]
 
 
 def _arguments(cwd: Path) -> dict[str, Any]:
     return {"prompt": "wait", "cwd": str(cwd), "sandbox": "danger-full-access", "approval-policy": "never"}
-
-
-async def _command_running(marker: str) -> None:
-    """Until the command's process exists (the begin event comes just before the spawn). Another process gives no
-    event to wait on, so this polls (the caller's `fail_after` bounds it)."""
-    while not processes_with(marker):
-        await anyio.sleep(0.05)
 
 
 def _recorded_types(codex_home: Path) -> list[str]:
@@ -60,11 +54,14 @@ async def test_sigterm_over_stdio_interrupts_the_turn_kills_its_command_and_exit
                 await server.send(
                     {"id": 1, "method": "tools/call", "params": {"name": "codex", "arguments": _arguments(tmp_path)}}
                 )
-                while True:  # until the command runs
+                while True:  # until the command runs: its first output arrives
                     note = await server.receive()
-                    if note.get("method") == "codex/event" and note["params"]["msg"]["type"] == "exec_command_begin":
+                    if (
+                        note.get("method") == "codex/event"
+                        and note["params"]["msg"]["type"] == "exec_command_output_delta"
+                    ):
                         break
-                await _command_running(marker)
+                assert processes_with(marker)
                 server.process.send_signal(signal.SIGTERM)
                 answer = await server.answer_to(1)
                 code = await server.process.wait()
@@ -95,9 +92,10 @@ async def test_sigterm_over_http_interrupts_the_turn_kills_its_command_and_exits
                 url = text.split("listening on ", 1)[1].split()[0]
                 started = anyio.Event()
                 results: list[Any] = []
+                code: int | None = None
 
-                async def on_progress(value: float, total: float | None, message: str | None) -> None:
-                    if message and message.startswith("Running `sleep"):
+                async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+                    if message and message.startswith("Running `echo ready"):
                         started.set()
 
                 async def call() -> None:
@@ -112,8 +110,7 @@ async def test_sigterm_over_http_interrupts_the_turn_kills_its_command_and_exits
 
                 async with anyio.create_task_group() as tg:
                     tg.start_soon(call)
-                    await started.wait()
-                    await _command_running(marker)
+                    await started.wait()  # the command is starting (killed if it runs, never spawned if not)
                     process.send_signal(signal.SIGTERM)
                     code = await process.wait()
                     tg.cancel_scope.cancel()
