@@ -15,6 +15,8 @@ from typing import Any, BinaryIO, cast
 import anyio
 from acp.agent.connection import AgentSideConnection
 
+import agent
+
 from ._agent import PycodexAgent
 from ._front import REPLAY_ID
 from ._options import AcpOptions
@@ -84,7 +86,8 @@ class StdioTransport:
     async def send(self, message: dict[str, Any]) -> None:
         if "method" not in message and message.get("id") == REPLAY_ID:
             return  # the front has answered this initialize already
-        data = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+        # The engine's text policy: a lone surrogate (from a model or a tool) is written as U+FFFD, never a crash.
+        data = agent.encode_text(json.dumps(message, separators=(",", ":"), ensure_ascii=False)) + b"\n"
         async with self._lock:
             await anyio.to_thread.run_sync(self._write, data)
         if "method" not in message and message.get("id") in self._unanswered:

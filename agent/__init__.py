@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from ._redact import redact_secrets as redact_secrets
     from ._redact import redact_value as redact_value
     from ._session import Session as Session
+    from ._text import ERRORS as TEXT_ERRORS
+    from ._text import clean_text as clean_text
+    from ._text import clean_values as clean_values
+    from ._text import encode_text as encode_text
     from ._turn import TurnOutcome as TurnOutcome
     from .config import APPROVAL_POLICIES as APPROVAL_POLICIES
     from .config import SANDBOX_MODES as SANDBOX_MODES
@@ -116,6 +120,9 @@ _WHERE = {
     "builtin_provider": ".config._providers",
     "codex_home": ".config._layers",
     "load_config": ".config._load",
+    "clean_text": "._text",
+    "clean_values": "._text",
+    "encode_text": "._text",
 }
 
 __all__ = [
@@ -171,10 +178,19 @@ __all__ = [
     "builtin_provider",
     "codex_home",
     "load_config",
+    "TEXT_ERRORS",
+    "clean_text",
+    "clean_values",
+    "encode_text",
 ]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "TEXT_ERRORS":
+        from ._text import ERRORS
+
+        globals()[name] = ERRORS
+        return ERRORS
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'agent' has no attribute {name!r}")

@@ -29,6 +29,7 @@ from . import _context
 from ._items import message_text, message_texts, user_message_item
 from ._json import JsonObject, as_list, as_obj, as_str
 from ._protocol import Warning
+from ._text import encode_text
 from .model import Model, NullSink, Prompt
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def estimate_item_tokens(item: JsonObject) -> int:
     encrypted = item.get("encrypted_content")
     if item.get("type") in ("reasoning", "compaction") and isinstance(encrypted, str):
         return _tokens_for_bytes(len(encrypted) * 3 // 4 - REASONING_OVERHEAD_BYTES)
-    size = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode())
+    size = len(encode_text(json.dumps(item, ensure_ascii=False, separators=(",", ":"))))
     payload, replacement = _image_adjustment(item)
     if payload:
         size = size - payload + replacement
@@ -256,7 +257,7 @@ def recent_user_messages(history: Sequence[JsonObject], budget_tokens: int = USE
     for text in reversed(texts):
         if remaining <= 0:
             break
-        cost = _tokens_for_bytes(len(text.encode()))
+        cost = _tokens_for_bytes(len(encode_text(text)))
         if cost <= remaining:
             selected.append(text)
             remaining -= cost

@@ -397,6 +397,13 @@ class Session(TurnRunner):
     async def _emit_msg_current(self, msg: EventMsg) -> None:
         await self._emit(self._turn.turn_id if self._turn else "", msg)
 
+    def release_files(self) -> None:
+        """Close the rollout and let go of the thread's lock while no turn runs (a server keeping many idle threads
+        would otherwise hold two descriptors per thread). The next turn, or a late event, opens them again; if
+        another process took the thread meanwhile, that turn fails with `ThreadBusyError`."""
+        if self._turn is None and not self._closed:
+            self._recorder.release()
+
     def _record(self, items: list[JsonObject]) -> None:
         self._recorder.record_items(items)
 
@@ -415,6 +422,7 @@ class Session(TurnRunner):
             raise SessionClosedError("the session is closed")
         if self._turn is not None:
             raise RuntimeError("a turn is already running; submit input to it instead")
+        self._recorder.reopen()  # after `release_files`: ThreadBusyError if another process has the thread now
         turn = RunningTurn(uuid7(), anyio.CancelScope(), anyio.Event())
         self._turn = turn
         try:

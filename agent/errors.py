@@ -8,11 +8,14 @@ AgentError
 │   ├── ProviderRequestError     the server rejected the request (400 and other 4xx): retrying cannot help
 │   ├── ProviderUnavailableError 5xx, 429 or a dropped stream after every retry was used
 │   └── ProviderNotConfiguredError  no provider could be chosen (no key, no local server)
+├── SessionFileError            a session file (rollout, thread lock) cannot be created or written (disk full...)
 ├── SessionClosedError          the session was used after it was closed
 └── TurnAbortedError            the turn was interrupted
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class AgentError(Exception):
@@ -58,6 +61,16 @@ class ProviderUnavailableError(ProviderError):
 
 class ProviderNotConfiguredError(ProviderError):
     """No usable model provider: nothing to connect to."""
+
+
+class SessionFileError(AgentError):
+    """A session file under `$CODEX_HOME` cannot be created or written; `path` names it, `reason` says why (the
+    system's words: "No space left on device")."""
+
+    def __init__(self, message: str, *, path: Path, reason: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
 
 
 class SessionClosedError(AgentError):

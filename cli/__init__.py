@@ -9,6 +9,7 @@ __all__ = ["main"]
 
 def main() -> None:
     """Entry point of the `pycodex` console script."""
+    _tolerant_output()
     argv = sys.argv[1:]
     if argv[:1] == ["sandbox"]:
         # `pycodex sandbox` is timed against `codex sandbox`: it skips building the whole typer app.
@@ -48,6 +49,17 @@ def main() -> None:
     from ._app import main as app_main
 
     app_main()
+
+
+def _tolerant_output() -> None:
+    """Text that is not valid Unicode (a lone surrogate from a model, an MCP server, a file name) is printed by the
+    engine's one policy (`agent.TEXT_ERRORS`) instead of ending the command with `UnicodeEncodeError`."""
+    from agent import TEXT_ERRORS
+
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=TEXT_ERRORS)
 
 
 def _import_engine() -> None:

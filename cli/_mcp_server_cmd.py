@@ -54,6 +54,15 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--strict-config", help="Treat unknown config keys as errors.")
         ] = False,
         elicitation: ElicitationOption = "auto",
+        max_idle_threads: Annotated[
+            int,
+            typer.Option(
+                "--max-idle-threads",
+                min=1,
+                help="Idle threads kept open; the least recently used beyond this are closed (codex-reply resumes "
+                "them from their session file).",
+            ),
+        ] = 32,
     ) -> None:
         from mcp_server import McpServerError, ServerOptions, run_http, run_stdio
 
@@ -68,6 +77,7 @@ def register(app: typer.Typer) -> None:
             profile=profile,
             strict_config=strict_config,
             elicitation=elicitation,  # pyright: ignore[reportArgumentType]
+            max_idle_threads=max_idle_threads,
         )
         try:
             if listen is None:

@@ -25,9 +25,13 @@ def register(app: typer.Typer) -> None:
         import agent
 
         home = agent.codex_home()
-        records = agent.list_threads(
-            home, cwd=None if all_dirs else Path.cwd(), include_archived=archived, search=search, limit=limit
-        )
+        try:
+            records = agent.list_threads(
+                home, cwd=None if all_dirs else Path.cwd(), include_archived=archived, search=search, limit=limit
+            )
+        except agent.AgentError as exc:  # the index cannot be opened or written (a full disk, permissions)
+            sys.stderr.write(f"Error: {exc}\n")
+            raise typer.Exit(1) from None
         for record in records:
             if json_mode:
                 sys.stdout.write(

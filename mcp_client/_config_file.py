@@ -172,16 +172,23 @@ def remove_server(path: Path, name: str) -> bool:
     return True
 
 
+MASK = "*****"
+"""What is printed instead of a value that may be a secret."""
+
+
 def server_json(name: str, config: McpServerConfig, *, auth_status: str | None = None) -> dict[str, Any]:
     """The object `mcp list --json` prints for a server (with `auth_status`), or `mcp get --json` (without it,
-    but with the tool filters)."""
+    but with the tool filters).
+
+    Values that may be secrets (a stdio server's `env`, an HTTP server's `http_headers`) are shown as `*****`, as
+    the human listing does: the names say what is set, config.toml holds the values."""
     transport = config.transport
     if isinstance(transport, McpStdioTransport):
         shown: dict[str, Any] = {
             "type": "stdio",
             "command": transport.command,
             "args": list(transport.args),
-            "env": None if transport.env is None else dict(transport.env),
+            "env": None if transport.env is None else dict.fromkeys(transport.env, MASK),
             "env_vars": [spec.name for spec in transport.env_vars],
             "cwd": transport.cwd,
         }
@@ -190,7 +197,7 @@ def server_json(name: str, config: McpServerConfig, *, auth_status: str | None =
             "type": "streamable_http",
             "url": transport.url,
             "bearer_token_env_var": transport.bearer_token_env_var,
-            "http_headers": None if transport.http_headers is None else dict(transport.http_headers),
+            "http_headers": None if transport.http_headers is None else dict.fromkeys(transport.http_headers, MASK),
             "env_http_headers": None if transport.env_http_headers is None else dict(transport.env_http_headers),
             "http_headers_helper": None,
         }

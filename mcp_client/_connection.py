@@ -20,6 +20,7 @@ import mcp.types as types
 from mcp import Client, StdioServerParameters
 from mcp.client.context import ClientRequestContext
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from ._authorization import AuthorizationHandler
 from ._config import McpOAuthSettings, McpServerConfig, McpStdioTransport, McpStreamableHttpTransport
@@ -243,10 +244,10 @@ class ServerRunner:
             return await answer_elicitation(elicitation(), self.name, request)
 
         transport = self.config.transport
-        target: Any
+        new_target: Callable[[], Any]
         if isinstance(transport, McpStdioTransport):
             errlog = stderr if stderr is not None else sys.stderr
-            target = StdioServerParameters(
+            parameters = StdioServerParameters(
                 command=transport.command,
                 args=list(transport.args),
                 env=stdio_environment(transport),
@@ -254,7 +255,8 @@ class ServerRunner:
             )
             from mcp.client.stdio import stdio_client
 
-            target = stdio_client(target, errlog=errlog)
+            def new_target() -> Any:
+                return stdio_client(parameters, errlog=errlog)
         else:
             headers = http_headers(self.name, transport)
             auth = None
@@ -269,10 +271,35 @@ class ServerRunner:
                     event_hooks={"response": [self._on_response]},
                 )
             )
-            target = streamable_http_client(transport.url, http_client=http)
-        client = Client(target, elicitation_callback=on_elicit, client_info=client_info(), mode="auto")
-        self.client = await stack.enter_async_context(client)
-        self.tools = await list_all_tools(client)
+            url = transport.url
+
+            def new_target() -> Any:
+                return streamable_http_client(url, http_client=http)
+
+        # A stdio server gets the handshake era first: there it can send requests of its own mid-call, which is how
+        # servers built on the SDK ask (`ctx.elicit`, sampling, roots). Under 2026-07-28 (what `auto` picks when a
+        # server offers it) such a request fails with -32600 "no back-channel". A server that refuses the handshake
+        # (2026-only) is connected again with `auto`. HTTP servers keep `auto`: the stateless era is what they
+        # are built for (and what the conformance suite checks).
+        modes = ("legacy", "auto") if isinstance(transport, McpStdioTransport) else ("auto",)
+        for mode in modes:
+            attempt = AsyncExitStack()
+            try:
+                client = Client(new_target(), elicitation_callback=on_elicit, client_info=client_info(), mode=mode)
+                await attempt.enter_async_context(client)
+            except MCPError as exc:
+                await attempt.aclose()
+                if mode == "auto":
+                    raise
+                logger.info("MCP server %s refused the handshake (%s); trying 2026-07-28", self.name, exc)
+                continue
+            except BaseException:
+                await attempt.aclose()
+                raise
+            await stack.enter_async_context(attempt)
+            self.client = client
+            self.tools = await list_all_tools(client)
+            return
 
 
 async def list_all_tools(client: Client) -> list[types.Tool]:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
+import traceback
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -89,7 +91,7 @@ class Front:
         """Answer `line` if it is one the front knows; False hands the connection over."""
         try:
             message = _object(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):  # the SDK's side answers it with a JSON-RPC error
             return False
         if message is None or message.get("jsonrpc") != "2.0":
             return False
@@ -139,9 +141,15 @@ def _envelope_ok(meta: dict[str, Any], versions: dict[str, Any]) -> bool:
     )
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def run_stdio(options: ServerOptions) -> int:
     """Serve MCP on stdin/stdout until the host closes stdin. Returns the exit code."""
     reader, writer = _claim_stdio()
+    # Before any thread exists, SIGTERM simply ends the server, with success (the SDK side stops its turns first).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     previous = sys.getswitchinterval()
     # The import thread holds the GIL most of the time; a short switch interval keeps the front's answers quick.
     sys.setswitchinterval(0.0005)
@@ -161,5 +169,16 @@ def run_stdio(options: ServerOptions) -> int:
 
     from ._stdio import serve
 
-    anyio.run(serve, options, reader, writer, [*front.prelude, pending])
+    try:
+        stopped_by = anyio.run(serve, options, reader, writer, [*front.prelude, pending])
+    except Exception:
+        # A bug, not bad input (that gets an error answer): say so, and do not hang on the thread reading stdin.
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    if stopped_by is not None:
+        # Everything is recorded and closed, but a worker thread is still blocked reading stdin (the host has not
+        # closed the pipe) and the interpreter would wait for it at exit. SIGTERM is a normal stop: 0.
+        sys.stderr.flush()
+        os._exit(130 if stopped_by == signal.SIGINT else 0)
     return 0

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -112,7 +114,8 @@ def run_http(
     allow_remote: bool = False,
     announce: Callable[[str], None] | None = None,
 ) -> int:
-    """Serve over Streamable HTTP until interrupted. Returns the exit code.
+    """Serve over Streamable HTTP until a signal: the running turns are interrupted and recorded, their commands
+    killed, then the server exits. Returns the exit code (0 after SIGTERM, 130 after SIGINT).
 
     Raises:
         ListenAddressError: see `parse_listen_url`.
@@ -122,8 +125,52 @@ def run_http(
     token = read_token(auth_token_env)
     import anyio
 
-    anyio.run(_serve, options, host, port, token, announce or _announce)
-    return 0
+    return anyio.run(_serve, options, host, port, token, announce or _announce)
+
+
+def _quiet_signals_server() -> type[Any]:
+    import uvicorn
+
+    class QuietSignalsServer(uvicorn.Server):
+        """uvicorn without its own signal handling: it would re-raise SIGTERM after shutting down (exit -15), and it
+        does not know that the turns must stop first. `_serve` handles the signals."""
+
+        @contextmanager
+        def capture_signals(self) -> Generator[None]:
+            yield
+
+    return QuietSignalsServer
+
+
+_ACCEPT_FAILED = "socket.accept() out of system resource"
+_ACCEPT_REPORT_EVERY = 60.0
+
+
+def _condense_accept_errors() -> None:
+    """Out of descriptors, asyncio's accept loop pauses a second between rounds (its back-off) but logs a traceback
+    for each of up to 100 failed accepts in a round: megabytes a minute. One line a minute says the same."""
+    import asyncio
+    import time
+
+    loop = asyncio.get_running_loop()
+    state = {"last": -_ACCEPT_REPORT_EVERY, "failed": 0}
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("message") != _ACCEPT_FAILED:
+            loop.default_exception_handler(context)
+            return
+        state["failed"] += 1
+        now = time.monotonic()
+        if now - state["last"] >= _ACCEPT_REPORT_EVERY:
+            error = context.get("exception")
+            sys.stderr.write(
+                f"pycodex mcp-server: cannot accept connections ({error}); {state['failed']:.0f} attempts failed, "
+                "retrying every second (raise the open-files limit, or close idle connections)\n"
+            )
+            sys.stderr.flush()
+            state["last"], state["failed"] = now, 0
+
+    loop.set_exception_handler(handler)
 
 
 def _announce(url: str) -> None:
@@ -133,9 +180,10 @@ def _announce(url: str) -> None:
 
 async def _serve(
     options: ServerOptions, host: str, port: int, token: str | None, announce: Callable[[str], None]
-) -> None:
+) -> int:
     import socket
 
+    import anyio
     import uvicorn
     from mcp.server.transport_security import TransportSecuritySettings
 
@@ -162,7 +210,23 @@ async def _serve(
     sock.setblocking(False)
     bound_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
+    # Calls still open when the server stops get this long to end (their turns are interrupted first).
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5)
+    server = _quiet_signals_server()(config)
     announce(f"http://{shown}:{bound_port}/mcp")
-    await server.serve(sockets=[sock])
+    received: list[int] = []
+
+    async def stop_on_signals() -> None:
+        with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+            async for signum in signals:
+                received.append(signum)
+                await pyserver.shutdown()
+                server.should_exit = True
+                return
+
+    _condense_accept_errors()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stop_on_signals)
+        await server.serve(sockets=[sock])
+        tg.cancel_scope.cancel()
+    return 130 if signal.SIGINT in received else 0

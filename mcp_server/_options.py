@@ -17,6 +17,8 @@ class ServerOptions:
         elicitation: how approvals are asked: `auto` and `mcp` use the standard MCP form; `codex` uses Codex's
             `decision` form (for hosts written against `codex mcp-server`). Answers are read in either shape.
         abandon_after: seconds a parked approval (2026-07-28 era) waits for the host's retry before the turn stops.
+        max_idle_threads: idle threads kept open (each may hold MCP servers and background commands); beyond it the
+            least recently used are closed, and a codex-reply resumes them from their rollout.
     """
 
     config_overrides: tuple[str, ...] = ()
@@ -24,3 +26,4 @@ class ServerOptions:
     strict_config: bool = False
     elicitation: Literal["auto", "mcp", "codex"] = "auto"
     abandon_after: float = 600.0
+    max_idle_threads: int = 32

@@ -44,6 +44,8 @@ RESOURCE_NOT_FOUND = -32002
 _URI = re.compile(r"^pycodex://threads/(?P<id>[^/]+)/(?P<kind>transcript|diff)$")
 # How long a cancelled call waits for its turn to wind down before it answers the cancellation.
 _INTERRUPT_WAIT = 3.0
+# How long SIGTERM waits for the running turns to stop before the server goes away regardless.
+_SHUTDOWN_WAIT = 10.0
 
 
 @dataclass
@@ -127,6 +129,23 @@ def _load_config(options: ServerOptions, arguments: Any) -> agent.Config:
     return agent.choose_provider(config)[0]
 
 
+async def _explain_uninitialized(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """The SDK refuses a request before the handshake as "Invalid request parameters" with no data; say what is
+    wrong and what to do (same code, so clients that key on it still work)."""
+    try:
+        return await call_next(ctx)
+    except MCPError as exc:
+        accepted = getattr(_wire.connection_of(ctx), "initialize_accepted", True)
+        if exc.error.code != types.INVALID_PARAMS or exc.error.data != "" or accepted:
+            raise
+        raise MCPError(
+            code=types.INVALID_PARAMS,
+            message=f"The session is not initialized: send `initialize` (then `notifications/initialized`) before "
+            f"{ctx.method!r}",
+            data={"reason": "not_initialized", "method": ctx.method},
+        ) from None
+
+
 class _Server(Server[ServerState]):
     """The SDK server, advertising tasks on the handshake era (the SDK knows their types but not the capability)."""
 
@@ -180,11 +199,15 @@ class PycodexServer:
         self.server.add_request_handler("tasks/cancel", types.CancelTaskRequestParams, self._tasks_cancel)
         self.server.add_request_handler("tasks/list", types.PaginatedRequestParams, self._tasks_list)
         self.server.middleware.append(self._task_middleware)
+        self.server.middleware.append(_explain_uninitialized)
 
     @asynccontextmanager
     async def _lifespan(self, _server: Server[ServerState]) -> AsyncGenerator[ServerState]:
         async with anyio.create_task_group() as tg:
-            state = ServerState(self.options, ThreadRegistry(tg, abandon_after=self.options.abandon_after), tg)
+            threads = ThreadRegistry(
+                tg, abandon_after=self.options.abandon_after, max_idle=self.options.max_idle_threads
+            )
+            state = ServerState(self.options, threads, tg)
             state.threads.on_change = state.changed
             self.state = state
             try:
@@ -193,6 +216,12 @@ class PycodexServer:
                 state.threads.close()
                 # Sessions kill their commands on the way out (shielded and bounded inside Session.aclose).
                 tg.cancel_scope.cancel()
+
+    async def shutdown(self) -> None:
+        """Stop every turn (bounded) before the server goes away (SIGTERM)."""
+        if self.state is not None:
+            with anyio.move_on_after(_SHUTDOWN_WAIT):
+                await self.state.threads.stop_all()
 
     # ---- tools --------------------------------------------------------------------------------------------------
 

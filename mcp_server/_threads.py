@@ -33,6 +33,8 @@ OnChange = Callable[[str, tuple[str, ...]], Awaitable[None]]
 _BACKLOG_LIMIT = 10_000
 # How long a new turn waits for an interrupted one to finish stopping.
 _STOP_WAIT = 5.0
+DEFAULT_MAX_IDLE_THREADS = 32
+"""Idle threads kept open; beyond that the least recently used are closed (and resumed from their rollout)."""
 
 
 @dataclass
@@ -176,6 +178,8 @@ class Thread:
             outcome = await session.run_turn(turn.items)
         except agent.AgentError as exc:
             outcome = agent.TurnOutcome(status="failed", error=str(exc))
+        # Idle until the next codex-reply: its rollout and lock are closed meanwhile (reopened by the next turn).
+        session.release_files()
         await self._pump.drain()
         turn.outcome = outcome
         self._turn = None
@@ -259,6 +263,11 @@ class Thread:
     def busy(self) -> bool:
         return self._turn is not None
 
+    @property
+    def idle(self) -> bool:
+        """No turn, no call following, no question waiting: the thread may be closed and resumed later."""
+        return self._turn is None and self._sink is None and not self._pending
+
     async def start_turn(self, items: Sequence[agent.UserInput]) -> Turn:
         """Submit a turn.
 
@@ -305,6 +314,13 @@ class Thread:
         finally:
             self._sink = None
 
+    async def stop(self) -> None:
+        """Interrupt the running turn and wait until it has ended (its end is recorded, its commands killed)."""
+        turn = self._turn
+        self.interrupt()
+        if turn is not None:
+            await turn.done.wait()
+
     def interrupt(self) -> None:
         """Stop the running turn (its commands are killed); the thread stays usable."""
         self._stopping = self._turn is not None
@@ -318,23 +334,44 @@ class ThreadRegistry:
     """The threads of this server process, by id."""
 
     def __init__(
-        self, tg: anyio.abc.TaskGroup, *, abandon_after: float = 600.0, on_change: OnChange | None = None
+        self,
+        tg: anyio.abc.TaskGroup,
+        *,
+        abandon_after: float = 600.0,
+        on_change: OnChange | None = None,
+        max_idle: int = DEFAULT_MAX_IDLE_THREADS,
     ) -> None:
         self._tg = tg
         self.on_change = on_change
+        # Least recently used first: `get` and `start` move a thread to the end.
         self._threads: dict[str, Thread] = {}
         self._abandon_after = abandon_after
+        self._max_idle = max_idle
+        self._closing: dict[str, anyio.Event] = {}
 
     async def start(self, config: Config, *, resume: Rollout | None = None) -> Thread:
-        """Open a session for a new thread, or for a recorded one (its task lives as long as the server).
+        """Open a session for a new thread, or for a recorded one (its task lives as long as the server, or until
+        the thread is one of too many idle ones: then it is closed, and a later codex-reply resumes it).
 
         Raises:
             agent.AgentError: the session could not start (agent.ThreadBusyError: another process has the thread).
         """
+        if resume is not None and (closing := self._closing.get(resume.thread_id)) is not None:
+            with anyio.move_on_after(_STOP_WAIT):
+                await closing.wait()  # its session is still letting go of the thread
+        self._evict(keep=self._max_idle - 1)
         thread = Thread(abandon_after=self._abandon_after, on_change=self.on_change)
         await self._tg.start(self._run_thread, thread, config, resume)
         self._threads[thread.thread_id] = thread
         return thread
+
+    def _evict(self, *, keep: int) -> None:
+        """Close the least recently used idle threads beyond `keep` (their sessions, commands and MCP servers)."""
+        idle = [t for t in self._threads.values() if t.idle]
+        for thread in idle[: max(0, len(idle) - keep)]:
+            del self._threads[thread.thread_id]
+            self._closing[thread.thread_id] = anyio.Event()
+            thread.close()
 
     async def _run_thread(
         self, thread: Thread, config: Config, resume: Rollout | None, *, task_status: anyio.abc.TaskStatus[None]
@@ -342,10 +379,17 @@ class ThreadRegistry:
         try:
             await thread.main(config, resume=resume, task_status=task_status)
         finally:
-            self._threads.pop(thread.thread_id, None)
+            if self._threads.get(thread.thread_id) is thread:
+                del self._threads[thread.thread_id]
+            closing = self._closing.pop(thread.thread_id, None)
+            if closing is not None:
+                closing.set()
 
     def get(self, thread_id: str) -> Thread | None:
-        return self._threads.get(thread_id)
+        thread = self._threads.pop(thread_id, None)
+        if thread is not None:
+            self._threads[thread_id] = thread
+        return thread
 
     def all(self) -> list[Thread]:
         return list(self._threads.values())
@@ -353,3 +397,10 @@ class ThreadRegistry:
     def close(self) -> None:
         for thread in self.all():
             thread.close()
+
+    async def stop_all(self) -> None:
+        """Interrupt every running turn and wait until each has ended: on SIGTERM, so that the turns are recorded as
+        interrupted and their commands killed before the server exits (the caller bounds the wait)."""
+        async with anyio.create_task_group() as tg:
+            for thread in self.all():
+                tg.start_soon(thread.stop)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from ._paths import as_path, relative_to
-from ._textfile import TextFile
+from ._textfile import TextFile, utf8
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -161,7 +161,7 @@ def _blob_id(content: str | None) -> str:
         return _ZERO_ID
     import hashlib
 
-    data = content.encode()
+    data = utf8(content)
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 

@@ -10,6 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+
+def utf8(text: str) -> bytes:
+    """`text` as UTF-8 by the engine's policy for text that is not valid Unicode (agent/_text.py; repeated here
+    because this library imports nothing of ours): a surrogate pair split in two is joined, any other lone surrogate
+    becomes U+FFFD. A model can send a lone surrogate in JSON; it must not make a write fail."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace").encode()
+
+
 # Compiled on first use (`re` caches it): most files have no CR, and start-up matters to `pycodex apply-patch`.
 _TERMINATOR = r"(\r\n|\r|\n)"
 

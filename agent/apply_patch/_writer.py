@@ -18,6 +18,7 @@ from typing import NamedTuple
 from ._confined import EscapeError, WriteRoots
 from ._overlay import Entry, Seen, observe
 from ._rust import os_error_text
+from ._textfile import utf8
 from .errors import DeleteError, StaleFileError, WriteError
 
 _umask: int | None = None
@@ -37,7 +38,7 @@ def commit(
             if before is not None and before.kind in ("file", "other"):
                 deletes.append(path)
             continue
-        data = entry.text.encode()
+        data = utf8(entry.text)
         if not _unchanged(before, data, entry.mode):
             writes.append((path, data, entry.mode))
     # A file that is deleted to make room for a directory must go before the directory is made.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,8 +34,10 @@ def append_allow_rule(path: Path, prefix: Sequence[str]) -> bool:
         raise AmendError(path, "a prefix rule needs at least one token")
     line = allow_rule_line(prefix)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a+", encoding="utf-8", newline="") as file:
+        # Under $CODEX_HOME, which is private: the directory 0700, the file 0600.
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a+", encoding="utf-8", newline="") as file:
             _lock(file)
             file.seek(0)
             contents = file.read()

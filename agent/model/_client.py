@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -19,6 +20,7 @@ from typing import Any
 import anyio
 import httpx2
 
+from .._text import clean_values, encode_text
 from ..config import ProviderInfo
 from ..errors import ProviderAuthError, ProviderRequestError, ProviderUnavailableError
 from ._auth_command import CommandToken
@@ -31,6 +33,8 @@ from ._wire_responses import request_body as responses_body
 BASE_BACKOFF_S = 0.2
 MAX_BACKOFF_S = 30.0
 USER_AGENT = "pycodex/0.1.0"
+# A JSON escape of a UTF-16 surrogate (U+D800-U+DFFF), the only way an SSE event can carry one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def backoff(attempt: int) -> float:
@@ -127,7 +131,7 @@ class ModelClient:
         wire = self.provider.wire_api
         url = self.provider.url("chat/completions" if wire == "chat" else "responses")
         body = chat_body(prompt) if wire == "chat" else responses_body(prompt)
-        content = json.dumps(body, ensure_ascii=False).encode()
+        content = encode_text(json.dumps(body, ensure_ascii=False))
         headers = self._headers(prompt)
         if self._command_token is not None:
             headers["authorization"] = f"Bearer {await self._command_token.get()}"
@@ -254,4 +258,17 @@ async def _sse_events(response: httpx2.Response, idle_timeout: float) -> AsyncIt
                 event = await iterator.__anext__()
             except StopAsyncIteration:
                 return
-        yield event.event, event.data
+        yield event.event, _without_surrogates(event.data)
+
+
+def _without_surrogates(data: str) -> str:
+    """The event's JSON with lone UTF-16 surrogates (`"\\ud83d"`, legal JSON) replaced by the text policy
+    (`_text.clean_text`), so that nothing downstream (events, history, rollout, front doors) holds text that cannot
+    be written. Parsed again only when an escape of a surrogate is there at all."""
+    if not _SURROGATE_ESCAPE.search(data):
+        return data
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return data
+    return json.dumps(clean_values(value), ensure_ascii=False)

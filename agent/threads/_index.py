@@ -30,14 +30,16 @@ import re
 import sqlite3
 import threading
 from collections.abc import Generator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from .. import errors
+from .._private import private_dirs, private_file
 from .._redact import redact_secrets
+from .._text import clean_values
 from ..errors import AgentError
 from ._lock import ThreadLock
 from ._reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
@@ -171,7 +173,7 @@ def _row_to_record(row: tuple[Any, ...]) -> ThreadRecord:
 
 
 def _record_to_row(record: ThreadRecord) -> tuple[Any, ...]:
-    return (
+    row = (
         record.id,
         str(record.rollout_path),
         record.cwd,
@@ -188,6 +190,8 @@ def _record_to_row(record: ThreadRecord) -> tuple[Any, ...]:
         record.tokens_used,
         int(record.archived),
     )
+    # SQLite takes only valid Unicode: a lone surrogate (a prompt from argv bytes that are not UTF-8) is replaced.
+    return clean_values(row)
 
 
 def _contains(haystack: object, needle: object) -> bool:
@@ -256,6 +260,28 @@ def _open_database(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _private_database(path: Path) -> None:
+    """The index holds each session's first prompt: 0600, and so its -wal and -shm files, which SQLite creates with
+    the database's own mode (an index made by an older pycodex is tightened)."""
+    private_file(path)
+    for suffix in ("-wal", "-shm"):
+        extra = Path(f"{path}{suffix}")
+        if extra.exists():
+            private_file(extra)
+
+
+def _cause(exc: sqlite3.Error, path: Path) -> str:
+    """SQLite's message, and what it does not say: that the disk holding the index is full."""
+    text = str(exc)
+    try:
+        stats = os.statvfs(path.parent)
+    except OSError:
+        return text
+    if stats.f_bavail == 0 or (stats.f_files and stats.f_favail == 0):
+        return f"{text} (no space left on the device holding {path.parent})"
+    return text
+
+
 def _is_damaged(exc: sqlite3.DatabaseError) -> bool:
     return getattr(exc, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT")
 
@@ -278,7 +304,8 @@ class StateIndex:
         codex_home = codex_home.absolute()
         path = codex_home / INDEX_FILE_NAME
         try:
-            codex_home.mkdir(parents=True, exist_ok=True)
+            private_dirs(codex_home)
+            _private_database(path)
             try:
                 conn = _open_database(path)
             except sqlite3.DatabaseError as exc:
@@ -287,9 +314,10 @@ class StateIndex:
                 # The index is derived data: replace it, and the next sync rebuilds it from the rollouts.
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
+                private_file(path)
                 conn = _open_database(path)
-        except sqlite3.Error as exc:  # pragma: no cover - see above
-            raise StateIndexError(path, f"cannot open the session index: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StateIndexError(path, f"cannot open the session index: {_cause(exc, path)}") from exc
         except OSError as exc:
             raise StateIndexError(path, f"cannot open the session index: {exc.strerror or exc}") from exc
         return cls(codex_home, path, conn)
@@ -317,7 +345,7 @@ class StateIndex:
             try:
                 yield self._conn
             except sqlite3.Error as exc:
-                raise StateIndexError(self.path, f"the session index failed: {exc}") from exc
+                raise StateIndexError(self.path, f"the session index failed: {_cause(exc, self.path)}") from exc
 
     @contextmanager
     def _write(self) -> Generator[sqlite3.Connection]:
@@ -325,10 +353,14 @@ class StateIndex:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
-            except BaseException:  # pragma: no cover - the statements here only fail with the disk
-                conn.execute("ROLLBACK")
+                conn.execute("COMMIT")
+            except BaseException:
+                # A full disk or an I/O error may have rolled the transaction back already; rolling back again
+                # would raise "no transaction is active" and hide the real cause, which is what propagates.
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     # ---- reading --------------------------------------------------------------------------------------------------
 
@@ -435,7 +467,7 @@ class StateIndex:
             if destination.exists():
                 raise StateIndexError(destination, "a session file with this name is already there")
             try:
-                destination.parent.mkdir(parents=True, exist_ok=True)
+                private_dirs(destination.parent)
                 os.rename(source, destination)
                 st = destination.stat()
             except OSError as exc:  # pragma: no cover - permissions, another filesystem

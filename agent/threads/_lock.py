@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from ..errors import ThreadBusyError
+from .._private import private_dirs
+from ..errors import SessionFileError, ThreadBusyError
 
 
 class ThreadLockedError(ThreadBusyError):
@@ -65,11 +67,23 @@ class ThreadLock:
     def acquire(self) -> None:
         """Take the lock, or raise `ThreadLockedError` at once if someone else holds it.
 
-        Creates the rollout's directory if needed; raises `OSError` when the lock file cannot be created.
+        Creates the rollout's directory if needed; raises `SessionFileError` (naming the lock file and the cause,
+        such as a full disk) when the lock file cannot be created or written.
         """
         if self._fd is not None:
             return
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._acquire()
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise SessionFileError(
+                f"cannot create the session's lock file {self.lock_path}: {reason}",
+                path=self.lock_path,
+                reason=reason,
+            ) from exc
+
+    def _acquire(self) -> None:
+        private_dirs(self.lock_path.parent)
         while True:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
@@ -92,7 +106,9 @@ class ThreadLock:
             try:
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-            except BaseException:  # pragma: no cover - a full disk while writing a few bytes
+            except BaseException:  # a full disk while writing a few bytes: leave no empty lock file behind
+                with suppress(OSError):
+                    self.lock_path.unlink()
                 os.close(fd)
                 raise
             self._fd = fd

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ..errors import SessionFileError, ThreadBusyError
 from ._lock import ThreadLock
 from ._rollout import RolloutError, RolloutWriter, rollout_path
 
@@ -33,6 +34,7 @@ class ThreadRecorder:
         self._lock: ThreadLock | None = None
         self._rollout_failed = False
         self._index_failed = False
+        self._closed = False
 
     @property
     def path(self) -> Path | None:
@@ -57,18 +59,50 @@ class ThreadRecorder:
     def open_new(self, thread_id: str, meta: JsonObject) -> None:
         """Create the thread's file and write its `session_meta` record."""
         path = rollout_path(self._codex_home, thread_id)
-        self._rollout = RolloutWriter(path)
         self._lock = ThreadLock(path)
         self._lock.acquire()
-        self._rollout.append("session_meta", meta)
+        self._rollout = RolloutWriter(path)
+        try:
+            self._rollout.append("session_meta", meta)
+        except RolloutError:
+            # Nothing of the thread was recorded (a full disk): leave no empty file for the index to trip over.
+            self._rollout.close()
+            path.unlink(missing_ok=True)
+            raise
+
+    def release(self) -> None:
+        """Close the file and let go of the lock while the thread is idle; `reopen` (or the next record) takes them
+        again."""
+        if self._rollout is not None:
+            self._rollout.close()
+        if self._lock is not None:
+            self._lock.release()
+
+    def reopen(self) -> None:
+        """Take the lock and open the file again after `release`.
+
+        Raises `ThreadLockedError` when another process took the thread meanwhile, `SessionFileError` when the
+        file cannot be opened (archived, deleted, a full disk).
+        """
+        if self._rollout is None or not self._rollout.closed or self._rollout_failed or self._closed:
+            return
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            self._rollout.reopen()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
 
     def record(self, record_type: str, payload: JsonObject) -> None:
         """Append one record; a failure is reported once and later records are dropped."""
-        if self._rollout is None or self._rollout_failed:
+        if self._rollout is None or self._rollout_failed or self._closed:
             return
         try:
+            self.reopen()
             self._rollout.append(record_type, payload)
-        except RolloutError as exc:
+        except (SessionFileError, ThreadBusyError) as exc:
             # Reported once, loudly; the turn goes on (the model's work is not lost with the file).
             self._rollout_failed = True
             self._report(str(exc))
@@ -91,6 +125,7 @@ class ThreadRecorder:
                 self._report(f"the session index could not be updated: {exc}")
 
     def close(self) -> None:
+        self._closed = True
         if self._rollout is not None:
             self._rollout.close()
         if self._lock is not None:

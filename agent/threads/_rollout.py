@@ -14,15 +14,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .._private import private_dirs
 from .._redact import redact_value
+from .._text import encode_text
+from ..errors import SessionFileError
 
 
-class RolloutError(Exception):
+class RolloutError(SessionFileError):
     """The rollout file could not be written; `path` names it."""
-
-    def __init__(self, message: str, *, path: Path) -> None:
-        super().__init__(message)
-        self.path = path
 
 
 def _timestamp() -> str:
@@ -44,10 +43,12 @@ class RolloutWriter:
         self.path = path
         self._ordinal = ordinal
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dirs(path.parent)
             self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise RolloutError(f"cannot create the session file {path}: {exc.strerror}", path=path) from exc
+            raise RolloutError(
+                f"cannot create the session file {path}: {exc.strerror}", path=path, reason=exc.strerror or ""
+            ) from exc
 
     def append(self, record_type: str, payload: dict[str, Any]) -> None:
         """Write one record. Raises `RolloutError` (disk full, permissions) instead of dropping it."""
@@ -63,7 +64,7 @@ class RolloutWriter:
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        data = (line + "\n").encode()
+        data = encode_text(line + "\n")
         try:
             # One write per record: appends to the page cache do not block meaningfully, and one syscall keeps a
             # record whole even if the process dies right after.
@@ -71,8 +72,26 @@ class RolloutWriter:
             while written < len(data):
                 written += os.write(self._fd, data[written:])
         except OSError as exc:
-            raise RolloutError(f"cannot write the session file {self.path}: {exc.strerror}", path=self.path) from exc
+            raise RolloutError(
+                f"cannot write the session file {self.path}: {exc.strerror}", path=self.path, reason=exc.strerror or ""
+            ) from exc
         self._ordinal += 1
+
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
+    def reopen(self) -> None:
+        """Open the file again after `close` to append more (it must still be there: an archived or deleted thread
+        is not recreated half)."""
+        if self._fd is not None:
+            return
+        try:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        except OSError as exc:
+            raise RolloutError(
+                f"cannot reopen the session file {self.path}: {exc.strerror}", path=self.path, reason=exc.strerror or ""
+            ) from exc
 
     def close(self) -> None:
         if self._fd is not None:

@@ -21,6 +21,7 @@ import anyio.abc
 import sandbox
 
 from .._protocol import EventMsg, ExecCommandBegin, ExecCommandEnd, ExecCommandOutputDelta, Warning
+from .._text import encode_text
 from ._truncate import approx_tokens, format_exec_output
 
 DEFAULT_YIELD_MS = 10_000
@@ -163,7 +164,7 @@ class ExecSessions:
                     "run the command again with tty=true to type into it"
                 )
             try:
-                await running.process.write(chars.encode())
+                await running.process.write(encode_text(chars))
             except OSError as exc:
                 raise ExecToolError(f"write_stdin failed: {exc}") from None
             yield_ms = _clamp(requested or WRITE_YIELD_MS, MIN_YIELD_MS, MAX_YIELD_MS)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
+from .._text import encode_text
+
 BYTES_PER_TOKEN = 4
 
 
 def approx_tokens(data: bytes | str) -> int:
     """Codex's token estimate: one token per four bytes, rounded up."""
-    size = len(data.encode() if isinstance(data, str) else data)
+    size = len(encode_text(data) if isinstance(data, str) else data)
     return math.ceil(size / BYTES_PER_TOKEN)
 
 
@@ -23,7 +25,7 @@ def rust_line_count(text: str) -> int:
 
 def truncate_middle_tokens(text: str, max_tokens: int) -> tuple[str, bool]:
     """Keep the head and tail of `text` within `max_tokens`, marking the cut with `…N tokens truncated…`."""
-    data = text.encode()
+    data = encode_text(text)
     budget = max(0, max_tokens) * BYTES_PER_TOKEN
     if len(data) <= budget:
         return text, False

@@ -80,7 +80,7 @@ def test_list_json_has_codex_shape_for_both_transports(codex_home: Path) -> None
                 "type": "stdio",
                 "command": "node",
                 "args": ["index.js", "stdio"],
-                "env": {"FOO": "bar"},
+                "env": {"FOO": "*****"},
                 "env_vars": [],
                 "cwd": None,
             },
