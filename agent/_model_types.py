@@ -23,6 +23,7 @@ class Prompt:
     verbosity: str | None = None
     output_schema: JsonObject | None = None
     prompt_cache_key: str | None = None
+    service_tier: str | None = None
     extra_headers: dict[str, str] = field(default_factory=lambda: {})
 
 

@@ -50,6 +50,7 @@ from ._protocol import (
 from ._rollout import RolloutError, RolloutWriter, rollout_path
 from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
 from ._thread_lock import ThreadLock, ThreadLockedError
+from ._request_knobs import request_knobs
 from ._tool_specs import builtin_tools
 from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
 from ._turn import TurnOutcome, message_text, run_sampling_loop, unanswered_calls
@@ -506,6 +507,7 @@ class Session:
             tools=[],
             parallel_tool_calls=False,
             prompt_cache_key=self.thread_id,
+            **{k: v for k, v in request_knobs(self.config).items() if k != "web_search"},
         )
         response = await self._client.stream(prompt, NullSink())
         summary = ""
@@ -620,13 +622,9 @@ class Session:
         if self._mcp is not None:
             namespaces = self.config.provider.id == "openai" and self.config.provider.wire_api == "responses"
             tools.extend(self._mcp.tool_specs(namespaces=namespaces))
-        reasoning: dict[str, Any] | None = None
-        if self.config.reasoning_effort or self.config.reasoning_summary:
-            reasoning = {}
-            if self.config.reasoning_effort:
-                reasoning["effort"] = self.config.reasoning_effort
-            if self.config.reasoning_summary and self.config.reasoning_summary != "none":
-                reasoning["summary"] = self.config.reasoning_summary
+        knobs = request_knobs(self.config)
+        if (web_search := knobs.pop("web_search", None)) is not None:
+            tools.append(web_search)
 
         def build_prompt() -> Prompt:
             return Prompt(
@@ -634,10 +632,9 @@ class Session:
                 input=self.history,
                 tools=tools,
                 parallel_tool_calls=True,
-                reasoning=reasoning,
-                verbosity=self.config.verbosity,
                 output_schema=output_schema,
                 prompt_cache_key=self.thread_id,
+                **knobs,
             )
 
         ctx = ToolContext(
