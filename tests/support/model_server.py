@@ -8,6 +8,8 @@ Each POST consumes the next step of the script. A step is a dict:
     {"sse_error": "message"}                stream a response.failed event
     {"delay": 0.5, ...}                     wait before answering (to test timeouts and interrupts)
     {"hang": true}                          send headers, then nothing until the client goes away
+    {"no_headers": true}                    read the request, then send nothing at all (not even headers)
+    {"raw": ["data: ...\n\n", ...]}        send these SSE frames as they are (a stream of the wrong shape)
 
 In a step's items, the text `{{session_id}}` is replaced by the newest `session ID N` that a tool output in the
 request reported, so a script can poll a command that is still running (`write_stdin`).
@@ -330,6 +332,10 @@ class _Handler(BaseHTTPRequestHandler):
         step = _fill_session_id(state.next_step(), body)
         if delay := step.get("delay"):
             time.sleep(float(delay))
+        if step.get("no_headers"):
+            self.server.stopping.wait()
+            self.close_connection = True
+            return
         if "status" in step:
             data = step.get("body", "")
             payload = data.encode() if isinstance(data, str) else json.dumps(data).encode()
@@ -349,8 +355,10 @@ class _Handler(BaseHTTPRequestHandler):
         if step.get("hang"):
             self._hang()
             return
-        if "sse_error" in step:
-            frames: Iterator[bytes] = iter(
+        if "raw" in step:
+            frames: Iterator[bytes] = iter(frame.encode() for frame in step["raw"])
+        elif "sse_error" in step:
+            frames = iter(
                 [
                     _sse(
                         "response.failed",
