@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import ValidationError
 
@@ -21,6 +21,7 @@ from ._config_layers import (
     system_config_dir,
 )
 from ._config_merge import DEFAULT_SOURCE, merge_config_layers
+from ._config_support import did_you_mean, unsupported_keys
 from ._config_schema import (
     ApprovalPolicy,
     ConfigToml,
@@ -161,6 +162,7 @@ def load_config(
     project_codex_dirs = list(layered.project_codex_dirs)
     user_config = home / "config.toml"
 
+    _check_before_overriding(merged, provenance)
     explicit: dict[str, Any] = {
         "model": overrides.model,
         "model_provider": overrides.model_provider,
@@ -186,9 +188,17 @@ def load_config(
     for key in unknown_keys(toml):
         source = provenance.get(key) or _nearest_source(provenance, key)
         where = f" in {source}" if source else ""
+        hint = did_you_mean(key, ConfigToml)
         if strict:
-            raise UnknownConfigKeyError(f"unknown configuration key `{key}`{where}", key=key, source=str(source))
-        warnings.append(f"unknown configuration key `{key}`{where} (ignored)")
+            raise UnknownConfigKeyError(f"unknown configuration key `{key}`{where}{hint}", key=key, source=str(source))
+        warnings.append(f"unknown configuration key `{key}`{where} (ignored){hint}")
+    if unsupported := unsupported_keys(provenance):
+        where = ", ".join(f"`{key}` in {_nearest_source(provenance, key)}" for key in unsupported)
+        message = f"recognised but not supported by pycodex: {where}"
+        if strict:
+            first = unsupported[0]
+            raise UnknownConfigKeyError(message, key=first, source=str(_nearest_source(provenance, first)))
+        warnings.append(f"{message}. These keys are ignored.")
 
     # Provider.
     provider_id = toml.model_provider or "openai"
@@ -288,6 +298,21 @@ def load_config(
         effective=merged,
         provenance=provenance,
     )
+
+
+def _check_before_overriding(merged: Mapping[str, Any], provenance: Mapping[str, Source]) -> None:
+    """A configured `approval_policy` / `sandbox_mode` must be valid even when a flag replaces it (exec forces
+    `never`), or a typo in config.toml would go unnoticed."""
+    for key, allowed in (("approval_policy", get_args(ApprovalPolicy)), ("sandbox_mode", get_args(SandboxMode))):
+        value = merged.get(key)
+        if value is not None and value not in allowed:
+            source = provenance.get(key)
+            raise ConfigError(
+                f"invalid value for `{key}`{f' ({source})' if source else ''}: {value!r} "
+                f"(choose from {', '.join(allowed)})",
+                key=key,
+                source=str(source or ""),
+            )
 
 
 def _nearest_source(provenance: Mapping[str, Source], key: str) -> Source | None:

@@ -9,7 +9,15 @@ __all__ = ["main"]
 
 def main() -> None:
     """Entry point of the `pycodex` console script."""
-    argv = sys.argv[1:]
+    from ._globals import GlobalOptionError, hoist
+
+    try:
+        # Options before the command apply to it (`pycodex -c model=X exec ...`), as in Codex.
+        argv = hoist(sys.argv[1:])
+    except GlobalOptionError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        raise SystemExit(2) from None
+    sys.argv[1:] = argv
     if argv[:1] == ["sandbox"]:
         # `pycodex sandbox` is timed against `codex sandbox`: it skips building the whole typer app.
         from ._sandbox_cmd import main as sandbox_main
