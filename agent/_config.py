@@ -21,7 +21,6 @@ from ._config_layers import (
     system_config_dir,
 )
 from ._config_merge import DEFAULT_SOURCE, merge_config_layers
-from ._config_support import did_you_mean, unsupported_keys
 from ._config_schema import (
     ApprovalPolicy,
     ConfigToml,
@@ -31,6 +30,7 @@ from ._config_schema import (
     Verbosity,
     unknown_keys,
 )
+from ._config_support import did_you_mean, unsupported_keys
 from ._providers import (
     BUILTIN_PROVIDER_IDS,
     DEFAULT_OSS_MODEL,

@@ -43,6 +43,10 @@ class StreamSink(Protocol):
 
     async def on_reasoning_delta(self, delta: str) -> None: ...
 
+    async def on_raw_reasoning_delta(self, delta: str) -> None:
+        """The model's raw reasoning text (not its summary), which front doors show only when asked to."""
+        ...
+
     async def on_retry(self, message: str) -> None: ...
 
 
@@ -56,6 +60,9 @@ class NullSink:
         return None
 
     async def on_reasoning_delta(self, delta: str) -> None:
+        return None
+
+    async def on_raw_reasoning_delta(self, delta: str) -> None:
         return None
 
     async def on_retry(self, message: str) -> None:

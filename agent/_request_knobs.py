@@ -14,7 +14,7 @@ for them), and `model_supports_reasoning_summaries` forces summaries on (true) o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ._config_schema import ConfigToml, ReasoningEffort, ReasoningSummary, Verbosity
 
@@ -96,7 +96,7 @@ def web_search_tool(mode: str, settings: object = None) -> JsonObject | None:
     table: dict[str, Any] = settings if isinstance(settings, dict) else {}  # pyright: ignore[reportUnknownVariableType]
     domains = table.get("allowed_domains")
     if isinstance(domains, list) and domains:
-        tool["filters"] = {"allowed_domains": [str(d) for d in domains]}  # pyright: ignore[reportUnknownVariableType]
+        tool["filters"] = {"allowed_domains": [str(d) for d in cast(list[object], domains)]}
     location = table.get("location")
     if isinstance(location, dict) and location:
         tool["user_location"] = {"type": "approximate", **location}

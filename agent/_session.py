@@ -31,6 +31,8 @@ from ._ids import uuid7
 from ._model_client import ModelClient
 from ._model_types import JsonObject, NullSink, Prompt
 from ._protocol import (
+    AgentReasoning,
+    AgentReasoningDelta,
     Error,
     Event,
     EventMsg,
@@ -47,10 +49,10 @@ from ._protocol import (
     UserMessage,
     Warning,
 )
+from ._request_knobs import request_knobs
 from ._rollout import RolloutError, RolloutWriter, rollout_path
 from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
 from ._thread_lock import ThreadLock, ThreadLockedError
-from ._request_knobs import request_knobs
 from ._tool_specs import builtin_tools
 from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
 from ._turn import TurnOutcome, message_text, run_sampling_loop, unanswered_calls
@@ -425,6 +427,8 @@ class Session:
             self._persist("event_msg", msg.model_dump(mode="json", exclude_none=True))
 
     async def _emit_msg_current(self, msg: EventMsg) -> None:
+        if self.config.toml.hide_agent_reasoning and isinstance(msg, AgentReasoning | AgentReasoningDelta):
+            return  # `hide_agent_reasoning`: the items stay in history, the front doors show none of it
         await self._emit(self._turn.turn_id if self._turn else "", msg)
 
     def _persist(self, record_type: str, payload: dict[str, Any]) -> None:
@@ -666,6 +670,7 @@ class Session:
                 take_pending_input=take_pending,
                 on_usage=on_usage,
                 maybe_compact=lambda: self._maybe_compact_mid_turn(turn_id),
+                show_raw_reasoning=self.config.toml.show_raw_agent_reasoning,
             )
         except (ProviderError, TurnFatal) as exc:
             await self._emit(turn_id, Error(message=str(exc)))

@@ -41,14 +41,19 @@ class TurnOutcome:
 
 
 class _Sink:
-    def __init__(self, emit: Emit) -> None:
+    def __init__(self, emit: Emit, *, show_raw_reasoning: bool = False) -> None:
         self._emit = emit
+        self._show_raw = show_raw_reasoning
 
     async def on_text_delta(self, item_id: str, delta: str) -> None:
         await self._emit(AgentMessageDelta(item_id=item_id, delta=delta))
 
     async def on_reasoning_delta(self, delta: str) -> None:
         await self._emit(AgentReasoningDelta(delta=delta))
+
+    async def on_raw_reasoning_delta(self, delta: str) -> None:
+        if self._show_raw:  # `show_raw_agent_reasoning`
+            await self._emit(AgentReasoningDelta(delta=delta))
 
     async def on_retry(self, message: str) -> None:
         await self._emit(StreamError(message=message))
@@ -60,8 +65,11 @@ def message_text(item: JsonObject) -> str:
     return "".join(as_str(p.get("text")) for p in parts if p.get("type") in ("output_text", "input_text", "text"))
 
 
-def reasoning_text(item: JsonObject) -> str:
+def reasoning_text(item: JsonObject, *, raw: bool = False) -> str:
+    """The summary of a reasoning item; with `raw`, its raw reasoning text when it has no summary."""
     texts = [as_str(as_obj(p).get("text")) for p in as_list(item.get("summary"))]
+    if raw and not any(texts):
+        texts = [as_str(as_obj(p).get("text")) for p in as_list(item.get("content"))]
     return "\n\n".join(t for t in texts if t)
 
 
@@ -96,22 +104,24 @@ async def run_sampling_loop(
     take_pending_input: Callable[[], list[JsonObject]],
     on_usage: Callable[[TokenUsage], Awaitable[None]],
     maybe_compact: Callable[[], Awaitable[None]] | None = None,
+    show_raw_reasoning: bool = False,
 ) -> str | None:
     """Sample and run tools until the model stops calling them; returns the last assistant message.
 
     Provider errors propagate (the caller fails the turn); cancellation propagates (the caller aborts it).
     """
-    sink = _Sink(emit)
+    sink = _Sink(emit, show_raw_reasoning=show_raw_reasoning)
     last_message: str | None = None
     while True:
         response: ModelResponse = await client.stream(build_prompt(), sink)
+        raw_reasoning = {id(i): reasoning_text(i, raw=show_raw_reasoning) for i in response.items}
         items = [normalise_output_item(i) for i in response.items]
         history.extend(items)
         record(items)
-        for item in items:
+        for original, item in zip(response.items, items, strict=True):
             kind = item.get("type")
             if kind == "reasoning":
-                text = reasoning_text(item)
+                text = raw_reasoning[id(original)]
                 if text:
                     await emit(AgentReasoning(text=text))
             elif kind == "message" and item.get("role") == "assistant":

@@ -85,8 +85,10 @@ class ResponsesStream:
             raise StreamFailed(f"the model server sent an event that is not a Responses API event ({described})")
         if kind == "response.output_text.delta":
             await self._sink.on_text_delta(as_str(payload.get("item_id")), as_str(payload.get("delta")))
-        elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
+        elif kind == "response.reasoning_summary_text.delta":
             await self._sink.on_reasoning_delta(as_str(payload.get("delta")))
+        elif kind == "response.reasoning_text.delta":
+            await self._sink.on_raw_reasoning_delta(as_str(payload.get("delta")))
         elif kind == "response.output_item.done":
             item = as_obj(payload.get("item"))
             if item:

@@ -30,8 +30,9 @@ def register(app: typer.Typer) -> None:
         import agent
 
         try:
+            labels = {"profile": "--profile"} if profile else {}
             cfg = agent.load_config(
-                agent.ConfigOverrides(profile=profile, cwd=cd, labels={"profile": "--profile"} if profile else {}), list(config or []), strict=strict_config
+                agent.ConfigOverrides(profile=profile, cwd=cd, labels=labels), list(config or []), strict=strict_config
             )
         except agent.ConfigError as exc:
             sys.stderr.write(f"Error loading configuration: {exc}\n")

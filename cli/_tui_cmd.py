@@ -163,9 +163,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         version: Annotated[
             bool,
-            typer.Option(
-                "--version", "-V", is_eager=True, callback=_print_version, help="Print the version and exit."
-            ),
+            typer.Option("--version", "-V", is_eager=True, callback=_print_version, help="Print the version and exit."),
         ] = False,
     ) -> None:
         """Without a command: chat with the agent in this terminal. `pycodex PROMPT` starts with that prompt."""

@@ -376,7 +376,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif chat:
             frames = chat_events(step.get("items", []), step.get("usage"), complete=not step.get("cut"))
         else:
-            items = _as_reasoning_model(state, body, list(step.get("items", []))) if state.strict else step.get("items", [])
+            items = (
+                _as_reasoning_model(state, body, list(step.get("items", []))) if state.strict else step.get("items", [])
+            )
             frames = responses_events(items, step.get("usage"), complete=not step.get("cut"))
         try:
             for frame in frames:
