@@ -39,6 +39,7 @@ from ._providers import (
     builtin_provider,
     provider_from_toml,
 )
+from ._requirements import apply_more_requirements, with_managed_config
 from .errors import ConfigError, UnknownConfigKeyError
 
 DEFAULT_MODEL = "gpt-5.5"
@@ -224,9 +225,10 @@ def load_config(
     sandbox_mode: SandboxMode = toml.sandbox_mode or default_sandbox
     default_approval: ApprovalPolicy = "untrusted" if trust == "untrusted" else "on-request"
     approval_policy: ApprovalPolicy = toml.approval_policy or default_approval
-    requirements = _load_requirements()
+    requirements = with_managed_config(_load_requirements())
     if requirements is not None:
         approval_policy, sandbox_mode = _apply_requirements(requirements, approval_policy, sandbox_mode, toml, warnings)
+        toml = apply_more_requirements(requirements, toml, warnings)
 
     wsw = toml.sandbox_workspace_write
     sandbox_policy = policy_for_mode(

@@ -30,6 +30,7 @@ from ._json import as_obj
 from .errors import ConfigError
 
 DEFAULT_SOURCE = Source("default")
+MANAGED_CONFIG_FILE = "managed_config.toml"
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,12 @@ def merge_config_layers(
 
     merge_into(merged, flags.data)
     provenance.update(flag_sources(cli_overrides))
+    # The legacy managed_config.toml sits above the session's flags (Codex's precedence 40).
+    managed = read_toml_layer(system_config_dir() / MANAGED_CONFIG_FILE, "managed")
+    if managed is not None:
+        merge_into(merged, managed.data)
+        for leaf in leaf_paths(managed.data, ""):
+            provenance[leaf] = managed.source_of(leaf)
     for dotted, value in values.items():
         set_path(merged, dotted.split("."), value)
         for leaf in leaf_paths(value, dotted):

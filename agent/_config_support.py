@@ -81,6 +81,19 @@ NOT_SUPPORTED: frozenset[str] = frozenset(
 )
 """Keys of Codex's config that pycodex recognises and does not act on."""
 
+PROVIDER_NOT_SUPPORTED: frozenset[str] = frozenset(
+    {
+        "supports_websockets",
+        "websocket_connect_timeout_ms",
+        "auth",
+        "aws",
+        "model_catalog_url",
+        "supports_standalone_web_search",
+        "gateway_oauth",
+    }
+)
+"""Keys of `[model_providers.<id>]` that pycodex recognises and does not act on."""
+
 
 def _matches(leaf: str, table: Iterable[str]) -> str | None:
     for key in table:
@@ -97,7 +110,14 @@ def unsupported_keys(leaves: Iterable[str]) -> list[str]:
     """
     found: list[str] = []
     for leaf in leaves:
-        if leaf.startswith(("profiles.", "projects.", "mcp_servers.", "model_providers.")):
+        if leaf.startswith("model_providers."):
+            parts = leaf.split(".")
+            if len(parts) > 2 and parts[2] in PROVIDER_NOT_SUPPORTED:
+                key = ".".join(parts[:3])
+                if key not in found:
+                    found.append(key)
+            continue
+        if leaf.startswith(("profiles.", "projects.", "mcp_servers.")):
             continue
         key = _matches(leaf, NOT_SUPPORTED_YET) or _matches(leaf, NOT_SUPPORTED)
         if key is not None and key not in found:

@@ -180,3 +180,47 @@ def test_the_untrusted_hint_never_suggests_trusting_the_filesystem_root(
     monkeypatch.setenv("HOME", str(tmp_path))
     notice = untrusted_notice(tmp_path / ".codex" / "config.toml", tmp_path, codex_home / "config.toml")
     assert "trust_level" not in notice
+
+
+def test_unsupported_provider_keys_are_reported(codex_home: Path, project: Path) -> None:
+    config = load_config(ConfigOverrides(cwd=project), ["model_providers.m={base_url='http://x'}"])
+    assert not [w for w in config.warnings if "model_providers" in w]
+    config = load_config(
+        ConfigOverrides(cwd=project), ["model_providers.m={base_url='http://x', supports_websockets=true}"]
+    )
+    assert any("`model_providers.m.supports_websockets`" in w for w in config.warnings)
+
+
+def test_managed_config_is_a_layer_above_the_flags_and_pins_its_values(
+    codex_home: Path, project: Path, system_dir: Path
+) -> None:
+    (system_dir / "managed_config.toml").write_text('model = "managed-model"\napproval_policy = "on-request"\n')
+    config = load_config(ConfigOverrides(cwd=project), ["model=from-flag"])
+    assert config.model == "managed-model"
+    assert config.source_of("model").label == "managed"
+    pinned = load_config(ConfigOverrides(cwd=project, approval_policy="never"))
+    assert pinned.approval_policy == "on-request"
+    assert any("not allowed by requirements.toml" in w for w in pinned.warnings)
+
+
+def test_allowed_approvals_reviewers_without_user_refuses_to_start(
+    codex_home: Path, project: Path, system_dir: Path
+) -> None:
+    (system_dir / "requirements.toml").write_text('allowed_approvals_reviewers = ["user", "auto_review"]\n')
+    assert load_config(ConfigOverrides(cwd=project)).approval_policy == "on-request"
+    (system_dir / "requirements.toml").write_text('allowed_approvals_reviewers = ["auto_review"]\n')
+    with pytest.raises(ConfigError, match="pycodex has only `user`"):
+        load_config(ConfigOverrides(cwd=project))
+    (system_dir / "requirements.toml").write_text('allowed_approvals_reviewers = ["robot"]\n')
+    with pytest.raises(ConfigError, match="non-empty list"):
+        load_config(ConfigOverrides(cwd=project))
+
+
+def test_allowed_web_search_modes_and_unenforced_requirements(
+    codex_home: Path, project: Path, system_dir: Path
+) -> None:
+    (system_dir / "requirements.toml").write_text('allowed_web_search_modes = ["disabled"]\nenforce_residency = "us"\n')
+    config = load_config(ConfigOverrides(cwd=project), ["web_search=live"])
+    assert "web_search" not in request_knobs(config)
+    assert any("web_search `live` is not allowed" in w for w in config.warnings)
+    assert any("`enforce_residency`, which pycodex does not enforce" in w for w in config.warnings)
