@@ -51,6 +51,7 @@ from ._protocol import (
 )
 from ._request_knobs import request_knobs
 from ._rollout import RolloutError, RolloutWriter, rollout_path
+from ._session_log import SessionLog
 from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
 from ._thread_lock import ThreadLock, ThreadLockedError
 from ._tool_specs import builtin_tools
@@ -150,6 +151,7 @@ class Session:
         self._exec: ExecSessions | None = None
         self._client: ModelClient | None = None
         self._rollout: RolloutWriter | None = None
+        self._log: SessionLog | None = None
         self._rollout_failed = False
         self._index_failed = False
         self._turn: _RunningTurn | None = None
@@ -208,6 +210,7 @@ class Session:
         return self
 
     async def _start(self, tg: anyio.abc.TaskGroup) -> None:
+        self._log = SessionLog.open(self.config, self.thread_id)
         self._client = ModelClient(
             self.config.provider,
             self._http,
@@ -296,6 +299,8 @@ class Session:
                     await self._http.aclose()
             if self._rollout is not None:
                 self._rollout.close()
+            if self._log is not None:
+                self._log.close()
             if self._lock is not None:
                 self._lock.release()
             self._send.close()
@@ -418,6 +423,8 @@ class Session:
             for path in msg.changes:
                 if path not in self._files_changed:
                     self._files_changed.append(path)
+        if self._log is not None:
+            self._log.event(msg)
         try:
             self._send.send_nowait(Event(id=turn_id, msg=msg))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):

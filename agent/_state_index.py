@@ -38,6 +38,7 @@ from typing import Any, Self
 
 from . import errors
 from ._rollout_reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
+from ._sqlite_home import sqlite_home
 from ._thread_lock import ThreadLock
 from .errors import AgentError
 
@@ -274,9 +275,10 @@ class StateIndex:
         Raises `StateIndexError` when the index was written by a newer pycodex or cannot be created.
         """
         codex_home = codex_home.absolute()
-        path = codex_home / INDEX_FILE_NAME
+        directory = sqlite_home(codex_home)  # `sqlite_home`, when set
+        path = directory / INDEX_FILE_NAME
         try:
-            codex_home.mkdir(parents=True, exist_ok=True)
+            directory.mkdir(parents=True, exist_ok=True)
             try:
                 conn = _open_database(path)
             except sqlite3.DatabaseError as exc:
