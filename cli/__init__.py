@@ -34,6 +34,10 @@ def main() -> None:
         # `exec` takes a prompt argument, so `exec resume` and `exec fork` are separate (hidden) commands underneath;
         # options may come before the word, as in `pycodex exec -c k=v resume --last`.
         index = first_positional(argv, 1)
+        if index is not None and argv[index] in ("resume", "fork") and {"-h", "--help"} & set(argv[index + 1 :]):
+            from ._exec_cmd import sub_help
+
+            raise SystemExit(sub_help(argv[index]))
         if index is not None and argv[index] in ("resume", "fork"):
             fork = ["--fork"] if argv[index] == "fork" else []
             sys.argv[1:] = ["exec-resume", *fork, *argv[1:index], *argv[index + 1 :]]

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
         all_dirs: Annotated[bool, typer.Option("--all", help="Sessions of every directory.")] = False,
         search: Annotated[str | None, typer.Option("--search", "-s", help="Only those whose prompt matches.")] = None,
         archived: Annotated[bool, typer.Option("--archived", help="Include archived sessions.")] = False,
-        limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
+        limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many sessions.")] = 20,
         json_mode: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     ) -> None:
         import json
