@@ -95,6 +95,10 @@ PROVIDER_NOT_SUPPORTED: frozenset[str] = frozenset(
 """Keys of `[model_providers.<id>]` that pycodex recognises and does not act on."""
 
 
+ACTING_FEATURES: frozenset[str] = frozenset({"features.shell_snapshot"})
+"""The `[features]` keys pycodex does act on."""
+
+
 def _matches(leaf: str, table: Iterable[str]) -> str | None:
     for key in table:
         if leaf == key or leaf.startswith(key + "."):
@@ -117,7 +121,7 @@ def unsupported_keys(leaves: Iterable[str]) -> list[str]:
                 if key not in found:
                     found.append(key)
             continue
-        if leaf.startswith(("profiles.", "projects.", "mcp_servers.")):
+        if leaf.startswith(("profiles.", "projects.", "mcp_servers.")) or leaf in ACTING_FEATURES:
             continue
         key = _matches(leaf, NOT_SUPPORTED_YET) or _matches(leaf, NOT_SUPPORTED)
         if key is not None and key not in found:

@@ -53,6 +53,7 @@ from ._request_knobs import request_knobs
 from ._rollout import RolloutError, RolloutWriter, rollout_path
 from ._session_log import SessionLog
 from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
+from ._shell_snapshot import ShellSnapshot
 from ._thread_lock import ThreadLock, ThreadLockedError
 from ._tool_specs import builtin_tools
 from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
@@ -225,6 +226,10 @@ class Session:
             background_max_ms=self.config.toml.background_terminal_max_timeout,
             allow_degraded_sandbox=self.config.toml.sandbox_allow_degraded,
         )
+        self._exec.shell_snapshot = ShellSnapshot(
+            self.config.codex_home / "shell_snapshots" / f"{self.thread_id}.sh",
+            enabled=self.config.toml.features.get("shell_snapshot", True),
+        )
         if self.config.mcp_servers:
             from ._mcp_bridge import start_bridge
 
@@ -294,6 +299,8 @@ class Session:
                     await self._turn.done.wait()
             if self._exec is not None:
                 self._exec.kill_all()
+                if self._exec.shell_snapshot is not None:
+                    self._exec.shell_snapshot.remove()
             if self._own_http:
                 with anyio.move_on_after(2):
                     await self._http.aclose()
