@@ -100,6 +100,10 @@ async def run_apply_patch(ctx: ToolContext, call_id: str, patch_text: str, *, cw
         )
         return _exec_style(1, time.monotonic() - started, exc.text + "\n")
     summary = result.summary
+    for change in plan.changes:
+        if change.kind == "update" and change.abs_move_path is None:
+            # The patch's own diff is the turn's diff of the file when this is its first change in the turn.
+            ctx.diff_tracker.note_patch(change.abs_path, change.old_content, change.new_content, change.git_diff)
     await ctx.emit(PatchApplyEnd(call_id=call_id, stdout=summary, stderr="", success=True, changes=changes))
     diff = ctx.diff_tracker.unified_diff(config.cwd)
     if diff:
