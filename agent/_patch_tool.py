@@ -42,6 +42,12 @@ def event_changes(plan: ap.PatchPlan) -> dict[str, FileChange]:
     return out
 
 
+def _outside_reason(policy: Policy) -> str:
+    if isinstance(policy, sandbox.ReadOnly):
+        return "The sandbox is read-only: nothing may be written without your approval."
+    return "The patch writes outside the writable roots."
+
+
 def _exec_style(code: int, seconds: float, output: str) -> str:
     return f"Exit code: {code}\nWall time: {rust_float(seconds)} seconds\nOutput:\n{output}"
 
@@ -78,7 +84,7 @@ async def run_apply_patch(ctx: ToolContext, call_id: str, patch_text: str, *, cw
             request = ApplyPatchApprovalRequest(
                 call_id=call_id,
                 changes=changes,
-                reason=None if all_writable else "The patch writes outside the writable roots.",
+                reason=None if all_writable else _outside_reason(policy),
                 grant_root=None,
             )
             await ctx.emit(request)

@@ -28,6 +28,10 @@ def register(app: typer.Typer) -> None:
         records = agent.list_threads(
             home, cwd=None if all_dirs else Path.cwd(), include_archived=archived, search=search, limit=limit
         )
+        if not records and not json_mode:
+            where = "" if all_dirs else f" in {Path.cwd()}"
+            hint = "" if all_dirs else " (`pycodex sessions --all` lists those of every directory)"
+            sys.stderr.write(f"No sessions{where}{hint}.\n")
         for record in records:
             if json_mode:
                 sys.stdout.write(

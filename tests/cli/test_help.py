@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import typer.main
@@ -41,11 +42,18 @@ def test_every_option_has_a_help_line() -> None:
     missing: list[str] = []
 
     def walk(command: Any, path: str) -> None:
-        for param in command.params:
-            if type(param).__name__.endswith("Option") and not param.hidden and not param.help:
-                missing.append(f"{path} {param.opts[0]}")
+        options = [p for p in command.params if type(p).__name__.endswith("Option") and not p.hidden]
+        missing.extend(f"{path} {p.opts[0]}" for p in options if not p.help)
         for name, sub in getattr(command, "commands", {}).items():
             walk(sub, f"{path} {name}")
 
     walk(typer.main.get_command(app), "pycodex")
     assert missing == []
+
+
+def test_sessions_says_when_there_are_none(tmp_path: Path, codex_home: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.run([*PYCODEX, "sessions"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == 0
+    assert run.stdout == ""
+    assert run.stderr == f"No sessions in {tmp_path} (`pycodex sessions --all` lists those of every directory).\n"
