@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ._config_layers import codex_home as codex_home
     from ._config_merge import MergedLayers as MergedLayers
     from ._config_merge import merge_config_layers as merge_config_layers
+    from ._model_list import provider_models as provider_models
     from ._protocol import Event as Event
     from ._protocol import EventMsg as EventMsg
     from ._protocol import ImageUrlInput as ImageUrlInput
@@ -63,6 +64,7 @@ _WHERE = {
     "ThreadNotFoundError": ".errors",
     "MergedLayers": "._config_merge",
     "merge_config_layers": "._config_merge",
+    "provider_models": "._model_list",
     "AgentError": ".errors",
     "ApprovalHandler": "._approvals",
     "Config": "._config",
@@ -93,6 +95,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "provider_models",
     "delete_thread",
     "find_thread",
     "latest_thread",
