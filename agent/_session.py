@@ -5,11 +5,9 @@ Front doors talk to it in two directions only: they `submit` ops (or call `run_t
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import math
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -21,48 +19,38 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 import sandbox
 
-from . import _compact, _context
-from ._approvals import ApprovalHandler, RejectingApprovals
-from ._config import Config
-from ._config_schema import ApprovalPolicy, ReasoningEffort
-from ._exec_tool import ExecSessions
-from ._git import git_info
+from . import _context
 from ._ids import uuid7
-from ._model_client import ModelClient
-from ._model_types import JsonObject, NullSink, Prompt
 from ._protocol import (
     AgentReasoning,
     AgentReasoningDelta,
-    Error,
     Event,
     EventMsg,
     PatchApplyEnd,
     PlanItem,
     SessionConfigured,
-    TaskComplete,
-    TaskStarted,
-    TokenCount,
     TokenUsage,
-    TokenUsageInfo,
-    TurnAborted,
     UserInput,
-    UserMessage,
     Warning,
 )
-from ._request_knobs import request_knobs
-from ._rollout import RolloutError, RolloutWriter, rollout_path
 from ._session_log import SessionLog
 from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
-from ._shell_snapshot import ShellSnapshot
-from ._thread_lock import ThreadLock, ThreadLockedError
-from ._tool_specs import builtin_tools
-from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
-from ._turn import TurnOutcome, message_text, run_sampling_loop, unanswered_calls
-from .errors import ProviderError, SessionClosedError
+from ._turn import RunningTurn, TurnOutcome, TurnRunner
+from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured
+from .errors import SessionClosedError
+from .model import JsonObject, Model, ModelClient
+from .threads import ThreadRecorder, session_meta, thread_record
+from .tools import (
+    ApprovalHandler,
+    ApprovalState,
+    ExecSessions,
+    RejectingApprovals,
+    ShellSnapshot,
+)
 
 if TYPE_CHECKING:
-    from ._mcp_bridge import McpBridge
-    from ._rollout_reader import Rollout
+    from .threads import Rollout
+    from .tools import McpBridge
 
 CLI_VERSION = "0.1.0"
 
@@ -88,15 +76,7 @@ _PERSISTED_EVENTS = frozenset(
 Source = Literal["exec", "mcp", "cli", "tui"]
 
 
-@dataclass
-class _RunningTurn:
-    turn_id: str
-    scope: anyio.CancelScope
-    done: anyio.Event
-    outcome: TurnOutcome | None = None
-
-
-class Session:
+class Session(TurnRunner):
     """One thread of work with the agent.
 
     Use as an async context manager; then `run_turn(...)` (or `submit` + `events()`). Commands started by the
@@ -117,6 +97,7 @@ class Session:
         authorization_handler: Any = None,
         resume: Rollout | None = None,
         fork: bool = False,
+        model: Model | None = None,
     ) -> None:
         """Args:
         config: the resolved configuration.
@@ -134,13 +115,15 @@ class Session:
         resume: a thread read from its rollout (`read_rollout`): its history is replayed exactly and new turns are
             appended to the same file (locked against a second writer).
         fork: with `resume`, start a new thread (new id and rollout) from a copy of that history instead.
+        model: what answers the prompts (a `ScriptedModel` in engine tests); by default the configured provider's
+            HTTP client, and no HTTP client is made when a model is given.
         """
         self.config = config
         self.thread_id = thread_id or uuid7()
         self.approvals: ApprovalHandler = approvals or RejectingApprovals()
         self._env = env
-        self._own_http = http is None
-        self._http = http or http_client(config)
+        self._own_http = http is None and model is None
+        self._http = http or (None if model is not None else http_client(config))
         self._source = source
         self._ephemeral = ephemeral
         self.history: list[JsonObject] = []
@@ -150,12 +133,10 @@ class Session:
         self._send, self._recv = anyio.create_memory_object_stream[Event](math.inf)
         self._tg: anyio.abc.TaskGroup | None = None
         self._exec: ExecSessions | None = None
-        self._client: ModelClient | None = None
-        self._rollout: RolloutWriter | None = None
+        self._client: Model | None = model
+        self._recorder = ThreadRecorder(config.codex_home, report=self._report_persistence_failure)
+        self._turn: RunningTurn | None = None
         self._log: SessionLog | None = None
-        self._rollout_failed = False
-        self._index_failed = False
-        self._turn: _RunningTurn | None = None
         self._pending: list[JsonObject] = []
         self._closed = False
         self._shell = sandbox.default_shell()
@@ -166,19 +147,18 @@ class Session:
         self._files_changed: list[str] = []
         self._resume = resume
         self._fork = fork
-        self._lock: ThreadLock | None = None
         self._context_to_refresh: JsonObject | None = None
         self._repair_pending = False
         self._startup_notes: list[str] = []
         self._first_user_message: str | None = None
         self._created_at = now_timestamp()
-        self._git = git_info(config.cwd)
+        self._git = _context.git_info(config.cwd)
         if resume is not None:
             self._first_user_message = resume.first_user_message
             self._repair_pending = True
             if not fork and resume.created_at:
                 self._created_at = resume.created_at
-            from ._rollout_reader import resume_history
+            from .threads import resume_history
 
             self.history = [dict(item) for item in resume_history(resume)]
             self._plan = [PlanItem.model_validate(step) for step in resume.plan or []]
@@ -212,13 +192,15 @@ class Session:
 
     async def _start(self, tg: anyio.abc.TaskGroup) -> None:
         self._log = SessionLog.open(self.config, self.thread_id)
-        self._client = ModelClient(
-            self.config.provider,
-            self._http,
-            env=self._env,
-            session_id=self.thread_id,
-            originator=f"pycodex_{self._source}",
-        )
+        if self._client is None:
+            assert self._http is not None
+            self._client = ModelClient(
+                self.config.provider,
+                self._http,
+                env=self._env,
+                session_id=self.thread_id,
+                originator=f"pycodex_{self._source}",
+            )
         self._exec = ExecSessions(
             tg,
             emit=self._emit_msg_current,
@@ -231,7 +213,7 @@ class Session:
             enabled=self.config.toml.features.get("shell_snapshot", True),
         )
         if self.config.mcp_servers:
-            from ._mcp_bridge import start_bridge
+            from .tools import start_bridge
 
             # Servers start before the first model request; one that fails is reported, not fatal, unless required.
             self._mcp_manager, self._mcp = await start_bridge(
@@ -255,7 +237,7 @@ class Session:
                 sandbox_policy=self.config.sandbox_policy.model_dump(mode="json"),
                 cwd=str(self.config.cwd),
                 reasoning_effort=self.config.reasoning_effort,
-                rollout_path=str(self._rollout.path) if self._rollout else None,
+                rollout_path=str(self._recorder.path) if self._recorder.path else None,
             ),
         )
         policy, problem = load_exec_policy(self.config)
@@ -301,93 +283,55 @@ class Session:
                 self._exec.kill_all()
                 if self._exec.shell_snapshot is not None:
                     self._exec.shell_snapshot.remove()
-            if self._own_http:
+            if self._own_http and self._http is not None:
                 with anyio.move_on_after(2):
                     await self._http.aclose()
-            if self._rollout is not None:
-                self._rollout.close()
+            self._recorder.close()
             if self._log is not None:
                 self._log.close()
-            if self._lock is not None:
-                self._lock.release()
             self._send.close()
 
     def _open_rollout(self) -> None:
         resume = self._resume
         if resume is not None and not self._fork:
             # The same file, appended to; a second process writing this thread is refused, not interleaved.
-            self._lock = ThreadLock(resume.path)
-            try:
-                self._lock.acquire()
-            except ThreadLockedError:
-                self._lock = None
-                raise
-            # A crash mid-write leaves a torn last line: cut it before appending, or the next record would be
-            # glued onto it and lost.
-            from ._rollout_reader import repair_tail
-
-            repaired = repair_tail(resume.path)
+            repaired = self._recorder.open_resumed(resume)
             if repaired:
                 self._startup_notes.append(repaired)
-            self._rollout = RolloutWriter(resume.path, ordinal=resume.next_ordinal)
             return
-        path = rollout_path(self.config.codex_home, self.thread_id)
-        self._rollout = RolloutWriter(path)
-        self._lock = ThreadLock(path)
-        self._lock.acquire()
-        meta: JsonObject = {
-            "id": self.thread_id,
-            "session_id": self.thread_id,
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "cwd": str(self.config.cwd),
-            "originator": f"pycodex_{self._source}",
-            "cli_version": CLI_VERSION,
-            "source": self._source,
-            "model_provider": self.config.provider.id,
-            "model": self.config.model,
-            "base_instructions": {"text": _context.base_instructions(self.config)},
-        }
-        if self._git is not None:
-            meta["git"] = self._git
-        if resume is not None:
-            meta["forked_from"] = {"id": resume.thread_id, "rollout_path": str(resume.path)}
-        self._rollout.append("session_meta", meta)
+        meta = session_meta(
+            self.config,
+            thread_id=self.thread_id,
+            source=self._source,
+            cli_version=CLI_VERSION,
+            base_instructions=_context.base_instructions(self.config),
+            git=self._git,
+            forked_from=resume,
+        )
+        self._recorder.open_new(self.thread_id, meta)
         if resume is not None:
             self._record(self.history)
 
     async def _update_index(self) -> None:
-        if self._rollout is None:
+        rollout = self._recorder.path
+        if rollout is None:
             return
-        from ._state_index import ThreadRecord
-        from ._threads import record_thread
-
-        git = self._git or {}
-        record = ThreadRecord(
-            id=self.thread_id,
-            rollout_path=self._rollout.path,
-            cwd=str(self.config.cwd),
-            git_branch=git.get("branch"),
-            git_commit=git.get("commit"),
-            model=self.config.model,
-            model_provider=self.config.provider.id,
+        record = thread_record(
+            self.config,
+            thread_id=self.thread_id,
+            rollout=rollout,
             source=self._source,
+            git=self._git,
             first_user_message=self._first_user_message,
-            title=None,
             created_at=self._created_at,
             updated_at=now_timestamp(),
             tokens_used=self.usage.total_tokens,
-            archived=False,
         )
-        try:
-            await anyio.to_thread.run_sync(record_thread, self.config.codex_home, record)
-        except Exception as exc:  # sqlite3 errors, a read-only home: the index is a cache, the rollout is kept
-            if not self._index_failed:
-                self._index_failed = True
-                await self._emit("", Warning(message=f"the session index could not be updated: {exc}"))
+        await self._recorder.update_index(record)
 
     @property
     def rollout_path(self) -> Path | None:
-        return self._rollout.path if self._rollout else None
+        return self._recorder.path
 
     def reconfigure(
         self,
@@ -398,25 +342,13 @@ class Session:
         reasoning_effort: ReasoningEffort | None = None,
     ) -> Config:
         """Change settings for the next turns (the TUI's /model and /approvals). Returns the new config."""
-        config = self.config
-        changes: dict[str, Any] = {}
-        if model is not None:
-            changes["model"] = model
-        if approval_policy is not None:
-            changes["approval_policy"] = approval_policy
-        if reasoning_effort is not None:
-            changes["reasoning_effort"] = reasoning_effort
-        if sandbox_mode is not None:
-            wsw = config.toml.sandbox_workspace_write
-            changes["sandbox_mode"] = sandbox_mode
-            changes["sandbox_policy"] = sandbox.policy_for_mode(
-                sandbox_mode,
-                writable_roots=tuple(Path(r).expanduser() for r in wsw.writable_roots),
-                network_access=wsw.network_access,
-                exclude_tmpdir_env_var=wsw.exclude_tmpdir_env_var,
-                exclude_slash_tmp=wsw.exclude_slash_tmp,
-            )
-        self.config = dataclasses.replace(config, **changes)
+        self.config = reconfigured(
+            self.config,
+            model=model,
+            approval_policy=approval_policy,
+            sandbox_mode=sandbox_mode,
+            reasoning_effort=reasoning_effort,
+        )
         return self.config
 
     # ---- events -------------------------------------------------------------------------------------------------
@@ -438,26 +370,20 @@ class Session:
             # After close (a command killed on the way out reporting its end): nobody is listening any more.
             return
         if msg.type in _PERSISTED_EVENTS:
-            self._persist("event_msg", msg.model_dump(mode="json", exclude_none=True))
+            self._recorder.record("event_msg", msg.model_dump(mode="json", exclude_none=True))
 
     async def _emit_msg_current(self, msg: EventMsg) -> None:
         if self.config.toml.hide_agent_reasoning and isinstance(msg, AgentReasoning | AgentReasoningDelta):
             return  # `hide_agent_reasoning`: the items stay in history, the front doors show none of it
         await self._emit(self._turn.turn_id if self._turn else "", msg)
 
-    def _persist(self, record_type: str, payload: dict[str, Any]) -> None:
-        if self._rollout is None or self._rollout_failed:
-            return
-        try:
-            self._rollout.append(record_type, payload)
-        except RolloutError as exc:
-            # Report once, loudly; the turn goes on (the model's work is not lost with the file).
-            self._rollout_failed = True
-            self._send.send_nowait(Event(id="", msg=Warning(message=str(exc))))
-
     def _record(self, items: list[JsonObject]) -> None:
-        for item in items:
-            self._persist("response_item", item)
+        self._recorder.record_items(items)
+
+    def _report_persistence_failure(self, message: str) -> None:
+        # Sent without awaiting: the recorder reports from synchronous code, and the stream is unbounded.
+        with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+            self._send.send_nowait(Event(id="", msg=Warning(message=message)))
 
     # ---- turns --------------------------------------------------------------------------------------------------
 
@@ -469,7 +395,7 @@ class Session:
             raise SessionClosedError("the session is closed")
         if self._turn is not None:
             raise RuntimeError("a turn is already running; submit input to it instead")
-        turn = _RunningTurn(uuid7(), anyio.CancelScope(), anyio.Event())
+        turn = RunningTurn(uuid7(), anyio.CancelScope(), anyio.Event())
         self._turn = turn
         try:
             with turn.scope:
@@ -483,76 +409,12 @@ class Session:
             turn.done.set()
             self._turn = None
 
-    # ---- context management -------------------------------------------------------------------------------------
-
-    def context_tokens(self) -> int:
-        """How full the context is now (the provider's last count plus an estimate of what came after)."""
-        return _compact.estimate_context_tokens(self.history, self._last_total_tokens)
-
-    def context_window(self) -> int | None:
-        """The model's context window: `model_context_window`, else the OpenAI models' 272,000; None when unknown."""
-        configured = self.config.toml.model_context_window
-        if configured:
-            return configured
-        return _compact.DEFAULT_CONTEXT_WINDOW if self.config.provider.id == "openai" else None
-
-    def compact_limit(self) -> int | None:
-        """The token count at which the history is compacted (None: never)."""
-        return _compact.auto_compact_limit(
-            self.config.toml.model_context_window, self.config.toml.model_auto_compact_token_limit
-        )
-
-    def _over_compact_limit(self) -> bool:
-        limit = self.compact_limit()
-        return bool(self.history) and limit is not None and self.context_tokens() >= limit
-
-    async def _maybe_compact_mid_turn(self, turn_id: str) -> None:
-        if self._over_compact_limit():
-            await self._compact(turn_id, mid_turn=True)
-
     async def compact(self) -> None:
         """Summarise the thread now and continue from the summary (the TUI's /compact). Not during a turn."""
         if self._turn is not None:
             raise RuntimeError("cannot compact while a turn is running")
         if self.history:
             await self._compact("", mid_turn=False)
-
-    async def _compact(self, turn_id: str, *, mid_turn: bool) -> None:
-        assert self._client is not None
-        prompt = Prompt(
-            model=self.config.model,
-            input=_compact.summary_request(self.history, self.config.compact_prompt or _compact.SUMMARY_PROMPT),
-            tools=[],
-            parallel_tool_calls=False,
-            prompt_cache_key=self.thread_id,
-            **{k: v for k, v in request_knobs(self.config).items() if k != "web_search"},
-        )
-        response = await self._client.stream(prompt, NullSink())
-        summary = ""
-        for item in response.items:
-            if item.get("type") == "message" and item.get("role") == "assistant":
-                summary = message_text(item)
-        replacement = _compact.build_compacted_history(
-            self.history,
-            summary=summary,
-            initial_context=_context.initial_context(self.config, self._shell),
-            plan=[step.model_dump() for step in self._plan],
-            files_changed=self._files_changed,
-            placement="before_last_user" if mid_turn else "start",
-        )
-        before = self.context_tokens()
-        self.history[:] = replacement
-        self._last_total_tokens = None
-        summary_text = message_text(replacement[-1]) if replacement else summary
-        self._persist(_compact.COMPACTED_RECORD, _compact.compacted_record(summary_text, replacement))
-        await self._emit(
-            turn_id,
-            Warning(
-                message=f"The conversation was compacted (about {before:,} tokens) into a summary; the plan and "
-                "the list of changed files were kept as they were. Long threads lose detail: start a new thread "
-                "when the task changes."
-            ),
-        )
 
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""
@@ -563,134 +425,3 @@ class Session:
         """Stop the running turn: the model stream is cancelled and its commands are killed."""
         if self._turn is not None:
             self._turn.scope.cancel()
-
-    async def _aborted(self, turn: _RunningTurn) -> TurnOutcome:
-        with anyio.CancelScope(shield=True):
-            if self._exec is not None:
-                # Killed commands report their end before the turn reports it was aborted.
-                await self._exec.kill_all_and_wait()
-            await self._emit(turn.turn_id, TurnAborted(turn_id=turn.turn_id))
-        return TurnOutcome(status="aborted")
-
-    async def _turn_body(
-        self, turn: _RunningTurn, items: tuple[UserInput, ...] | list[UserInput], output_schema: dict[str, Any] | None
-    ) -> TurnOutcome:
-        assert self._client is not None and self._exec is not None
-        turn_id = turn.turn_id
-        await self._emit(turn_id, TaskStarted(turn_id=turn_id, model_context_window=self.context_window()))
-        self._persist(
-            "turn_context",
-            {
-                "turn_id": turn_id,
-                "cwd": str(self.config.cwd),
-                "approval_policy": self.config.approval_policy,
-                "sandbox_policy": self.config.sandbox_policy.model_dump(mode="json"),
-                "model": self.config.model,
-                "effort": self.config.reasoning_effort,
-                "summary": self.config.reasoning_summary,
-            },
-        )
-        if self._over_compact_limit():
-            try:
-                await self._compact(turn_id, mid_turn=False)
-            except ProviderError as exc:
-                await self._emit(turn_id, Warning(message=f"compaction failed, continuing without it: {exc}"))
-        new_items: list[JsonObject] = []
-        if self._repair_pending:
-            # A thread cut off mid-call (a crash, a kill): every call must have an answer before the next request.
-            self._repair_pending = False
-            new_items.extend(unanswered_calls(self.history))
-        if not self.history:
-            new_items.extend(_context.initial_context(self.config, self._shell))
-        elif self._context_to_refresh is not None:
-            new_items.extend(_context.context_changes(self.config, self._shell, self._context_to_refresh))
-            self._context_to_refresh = None
-        try:
-            message, text, images = user_input_item(items, self.config.cwd)
-        except OSError as exc:
-            error = f"cannot read image {exc.filename}: {exc.strerror}"
-            await self._emit(turn_id, Error(message=error))
-            return TurnOutcome(status="failed", error=error)
-        new_items.append(message)
-        self.history.extend(new_items)
-        self._record(new_items)
-        await self._emit(turn_id, UserMessage(message=text, images=tuple(images)))
-        if self._first_user_message is None and text:
-            self._first_user_message = text
-
-        turn_usage = TokenUsage()
-
-        async def on_usage(usage: TokenUsage) -> None:
-            nonlocal turn_usage
-            turn_usage = turn_usage + usage
-            self.usage = self.usage + usage
-            self._last_total_tokens = usage.total_tokens or None
-            await self._emit(
-                turn_id,
-                TokenCount(
-                    info=TokenUsageInfo(
-                        total_token_usage=self.usage,
-                        last_token_usage=usage,
-                        model_context_window=self.context_window(),
-                    )
-                ),
-            )
-
-        tools = builtin_tools(plan=True, apply_patch=True, view_image=True)
-        if self._mcp is not None:
-            namespaces = self.config.provider.id == "openai" and self.config.provider.wire_api == "responses"
-            tools.extend(self._mcp.tool_specs(namespaces=namespaces))
-        knobs = request_knobs(self.config)
-        if (web_search := knobs.pop("web_search", None)) is not None:
-            tools.append(web_search)
-
-        def build_prompt() -> Prompt:
-            return Prompt(
-                model=self.config.model,
-                input=self.history,
-                tools=tools,
-                parallel_tool_calls=True,
-                output_schema=output_schema,
-                prompt_cache_key=self.thread_id,
-                **knobs,
-            )
-
-        ctx = ToolContext(
-            config=self.config,
-            turn_id=turn_id,
-            emit=self._emit_msg_current,
-            exec_sessions=self._exec,
-            approvals=self.approvals,
-            shell=self._shell,
-            plan=self._plan,
-            approval_state=self._approval_state,
-            thread_id=self.thread_id,
-            env_policy=self._env_policy,
-            mcp=self._mcp,
-        )
-
-        def take_pending() -> list[JsonObject]:
-            pending, self._pending = self._pending, []
-            return pending
-
-        try:
-            last = await run_sampling_loop(
-                client=self._client,
-                build_prompt=build_prompt,
-                history=self.history,
-                record=self._record,
-                emit=self._emit_msg_current,
-                tools=ctx,
-                take_pending_input=take_pending,
-                on_usage=on_usage,
-                maybe_compact=lambda: self._maybe_compact_mid_turn(turn_id),
-                show_raw_reasoning=self.config.toml.show_raw_agent_reasoning,
-            )
-        except (ProviderError, TurnFatal) as exc:
-            await self._emit(turn_id, Error(message=str(exc)))
-            await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=None))
-            return TurnOutcome(status="failed", usage=turn_usage, error=str(exc))
-        except TurnAbort:
-            return await self._aborted(turn)
-        await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=last))
-        return TurnOutcome(status="completed", last_agent_message=last, usage=turn_usage)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -228,11 +228,12 @@ def sub_help(word: str) -> int:
     """Print the help of `pycodex exec resume` or `pycodex exec fork` under its own name; returns the exit code."""
     from ._app import app
 
-    command = typer.main.get_command(app).commands["exec-resume"]  # pyright: ignore[reportAttributeAccessIssue]
+    group: Any = typer.main.get_command(app)
+    command: Any = group.commands["exec-resume"]
     command.help = FORK_HELP if word == "fork" else RESUME_HELP
     for param in command.params:
         if param.name == "fork":
-            param.hidden = True  # pyright: ignore[reportAttributeAccessIssue]
+            param.hidden = True
     try:
         command.main(["--help"], prog_name=f"pycodex exec {word}", standalone_mode=False)
     except typer.Exit as exc:  # pragma: no cover - click's own help exit

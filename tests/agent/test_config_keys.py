@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from agent import ConfigError, ConfigOverrides, UnknownConfigKeyError, load_config
-from agent._config_support import NOT_SUPPORTED, NOT_SUPPORTED_YET
-from agent._request_knobs import request_knobs
+from agent.config._support import NOT_SUPPORTED, NOT_SUPPORTED_YET
+from agent.model._knobs import request_knobs
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,7 @@ def project(tmp_path: Path) -> Path:
 
 _EXAMPLES = {
     "history": "history.persistence='none'",
-    "features": "features.shell_snapshot=true",
+    "features": "features.unified_exec=true",
     "instructions": "instructions='be brief'",
     "notify": "notify=['notify-send']",
     "tools.update_plan": "tools.update_plan.enabled=true",
@@ -173,7 +173,7 @@ def test_a_malformed_config_in_an_untrusted_project_is_not_read_and_said_once(co
 def test_the_untrusted_hint_never_suggests_trusting_the_filesystem_root(
     codex_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from agent._config_merge import untrusted_notice
+    from agent.config._merge import untrusted_notice
 
     notice = untrusted_notice(Path("/.codex/config.toml"), Path("/"), codex_home / "config.toml")
     assert 'projects."/"' not in notice and "project's own folder" in notice

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent import provider_models
-from agent._providers import ProviderInfo
+from agent.config import ProviderInfo
 from tests.support.model_server import ScriptedModelServer
 from tui._pickers import KNOWN_MODELS, model_picker
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from agent._shell_snapshot import render
+from agent.tools._shell_snapshot import render
 from tests.cli.exec_harness import run_exec
 from tests.support.model_server import exec_call, message
 
