@@ -337,6 +337,9 @@ class HumanRenderer:
                 self._usage = self._usage + msg.info.last_token_usage
         elif isinstance(msg, p.TurnAborted):
             self._line(f"{self._red}interrupted{self._reset}")
+        elif isinstance(msg, p.HookCompleted):
+            color = self._dim if msg.status == "completed" else self._red
+            self._line(f"{color}hook:{self._reset} {msg.message}")
 
     def fatal(self, message: str) -> None:
         self._line(f"{self._red}Error:{self._reset} {message}")

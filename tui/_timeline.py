@@ -24,6 +24,8 @@ from agent.protocol import (
     ExecCommandBegin,
     ExecCommandEnd,
     ExecCommandOutputDelta,
+    HookCompleted,
+    HookStarted,
     McpToolCallApprovalRequest,
     McpToolCallBegin,
     McpToolCallEnd,
@@ -49,6 +51,7 @@ from ._cells import (
     HeaderCell,
     McpCell,
     NoticeCell,
+    NoticeKind,
     PatchCell,
     PlanCell,
     ReasoningCell,
@@ -217,6 +220,12 @@ class Timeline:
                 call.duration_ms = msg.duration_ms
                 call.finished = True
                 self._sink.changed(call)
+            case HookStarted():
+                pass  # the cell comes with the hook's end, which says what it decided
+            case HookCompleted():
+                await self._close_text()
+                kind: NoticeKind = "hook" if msg.status == "completed" else "warning"
+                self._sink.add(NoticeCell(kind, msg.message))
             case TaskComplete():
                 await self._end_turn(interrupted=False)
             case TurnAborted():

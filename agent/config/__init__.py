@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._choices import APPROVAL_POLICIES as APPROVAL_POLICIES
     from ._choices import SANDBOX_MODES as SANDBOX_MODES
+    from ._edit import edit_config as edit_config
+    from ._edit import write_text_atomic as write_text_atomic
     from ._flags import NO_PROVIDER_MESSAGE as NO_PROVIDER_MESSAGE
     from ._flags import FlagError as FlagError
     from ._flags import FlagNames as FlagNames
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
     from ._schema import Verbosity as Verbosity
 
 _WHERE = {
+    "system_config_dir": "._layers",
+    "write_text_atomic": "._edit",
+    "edit_config": "._edit",
     "reconfigured": "._flags",
     "SessionFlags": "._flags",
     "FlagNames": "._flags",
@@ -63,7 +68,6 @@ _WHERE = {
     "ReasoningEffort": "._schema",
     "ReasoningSummary": "._schema",
     "Verbosity": "._schema",
-    "system_config_dir": "._layers",
     "Source": "._layers",
 }
 
@@ -71,6 +75,8 @@ __all__ = [
     "ReasoningSummary",
     "Verbosity",
     "system_config_dir",
+    "write_text_atomic",
+    "edit_config",
     "reconfigured",
     "SessionFlags",
     "FlagNames",

@@ -18,9 +18,6 @@ from pydantic import BaseModel
 
 NOT_SUPPORTED_YET: frozenset[str] = frozenset(
     {
-        # notify and hooks
-        "notify",
-        "hooks",
         # sub-agents
         "agents",
         # the automatic approvals reviewer
