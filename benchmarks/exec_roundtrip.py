@@ -174,8 +174,8 @@ def main() -> None:
         if not args.no_profile:
             (profile_home / ".bash_profile").write_text(PROFILE)
             (profile_home / ".bashrc").write_text(BASHRC)
-            PROFILE_HOME = profile_home
-            print(f"login profile: bash -lc true costs {_login_cost(profile_home) * 1000:.1f} ms here")
+        PROFILE_HOME = profile_home  # an empty home with --no-profile, never the real one
+        print(f"login profile: bash -lc true costs {_login_cost(profile_home) * 1000:.1f} ms here")
         _compare(args)
 
 
