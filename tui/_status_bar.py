@@ -28,6 +28,8 @@ HINTS = (HINT, "enter send · / commands · @ files · ctrl+r history", "/ comma
 def fitting_hint(room: int) -> str:
     """The fullest hint that fits in `room` columns (empty when none does)."""
     return next((hint for hint in HINTS if len(hint) <= room), "")
+
+
 SPINNER = "◐◓◑◒"
 
 

@@ -26,6 +26,7 @@ class TurnDiffTracker:
             self.known.pop(path, None)
             return
         self.known[path] = (after, git_diff[start + 1 :])
+
     def remember(self, paths: Iterable[Path]) -> None:
         """Record the current content of each path not seen before in this turn."""
         for path in paths:
