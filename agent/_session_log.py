@@ -53,6 +53,12 @@ def describe(msg: p.EventMsg) -> str | None:
     return None
 
 
+class _QuietHandler(RotatingFileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:
+        # A log that cannot be written (disk full, folder gone) must not print tracebacks into the transcript.
+        return None
+
+
 class SessionLog:
     """The log of one session (a handler on a logger of its own)."""
 
@@ -61,7 +67,7 @@ class SessionLog:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Created 0600 before the handler opens it, so the log is never readable by others.
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
-        self._handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        self._handler = _QuietHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
         self._handler.setFormatter(logging.Formatter(f"%(asctime)s {thread_id[:8]} %(message)s"))
         self._logger = logging.getLogger(f"pycodex.session.{thread_id}")
         self._logger.propagate = False

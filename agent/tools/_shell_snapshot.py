@@ -19,6 +19,7 @@ functions and aliases. Each later command runs `bash -c` on top of that file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shlex
@@ -122,10 +123,14 @@ class ShellSnapshot:
         async with self._lock:
             if not self._fresh(env):
                 script = await self._capture(shell, tg, cwd, env, policy, policy_cwd, allow_degraded)
-                if script is None:
-                    self._failed = True  # this profile cannot be captured: keep login shells for the session
+                try:
+                    if script is None:
+                        raise OSError("the login profile could not be captured")
+                    await anyio.to_thread.run_sync(self._write, script)
+                except OSError:
+                    # No capture, or nowhere to keep it ($CODEX_HOME read-only): login shells for the session.
+                    self._failed = True
                     return None
-                await anyio.to_thread.run_sync(self._write, script)
                 self._signature = _signature(env)
                 self._taken_at = time.monotonic()
         return [shell, "-c", f". {shlex.quote(str(self.path))}\n{command}"]
@@ -169,5 +174,6 @@ class ShellSnapshot:
         self._digest = hashlib.sha256(data).hexdigest()
 
     def remove(self) -> None:
-        """Delete the file (the session ends)."""
-        self.path.unlink(missing_ok=True)
+        """Delete the file (the session ends); a file that cannot be deleted must not fail the session's end."""
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)

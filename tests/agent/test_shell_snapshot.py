@@ -80,3 +80,21 @@ def test_render_keeps_only_what_the_profile_changed() -> None:
     assert "export A=" not in script and "PWD" not in script
     assert "unset GONE" in script and "f () " in script
     assert render(b"no markers here", {}) is None
+
+
+def test_a_snapshot_that_cannot_be_written_falls_back_to_login_shells(tmp_path: Path, codex_home: Path) -> None:
+    home, work = _home(tmp_path)
+    counter = work / "count"
+    (codex_home / "shell_snapshots").write_text("a file where the folder should be")
+    steps = [{"items": [exec_call("greet", "c1")]}, {"items": [exec_call("greet", "c2")]}, {"items": [message("ok")]}]
+    run = run_exec(
+        steps,
+        ["--skip-git-repo-check", "-s", "workspace-write", "--json", "go"],
+        cwd=work,
+        env={"HOME": str(home), "PROFILE_COUNTER": str(counter), "SHELL": "/bin/bash"},
+    )
+    assert run.returncode == 0, run.stderr
+    outputs = [item["aggregated_output"].strip() for item in run.items("command_execution")]
+    assert outputs == ["greet:hello-from-profile", "greet:hello-from-profile"]
+    # The failed capture, then a real login shell for each command.
+    assert counter.read_text().splitlines() == ["sourced"] * 3
