@@ -345,6 +345,26 @@ class TurnRunner(CompactingSession):
         verdict = await self._hooks.fire("Stop", fields, turn_id=turn_id)
         return verdict.block_reason or None
 
+    def _prompt_builder(self, tools: list[JsonObject], output_schema: dict[str, Any] | None) -> Callable[[], Prompt]:
+        """The request of each step of the turn: the history so far, the tools, and `reasoning`, `text.verbosity`
+        and `service_tier` as Codex sends them (plus the hosted web_search tool when it is on)."""
+        knobs = request_knobs(self.config)
+        if (web_search := knobs.pop("web_search", None)) is not None:
+            tools = [*tools, web_search]
+
+        def build_prompt() -> Prompt:
+            return Prompt(
+                model=self.config.model,
+                input=self.history,
+                tools=tools,
+                parallel_tool_calls=True,
+                output_schema=output_schema,
+                prompt_cache_key=self.thread_id,
+                **knobs,
+            )
+
+        return build_prompt
+
     async def _turn_body(
         self, turn: RunningTurn, items: tuple[UserInput, ...] | list[UserInput], output_schema: dict[str, Any] | None
     ) -> TurnOutcome:
@@ -404,21 +424,7 @@ class TurnRunner(CompactingSession):
         registry = ToolRegistry(builtin_tools(), self._mcp)
         wire = self.config.provider.wire_api
         tools = registry.specs(wire, namespaces=self.config.provider.id == "openai" and wire == "responses")
-        # reasoning, text.verbosity and service_tier as Codex sends them, and the hosted web_search tool.
-        knobs = request_knobs(self.config)
-        if (web_search := knobs.pop("web_search", None)) is not None:
-            tools = [*tools, web_search]
-
-        def build_prompt() -> Prompt:
-            return Prompt(
-                model=self.config.model,
-                input=self.history,
-                tools=tools,
-                parallel_tool_calls=True,
-                output_schema=output_schema,
-                prompt_cache_key=self.thread_id,
-                **knobs,
-            )
+        build_prompt = self._prompt_builder(tools, output_schema)
 
         ctx = self._tool_context(turn_id, registry)
 

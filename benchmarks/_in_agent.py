@@ -15,7 +15,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ PROVIDER = 'model_providers.mock={{name="mock", base_url="{url}", env_key="MOCK_
 
 
 @contextlib.contextmanager
-def bench_root() -> Iterator[Path]:
+def bench_root() -> Generator[Path]:
     base = Path.home() / ".cache"
     base.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="pycodex-bench-", dir=base))

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +104,12 @@ export HISTSIZE=10000
 complete -W "alpha beta" bench_fn_1 2>/dev/null || true
 """
 
-PROFILE_HOME: Path | None = None
+_profile: dict[str, Path] = {}
+"""`home`: the HOME the measured runs get (a bench home with or without a login profile)."""
 
 
 @contextlib.contextmanager
-def bench_dirs() -> Any:
+def bench_dirs() -> Generator[tuple[Path, Path]]:
     """(CODEX_HOME, work directory) under ~/.cache, removed afterwards."""
     base = Path.home() / ".cache"
     base.mkdir(parents=True, exist_ok=True)
@@ -125,8 +127,8 @@ def _run(build: Any, steps: list[dict[str, Any]], home: Path, cwd: Path) -> tupl
         # As an installed user runs it: bytecode caching on (this machine sets PYTHONDONTWRITEBYTECODE).
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env.update({"MOCK_API_KEY": "sk-bench", "CODEX_HOME": str(home)})
-        if PROFILE_HOME is not None:
-            env.update({"HOME": str(PROFILE_HOME), "SHELL": "/bin/bash"})
+        if "home" in _profile:
+            env.update({"HOME": str(_profile["home"]), "SHELL": "/bin/bash"})
         started = time.time()
         proc = subprocess.run(build(server.base_url), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                               capture_output=True, text=True, timeout=300)
@@ -169,12 +171,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-profile", action="store_true", help="Use an empty login profile.")
     args = parser.parse_args()
-    global PROFILE_HOME
     with bench_dirs() as (profile_home, _):
         if not args.no_profile:
             (profile_home / ".bash_profile").write_text(PROFILE)
             (profile_home / ".bashrc").write_text(BASHRC)
-        PROFILE_HOME = profile_home  # an empty home with --no-profile, never the real one
+        _profile["home"] = profile_home  # an empty home with --no-profile, never the real one
         print(f"login profile: bash -lc true costs {_login_cost(profile_home) * 1000:.1f} ms here")
         _compare(args)
 

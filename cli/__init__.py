@@ -35,7 +35,7 @@ def main() -> None:
         # options may come before the word, as in `pycodex exec -c k=v resume --last`.
         index = first_positional(argv, 1)
         if index is not None and argv[index] in ("resume", "fork") and {"-h", "--help"} & set(argv[index + 1 :]):
-            from ._exec_cmd import sub_help
+            from ._exec_help import sub_help
 
             raise SystemExit(sub_help(argv[index]))
         if index is not None and argv[index] in ("resume", "fork"):

@@ -37,17 +37,23 @@ def _responses(input_items: list[dict[str, Any]], **extra: Any) -> dict[str, Any
     return {"model": "gpt-5.5", "stream": True, "store": False, "input": input_items, "tools": [], **extra}
 
 
+NO_SUMMARY: list[Any] = []
 USER = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
 CALL = {"type": "function_call", "name": "exec_command", "arguments": "{}", "call_id": "c1"}
 
 
 def test_reasoning_item_without_encrypted_content_is_not_found_under_store_false() -> None:
-    error = _rejected(_responses([USER, {"type": "reasoning", "id": "rs_9", "summary": []}]))
+    error = _rejected(_responses([USER, {"type": "reasoning", "id": "rs_9", "summary": NO_SUMMARY}]))
     assert error["message"].startswith("Item with id 'rs_9' not found. Items are not persisted when `store`")
 
 
 def test_reasoning_item_with_tampered_encrypted_content_is_refused() -> None:
-    item = {"type": "reasoning", "id": "rs_9", "summary": [], "encrypted_content": encrypted_content_for("rs_8")}
+    item: dict[str, Any] = {
+        "type": "reasoning",
+        "id": "rs_9",
+        "summary": [],
+        "encrypted_content": encrypted_content_for("rs_8"),
+    }
     assert _rejected(_responses([USER, item]))["code"] == "invalid_encrypted_content"
 
 
@@ -68,10 +74,10 @@ def test_tool_call_without_its_output_is_refused() -> None:
 
 @pytest.mark.parametrize("name", ["mcp.server.tool", "has space", "x" * 65])
 def test_tool_names_outside_the_pattern_are_refused_on_both_wires(name: str) -> None:
-    tool = {"type": "function", "name": name, "parameters": {"type": "object", "properties": {}}}
+    tool: dict[str, Any] = {"type": "function", "name": name, "parameters": {"type": "object", "properties": {}}}
     error = _rejected(_responses([USER], tools=[tool]))
     assert error["param"] == "tools[0].name"
-    chat_tool = {"type": "function", "function": {"name": name, "parameters": {}}}
+    chat_tool: dict[str, Any] = {"type": "function", "function": {"name": name, "parameters": {}}}
     chat = _rejected({"model": "m", "messages": [{"role": "user", "content": "hi"}], "tools": [chat_tool]}, chat=True)
     assert chat["param"] == "tools[0].function.name"
 
@@ -81,8 +87,8 @@ def test_strict_schemas_that_strict_mode_cannot_take_are_refused() -> None:
     tool = {"type": "function", "name": "f", "strict": True, "parameters": loose}
     error = _rejected(_responses([USER], tools=[tool]))
     assert error["code"] == "invalid_function_parameters" and "'additionalProperties' is required" in error["message"]
-    partial = {**loose, "additionalProperties": False, "required": []}
-    fmt = {"type": "json_schema", "strict": True, "name": "codex_output_schema", "schema": partial}
+    partial: dict[str, Any] = {**loose, "additionalProperties": False, "required": []}
+    fmt: dict[str, Any] = {"type": "json_schema", "strict": True, "name": "codex_output_schema", "schema": partial}
     error = _rejected(_responses([USER], text={"format": fmt}))
     assert error["param"] == "text.format.schema" and "Missing 'a'" in error["message"]
     response_format = {"type": "json_schema", "json_schema": {"name": "s", "strict": True, "schema": loose}}

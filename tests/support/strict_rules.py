@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
+from typing import Any, cast
 
-Rejection = tuple[int, dict[str, Any]]
+Json = dict[str, Any]
+Rejection = tuple[int, Json]
 
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 _SECRET = b"scripted-model-server"
@@ -32,6 +33,15 @@ _ISSUED_PREFIX = "enc_scripted:"
 def encrypted_content_for(item_id: str) -> str:
     """The opaque `encrypted_content` this server issues for reasoning item `item_id`."""
     return _ISSUED_PREFIX + hashlib.sha256(_SECRET + item_id.encode()).hexdigest()
+
+
+def _obj(value: object) -> Json:
+    return cast(Json, value) if isinstance(value, dict) else {}
+
+
+def _objs(value: object) -> list[Json]:
+    items = cast(list[object], value) if isinstance(value, list) else []
+    return [cast(Json, item) for item in items if isinstance(item, dict)]
 
 
 def _error(message: str, *, param: str | None = None, code: str | None = None) -> Rejection:
@@ -64,18 +74,19 @@ def _tool_name(name: object, param: str) -> Rejection | None:
     return None
 
 
-def strict_schema_problem(schema: Any, context: tuple[str, ...] = ()) -> str | None:
+def strict_schema_problem(schema: object, context: tuple[str, ...] = ()) -> str | None:
     """Why strict mode refuses `schema`, or None when it takes it."""
-    if not isinstance(schema, dict):
+    node = _obj(schema)
+    if not node:
         return None
-    node: dict[str, Any] = schema  # pyright: ignore[reportUnknownVariableType]
     where = f"In context={context!r}"
     if node.get("type") == "object" or "properties" in node:
         if node.get("additionalProperties") is not False:
             return f"{where}, 'additionalProperties' is required to be supplied and to be false."
-        properties: dict[str, Any] = node.get("properties") or {}
+        properties = _obj(node.get("properties"))
         required = node.get("required")
-        missing = [key for key in properties if not isinstance(required, list) or key not in required]
+        listed = cast(list[object], required) if isinstance(required, list) else []
+        missing = [key for key in properties if key not in listed]
         if missing:
             return (
                 f"{where}, 'required' is required to be supplied and to be an array including every key in "
@@ -88,17 +99,17 @@ def strict_schema_problem(schema: Any, context: tuple[str, ...] = ()) -> str | N
         return problem
     for keyword in ("anyOf", "$defs", "definitions"):
         children = node.get(keyword)
-        entries = list(children.items()) if isinstance(children, dict) else list(enumerate(children or []))  # pyright: ignore[reportUnknownArgumentType, reportUnknownMemberType]
+        table = _obj(children)
+        listed = cast(list[object], children) if isinstance(children, list) else []
+        entries = [(str(k), v) for k, v in table.items()] + [(str(i), v) for i, v in enumerate(listed)]
         for key, sub in entries:
-            if (problem := strict_schema_problem(sub, (*context, keyword, str(key)))) is not None:
+            if (problem := strict_schema_problem(sub, (*context, keyword, key))) is not None:
                 return problem
     return None
 
 
-def _check_tools(tools: list[Any], param: str) -> Rejection | None:
+def _check_tools(tools: list[Json], param: str) -> Rejection | None:
     for index, tool in enumerate(tools):
-        if not isinstance(tool, dict):
-            continue
         kind = tool.get("type")
         if kind in ("function", "custom"):
             if (rejection := _tool_name(tool.get("name"), f"{param}[{index}].name")) is not None:
@@ -114,18 +125,14 @@ def _check_tools(tools: list[Any], param: str) -> Rejection | None:
         elif kind == "namespace":
             if (rejection := _tool_name(tool.get("name"), f"{param}[{index}].name")) is not None:
                 return rejection
-            if (rejection := _check_tools(list(tool.get("tools") or []), f"{param}[{index}].tools")) is not None:
+            if (rejection := _check_tools(_objs(tool.get("tools")), f"{param}[{index}].tools")) is not None:
                 return rejection
     return None
 
 
-def check_responses(body: dict[str, Any]) -> Rejection | None:
-    """The real Responses API's answer to `body` if it would reject it, else None."""
-    stored = body.get("store") is not False
+def _check_input(items: list[Json], stored: bool) -> Rejection | None:
     calls: set[str] = set()
-    for index, item in enumerate(body.get("input") or []):
-        if not isinstance(item, dict):
-            continue
+    for index, item in enumerate(items):
         kind = item.get("type")
         item_id = str(item.get("id", ""))
         if kind == "item_reference" and not stored:
@@ -147,21 +154,24 @@ def check_responses(body: dict[str, Any]) -> Rejection | None:
         elif kind in ("function_call_output", "custom_tool_call_output") and str(item.get("call_id")) not in calls:
             what = "function call output" if kind == "function_call_output" else "custom tool call output"
             return _error(f"No tool call found for {what} with call_id {item.get('call_id')}.", param="input")
-    outputs = {
-        str(item.get("call_id"))
-        for item in body.get("input") or []
-        if isinstance(item, dict) and str(item.get("type", "")).endswith("_call_output")
-    }
+    outputs = {str(item.get("call_id")) for item in items if str(item.get("type", "")).endswith("_call_output")}
     if unanswered := sorted(calls - outputs):
         return _error(f"No tool output found for function call {unanswered[0]}.", param="input")
-    if (rejection := _check_tools(list(body.get("tools") or []), "tools")) is not None:
+    return None
+
+
+def check_responses(body: Json) -> Rejection | None:
+    """The real Responses API's answer to `body` if it would reject it, else None."""
+    if (rejection := _check_input(_objs(body.get("input")), body.get("store") is not False)) is not None:
         return rejection
-    text_format = (body.get("text") or {}).get("format")
-    if isinstance(text_format, dict) and text_format.get("type") == "json_schema" and text_format.get("strict"):
-        problem = strict_schema_problem(text_format.get("schema"))  # pyright: ignore[reportUnknownArgumentType, reportUnknownMemberType]
+    if (rejection := _check_tools(_objs(body.get("tools")), "tools")) is not None:
+        return rejection
+    text_format = _obj(_obj(body.get("text")).get("format"))
+    if text_format.get("type") == "json_schema" and text_format.get("strict"):
+        problem = strict_schema_problem(text_format.get("schema"))
         if problem is not None:
             return _error(
-                f"Invalid schema for response_format '{text_format.get('name')}': {problem}",  # pyright: ignore[reportUnknownMemberType]
+                f"Invalid schema for response_format '{text_format.get('name')}': {problem}",
                 param="text.format.schema",
                 code="invalid_json_schema",
             )
@@ -171,48 +181,52 @@ def check_responses(body: dict[str, Any]) -> Rejection | None:
 _CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 
 
-def check_chat(body: dict[str, Any]) -> Rejection | None:
-    """The real Chat Completions API's answer to `body` if it would reject it, else None."""
-    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-    for index, raw in enumerate(messages):
-        message: dict[str, Any] = raw  # pyright: ignore[reportUnknownVariableType]
-        role = message.get("role")
-        if role not in _CHAT_ROLES:
+def _check_chat_message(messages: list[Json], index: int) -> Rejection | None:
+    message = messages[index]
+    role = message.get("role")
+    if role not in _CHAT_ROLES:
+        return _error(
+            f"Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'developer'.",
+            param=f"messages[{index}].role",
+            code="invalid_value",
+        )
+    if role == "assistant" and message.get("tool_calls"):
+        wanted = [str(call.get("id")) for call in _objs(message.get("tool_calls"))]
+        answered: set[str] = set()
+        for later in messages[index + 1 :]:
+            if later.get("role") != "tool":
+                break
+            answered.add(str(later.get("tool_call_id")))
+        if missing := [call_id for call_id in wanted if call_id not in answered]:
             return _error(
-                f"Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'developer'.",
-                param=f"messages[{index}].role",
-                code="invalid_value",
+                "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+                f"'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(missing)}",
+                param="messages",
             )
-        if role == "assistant" and message.get("tool_calls"):
-            wanted = [str(call.get("id")) for call in message["tool_calls"]]
-            answered: set[str] = set()
-            for later in messages[index + 1 :]:
-                if later.get("role") != "tool":
-                    break
-                answered.add(str(later.get("tool_call_id")))
-            missing = [call_id for call_id in wanted if call_id not in answered]
-            if missing:
-                return _error(
-                    "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
-                    f"'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(missing)}",
-                    param="messages",
-                )
-        if role == "tool":
-            previous = messages[:index]
-            ids = {
-                str(call.get("id"))
-                for m in previous
-                if m.get("role") == "assistant"
-                for call in m.get("tool_calls") or []
-            }
-            if str(message.get("tool_call_id")) not in ids:
-                return _error(
-                    "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
-                    "'tool_calls'.",
-                    param=f"messages.[{index}].role",
-                )
-    for index, tool in enumerate(body.get("tools") or []):
-        function = tool.get("function") or {}
+    if role == "tool":
+        ids = {
+            str(call.get("id"))
+            for earlier in messages[:index]
+            if earlier.get("role") == "assistant"
+            for call in _objs(earlier.get("tool_calls"))
+        }
+        if str(message.get("tool_call_id")) not in ids:
+            return _error(
+                "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
+                "'tool_calls'.",
+                param=f"messages.[{index}].role",
+            )
+    return None
+
+
+def check_chat(body: Json) -> Rejection | None:
+    """The real Chat Completions API's answer to `body` if it would reject it, else None."""
+    messages = _objs(body.get("messages"))
+    for index in range(len(messages)):
+        if (rejection := _check_chat_message(messages, index)) is not None:
+            return rejection
+    for index, tool in enumerate(_objs(body.get("tools"))):
+        function = _obj(tool.get("function"))
         if (rejection := _tool_name(function.get("name"), f"tools[{index}].function.name")) is not None:
             return rejection
         if function.get("strict") is True and (problem := strict_schema_problem(function.get("parameters"))):
@@ -221,8 +235,8 @@ def check_chat(body: dict[str, Any]) -> Rejection | None:
                 param=f"tools[{index}].function.parameters",
                 code="invalid_function_parameters",
             )
-    response_format = body.get("response_format") or {}
-    schema = response_format.get("json_schema") or {}
+    response_format = _obj(body.get("response_format"))
+    schema = _obj(response_format.get("json_schema"))
     if response_format.get("type") == "json_schema" and schema.get("strict"):
         if (problem := strict_schema_problem(schema.get("schema"))) is not None:
             return _error(
