@@ -19,6 +19,7 @@ from ._items import (
     output_item,
     reasoning_text,
     unanswered_calls,
+    user_input_item,
     user_message_item,
 )
 from ._protocol import (
@@ -42,7 +43,6 @@ from ._protocol import (
     UserMessage,
     Warning,
 )
-from ._session_setup import user_input_item
 from .errors import ProviderError
 from .hooks import Hook, HookRun, Hooks, contexts_message
 from .model import JsonObject, Model, ModelResponse, Prompt, StreamSink, request_knobs
@@ -345,9 +345,11 @@ class TurnRunner(CompactingSession):
         verdict = await self._hooks.fire("Stop", fields, turn_id=turn_id)
         return verdict.block_reason or None
 
-    def _prompt_builder(self, tools: list[JsonObject], output_schema: dict[str, Any] | None) -> Callable[[], Prompt]:
-        """The request of each step of the turn: the history so far, the tools, and `reasoning`, `text.verbosity`
-        and `service_tier` as Codex sends them (plus the hosted web_search tool when it is on)."""
+    def _prompt_builder(self, registry: ToolRegistry, output_schema: dict[str, Any] | None) -> Callable[[], Prompt]:
+        """The function that makes each request of the turn from the history as it is then, with `reasoning`,
+        `text.verbosity` and `service_tier` as Codex sends them (plus the hosted web_search tool when it is on)."""
+        wire = self.config.provider.wire_api
+        tools = registry.specs(wire, namespaces=self.config.provider.id == "openai" and wire == "responses")
         knobs = request_knobs(self.config)
         if (web_search := knobs.pop("web_search", None)) is not None:
             tools = [*tools, web_search]
@@ -422,10 +424,7 @@ class TurnRunner(CompactingSession):
             )
 
         registry = ToolRegistry(builtin_tools(), self._mcp)
-        wire = self.config.provider.wire_api
-        tools = registry.specs(wire, namespaces=self.config.provider.id == "openai" and wire == "responses")
-        build_prompt = self._prompt_builder(tools, output_schema)
-
+        build_prompt = self._prompt_builder(registry, output_schema)
         ctx = self._tool_context(turn_id, registry)
 
         def take_pending() -> list[JsonObject]:

@@ -6,12 +6,16 @@ from __future__ import annotations
 import typer
 
 from . import (
+    _acp_cmd,
     _apply_patch_cmd,
     _config_cmd,
     _exec_cmd,
     _execpolicy_cmd,
+    _hooks_cmd,
+    _login_cmd,
     _mcp_cmd,
     _mcp_server_cmd,
+    _proxy_cmd,
     _sandbox_cmd,
     _sessions_cmd,
     _tui_cmd,
@@ -33,11 +37,15 @@ for module in (
     _apply_patch_cmd,
     _sandbox_cmd,
     _execpolicy_cmd,
+    _login_cmd,
     _mcp_cmd,
     _config_cmd,
+    _hooks_cmd,
     _mcp_server_cmd,
+    _proxy_cmd,
     _sessions_cmd,
     _tui_cmd,
+    _acp_cmd,
 ):
     module.register(app)
 

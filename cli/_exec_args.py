@@ -37,6 +37,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "-p": ("profile", "value"),
     "--oss": ("oss", "flag"),
     "--strict-config": ("strict_config", "flag"),
+    "--dangerously-bypass-hook-trust": ("bypass_hook_trust", "flag"),
 }
 
 # The options that take a value (so the next word is not the prompt, nor `resume`/`fork`).

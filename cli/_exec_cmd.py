@@ -45,6 +45,13 @@ def _register_exec(app: typer.Typer) -> None:
         skip_git_repo_check: Annotated[
             bool, typer.Option("--skip-git-repo-check", help="Allow running outside a git repository.")
         ] = False,
+        bypass_hook_trust: Annotated[
+            bool,
+            typer.Option(
+                "--dangerously-bypass-hook-trust",
+                help="Run configured hooks that were never trusted (they run as you, outside the sandbox).",
+            ),
+        ] = False,
         ephemeral: Annotated[bool, typer.Option("--ephemeral", help="Do not write a session file.")] = False,
         image: Annotated[
             list[Path] | None, typer.Option("--image", "-i", help="Attach an image to the prompt (repeatable).")
@@ -80,6 +87,7 @@ def _register_exec(app: typer.Typer) -> None:
             sandbox=sandbox,
             cd=cd,
             skip_git_repo_check=skip_git_repo_check,
+            bypass_hook_trust=bypass_hook_trust,
             ephemeral=ephemeral,
             images=list(image or []),
             full_auto=full_auto,
@@ -117,6 +125,10 @@ def _register_resume(app: typer.Typer) -> None:
         skip_git_repo_check: Annotated[
             bool, typer.Option("--skip-git-repo-check", help="Allow running outside a git repository.")
         ] = False,
+        bypass_hook_trust: Annotated[
+            bool,
+            typer.Option("--dangerously-bypass-hook-trust", help="Run hooks nobody has trusted yet, without asking."),
+        ] = False,
         image: Annotated[
             list[Path] | None, typer.Option("--image", "-i", help="Attach an image to the prompt (repeatable).")
         ] = None,
@@ -150,6 +162,7 @@ def _register_resume(app: typer.Typer) -> None:
             sandbox=sandbox,
             cd=cd,
             skip_git_repo_check=skip_git_repo_check,
+            bypass_hook_trust=bypass_hook_trust,
             images=image,
             full_auto=full_auto,
             yolo=yolo,
@@ -171,6 +184,7 @@ def _resume_or_fork(
     sandbox: str | None,
     cd: Path | None,
     skip_git_repo_check: bool,
+    bypass_hook_trust: bool,
     images: list[Path] | None,
     full_auto: bool,
     yolo: bool,
@@ -199,6 +213,7 @@ def _resume_or_fork(
         sandbox=sandbox,
         cd=cd,
         skip_git_repo_check=skip_git_repo_check,
+        bypass_hook_trust=bypass_hook_trust,
         images=list(images or []),
         full_auto=full_auto,
         yolo=yolo,

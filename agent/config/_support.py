@@ -24,9 +24,7 @@ NOT_SUPPORTED_YET: frozenset[str] = frozenset(
         "approvals_reviewer",
         "auto_review",
         "review_model",
-        # login and credentials
-        "cli_auth_credentials_store",
-        "forced_login_method",
+        # ChatGPT sign-in (API key logins act: cli_auth_credentials_store, forced_login_method)
         "forced_chatgpt_workspace_id",
         "chatgpt_base_url",
         # permission profiles and the network proxy
@@ -82,7 +80,6 @@ PROVIDER_NOT_SUPPORTED: frozenset[str] = frozenset(
     {
         "supports_websockets",
         "websocket_connect_timeout_ms",
-        "auth",
         "aws",
         "model_catalog_url",
         "supports_standalone_web_search",
