@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from .errors import ThreadBusyError as ThreadBusyError
     from .errors import ThreadNotFoundError as ThreadNotFoundError
     from .errors import UnknownConfigKeyError as UnknownConfigKeyError
+    from .model import provider_models as provider_models
     from .threads import Rollout as Rollout
     from .threads import ThreadRecord as ThreadRecord
     from .threads import delete_thread as delete_thread
@@ -93,6 +94,7 @@ _WHERE = {
     "ThreadNotFoundError": ".errors",
     "MergedLayers": ".config._merge",
     "merge_config_layers": ".config._merge",
+    "provider_models": ".model",
     "AgentError": ".errors",
     "ApprovalHandler": ".tools._approvals",
     "Config": ".config._load",
@@ -126,6 +128,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "provider_models",
     "AuthStore",
     "AuthStoreError",
     "StoredAuth",

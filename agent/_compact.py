@@ -22,7 +22,7 @@ Everything here is pure (no I/O).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from . import _context
@@ -30,7 +30,7 @@ from ._items import message_text, message_texts, user_message_item
 from ._json import JsonObject, as_list, as_obj, as_str
 from ._protocol import Warning
 from ._text import encode_text
-from .model import Model, NullSink, Prompt
+from .model import Model, NullSink, Prompt, request_knobs
 
 if TYPE_CHECKING:
     from ._protocol import EventMsg
@@ -340,15 +340,25 @@ def compacted_record(message: str, replacement_history: Sequence[JsonObject]) ->
 
 
 async def request_summary(
-    model: Model, *, model_name: str, history: Sequence[JsonObject], prompt: str, cache_key: str
+    model: Model,
+    *,
+    model_name: str,
+    history: Sequence[JsonObject],
+    prompt: str,
+    cache_key: str,
+    knobs: Mapping[str, Any] | None = None,
 ) -> str:
-    """Ask the model to summarise `history` (no tools); the text of its last assistant message."""
+    """Ask the model to summarise `history` (no tools); the text of its last assistant message.
+
+    `knobs` are the request's `reasoning`, `verbosity` and `service_tier` (the history's reasoning items need the
+    same `include` as the turn's requests)."""
     request = Prompt(
         model=model_name,
         input=summary_request(history, prompt),
         tools=[],
         parallel_tool_calls=False,
         prompt_cache_key=cache_key,
+        **{k: v for k, v in (knobs or {}).items() if k != "web_search"},
     )
     response = await model.stream(request, NullSink())
     summary = ""
@@ -419,6 +429,7 @@ class CompactingSession:
             history=self.history,
             prompt=self.config.compact_prompt or SUMMARY_PROMPT,
             cache_key=self.thread_id,
+            knobs=request_knobs(self.config),
         )
         replacement = build_compacted_history(
             self.history,

@@ -32,9 +32,12 @@ def message_text(item: JsonObject, separator: str = "") -> str:
     return separator.join(t for t in message_texts(item) if t)
 
 
-def reasoning_text(item: JsonObject) -> str:
-    """The summary of a reasoning item, its parts separated by blank lines."""
+def reasoning_text(item: JsonObject, *, raw: bool = False) -> str:
+    """The summary of a reasoning item, its parts separated by blank lines; with `raw`, its raw reasoning text when
+    it has no summary (`show_raw_agent_reasoning`)."""
     texts = [as_str(as_obj(p).get("text")) for p in as_list(item.get("summary"))]
+    if raw and not any(texts):
+        texts = [as_str(as_obj(p).get("text")) for p in as_list(item.get("content"))]
     return "\n\n".join(t for t in texts if t)
 
 

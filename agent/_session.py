@@ -24,6 +24,8 @@ from . import _context
 from ._ids import uuid7
 from ._items import user_input_item
 from ._protocol import (
+    AgentReasoning,
+    AgentReasoningDelta,
     Event,
     EventMsg,
     PatchApplyEnd,
@@ -33,6 +35,7 @@ from ._protocol import (
     UserInput,
     Warning,
 )
+from ._session_log import SessionLog
 from ._turn import RunningTurn, TurnOutcome, TurnRunner
 from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured, system_config_dir
 from .errors import SessionClosedError
@@ -43,6 +46,7 @@ from .tools import (
     ApprovalState,
     ExecSessions,
     RejectingApprovals,
+    ShellSnapshot,
 )
 
 if TYPE_CHECKING:
@@ -135,6 +139,7 @@ class Session(TurnRunner):
         self._client: Model | None = model
         self._recorder = ThreadRecorder(config.codex_home, report=self._warn_now)
         self._turn: RunningTurn | None = None
+        self._log: SessionLog | None = None
         self._pending: list[JsonObject] = []
         self._closed = False
         self._shell = sandbox.default_shell()
@@ -192,6 +197,7 @@ class Session(TurnRunner):
         return self
 
     async def _start(self, tg: anyio.abc.TaskGroup) -> None:
+        self._log = SessionLog.open(self.config, self.thread_id)
         if self._client is None:
             assert self._http is not None
             self._client = ModelClient(
@@ -212,6 +218,10 @@ class Session(TurnRunner):
             from .tools._network import start_proxy
 
             self._proxy = await start_proxy(self, tg)
+        self._exec.shell_snapshot = ShellSnapshot(
+            self.config.codex_home / "shell_snapshots" / f"{self.thread_id}.sh",
+            enabled=self.config.toml.features.get("shell_snapshot", True),
+        )
         if self.config.mcp_servers:
             from .tools import start_bridge
 
@@ -307,12 +317,16 @@ class Session(TurnRunner):
                     await self._hooks.fire("SessionEnd", {"reason": "exit"})
             if self._exec is not None:
                 self._exec.kill_all()
+                if self._exec.shell_snapshot is not None:
+                    self._exec.shell_snapshot.remove()
             if self._proxy is not None:
                 self._proxy.stop()
             if self._own_http and self._http is not None:
                 with anyio.move_on_after(2):
                     await self._http.aclose()
             self._recorder.close()
+            if self._log is not None:
+                self._log.close()
             self._send.close()
 
     def _open_rollout(self) -> None:
@@ -386,6 +400,8 @@ class Session(TurnRunner):
             for path in msg.changes:
                 if path not in self._files_changed:
                     self._files_changed.append(path)
+        if self._log is not None:
+            self._log.event(msg)
         try:
             self._send.send_nowait(Event(id=turn_id, msg=msg))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
@@ -395,6 +411,8 @@ class Session(TurnRunner):
             self._recorder.record("event_msg", msg.model_dump(mode="json", exclude_none=True))
 
     async def _emit_msg_current(self, msg: EventMsg) -> None:
+        if self.config.toml.hide_agent_reasoning and isinstance(msg, AgentReasoning | AgentReasoningDelta):
+            return  # `hide_agent_reasoning`: the items stay in history, the front doors show none of it
         await self._emit(self._turn.turn_id if self._turn else "", msg)
 
     def release_files(self) -> None:

@@ -43,10 +43,9 @@ from ._protocol import (
     UserMessage,
     Warning,
 )
-from .config import Config
 from .errors import ProviderError
 from .hooks import Hook, HookRun, Hooks, contexts_message
-from .model import JsonObject, Model, ModelResponse, Prompt, StreamSink
+from .model import JsonObject, Model, ModelResponse, Prompt, StreamSink, request_knobs
 from .tools import (
     ApprovalHandler,
     ApprovalState,
@@ -77,8 +76,9 @@ class TurnOutcome:
 
 
 class _Sink:
-    def __init__(self, emit: Emit) -> None:
+    def __init__(self, emit: Emit, *, show_raw_reasoning: bool = False) -> None:
         self._emit = emit
+        self._show_raw = show_raw_reasoning
 
     async def on_text_delta(self, item_id: str, delta: str) -> None:
         await self._emit(AgentMessageDelta(item_id=item_id, delta=delta))
@@ -86,20 +86,12 @@ class _Sink:
     async def on_reasoning_delta(self, delta: str) -> None:
         await self._emit(AgentReasoningDelta(delta=delta))
 
+    async def on_raw_reasoning_delta(self, delta: str) -> None:
+        if self._show_raw:  # `show_raw_agent_reasoning`
+            await self._emit(AgentReasoningDelta(delta=delta))
+
     async def on_retry(self, message: str) -> None:
         await self._emit(StreamError(message=message))
-
-
-def reasoning_settings(config: Config) -> JsonObject | None:
-    """The request's `reasoning` object from the configured effort and summary (None when neither is set)."""
-    if not (config.reasoning_effort or config.reasoning_summary):
-        return None
-    reasoning: JsonObject = {}
-    if config.reasoning_effort:
-        reasoning["effort"] = config.reasoning_effort
-    if config.reasoning_summary and config.reasoning_summary != "none":
-        reasoning["summary"] = config.reasoning_summary
-    return reasoning
 
 
 async def run_sampling_loop(
@@ -113,6 +105,7 @@ async def run_sampling_loop(
     take_pending_input: Callable[[], list[JsonObject]],
     on_usage: Callable[[TokenUsage], Awaitable[None]],
     maybe_compact: Callable[[], Awaitable[None]] | None = None,
+    show_raw_reasoning: bool = False,
     on_stop: OnStop | None = None,
 ) -> str | None:
     """Sample and run tools until the model stops calling them; returns the last assistant message.
@@ -120,18 +113,19 @@ async def run_sampling_loop(
     `on_stop` (the Stop hooks) may keep the turn going: the text it returns becomes the next prompt.
     Provider errors propagate (the caller fails the turn); cancellation propagates (the caller aborts it).
     """
-    sink = _Sink(emit)
+    sink = _Sink(emit, show_raw_reasoning=show_raw_reasoning)
     last_message: str | None = None
     stop_hook_active = False
     while True:
         response: ModelResponse = await client.stream(build_prompt(), sink)
+        raw_reasoning = {id(i): reasoning_text(i, raw=show_raw_reasoning) for i in response.items}
         items = [normalise_output_item(i) for i in response.items]
         history.extend(items)
         record(items)
-        for item in items:
+        for original, item in zip(response.items, items, strict=True):
             kind = item.get("type")
             if kind == "reasoning":
-                text = reasoning_text(item)
+                text = raw_reasoning[id(original)]
                 if text:
                     await emit(AgentReasoning(text=text))
             elif kind == "message" and item.get("role") == "assistant":
@@ -354,10 +348,13 @@ class TurnRunner(CompactingSession):
         return verdict.block_reason or None
 
     def _prompt_builder(self, registry: ToolRegistry, output_schema: dict[str, Any] | None) -> Callable[[], Prompt]:
-        """The function that makes each request of the turn from the history as it is then."""
+        """The function that makes each request of the turn from the history as it is then, with `reasoning`,
+        `text.verbosity` and `service_tier` as Codex sends them (plus the hosted web_search tool when it is on)."""
         wire = self.config.provider.wire_api
         tools = registry.specs(wire, namespaces=self.config.provider.id == "openai" and wire == "responses")
-        reasoning = reasoning_settings(self.config)
+        knobs = request_knobs(self.config)
+        if (web_search := knobs.pop("web_search", None)) is not None:
+            tools = [*tools, web_search]
 
         def build_prompt() -> Prompt:
             return Prompt(
@@ -365,10 +362,9 @@ class TurnRunner(CompactingSession):
                 input=self.history,
                 tools=tools,
                 parallel_tool_calls=True,
-                reasoning=reasoning,
-                verbosity=self.config.verbosity,
                 output_schema=output_schema,
                 prompt_cache_key=self.thread_id,
+                **knobs,
             )
 
         return build_prompt
@@ -448,6 +444,7 @@ class TurnRunner(CompactingSession):
                 take_pending_input=take_pending,
                 on_usage=on_usage,
                 maybe_compact=lambda: self._maybe_compact_mid_turn(turn_id),
+                show_raw_reasoning=self.config.toml.show_raw_agent_reasoning,
                 on_stop=(
                     (lambda last, active: self._stop_hooks(turn_id, last, active))
                     if self._hooks is not None and self._hooks.has("Stop")

@@ -30,6 +30,11 @@ class ConfigError(AgentError):
         self.source = source
         self.key = key
 
+    @property
+    def exit_code(self) -> int:
+        """2 when a flag (`-c`, `--cd`, ...) is at fault, a usage error; 1 when a file is."""
+        return 2 if (self.source or "").startswith(("-c", "--")) else 1
+
 
 class UnknownConfigKeyError(ConfigError):
     """An unknown configuration key, reported as an error because of --strict-config."""

@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="timed runs per tool and workload (default 10)")
     parser.add_argument("--pycodex", default=str(REPO / ".venv/bin/pycodex"), help="the pycodex executable")
     parser.add_argument("--codex", default=None, help="Codex's native binary (default: the one .ci/setup installs)")
+    parser.add_argument("--no-in-agent", action="store_true", help="skip the in-turn figures (exec against a model)")
     args = parser.parse_args()
     codex = Path(args.codex) if args.codex else find_codex()
     # Let Python cache bytecode, as an installed package would; the warm-up run writes the .pyc files.
@@ -173,6 +174,23 @@ def main() -> None:
             f"{_cell(bare):>17} {bare_ratio:>6} {_cell(library):>17}"
         )
     print(f"creating a file now takes {file_creation_cost() * 1e6:.0f} µs")
+    if not args.no_in_agent:
+        from benchmarks._in_agent import in_agent
+
+        tools = {"pycodex": [args.pycodex], **({"codex": [str(codex)]} if codex is not None else {})}
+        tree, patch = in_agent_case()
+        in_agent(tools, tree, patch, max(3, args.runs // 2))
+
+
+def in_agent_case() -> tuple[Tree, str]:
+    """50 chunks spread over a 20,000-line file (the issue's in-turn case)."""
+    lines = [f"    value_{n} = compute({n}, {n * 7 % 13})" for n in range(20_000)]
+    chunks = [
+        f"@@\n {lines[at - 1]}\n-{lines[at]}\n+{lines[at].replace('compute', 'recompute')}\n {lines[at + 1]}"
+        for at in range(200, 20_000, 400)
+    ]
+    patch = "*** Begin Patch\n*** Update File: big.py\n" + "\n".join(chunks) + "\n*** End Patch\n"
+    return {"big.py": "\n".join(lines) + "\n"}, patch
 
 
 def _cell(times: list[float]) -> str:

@@ -10,7 +10,15 @@ __all__ = ["main"]
 def main() -> None:
     """Entry point of the `pycodex` console script."""
     _tolerant_output()
-    argv = sys.argv[1:]
+    from ._globals import GlobalOptionError, hoist
+
+    try:
+        # Options before the command apply to it (`pycodex -c model=X exec ...`), as in Codex.
+        argv = hoist(sys.argv[1:])
+    except GlobalOptionError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        raise SystemExit(2) from None
+    sys.argv[1:] = argv
     if argv[:1] == ["sandbox"]:
         # `pycodex sandbox` is timed against `codex sandbox`: it skips building the whole typer app.
         from ._sandbox_cmd import main as sandbox_main
@@ -33,6 +41,10 @@ def main() -> None:
         # `exec` takes a prompt argument, so `exec resume` and `exec fork` are separate (hidden) commands underneath;
         # options may come before the word, as in `pycodex exec -c k=v resume --last`.
         index = first_positional(argv, 1)
+        if index is not None and argv[index] in ("resume", "fork") and {"-h", "--help"} & set(argv[index + 1 :]):
+            from ._exec_help import sub_help
+
+            raise SystemExit(sub_help(argv[index]))
         if index is not None and argv[index] in ("resume", "fork"):
             fork = ["--fork"] if argv[index] == "fork" else []
             sys.argv[1:] = ["exec-resume", *fork, *argv[1:index], *argv[index + 1 :]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,8 +16,13 @@ def register(app: typer.Typer) -> None:
     def explain(  # pyright: ignore[reportUnusedFunction]
         key: Annotated[str | None, typer.Argument(help="Only this key and the keys under it.")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Override: key=value.")] = None,
-        profile: Annotated[str | None, typer.Option("--profile", "-p")] = None,
-        strict_config: Annotated[bool, typer.Option("--strict-config")] = False,
+        profile: Annotated[str | None, typer.Option("--profile", "-p", help="Config profile to use.")] = None,
+        strict_config: Annotated[
+            bool, typer.Option("--strict-config", help="Treat unknown and unsupported keys as errors.")
+        ] = False,
+        cd: Annotated[
+            Path | None, typer.Option("--cd", "-C", help="Explain the configuration as seen from this directory.")
+        ] = None,
     ) -> None:
         import json
         import sys
@@ -24,10 +30,13 @@ def register(app: typer.Typer) -> None:
         import agent
 
         try:
-            cfg = agent.load_config(agent.ConfigOverrides(profile=profile), list(config or []), strict=strict_config)
+            labels = {"profile": "--profile"} if profile else {}
+            cfg = agent.load_config(
+                agent.ConfigOverrides(profile=profile, cwd=cd, labels=labels), list(config or []), strict=strict_config
+            )
         except agent.ConfigError as exc:
             sys.stderr.write(f"Error loading configuration: {exc}\n")
-            raise typer.Exit(1) from None
+            raise typer.Exit(exc.exit_code) from None
         rows = cfg.explain(key)
         if key is not None and not rows:
             sys.stderr.write(f"Error: no configuration key `{key}`\n")

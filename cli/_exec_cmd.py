@@ -26,7 +26,9 @@ def _register_exec(app: typer.Typer) -> None:
     @app.command(
         "exec",
         help="Run the agent on PROMPT without a UI and print the final answer (events go to stderr, or to stdout "
-        "as JSON Lines with --json). Use - to read the prompt from stdin; piped stdin is appended to PROMPT.",
+        "as JSON Lines with --json). Use - to read the prompt from stdin; piped stdin is appended to PROMPT. "
+        "Continue a recorded session with `pycodex exec resume [--last | ID] [PROMPT]`, or a copy of it with "
+        "`pycodex exec fork ID [PROMPT]` (see their --help).",
     )
     def exec_command(  # pyright: ignore[reportUnusedFunction]
         prompt: Annotated[str | None, typer.Argument(help="What to do. `-` reads it from stdin.")] = None,
@@ -114,18 +116,40 @@ def _register_resume(app: typer.Typer) -> None:
             bool, typer.Option("--fork", help="Start a new session from a copy (what `exec fork` runs).")
         ] = False,
         json_mode: Annotated[bool, typer.Option("--json", help="Print events as JSON Lines on stdout.")] = False,
-        output_last_message: Annotated[Path | None, typer.Option("--output-last-message", "-o")] = None,
-        model: Annotated[str | None, typer.Option("--model", "-m")] = None,
+        output_last_message: Annotated[
+            Path | None, typer.Option("--output-last-message", "-o", help="Write the final message to FILE.")
+        ] = None,
+        model: Annotated[str | None, typer.Option("--model", "-m", help="Model to use from now on.")] = None,
         sandbox: SandboxOption = None,
-        cd: Annotated[Path | None, typer.Option("--cd", "-C")] = None,
-        skip_git_repo_check: Annotated[bool, typer.Option("--skip-git-repo-check")] = False,
-        bypass_hook_trust: Annotated[bool, typer.Option("--dangerously-bypass-hook-trust")] = False,
-        image: Annotated[list[Path] | None, typer.Option("--image", "-i")] = None,
-        full_auto: Annotated[bool, typer.Option("--full-auto")] = False,
-        yolo: Annotated[bool, typer.Option("--dangerously-bypass-approvals-and-sandbox", "--yolo")] = False,
-        config: Annotated[list[str] | None, typer.Option("--config", "-c")] = None,
-        profile: Annotated[str | None, typer.Option("--profile", "-p")] = None,
-        strict_config: Annotated[bool, typer.Option("--strict-config")] = False,
+        cd: Annotated[Path | None, typer.Option("--cd", "-C", help="Work in this directory.")] = None,
+        skip_git_repo_check: Annotated[
+            bool, typer.Option("--skip-git-repo-check", help="Allow running outside a git repository.")
+        ] = False,
+        bypass_hook_trust: Annotated[
+            bool,
+            typer.Option("--dangerously-bypass-hook-trust", help="Run hooks nobody has trusted yet, without asking."),
+        ] = False,
+        image: Annotated[
+            list[Path] | None, typer.Option("--image", "-i", help="Attach an image to the prompt (repeatable).")
+        ] = None,
+        full_auto: Annotated[
+            bool, typer.Option("--full-auto", help="Shorthand for --sandbox workspace-write.")
+        ] = False,
+        yolo: Annotated[
+            bool,
+            typer.Option(
+                "--dangerously-bypass-approvals-and-sandbox",
+                "--yolo",
+                help="Run every command without sandbox or approvals. Only for machines that are sandboxes already.",
+            ),
+        ] = False,
+        config: Annotated[
+            list[str] | None, typer.Option("--config", "-c", help="Override a config value: -c key=value (TOML).")
+        ] = None,
+        profile: Annotated[str | None, typer.Option("--profile", "-p", help="Config profile to use.")] = None,
+        strict_config: Annotated[
+            bool, typer.Option("--strict-config", help="Treat unknown and unsupported config keys as errors.")
+        ] = False,
     ) -> None:
         _resume_or_fork(
             args or [],

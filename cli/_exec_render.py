@@ -261,6 +261,7 @@ class HumanRenderer:
         self._magenta = "\x1b[35m" if color else ""
         self._reset = "\x1b[0m" if color else ""
         self._usage = p.TokenUsage()
+        self._shown_warnings: set[str] = set()
 
     def _line(self, text: str = "") -> None:
         try:
@@ -286,6 +287,10 @@ class HumanRenderer:
         ):
             self._line(f"{self._bold}{key}:{self._reset} {value}")
         self._line("--------")
+        # Configuration warnings belong to the start, before the transcript (the session repeats them as events).
+        for warning in config.warnings:
+            self._line(f"{self._red}warning:{self._reset} {warning}")
+            self._shown_warnings.add(warning)
         self._line(f"{self._bold}{self._cyan()}user{self._reset}")
         self._line(prompt)
 
@@ -339,7 +344,8 @@ class HumanRenderer:
             state = "failed" if (msg.is_error or msg.error) else "succeeded"
             self._line(f" {state} in {msg.duration_ms}ms")
         elif isinstance(msg, p.Warning):
-            self._line(f"{self._red}warning:{self._reset} {msg.message}")
+            if msg.message not in self._shown_warnings:
+                self._line(f"{self._red}warning:{self._reset} {msg.message}")
         elif isinstance(msg, p.StreamError):
             self._line(f"{self._dim}{msg.message}{self._reset}")
         elif isinstance(msg, p.Error):

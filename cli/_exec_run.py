@@ -176,7 +176,7 @@ def _run_exec(options: ExecOptions) -> int:
         return EXIT_USAGE
     except agent.ConfigError as exc:
         _err(f"Error loading configuration: {exc}")
-        return EXIT_FAILURE
+        return exc.exit_code
     if not options.skip_git_repo_check and not options.yolo and not _in_git_repo(config.cwd):
         _err(
             f"Error: {config.cwd} is not inside a git repository. pycodex exec works in a repository so that its "

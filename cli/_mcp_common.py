@@ -35,10 +35,22 @@ def config_path() -> Path:
 
 
 def configured_servers() -> dict[str, McpServerConfig]:
-    from mcp_client import McpConfigError, load_mcp_servers
+    from mcp_client import McpConfigError, load_mcp_servers, parse_mcp_servers
+
+    from ._globals import MCP_CONFIG_OVERRIDES
 
     try:
-        return load_mcp_servers(config_path())
+        if not MCP_CONFIG_OVERRIDES:
+            return load_mcp_servers(config_path())
+        # `pycodex -c mcp_servers.x.enabled=false mcp list`: the servers as every layer and the overrides set them.
+        import agent
+
+        try:
+            merged = agent.merge_config_layers(cli_overrides=MCP_CONFIG_OVERRIDES).merged
+        except agent.ConfigError as exc:
+            fail(str(exc), exc.exit_code)
+        table = merged.get("mcp_servers")
+        return parse_mcp_servers(table if isinstance(table, dict) else {})  # pyright: ignore[reportUnknownArgumentType]
     except McpConfigError as exc:
         fail(exc.message)
 

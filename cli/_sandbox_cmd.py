@@ -343,6 +343,13 @@ def _main(argv: list[str]) -> int:
         return 0 if argv else 2
     sub, rest = argv[0], argv[1:]
     if sub == "status":
+        if {"-h", "--help"} & set(rest):
+            typer.echo(
+                "usage: pycodex sandbox status [--json]\n\nSay what the sandbox can enforce on this machine "
+                "(bubblewrap, Landlock, seccomp, Seatbelt) and what it cannot.\n\n  --json  Print the report as "
+                "JSON."
+            )
+            return 0
         if any(a not in ("--json",) for a in rest):
             raise _fail(f"unexpected arguments: {' '.join(rest)}\n{_USAGE}", 2)
         return _status("--json" in rest)

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
         all_dirs: Annotated[bool, typer.Option("--all", help="Sessions of every directory.")] = False,
         search: Annotated[str | None, typer.Option("--search", "-s", help="Only those whose prompt matches.")] = None,
         archived: Annotated[bool, typer.Option("--archived", help="Include archived sessions.")] = False,
-        limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
+        limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many sessions.")] = 20,
         json_mode: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     ) -> None:
         import json
@@ -32,6 +32,10 @@ def register(app: typer.Typer) -> None:
         except agent.AgentError as exc:  # the index cannot be opened or written (a full disk, permissions)
             sys.stderr.write(f"Error: {exc}\n")
             raise typer.Exit(1) from None
+        if not records and not json_mode:
+            where = "" if all_dirs else f" in {Path.cwd()}"
+            hint = "" if all_dirs else " (`pycodex sessions --all` lists those of every directory)"
+            sys.stderr.write(f"No sessions{where}{hint}.\n")
         for record in records:
             if json_mode:
                 sys.stdout.write(

@@ -99,7 +99,7 @@ def _load(options: TuiOptions) -> Any:
         config = agent.load_config(overrides, options.config, strict=options.strict_config)
         config, _notice = agent.choose_provider(config)
     except agent.ConfigError as exc:
-        raise ConfigLoadError(f"Error loading configuration: {exc}", EXIT_FAILURE) from None
+        raise ConfigLoadError(f"Error loading configuration: {exc}", exc.exit_code) from None
     except agent.ProviderError as exc:
         raise ConfigLoadError(f"Error: {exc}", EXIT_FAILURE) from None
     return config
@@ -110,11 +110,25 @@ def _need_terminal() -> None:
         raise _fail("pycodex needs a terminal for its chat view; for scripts use `pycodex exec PROMPT`", EXIT_USAGE)
 
 
-def _run(options: TuiOptions, *, resume_id: str | None = None, pick_resume: bool = False) -> None:
+def _run(
+    options: TuiOptions, *, resume_id: str | None = None, pick_resume: bool = False, prompt: str | None = None
+) -> None:
     from tui import run_tui
 
     # The configuration is built once the window is up (it takes a noticeable moment).
-    raise typer.Exit(run_tui(lambda: _load(options), resume_id=resume_id, pick_resume=pick_resume))
+    raise typer.Exit(run_tui(lambda: _load(options), resume_id=resume_id, pick_resume=pick_resume, prompt=prompt))
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("pycodex")
+        except PackageNotFoundError:  # pragma: no cover - run from a checkout without installing
+            number = "0.1.0"
+        sys.stdout.write(f"pycodex {number}\n")
+        raise typer.Exit(0)
 
 
 def register(app: typer.Typer) -> None:
@@ -132,14 +146,23 @@ def register(app: typer.Typer) -> None:
         oss: OssOption = False,
         full_auto: FullAutoOption = False,
         strict_config: StrictOption = False,
+        prompt: Annotated[
+            str | None,
+            typer.Option("--prompt", hidden=True, help="The first prompt (`pycodex PROMPT` passes it here)."),
+        ] = None,
+        version: Annotated[
+            bool,
+            typer.Option("--version", "-V", is_eager=True, callback=_print_version, help="Print the version and exit."),
+        ] = False,
     ) -> None:
-        """Without a command: chat with the agent in this terminal."""
+        """Without a command: chat with the agent in this terminal. `pycodex PROMPT` starts with that prompt."""
+        del version
         if ctx.invoked_subcommand is not None:
             return
         options = TuiOptions(model, profile, sandbox, approval, cd, list(config or []), oss, full_auto, strict_config)
         _check(options)
         _need_terminal()
-        _run(options)
+        _run(options, prompt=prompt)
 
     @app.command("resume", help="Open the chat on a past session: pick one, the newest (--last), or give its ID.")
     def resume(  # pyright: ignore[reportUnusedFunction]

@@ -45,4 +45,5 @@ mkdir "$CODEX_HOME"
   -c "model_providers.scripted={name=\"scripted\", base_url=\"$url\", env_key=\"SCRIPTED_API_KEY\"}" \
   -c model_provider=scripted -m scripted-model \
   "Write a greeting into hello.txt and check it" "$@"
-echo "--- hello.txt: $(cat hello.txt)"
+# On stderr: with --json, stdout carries JSON Lines only.
+echo "--- hello.txt: $(cat hello.txt)" >&2

@@ -105,11 +105,12 @@ def is_path_writable(policy: ReadOnly | WorkspaceWrite | DangerFullAccess, cwd: 
     if isinstance(policy, DangerFullAccess):
         return True
     target = Path(os.path.normpath(cwd / path))
-    if not any(root.allows(target) for root in writable_roots(policy, cwd)):
+    roots = writable_roots(policy, cwd)  # computed once: each computation looks at the filesystem
+    if not any(root.allows(target) for root in roots):
         return False
     # The existing part of the path resolved; the roots are taken both from `cwd` and from its real location, for a
     # workspace that is itself reached through a link.
     real = Path(os.path.realpath(target))
-    return any(root.allows(real) for root in writable_roots(policy, Path(os.path.realpath(cwd)))) or any(
-        root.allows(real) for root in writable_roots(policy, cwd)
-    )
+    real_cwd = Path(os.path.realpath(cwd))
+    real_roots = roots if real_cwd == cwd else writable_roots(policy, real_cwd)
+    return any(root.allows(real) for root in real_roots) or any(root.allows(real) for root in roots)

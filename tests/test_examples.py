@@ -29,8 +29,8 @@ def _run_example(*extra: str) -> subprocess.CompletedProcess[str]:
 def test_offline_example_runs_a_whole_turn() -> None:
     done = _run_example()
     assert done.returncode == 0, done.stderr
-    assert "--- hello.txt: hello from pycodex" in done.stdout
-    assert done.stdout.rstrip().splitlines()[-2] == (
+    assert "--- hello.txt: hello from pycodex" in done.stderr
+    assert done.stdout.rstrip().splitlines()[-1] == (
         "Created `hello.txt` with a greeting and checked that it is there."
     )
     assert "grep -c pycodex hello.txt" in done.stderr
@@ -39,7 +39,8 @@ def test_offline_example_runs_a_whole_turn() -> None:
 def test_offline_example_passes_exec_options_through() -> None:
     done = _run_example("--json")
     assert done.returncode == 0, done.stderr
-    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    # stdout is JSON Lines and nothing else.
+    events = [json.loads(line) for line in done.stdout.splitlines()]
     kinds = [event["type"] for event in events]
     assert kinds[0] == "thread.started"
     assert kinds[-1] == "turn.completed"

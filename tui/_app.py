@@ -130,6 +130,8 @@ class PycodexApp(App[None]):
         self._timeline: Timeline | None = None
         self._early: list[tuple[str, tuple[Path, ...]]] = []
         self.session: agent.Session | None = None
+        self.resumable_thread_id: str | None = None
+        """The thread to name in the resume hint on exit: one that was resumed or got a prompt."""
         self.token_info: TokenUsageInfo | None = None
         self.mcp_failures: dict[str, str] = {}
         self._pick_resume = pick_resume
@@ -234,6 +236,7 @@ class PycodexApp(App[None]):
     @on(SessionReady)
     def _session_ready(self, message: SessionReady) -> None:
         self.session = message.session
+        self.resumable_thread_id = message.session.thread_id if message.resumed is not None else None
         self.token_info = None
         self.mcp_failures.clear()
         from ._timeline import Timeline
@@ -357,6 +360,8 @@ class PycodexApp(App[None]):
         items: list[agent.UserInput] = [agent.LocalImageInput(path=p) for p in images]
         if text.strip():
             items.append(agent.TextInput(text=text))
+        if self.session is not None:
+            self.resumable_thread_id = self.session.thread_id
         if self.driver.submit(items):
             self.transcript.add(UserCell(text, tuple(p.name for p in images), steering=True))
         self.transcript.anchor()

@@ -112,6 +112,14 @@ class SlashCommands:
         from ._pickers import effort_picker, model_picker
 
         current = session.config.model
+        extra: list[str] = []
+        known = True
+        if session.config.provider.id != "openai":
+            # A custom provider's own models, not OpenAI's.
+            import agent
+
+            listed = await agent.provider_models(session.config.provider)
+            extra, known = list(listed or []), False
 
         def model_chosen(name: str | None) -> None:
             if name is None:
@@ -122,7 +130,7 @@ class SlashCommands:
 
             self.app.push_screen(effort_picker(session.config.reasoning_effort), callback=effort_chosen)
 
-        self.app.push_screen(model_picker(current), callback=model_chosen)
+        self.app.push_screen(model_picker(current, extra, known=known), callback=model_chosen)
 
     def _set_model(self, name: str, effort: str | None) -> None:
         from ._pickers import EFFORTS

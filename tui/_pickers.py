@@ -156,9 +156,10 @@ KNOWN_MODELS = ("gpt-5.5", "gpt-5.5-codex", "gpt-5.5-mini", "gpt-5", "gpt-5-code
 EFFORTS = ("minimal", "low", "medium", "high", "xhigh")
 
 
-def model_picker(current: str, extra: Sequence[str] = ()) -> PickerDialog:
+def model_picker(current: str, extra: Sequence[str] = (), *, known: bool = True) -> PickerDialog:
+    """Pick a model: `extra` (a provider's own list), then OpenAI's known models unless `known` is false."""
     names: list[str] = []
-    for name in (current, *extra, *KNOWN_MODELS):
+    for name in (current, *extra, *(KNOWN_MODELS if known else ())):
         if name and name not in names:
             names.append(name)
     choices = [Choice(name, name, "current" if name == current else "") for name in names]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from ._app import ConfigLoader, PycodexApp
@@ -28,4 +29,7 @@ def run_tui(
     """
     app = PycodexApp(config, resume_id=resume_id, pick_resume=pick_resume, prompt=prompt)
     app.run()
+    if app.resumable_thread_id is not None:
+        # Printed once the terminal is back to normal, as Codex does.
+        sys.stdout.write(f"To continue this session, run `pycodex resume {app.resumable_thread_id}`.\n")
     return app.return_code or 0

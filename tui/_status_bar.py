@@ -21,6 +21,15 @@ BASELINE_TOKENS = 12_000
 """Tokens every request carries (instructions, tools); left out of the percentage so it starts near 100%."""
 
 HINT = "enter send · ctrl+j newline · / commands · @ files · ctrl+r history · ctrl+o details"
+HINTS = (HINT, "enter send · / commands · @ files · ctrl+r history", "/ commands · @ files", "/ commands")
+"""The key hints from the fullest to the shortest: the longest that fits beside the right side is shown."""
+
+
+def fitting_hint(room: int) -> str:
+    """The fullest hint that fits in `room` columns (empty when none does)."""
+    return next((hint for hint in HINTS if len(hint) <= room), "")
+
+
 SPINNER = "◐◓◑◒"
 
 
@@ -79,12 +88,13 @@ class StatusBar(Static):
             left.append(SPINNER[int(now * 4) % len(SPINNER)] + " ", style=ACCENT)
             left.append("Working", style="bold")
             left.append(f" {elapsed} · esc to interrupt", style=MUTED)
-        else:
-            left.append(HINT, style=MUTED)
         right = Text()
         right.append(self.model, style="bold")
         right.append(f" · {self.sandbox}", style=MUTED)
         if self.context:
             right.append(f" · {self.context}", style=MUTED)
+        if not self.notice and self.running_since is None:
+            # Whole hints only: one cut short by the right side reads as a collision.
+            left.append(fitting_hint(self.size.width - right.cell_len - 2), style=MUTED)
         grid.add_row(left, right)
         return grid

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from ._schema import ApprovalPolicy as ApprovalPolicy
     from ._schema import ConfigToml as ConfigToml
     from ._schema import ReasoningEffort as ReasoningEffort
+    from ._schema import ReasoningSummary as ReasoningSummary
+    from ._schema import Verbosity as Verbosity
 
 _WHERE = {
     "system_config_dir": "._layers",
@@ -64,10 +66,14 @@ _WHERE = {
     "MergedLayers": "._merge",
     "ProviderInfo": "._providers",
     "ReasoningEffort": "._schema",
+    "ReasoningSummary": "._schema",
+    "Verbosity": "._schema",
     "Source": "._layers",
 }
 
 __all__ = [
+    "ReasoningSummary",
+    "Verbosity",
     "system_config_dir",
     "write_text_atomic",
     "edit_config",

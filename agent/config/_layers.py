@@ -142,7 +142,13 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ConfigError(f"empty key in override: {text}", source=f"-c {text}")
     try:
         value = tomllib.loads(f"_x_ = {raw}")["_x_"]
-    except tomllib.TOMLDecodeError:
+    except tomllib.TOMLDecodeError as exc:
+        if raw.startswith(("{", "[")):
+            # Meant as an inline table or an array: taking it as a string would only fail later, less clearly.
+            reason = str(exc).replace("_x_ = ", "")
+            raise ConfigError(
+                f"-c {key}: the value is not valid TOML ({reason}): {raw}", key=key, source=f"-c {text}"
+            ) from None
         value = raw.strip("\"'")
     if key == "use_legacy_landlock":
         key = "features.use_legacy_landlock"
@@ -228,7 +234,8 @@ def find_project_root(cwd: Path, markers: list[str]) -> Path | None:
 def project_dirs(cwd: Path, markers: list[str]) -> list[Path]:
     """Directories from the project root down to `cwd` (just `cwd` when there is no root)."""
     root = find_project_root(cwd, markers)
-    if root is None:
+    if root is None or root == cwd:
+        # Project config stops at the project root: nothing above it is part of the project.
         return [cwd]
     dirs = [cwd]
     for parent in cwd.parents:

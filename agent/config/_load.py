@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import ValidationError
 
@@ -32,6 +32,7 @@ from ._providers import (
     builtin_provider,
     provider_from_toml,
 )
+from ._requirements import apply_more_requirements, with_managed_config
 from ._schema import (
     ApprovalPolicy,
     ConfigToml,
@@ -41,6 +42,7 @@ from ._schema import (
     Verbosity,
     unknown_keys,
 )
+from ._support import did_you_mean, unsupported_keys
 
 DEFAULT_MODEL = "gpt-5.5"
 
@@ -171,6 +173,7 @@ def load_config(
     project_codex_dirs = list(layered.project_codex_dirs)
     user_config = home / "config.toml"
 
+    _check_before_overriding(merged, provenance)
     _apply_explicit(overrides, merged, provenance)
     if active_profile is not None:
         merged["profile"] = active_profile
@@ -194,9 +197,10 @@ def load_config(
     sandbox_mode: SandboxMode = permissions.mode if permissions else (toml.sandbox_mode or default_sandbox)
     default_approval: ApprovalPolicy = "untrusted" if trust == "untrusted" else "on-request"
     approval_policy: ApprovalPolicy = toml.approval_policy or default_approval
-    requirements = _load_requirements()
+    requirements = with_managed_config(_load_requirements())
     if requirements is not None:
         approval_policy, sandbox_mode = _apply_requirements(requirements, approval_policy, sandbox_mode, toml, warnings)
+        toml = apply_more_requirements(requirements, toml, warnings)
 
     sandbox_policy = _sandbox_policy(toml, sandbox_mode, permissions)
 
@@ -249,6 +253,21 @@ def _sandbox_policy(
     )
 
 
+def _check_before_overriding(merged: Mapping[str, Any], provenance: Mapping[str, Source]) -> None:
+    """A configured `approval_policy` / `sandbox_mode` must be valid even when a flag replaces it (exec forces
+    `never`), or a typo in config.toml would go unnoticed."""
+    for key, allowed in (("approval_policy", get_args(ApprovalPolicy)), ("sandbox_mode", get_args(SandboxMode))):
+        value = merged.get(key)
+        if value is not None and value not in allowed:
+            source = provenance.get(key)
+            raise ConfigError(
+                f"invalid value for `{key}`{f' ({source})' if source else ''}: {value!r} "
+                f"(choose from {', '.join(allowed)})",
+                key=key,
+                source=str(source or ""),
+            )
+
+
 def _apply_explicit(overrides: ConfigOverrides, merged: dict[str, Any], provenance: dict[str, Source]) -> None:
     """Front-door settings beat every layer; each is recorded with the flag that set it."""
     explicit: dict[str, Any] = {
@@ -273,10 +292,18 @@ def _unknown_key_warnings(toml: ConfigToml, provenance: Mapping[str, Source], *,
     for key in unknown_keys(toml):
         source = provenance.get(key) or _nearest_source(provenance, key)
         where = f" in {source}" if source else ""
+        hint = did_you_mean(key, ConfigToml)
         if strict:
-            raise UnknownConfigKeyError(f"unknown configuration key `{key}`{where}", key=key, source=str(source))
-        warnings.append(f"unknown configuration key `{key}`{where} (ignored)")
-
+            raise UnknownConfigKeyError(f"unknown configuration key `{key}`{where}{hint}", key=key, source=str(source))
+        warnings.append(f"unknown configuration key `{key}`{where} (ignored){hint}")
+    # Keys Codex has and pycodex does not act on: said once, never accepted silently.
+    if unsupported := unsupported_keys(provenance):
+        where = ", ".join(f"`{key}` in {_nearest_source(provenance, key)}" for key in unsupported)
+        message = f"recognised but not supported by pycodex: {where}"
+        if strict:
+            first = unsupported[0]
+            raise UnknownConfigKeyError(message, key=first, source=str(_nearest_source(provenance, first)))
+        warnings.append(f"{message}. These keys are ignored.")
     return warnings
 
 

@@ -30,6 +30,7 @@ from ._layers import (
 )
 
 DEFAULT_SOURCE = Source("default")
+MANAGED_CONFIG_FILE = "managed_config.toml"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ def _resolve_cwd(cwd: Path | None) -> Path:
     if not path.is_absolute():
         path = Path.cwd() / path
     path = Path(os.path.normpath(path))
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"working directory {path} is not a directory", source="--cd")
     if not path.is_dir():
         raise ConfigError(f"working directory does not exist: {path}", source="--cd")
     return path
@@ -66,6 +69,15 @@ def _trust_of(projects: Mapping[str, Any], candidates: Sequence[Path]) -> str | 
             if isinstance(level, str):
                 return level
     return None
+
+
+def untrusted_notice(path: Path, project: Path, user_config: Path) -> str:
+    """Why a project's config.toml was not loaded, and how to trust the project (never `/` or the home folder:
+    trusting those would trust every folder beneath them)."""
+    text = f"{path} was not loaded because the project is not trusted."
+    if project == Path(project.anchor) or project == Path.home():
+        return f"{text} Run pycodex from the project's own folder (one with a .git) to be able to trust it."
+    return f'{text} To load it, add [projects."{project}"] trust_level = "trusted" to {user_config}.'
 
 
 def _git_root(start: Path) -> Path | None:
@@ -157,15 +169,13 @@ def merge_config_layers(
             continue
         if trust == "trusted" and dot_codex.is_dir():
             project_codex_dirs.append(dot_codex)
+        if trust != "trusted":
+            # Not even parsed: a malformed file in a project nobody trusted must not stop pycodex.
+            if (dot_codex / "config.toml").is_file():
+                warnings.append(untrusted_notice(dot_codex / "config.toml", project_root or cwd, user_config))
+            continue
         layer = read_toml_layer(dot_codex / "config.toml", "project")
         if layer is None:
-            continue
-        if trust != "trusted":
-            key = project_root or cwd
-            warnings.append(
-                f"{layer.path} was not loaded because the project is not trusted. To load it, add "
-                f'[projects."{key}"] trust_level = "trusted" to {user_config}.'
-            )
             continue
         layers.append(layer)
 
@@ -181,6 +191,12 @@ def merge_config_layers(
 
     merge_into(merged, flags.data)
     provenance.update(flag_sources(cli_overrides))
+    # The legacy managed_config.toml sits above the session's flags (Codex's precedence 40).
+    managed = read_toml_layer(system_config_dir() / MANAGED_CONFIG_FILE, "managed")
+    if managed is not None:
+        merge_into(merged, managed.data)
+        for leaf in leaf_paths(managed.data, ""):
+            provenance[leaf] = managed.source_of(leaf)
     for dotted, value in values.items():
         set_path(merged, dotted.split("."), value)
         for leaf in leaf_paths(value, dotted):

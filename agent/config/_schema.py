@@ -1,7 +1,8 @@
 """The shape of config.toml: Codex's keys, validated with pydantic.
 
 Every table allows extra keys so that unknown keys can be reported (with file and line) instead of failing the
-whole load; `unknown_keys` finds them. Keys Codex knows but pycodex does not use yet are accepted silently.
+whole load; `unknown_keys` finds them. Keys Codex knows but pycodex does not act on are typed `Any` here and listed in
+`_config_support`, which has them reported at start.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ WireApi = Literal["responses", "chat"]
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 ReasoningSummary = Literal["auto", "concise", "detailed", "none"]
 Verbosity = Literal["low", "medium", "high"]
+WebSearchMode = Literal["disabled", "cached", "indexed", "live"]
+ServiceTier = Literal["fast", "flex"]
 
 
 class _Table(BaseModel):
@@ -88,7 +91,7 @@ class ToolsToml(_Table):
     """`[tools]`."""
 
     view_image: bool | None = None
-    web_search: Any = None
+    web_search: Any = None  # a table of settings ([tools.web_search]) or a bool Codex ignores
     update_plan: ToolToggleToml | None = None
 
 
@@ -122,14 +125,14 @@ class ProfileToml(_Table):
     approvals_reviewer: Any = None
     plan_mode_reasoning_effort: Any = None
     personality: Any = None
-    service_tier: Any = None
+    service_tier: ServiceTier | None = None
     chatgpt_base_url: Any = None
     model_catalog_json: Any = None
     include_apply_patch_tool: Any = None
     experimental_use_freeform_apply_patch: Any = None
     experimental_use_unified_exec_tool: Any = None
     tools_view_image: Any = None
-    web_search: Any = None
+    web_search: WebSearchMode | None = None
     windows: Any = None
     analytics: Any = None
     js_repl_node_path: Any = None
@@ -188,24 +191,24 @@ class ConfigToml(_Table):
     # Known to Codex, unused here.
     review_model: Any = None
     plan_mode_reasoning_effort: Any = None
-    model_supports_reasoning_summaries: Any = None
+    model_supports_reasoning_summaries: bool | None = None
     model_catalog_json: Any = None
     personality: Any = None
-    service_tier: Any = None
+    service_tier: ServiceTier | None = None
     chatgpt_base_url: Any = None
     approvals_reviewer: Any = None
     auto_review: Any = None
     zsh_path: Any = None
     include_apps_instructions: Any = None
     commit_attribution: Any = None
-    web_search: Any = None
+    web_search: WebSearchMode | None = None
     tool_suggest: Any = None
     js_repl_node_path: Any = None
     js_repl_node_module_dirs: Any = None
     suppress_unstable_features_warning: Any = None
     hooks: Any = None
-    sqlite_home: Any = None
-    log_dir: Any = None
+    sqlite_home: str | None = None
+    log_dir: str | None = None
     file_opener: Any = None
     tui: Any = None
     cli_auth_credentials_store: Literal["file", "keyring", "auto", "ephemeral"] = "file"

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._client import ModelClient as ModelClient
+    from ._knobs import request_knobs as request_knobs
+    from ._list import provider_models as provider_models
     from ._scripted import ScriptedModel as ScriptedModel
     from ._scripted import custom_call as custom_call
     from ._scripted import function_call as function_call
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from ._types import StreamSink as StreamSink
 
 _WHERE = {
+    "request_knobs": "._knobs",
+    "provider_models": "._list",
     "custom_call": "._scripted",
     "function_call": "._scripted",
     "JsonObject": "._types",
@@ -40,6 +44,8 @@ _WHERE = {
 }
 
 __all__ = [
+    "request_knobs",
+    "provider_models",
     "custom_call",
     "function_call",
     "JsonObject",

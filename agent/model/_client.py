@@ -13,6 +13,7 @@ import json
 import random
 import re
 from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -162,7 +163,15 @@ class ModelClient:
         else:
             folder = ResponsesStream(sink)
         try:
-            async with self._http.stream("POST", url, content=content, headers=headers) as response:
+            async with AsyncExitStack() as stack:
+                try:
+                    # The idle timeout also covers the wait for the response headers.
+                    with anyio.fail_after(idle):
+                        response = await stack.enter_async_context(
+                            self._http.stream("POST", url, content=content, headers=headers)
+                        )
+                except TimeoutError:
+                    raise _Retryable(f"idle timeout: no response headers for {idle:g} s") from None
                 if response.status_code >= 400:
                     raw = await response.aread()
                     self._raise_for_status(url, response.status_code, raw, response.headers)

@@ -23,6 +23,7 @@ class Prompt:
     verbosity: str | None = None
     output_schema: JsonObject | None = None
     prompt_cache_key: str | None = None
+    service_tier: str | None = None
     extra_headers: dict[str, str] = field(default_factory=lambda: {})
 
 
@@ -41,6 +42,10 @@ class StreamSink(Protocol):
     async def on_text_delta(self, item_id: str, delta: str) -> None: ...
 
     async def on_reasoning_delta(self, delta: str) -> None: ...
+
+    async def on_raw_reasoning_delta(self, delta: str) -> None:
+        """The model's raw reasoning text (not its summary), which front doors show only when asked to."""
+        ...
 
     async def on_retry(self, message: str) -> None: ...
 
@@ -66,6 +71,9 @@ class NullSink:
         return None
 
     async def on_reasoning_delta(self, delta: str) -> None:
+        return None
+
+    async def on_raw_reasoning_delta(self, delta: str) -> None:
         return None
 
     async def on_retry(self, message: str) -> None:

@@ -152,6 +152,9 @@ class ChatStream:
             error = payload["error"]
             message = as_str(as_obj(error).get("message")) or as_str(error)
             raise StreamFailed(f"stream disconnected before completion: {message}")
+        if "choices" not in payload and "usage" not in payload:
+            described = as_str(payload.get("type")) or as_str(payload.get("object")) or "a chunk without choices"
+            raise StreamFailed(f"the model server sent a chunk that is not a Chat Completions chunk ({described})")
         self._id = self._id or as_str(payload.get("id")) or None
         usage = as_obj(payload.get("usage"))
         if usage:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .._json import as_int, as_obj, as_str
+from .._json import as_int, as_list, as_obj, as_str
 from .._protocol import TokenUsage
 from ._types import JsonObject, ModelResponse, Prompt, StreamSink
 
@@ -30,6 +30,8 @@ def request_body(prompt: Prompt) -> JsonObject:
         body["include"] = ["reasoning.encrypted_content"]
     if prompt.prompt_cache_key:
         body["prompt_cache_key"] = prompt.prompt_cache_key
+    if prompt.service_tier:
+        body["service_tier"] = prompt.service_tier
     text: JsonObject = {}
     if prompt.verbosity:
         text["verbosity"] = prompt.verbosity
@@ -76,10 +78,17 @@ class ResponsesStream:
         except json.JSONDecodeError as exc:
             raise StreamFailed(f"the model server sent an event that is not JSON ({event_type})") from exc
         kind = as_str(payload.get("type")) or event_type
+        if not kind.startswith("response.") and kind != "error":
+            # Not a Responses API event at all (a Chat Completions chunk, a proxy's own format): the stream is
+            # broken, not an empty answer.
+            described = kind or as_str(payload.get("object")) or "an event without a type"
+            raise StreamFailed(f"the model server sent an event that is not a Responses API event ({described})")
         if kind == "response.output_text.delta":
             await self._sink.on_text_delta(as_str(payload.get("item_id")), as_str(payload.get("delta")))
-        elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
+        elif kind == "response.reasoning_summary_text.delta":
             await self._sink.on_reasoning_delta(as_str(payload.get("delta")))
+        elif kind == "response.reasoning_text.delta":
+            await self._sink.on_raw_reasoning_delta(as_str(payload.get("delta")))
         elif kind == "response.output_item.done":
             item = as_obj(payload.get("item"))
             if item:
@@ -87,6 +96,9 @@ class ResponsesStream:
         elif kind == "response.completed":
             response = as_obj(payload.get("response"))
             response_id = as_str(response.get("id")) or None
+            if not self.items:
+                # Some servers only list the output in the completed response.
+                self.items.extend(dict(as_obj(item)) for item in as_list(response.get("output")) if as_obj(item))
             self.completed = ModelResponse(self.items, usage_from(response.get("usage")), response_id)
         elif kind in ("response.failed", "response.incomplete", "error"):
             response = as_obj(payload.get("response")) or payload

@@ -43,6 +43,7 @@ from .._text import clean_values
 from ..errors import AgentError
 from ._lock import ThreadLock
 from ._reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
+from ._sqlite_home import sqlite_home
 
 INDEX_FILE_NAME = "pycodex_state.sqlite"
 SESSIONS_DIR = "sessions"
@@ -302,9 +303,10 @@ class StateIndex:
         Raises `StateIndexError` when the index was written by a newer pycodex or cannot be created.
         """
         codex_home = codex_home.absolute()
-        path = codex_home / INDEX_FILE_NAME
+        directory = sqlite_home(codex_home)  # `sqlite_home`, when set
+        path = directory / INDEX_FILE_NAME
         try:
-            private_dirs(codex_home)
+            private_dirs(directory)
             _private_database(path)
             try:
                 conn = _open_database(path)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ._exec_sessions import ExecSessions as ExecSessions
     from ._mcp_bridge import McpBridge as McpBridge
     from ._mcp_bridge import start_bridge as start_bridge
+    from ._shell_snapshot import ShellSnapshot as ShellSnapshot
     from ._tool import Tool as Tool
     from ._tool import ToolCall as ToolCall
     from ._tool import ToolRegistry as ToolRegistry
@@ -36,6 +37,7 @@ _WHERE = {
     "McpBridge": "._mcp_bridge",
     "RejectingApprovals": "._approvals",
     "start_bridge": "._mcp_bridge",
+    "ShellSnapshot": "._shell_snapshot",
     "Tool": "._tool",
     "ToolCall": "._tool",
     "ToolContext": "._base",
@@ -55,6 +57,7 @@ __all__ = [
     "McpBridge",
     "RejectingApprovals",
     "start_bridge",
+    "ShellSnapshot",
     "Tool",
     "ToolCall",
     "ToolContext",

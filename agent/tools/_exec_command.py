@@ -134,7 +134,9 @@ async def run_exec_command(ctx: ToolContext, call_id: str, args: JsonObject) -> 
     elif requirement.bypass_sandbox:
         policy = sandbox.DangerFullAccess()
 
-    text, code = await _run(ctx, call_id, argv, cwd, policy, args)
+    if login_value is True and ctx.exec_sessions.shell_snapshot is not None:
+        ctx.exec_sessions.shell_snapshot.mark_stale()  # asked for a login shell: it runs for real, then recapture
+    text, code = await _run(ctx, call_id, argv, cwd, policy, args, snapshot=login and login_value is None)
     if code is None or code == 0 or isinstance(policy, sandbox.DangerFullAccess):
         return text
     if approval not in ("on-failure", "untrusted"):
@@ -153,7 +155,14 @@ async def run_exec_command(ctx: ToolContext, call_id: str, args: JsonObject) -> 
 
 
 async def _run(
-    ctx: ToolContext, call_id: str, argv: list[str], cwd: Path, policy: Policy, args: JsonObject
+    ctx: ToolContext,
+    call_id: str,
+    argv: list[str],
+    cwd: Path,
+    policy: Policy,
+    args: JsonObject,
+    *,
+    snapshot: bool = False,
 ) -> tuple[str, int | None]:
     config = ctx.config
     env = sandbox.build_env(
@@ -179,6 +188,8 @@ async def _run(
             tty=bool(args.get("tty")),
             args=args,
             network_proxy=route,
+            # Only for a command confined like the session: the snapshot file never runs outside the sandbox.
+            snapshot=snapshot and policy == config.sandbox_policy,
         )
     except sandbox.SandboxUnavailableError as exc:
         raise TurnFatal(str(exc)) from None

@@ -22,6 +22,7 @@ import sandbox
 
 from .._protocol import EventMsg, ExecCommandBegin, ExecCommandEnd, ExecCommandOutputDelta, Warning
 from .._text import encode_text
+from ._shell_snapshot import ShellSnapshot
 from ._truncate import approx_tokens, format_exec_output
 
 DEFAULT_YIELD_MS = 10_000
@@ -97,6 +98,8 @@ class ExecSessions:
         self._sessions: dict[int, _Running] = {}
         self._live: list[_Running] = []
         self._all_ended: anyio.Event | None = None
+        self.shell_snapshot: ShellSnapshot | None = None
+        """The session's login environment (set by the session; None: every command runs a login shell)."""
 
     def _max_tokens(self, args: Mapping[str, Any]) -> int:
         requested = _number(args, "max_output_tokens")
@@ -115,13 +118,32 @@ class ExecSessions:
         tty: bool,
         args: Mapping[str, Any],
         network_proxy: sandbox.ProxyRoute | None = None,
+        snapshot: bool = False,
     ) -> tuple[str, int | None]:
-        """Start `argv` and return (model output, exit code or None if still running)."""
+        """Start `argv` and return (model output, exit code or None if still running).
+
+        With `snapshot`, a login shell command (`[bash, -lc, cmd]`) runs as `bash -c` on the session's shell
+        snapshot; events and approvals still show `argv`.
+        """
         yield_ms = _clamp(_number(args, "yield_time_ms") or DEFAULT_YIELD_MS, MIN_YIELD_MS, MAX_YIELD_MS)
         max_tokens = self._max_tokens(args)
         started = time.monotonic()
+        spawn_argv = argv
+        if snapshot and self.shell_snapshot is not None and len(argv) == 3 and argv[1] == "-lc":
+            if self.shell_snapshot.wraps(argv[0]):
+                wrapped = await self.shell_snapshot.argv(
+                    argv[0],
+                    argv[2],
+                    tg=self._tg,
+                    cwd=cwd,
+                    env=env,
+                    policy=policy,
+                    policy_cwd=policy_cwd,
+                    allow_degraded=self._allow_degraded,
+                )
+                spawn_argv = wrapped or argv
         process = await sandbox.spawn(
-            argv,
+            spawn_argv,
             cwd=cwd,
             env=env,
             policy=policy,

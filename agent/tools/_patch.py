@@ -62,6 +62,12 @@ def event_changes(plan: ap.PatchPlan) -> dict[str, FileChange]:
     return out
 
 
+def _outside_reason(policy: Policy) -> str:
+    if isinstance(policy, sandbox.ReadOnly):
+        return "The sandbox is read-only: nothing may be written without your approval."
+    return "The patch writes outside the writable roots."
+
+
 def _exec_style(code: int, seconds: float, output: str) -> str:
     return f"Exit code: {code}\nWall time: {rust_float(seconds)} seconds\nOutput:\n{output}"
 
@@ -105,7 +111,7 @@ async def _vet_and_apply(
         request = ApplyPatchApprovalRequest(
             call_id=call_id,
             changes=changes,
-            reason=None if all_writable else "The patch writes outside the writable roots.",
+            reason=None if all_writable else _outside_reason(policy),
             grant_root=None,
         )
         decision = await ask(ctx, request, [str(p) for p in plan.affected_paths])
@@ -124,6 +130,10 @@ async def _vet_and_apply(
         )
         return _exec_style(1, time.monotonic() - started, exc.text + "\n")
     summary = result.summary
+    for change in plan.changes:
+        if change.kind == "update" and change.abs_move_path is None:
+            # The patch's own diff is the turn's diff of the file when this is its first change in the turn.
+            ctx.diff_tracker.note_patch(change.abs_path, change.old_content, change.new_content, change.git_diff)
     await ctx.emit(PatchApplyEnd(call_id=call_id, stdout=summary, stderr="", success=True, changes=changes))
     diff = ctx.diff_tracker.unified_diff(config.cwd)
     if diff:

@@ -119,7 +119,7 @@ def test_unknown_keys_warn_with_file_and_line(codex_home: Path, project: Path) -
     (codex_home / "config.toml").write_text('model = "x"\nmodle = "typo"\n[tools]\nfrobnicate = true\n')
     config = load_config(ConfigOverrides(cwd=project))
     assert config.warnings == (
-        f"unknown configuration key `modle` in user ({codex_home / 'config.toml'}:2) (ignored)",
+        f"unknown configuration key `modle` in user ({codex_home / 'config.toml'}:2) (ignored) (did you mean `model`?)",
         f"unknown configuration key `tools.frobnicate` in user ({codex_home / 'config.toml'}:4) (ignored)",
     )
 
@@ -132,9 +132,13 @@ def test_strict_config_makes_an_unknown_key_an_error_naming_key_and_file(codex_h
     assert str(codex_home / "config.toml") in str(info.value)
 
 
-def test_codex_keys_we_do_not_use_are_accepted_silently(codex_home: Path, project: Path) -> None:
+def test_codex_keys_we_do_not_use_are_reported_once(codex_home: Path, project: Path) -> None:
     (codex_home / "config.toml").write_text('file_opener = "vscode"\nhide_agent_reasoning = true\n[tui]\nx = 1\n')
-    assert load_config(ConfigOverrides(cwd=project)).warnings == ()
+    path = codex_home / "config.toml"
+    assert load_config(ConfigOverrides(cwd=project)).warnings == (
+        f"recognised but not supported by pycodex: `file_opener` in user ({path}:1), `tui` in user ({path}:4). "
+        "These keys are ignored.",
+    )
 
 
 def test_a_wrong_type_names_the_key_and_where_it_was_set(codex_home: Path, project: Path) -> None:

@@ -56,7 +56,10 @@ def test_resume_last_replays_the_history_and_appends_to_the_same_file(repo: Path
     previous = [*first.requests[-1].body["input"]]
     # Everything the first run sent last, then its final answer, then the new prompt.
     assert sent[: len(previous)] == previous
-    assert sent[len(previous)]["role"] == "assistant" and sent[len(previous)]["content"][0]["text"] == "first done"
+    # The reasoning item that preceded the answer goes back with its encrypted content (the strict server checks it).
+    assert sent[len(previous)]["type"] == "reasoning" and sent[len(previous)]["encrypted_content"]
+    answer = sent[len(previous) + 1]
+    assert answer["role"] == "assistant" and answer["content"][0]["text"] == "first done"
     assert sent[-1]["content"] == [{"type": "input_text", "text": "next task"}]
     assert second.requests[0].body["prompt_cache_key"] == first.events[0]["thread_id"]
     records = _records(rollout)
@@ -76,7 +79,8 @@ def test_resume_by_id_prefix_and_a_changed_sandbox_sends_new_permissions(repo: P
     )
     assert second.returncode == 0, second.stderr
     assert second.events[0]["thread_id"] == thread_id
-    new_items = second.requests[0].body["input"][len(first.requests[0].body["input"]) + 1 :]
+    # After the first request's input come the reasoning item and the answer of the first turn.
+    new_items = second.requests[0].body["input"][len(first.requests[0].body["input"]) + 2 :]
     roles = [(i["role"], i["content"][0]["text"][:30]) for i in new_items]
     assert roles[0][0] == "developer" and "workspace-write" in new_items[0]["content"][0]["text"]
     assert roles[1][0] == "user" and roles[1][1].startswith("<environment_context>")

@@ -8,11 +8,19 @@ Each POST consumes the next step of the script. A step is a dict:
     {"sse_error": "message"}                stream a response.failed event
     {"delay": 0.5, ...}                     wait before answering (to test timeouts and interrupts)
     {"hang": true}                          send headers, then nothing until the client goes away
+    {"no_headers": true}                    read the request, then send nothing at all (not even headers)
+    {"raw": ["data: ...\n\n", ...]}        send these SSE frames as they are (a stream of the wrong shape)
 
 In a step's items, the text `{{session_id}}` is replaced by the newest `session ID N` that a tool output in the
 request reported, so a script can poll a command that is still running (`write_stdin`).
 
-and `"repeat": true` on the last step makes it answer every later request. Items use the Responses output shapes
+and `"repeat": true` on the last step makes it answer every later request.
+
+Strict mode (the default; `strict=False` turns it off) behaves like the real API (`strict_rules.py`): a request it
+would reject gets its 400 answer and does not consume a step (the rejections are kept in `rejections`); on the
+Responses wire every response to a request with a `reasoning` object starts with a reasoning item (empty summary,
+as a reasoning model sends), and reasoning items carry `encrypted_content` only when the request's `include` asks
+for `reasoning.encrypted_content`. Items use the Responses output shapes
 (`message`, `reasoning`, `function_call`, `custom_tool_call`); on the Chat Completions wire they are converted into
 content and tool-call deltas. Every request is recorded (`requests`) with its path, headers and JSON body.
 
@@ -31,6 +39,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+try:
+    from .strict_rules import check_chat, check_responses, encrypted_content_for
+except ImportError:  # run as a script
+    from strict_rules import check_chat, check_responses, encrypted_content_for  # pyright: ignore[reportMissingImports]
 
 Step = dict[str, Any]
 
@@ -90,9 +103,12 @@ class RecordedRequest:
 @dataclass
 class ScriptState:
     steps: list[Step]
+    strict: bool = True
     requests: list[RecordedRequest] = field(default_factory=lambda: [])
+    rejections: list[tuple[RecordedRequest, dict[str, Any]]] = field(default_factory=lambda: [])
     lock: threading.Lock = field(default_factory=threading.Lock)
     index: int = 0
+    responses: int = 0
 
     def next_step(self) -> Step:
         with self.lock:
@@ -262,6 +278,25 @@ def _fill_session_id(step: Step, body: dict[str, Any]) -> Step:
     return json.loads(text.replace("{{session_id}}", found[-1]))
 
 
+def _as_reasoning_model(state: ScriptState, body: dict[str, Any], items: list[dict[str, Any]]) -> list[Any]:
+    """The items as a reasoning model sends them: a reasoning item first (when the request asks for reasoning),
+    encrypted content on reasoning items only when the request includes it."""
+    with state.lock:
+        state.responses += 1
+        number = state.responses
+    if body.get("reasoning") is not None and not any(i.get("type") == "reasoning" for i in items):
+        items.insert(0, {"type": "reasoning", "id": f"rs_scripted_{number}", "summary": []})
+    wants_encrypted = "reasoning.encrypted_content" in (body.get("include") or [])
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if item.get("type") == "reasoning":
+            item = {k: v for k, v in item.items() if k != "encrypted_content"}
+            if wants_encrypted:
+                item["encrypted_content"] = encrypted_content_for(str(item.get("id")))
+        out.append(item)
+    return out
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -287,11 +322,24 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             body = {"_raw": raw.decode("utf-8", "replace")}
         state = self._server.state
+        chat = self.path.rstrip("/").endswith("/chat/completions")
+        recorded = RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
         with state.lock:
-            state.requests.append(RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            state.requests.append(recorded)
+        if state.strict:
+            rejection = check_chat(body) if chat else check_responses(body)
+            if rejection is not None:
+                with state.lock:
+                    state.rejections.append((recorded, rejection[1]))
+                self._send_json(*rejection)
+                return
         step = _fill_session_id(state.next_step(), body)
         if delay := step.get("delay"):
             time.sleep(float(delay))
+        if step.get("no_headers"):
+            self._server.stopping.wait()
+            self.close_connection = True
+            return
         if "status" in step:
             data = step.get("body", "")
             payload = data.encode() if isinstance(data, str) else json.dumps(data).encode()
@@ -311,9 +359,10 @@ class _Handler(BaseHTTPRequestHandler):
         if step.get("hang"):
             self._hang()
             return
-        chat = self.path.rstrip("/").endswith("/chat/completions")
-        if "sse_error" in step:
-            frames: Iterator[bytes] = iter(
+        if "raw" in step:
+            frames: Iterator[bytes] = iter(frame.encode() for frame in step["raw"])
+        elif "sse_error" in step:
+            frames = iter(
                 [
                     _sse(
                         "response.failed",
@@ -331,7 +380,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif chat:
             frames = chat_events(step.get("items", []), step.get("usage"), complete=not step.get("cut"))
         else:
-            frames = responses_events(step.get("items", []), step.get("usage"), complete=not step.get("cut"))
+            items = (
+                _as_reasoning_model(state, body, list(step.get("items", []))) if state.strict else step.get("items", [])
+            )
+            frames = responses_events(items, step.get("usage"), complete=not step.get("cut"))
         try:
             for frame in frames:
                 self.wfile.write(frame)
@@ -371,8 +423,8 @@ class _Server(ThreadingHTTPServer):
 class ScriptedModelServer:
     """The server, running in a background thread while used as a context manager."""
 
-    def __init__(self, steps: list[Step]) -> None:
-        self.state = ScriptState(list(steps))
+    def __init__(self, steps: list[Step], *, strict: bool = True) -> None:
+        self.state = ScriptState(list(steps), strict)
         self._server = _Server(self.state)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -385,6 +437,12 @@ class ScriptedModelServer:
     def requests(self) -> list[RecordedRequest]:
         with self.state.lock:
             return list(self.state.requests)
+
+    @property
+    def rejections(self) -> list[tuple[RecordedRequest, dict[str, Any]]]:
+        """The requests strict mode refused, with the error JSON it answered."""
+        with self.state.lock:
+            return list(self.state.rejections)
 
     def __enter__(self) -> ScriptedModelServer:
         self._thread.start()

@@ -121,3 +121,31 @@ async def test_a_prompt_sent_during_a_turn_joins_it_and_reaches_the_next_request
         await wait_until(pilot, lambda: has_cell(app, AgentCell, "both done"))
         sent = str(scripted.server.requests[-1].body["input"])
         assert "and also this" in sent
+
+
+async def test_after_a_prompt_the_thread_is_named_for_the_resume_hint(scripted: MakeConfig) -> None:
+    config = scripted([{"items": [message("ok")]}])
+    app = PycodexApp(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        assert app.resumable_thread_id is None  # nothing to resume yet
+        await send(pilot, "hello")
+        await wait_until(pilot, lambda: has_cell(app, TurnEndCell))
+        assert app.session is not None
+        assert app.resumable_thread_id == app.session.thread_id
+
+
+@pytest.mark.parametrize("width", [80, 95, 110, 140])
+async def test_the_footer_hint_never_runs_into_the_status(width: int, scripted: MakeConfig) -> None:
+    from tui._status_bar import HINTS
+
+    config = scripted([{"items": [message("ok")]}])
+    app = PycodexApp(config)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        [footer] = [line.strip() for line in lines if config.model in line and "context" in line]
+        shown = [hint for hint in HINTS if footer.startswith(hint)]
+        assert shown, footer  # a whole hint, never one cut short
+        assert footer.endswith("context left") and len(footer) <= width
