@@ -112,6 +112,7 @@ class Session:
         authorization_handler: Any = None,
         resume: Rollout | None = None,
         fork: bool = False,
+        thread_source: str | None = None,
     ) -> None:
         """Args:
         config: the resolved configuration.
@@ -129,6 +130,7 @@ class Session:
         resume: a thread read from its rollout (`read_rollout`): its history is replayed exactly and new turns are
             appended to the same file (locked against a second writer).
         fork: with `resume`, start a new thread (new id and rollout) from a copy of that history instead.
+        thread_source: who started a new thread (Codex's `thread_source`, e.g. "user"), recorded in its rollout.
         """
         self.config = config
         self.thread_id = thread_id or uuid7()
@@ -160,6 +162,7 @@ class Session:
         self._files_changed: list[str] = []
         self._resume = resume
         self._fork = fork
+        self._thread_source = thread_source
         self._lock: ThreadLock | None = None
         self._context_to_refresh: JsonObject | None = None
         self._repair_pending = False
@@ -328,6 +331,7 @@ class Session:
             "originator": f"pycodex_{self._source}",
             "cli_version": CLI_VERSION,
             "source": self._source,
+            **({"thread_source": self._thread_source} if self._thread_source else {}),
             "model_provider": self.config.provider.id,
             "model": self.config.model,
             "base_instructions": {"text": _context.base_instructions(self.config)},

@@ -30,6 +30,11 @@ class JsonlRenderer:
         self._commands: dict[str, str] = {}
         self._patches: dict[str, list[dict[str, str]]] = {}
         self._mcp: dict[str, dict[str, Any]] = {}
+        self._signalled = False
+
+    def signalled(self) -> None:
+        """The run was stopped by a signal: an aborted turn ends the stream without a `turn.failed` line."""
+        self._signalled = True
 
     def _write(self, obj: dict[str, Any]) -> None:
         if self._closed:
@@ -215,7 +220,8 @@ class JsonlRenderer:
                     }
                 )
         elif isinstance(msg, p.TurnAborted):
-            self._write({"type": "turn.failed", "error": {"message": "turn interrupted"}})
+            if not self._signalled:
+                self._write({"type": "turn.failed", "error": {"message": "turn interrupted"}})
 
     def fatal(self, message: str) -> None:
         """An error before any turn started (bad provider, unreadable input)."""
@@ -331,6 +337,9 @@ class HumanRenderer:
                 self._usage = self._usage + msg.info.last_token_usage
         elif isinstance(msg, p.TurnAborted):
             self._line(f"{self._red}interrupted{self._reset}")
+
+    def signalled(self) -> None:
+        """The run was stopped by a signal (the transcript still says the turn was interrupted)."""
 
     def fatal(self, message: str) -> None:
         self._line(f"{self._red}Error:{self._reset} {message}")
