@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._approvals import ApprovalHandler as ApprovalHandler
     from ._approvals import RejectingApprovals as RejectingApprovals
+    from ._command import CommandResult as CommandResult
+    from ._command import run_command as run_command
     from ._config import Config as Config
     from ._config import ConfigOverrides as ConfigOverrides
     from ._config import load_config as load_config
@@ -51,6 +53,8 @@ if TYPE_CHECKING:
     from .errors import UnknownConfigKeyError as UnknownConfigKeyError
 
 _WHERE = {
+    "CommandResult": "._command",
+    "run_command": "._command",
     "delete_thread": "._threads",
     "find_thread": "._threads",
     "latest_thread": "._threads",
@@ -93,6 +97,8 @@ _WHERE = {
 }
 
 __all__ = [
+    "CommandResult",
+    "run_command",
     "delete_thread",
     "find_thread",
     "latest_thread",

@@ -80,7 +80,7 @@ _PERSISTED_EVENTS = frozenset(
     }
 )
 
-Source = Literal["exec", "mcp", "cli", "tui"]
+Source = Literal["exec", "mcp", "cli", "tui", "vscode"]
 
 
 @dataclass
@@ -168,10 +168,12 @@ class Session:
         self._repair_pending = False
         self._startup_notes: list[str] = []
         self._first_user_message: str | None = None
+        self._title: str | None = None
         self._created_at = now_timestamp()
         self._git = git_info(config.cwd)
         if resume is not None:
             self._first_user_message = resume.first_user_message
+            self._title = resume.title if not fork else None
             self._repair_pending = True
             if not fork and resume.created_at:
                 self._created_at = resume.created_at
@@ -361,7 +363,7 @@ class Session:
             model_provider=self.config.provider.id,
             source=self._source,
             first_user_message=self._first_user_message,
-            title=None,
+            title=self._title,
             created_at=self._created_at,
             updated_at=now_timestamp(),
             tokens_used=self.usage.total_tokens,
@@ -373,6 +375,17 @@ class Session:
             if not self._index_failed:
                 self._index_failed = True
                 await self._emit("", Warning(message=f"the session index could not be updated: {exc}"))
+
+    async def set_name(self, name: str | None) -> None:
+        """Name the thread (recorded as Codex's `thread_name_updated` event; listings show it)."""
+        self._title = name or None
+        self._persist("event_msg", {"type": "thread_name_updated", "thread_id": self.thread_id, "thread_name": name})
+        with anyio.CancelScope(shield=True):
+            await self._update_index()
+
+    @property
+    def first_user_message(self) -> str | None:
+        return self._first_user_message
 
     @property
     def rollout_path(self) -> Path | None:
@@ -447,14 +460,21 @@ class Session:
     # ---- turns --------------------------------------------------------------------------------------------------
 
     async def run_turn(
-        self, items: tuple[UserInput, ...] | list[UserInput], *, output_schema: dict[str, Any] | None = None
+        self,
+        items: tuple[UserInput, ...] | list[UserInput],
+        *,
+        output_schema: dict[str, Any] | None = None,
+        turn_id: str | None = None,
     ) -> TurnOutcome:
-        """Run one turn with this user input and return how it ended (events stream meanwhile)."""
+        """Run one turn with this user input and return how it ended (events stream meanwhile).
+
+        `turn_id` names the turn (a new UUIDv7 by default), for front doors that announce it before it starts.
+        """
         if self._closed or self._tg is None:
             raise SessionClosedError("the session is closed")
         if self._turn is not None:
             raise RuntimeError("a turn is already running; submit input to it instead")
-        turn = _RunningTurn(uuid7(), anyio.CancelScope(), anyio.Event())
+        turn = _RunningTurn(turn_id or uuid7(), anyio.CancelScope(), anyio.Event())
         self._turn = turn
         try:
             with turn.scope:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from . import (
+    _app_server_cmd,
     _apply_patch_cmd,
     _config_cmd,
     _exec_cmd,
@@ -36,6 +37,7 @@ for module in (
     _mcp_cmd,
     _config_cmd,
     _mcp_server_cmd,
+    _app_server_cmd,
     _sessions_cmd,
     _tui_cmd,
 ):
