@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -169,4 +170,81 @@ async def stdio_server(
                 tg.cancel_scope.cancel()
     finally:
         stderr.close()
+    client.assert_schema_clean()
+
+
+@asynccontextmanager
+async def socket_server(
+    base_url: str, *, cwd: Path, codex_home: Path, listen: str, args: list[str] | None = None
+) -> AsyncIterator[tuple[str, anyio.abc.Process]]:
+    """`pycodex app-server --listen LISTEN` as a subprocess; yields the address its banner announces."""
+    env = {**os.environ, "CODEX_HOME": str(codex_home), "MOCK_API_KEY": "sk-mock", "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "cli", "app-server", "--listen", listen, *provider_args(base_url), *(args or [])]
+    process = await anyio.open_process(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
+    assert process.stderr is not None
+    banner = ""
+    try:
+        with anyio.fail_after(30):
+            async for chunk in TextReceiveStream(process.stderr):
+                banner += chunk
+                if "listening on: " in banner and banner.endswith("\n"):
+                    break
+        address = banner.split("listening on: ", 1)[1].split()[0]
+
+        async def drain() -> None:
+            async for _ in process.stderr:  # pyright: ignore[reportOptionalIterable]
+                pass
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(drain)
+            try:
+                yield address, process
+            finally:
+                with anyio.CancelScope(shield=True):
+                    if process.returncode is None:
+                        process.terminate()
+                    with anyio.move_on_after(20):
+                        await process.wait()
+                    if process.returncode is None:
+                        process.kill()
+                        await process.wait()
+                tg.cancel_scope.cancel()
+    finally:
+        if process.returncode is None:
+            process.kill()
+
+
+@asynccontextmanager
+async def websocket_client(
+    address: str, schema: CodexSchema | None, *, token: str | None = None
+) -> AsyncIterator[Client]:
+    """A client over a WebSocket (`ws://HOST:PORT` or `unix://PATH`)."""
+    from websockets.asyncio.client import connect, unix_connect
+
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    if address.startswith("unix://"):
+        opening = unix_connect(address.removeprefix("unix://"), additional_headers=headers)
+    else:
+        opening = connect(address, additional_headers=headers)
+    async with opening as websocket:
+
+        async def send(text: str) -> None:
+            await websocket.send(text)
+
+        async def incoming() -> AsyncIterator[str]:
+            from websockets.exceptions import ConnectionClosed
+
+            try:
+                async for message in websocket:
+                    yield message if isinstance(message, str) else message.decode()
+            except ConnectionClosed:
+                return
+
+        client = Client(send, schema)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(functools.partial(client.read, incoming(), lines=False))
+            try:
+                yield client
+            finally:
+                tg.cancel_scope.cancel()
     client.assert_schema_clean()
