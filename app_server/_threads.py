@@ -109,6 +109,7 @@ class LoadedThread:
         self.preview = preview
         self.name: str | None = None
         self.forked_from: str | None = None
+        self.source: str | None = "vscode"
         self.thread_id = ""
         self.session: agent.Session | None = None
         self.translator = Translator("")
@@ -179,6 +180,7 @@ class LoadedThread:
             preview=(session.first_user_message if session else None) or self.preview,
             path=str(path) if path else None,
             name=self.name,
+            source=self.source,
             status=status,
             ephemeral=self.ephemeral,
             forked_from=self.forked_from,
@@ -390,6 +392,9 @@ class Threads:
         if resume is not None:
             thread.name = resume.title if not fork else None
             thread.forked_from = resume.thread_id if fork else None
+            recorded = resume.meta.get("source")
+            if not fork and isinstance(recorded, str):
+                thread.source = recorded
         await self._tg.start(self._run, thread, resume, fork, thread_source)
         self._loaded[thread.thread_id] = thread
         return thread
