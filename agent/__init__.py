@@ -10,17 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._approvals import ApprovalHandler as ApprovalHandler
-    from ._approvals import RejectingApprovals as RejectingApprovals
     from ._command import CommandResult as CommandResult
     from ._command import run_command as run_command
-    from ._config import Config as Config
-    from ._config import ConfigOverrides as ConfigOverrides
-    from ._config import load_config as load_config
-    from ._config_layers import Source as Source
-    from ._config_layers import codex_home as codex_home
-    from ._config_merge import MergedLayers as MergedLayers
-    from ._config_merge import merge_config_layers as merge_config_layers
     from ._protocol import Event as Event
     from ._protocol import EventMsg as EventMsg
     from ._protocol import ImageUrlInput as ImageUrlInput
@@ -29,18 +20,24 @@ if TYPE_CHECKING:
     from ._protocol import TextInput as TextInput
     from ._protocol import TokenUsage as TokenUsage
     from ._protocol import UserInput as UserInput
-    from ._providers import ProviderInfo as ProviderInfo
-    from ._providers import builtin_provider as builtin_provider
-    from ._rollout_reader import Rollout as Rollout
     from ._session import Session as Session
-    from ._state_index import ThreadRecord as ThreadRecord
-    from ._threads import delete_thread as delete_thread
-    from ._threads import find_thread as find_thread
-    from ._threads import latest_thread as latest_thread
-    from ._threads import list_threads as list_threads
-    from ._threads import load_thread as load_thread
-    from ._threads import set_archived as set_archived
     from ._turn import TurnOutcome as TurnOutcome
+    from .config import APPROVAL_POLICIES as APPROVAL_POLICIES
+    from .config import SANDBOX_MODES as SANDBOX_MODES
+    from .config import Config as Config
+    from .config import ConfigOverrides as ConfigOverrides
+    from .config import FlagError as FlagError
+    from .config import FlagNames as FlagNames
+    from .config import MergedLayers as MergedLayers
+    from .config import ProviderInfo as ProviderInfo
+    from .config import SessionFlags as SessionFlags
+    from .config import Source as Source
+    from .config import builtin_provider as builtin_provider
+    from .config import choose_provider as choose_provider
+    from .config import codex_home as codex_home
+    from .config import load_config as load_config
+    from .config import merge_config_layers as merge_config_layers
+    from .config import overrides_from_flags as overrides_from_flags
     from .errors import AgentError as AgentError
     from .errors import ConfigError as ConfigError
     from .errors import ProviderAuthError as ProviderAuthError
@@ -51,54 +48,78 @@ if TYPE_CHECKING:
     from .errors import ThreadBusyError as ThreadBusyError
     from .errors import ThreadNotFoundError as ThreadNotFoundError
     from .errors import UnknownConfigKeyError as UnknownConfigKeyError
+    from .threads import Rollout as Rollout
+    from .threads import ThreadRecord as ThreadRecord
+    from .threads import delete_thread as delete_thread
+    from .threads import find_thread as find_thread
+    from .threads import latest_thread as latest_thread
+    from .threads import list_threads as list_threads
+    from .threads import load_thread as load_thread
+    from .threads import set_archived as set_archived
+    from .tools import ApprovalHandler as ApprovalHandler
+    from .tools import RejectingApprovals as RejectingApprovals
 
 _WHERE = {
     "CommandResult": "._command",
     "run_command": "._command",
-    "delete_thread": "._threads",
-    "find_thread": "._threads",
-    "latest_thread": "._threads",
-    "list_threads": "._threads",
-    "load_thread": "._threads",
-    "set_archived": "._threads",
-    "ThreadRecord": "._state_index",
-    "Rollout": "._rollout_reader",
+    "SessionFlags": ".config",
+    "FlagNames": ".config",
+    "FlagError": ".config",
+    "overrides_from_flags": ".config",
+    "choose_provider": ".config",
+    "SANDBOX_MODES": ".config",
+    "APPROVAL_POLICIES": ".config",
+    "delete_thread": ".threads._threads",
+    "find_thread": ".threads._threads",
+    "latest_thread": ".threads._threads",
+    "list_threads": ".threads._threads",
+    "load_thread": ".threads._threads",
+    "set_archived": ".threads._threads",
+    "ThreadRecord": ".threads._index",
+    "Rollout": ".threads._reader",
     "ThreadBusyError": ".errors",
     "ThreadNotFoundError": ".errors",
-    "MergedLayers": "._config_merge",
-    "merge_config_layers": "._config_merge",
+    "MergedLayers": ".config._merge",
+    "merge_config_layers": ".config._merge",
     "AgentError": ".errors",
-    "ApprovalHandler": "._approvals",
-    "Config": "._config",
+    "ApprovalHandler": ".tools._approvals",
+    "Config": ".config._load",
     "ConfigError": ".errors",
-    "ConfigOverrides": "._config",
+    "ConfigOverrides": ".config._load",
     "Event": "._protocol",
     "EventMsg": "._protocol",
     "ImageUrlInput": "._protocol",
     "LocalImageInput": "._protocol",
     "ProviderAuthError": ".errors",
     "ProviderError": ".errors",
-    "ProviderInfo": "._providers",
+    "ProviderInfo": ".config._providers",
     "ProviderNotConfiguredError": ".errors",
     "ProviderRequestError": ".errors",
     "ProviderUnavailableError": ".errors",
-    "RejectingApprovals": "._approvals",
+    "RejectingApprovals": ".tools._approvals",
     "ReviewDecision": "._protocol",
     "Session": "._session",
-    "Source": "._config_layers",
+    "Source": ".config._layers",
     "TextInput": "._protocol",
     "TokenUsage": "._protocol",
     "TurnOutcome": "._turn",
     "UnknownConfigKeyError": ".errors",
     "UserInput": "._protocol",
-    "builtin_provider": "._providers",
-    "codex_home": "._config_layers",
-    "load_config": "._config",
+    "builtin_provider": ".config._providers",
+    "codex_home": ".config._layers",
+    "load_config": ".config._load",
 }
 
 __all__ = [
     "CommandResult",
     "run_command",
+    "SessionFlags",
+    "FlagNames",
+    "FlagError",
+    "overrides_from_flags",
+    "choose_provider",
+    "SANDBOX_MODES",
+    "APPROVAL_POLICIES",
     "delete_thread",
     "find_thread",
     "latest_thread",

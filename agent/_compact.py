@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Literal, cast
 
 from ._json import JsonObject, as_list, as_obj, as_str
-from ._truncate import truncate_middle_tokens
+from .tools import truncate_middle_tokens
 
 BYTES_PER_TOKEN = 4
 IMAGE_BYTES_ESTIMATE = 7373

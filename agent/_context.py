@@ -11,10 +11,9 @@ from typing import Any
 
 import sandbox
 
-from ._config import Config
-from ._config_layers import find_project_root
 from ._ids import uuid7
 from ._json import as_obj
+from .config import Config, find_project_root
 
 PROJECT_DOC_SEPARATOR = "\n\n--- project-doc ---\n\n"
 

@@ -18,7 +18,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
-# ---- inputs and ops -----------------------------------------------------------------------------------------------
+# ---- inputs -------------------------------------------------------------------------------------------------------
 
 
 class TextInput(_Model):
@@ -37,27 +37,6 @@ class ImageUrlInput(_Model):
 
 
 UserInput = Annotated[TextInput | LocalImageInput | ImageUrlInput, Field(discriminator="type")]
-
-
-class UserTurn(_Model):
-    """Start a turn with this input (or, while a turn runs, add it to the running turn)."""
-
-    type: Literal["user_turn"] = "user_turn"
-    items: tuple[UserInput, ...]
-    output_schema: dict[str, Any] | None = None
-
-
-class Interrupt(_Model):
-    """Stop the running turn: cancel the model stream and kill its commands."""
-
-    type: Literal["interrupt"] = "interrupt"
-
-
-class Shutdown(_Model):
-    type: Literal["shutdown"] = "shutdown"
-
-
-Op = Annotated[UserTurn | Interrupt | Shutdown, Field(discriminator="type")]
 
 
 # ---- events -------------------------------------------------------------------------------------------------------
@@ -192,6 +171,33 @@ class ExecApprovalRequest(_Model):
     proposed_execpolicy_amendment: tuple[str, ...] | None = None
 
 
+class McpInvocation(_Model):
+    server: str
+    tool: str
+    arguments: Any = None
+
+
+class McpToolCallApprovalRequest(_Model):
+    """A call to an external MCP server's tool that the approval policy (or the tool's hints) says to ask about."""
+
+    type: Literal["mcp_tool_call_approval_request"] = "mcp_tool_call_approval_request"
+    call_id: str
+    invocation: McpInvocation
+    reason: str | None = None
+
+
+class NetworkApprovalRequest(_Model):
+    """A sandboxed command wants to reach a host the network policy does not list."""
+
+    type: Literal["network_approval_request"] = "network_approval_request"
+    call_id: str
+    host: str
+    port: int | None = None
+    protocol: str = "https"
+    method: str | None = None
+    reason: str | None = None
+
+
 class ApplyPatchApprovalRequest(_Model):
     type: Literal["apply_patch_approval_request"] = "apply_patch_approval_request"
     call_id: str
@@ -251,12 +257,6 @@ class Error(_Model):
     message: str
 
 
-class McpInvocation(_Model):
-    server: str
-    tool: str
-    arguments: Any = None
-
-
 class McpToolCallBegin(_Model):
     type: Literal["mcp_tool_call_begin"] = "mcp_tool_call_begin"
     call_id: str
@@ -271,10 +271,6 @@ class McpToolCallEnd(_Model):
     result: dict[str, Any] | None = None
     error: str | None = None
     is_error: bool = False
-
-
-class ShutdownComplete(_Model):
-    type: Literal["shutdown_complete"] = "shutdown_complete"
 
 
 EventMsg = Annotated[
@@ -292,6 +288,8 @@ EventMsg = Annotated[
     | ExecCommandEnd
     | ExecApprovalRequest
     | ApplyPatchApprovalRequest
+    | McpToolCallApprovalRequest
+    | NetworkApprovalRequest
     | PatchApplyBegin
     | PatchApplyEnd
     | TurnDiff
@@ -301,8 +299,7 @@ EventMsg = Annotated[
     | Warning
     | Error
     | McpToolCallBegin
-    | McpToolCallEnd
-    | ShutdownComplete,
+    | McpToolCallEnd,
     Field(discriminator="type"),
 ]
 
@@ -315,5 +312,11 @@ class Event(_Model):
 
 
 # ---- approvals ----------------------------------------------------------------------------------------------------
+
+ApprovalRequest = Annotated[
+    ExecApprovalRequest | ApplyPatchApprovalRequest | McpToolCallApprovalRequest | NetworkApprovalRequest,
+    Field(discriminator="type"),
+]
+"""Every question the agent asks before acting: one family, answered by `ApprovalHandler.request_approval`."""
 
 ReviewDecision = Literal["approved", "approved_for_session", "approved_execpolicy_amendment", "denied", "abort"]

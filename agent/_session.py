@@ -5,6 +5,7 @@ Front doors talk to it in two directions only: they `submit` ops (or call `run_t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -22,14 +23,8 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 import sandbox
 
 from . import _compact, _context
-from ._approvals import ApprovalHandler, RejectingApprovals
-from ._config import Config
-from ._config_schema import ApprovalPolicy, ReasoningEffort
-from ._exec_tool import ExecSessions
 from ._git import git_info
 from ._ids import uuid7
-from ._model_client import ModelClient
-from ._model_types import JsonObject, NullSink, Prompt
 from ._protocol import (
     Error,
     Event,
@@ -47,17 +42,27 @@ from ._protocol import (
     UserMessage,
     Warning,
 )
-from ._rollout import RolloutError, RolloutWriter, rollout_path
 from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
-from ._thread_lock import ThreadLock, ThreadLockedError
-from ._tool_specs import builtin_tools
-from ._tools_base import ApprovalState, ToolContext, TurnAbort, TurnFatal
 from ._turn import TurnOutcome, message_text, run_sampling_loop, unanswered_calls
+from .config import ApprovalPolicy, Config, ReasoningEffort
 from .errors import ProviderError, SessionClosedError
+from .model import JsonObject, Model, ModelClient, NullSink, Prompt
+from .threads import ThreadRecorder
+from .tools import (
+    ApprovalHandler,
+    ApprovalState,
+    ExecSessions,
+    RejectingApprovals,
+    ToolContext,
+    ToolRegistry,
+    TurnAbort,
+    TurnFatal,
+    builtin_tools,
+)
 
 if TYPE_CHECKING:
-    from ._mcp_bridge import McpBridge
-    from ._rollout_reader import Rollout
+    from .threads import Rollout
+    from .tools import McpBridge
 
 CLI_VERSION = "0.1.0"
 
@@ -113,6 +118,7 @@ class Session:
         resume: Rollout | None = None,
         fork: bool = False,
         thread_source: str | None = None,
+        model: Model | None = None,
     ) -> None:
         """Args:
         config: the resolved configuration.
@@ -131,13 +137,15 @@ class Session:
             appended to the same file (locked against a second writer).
         fork: with `resume`, start a new thread (new id and rollout) from a copy of that history instead.
         thread_source: who started a new thread (Codex's `thread_source`, e.g. "user"), recorded in its rollout.
+        model: what answers the prompts (a `ScriptedModel` in engine tests); by default the configured provider's
+            HTTP client, and no HTTP client is made when a model is given.
         """
         self.config = config
         self.thread_id = thread_id or uuid7()
         self.approvals: ApprovalHandler = approvals or RejectingApprovals()
         self._env = env
-        self._own_http = http is None
-        self._http = http or http_client(config)
+        self._own_http = http is None and model is None
+        self._http = http or (None if model is not None else http_client(config))
         self._source = source
         self._ephemeral = ephemeral
         self.history: list[JsonObject] = []
@@ -147,10 +155,8 @@ class Session:
         self._send, self._recv = anyio.create_memory_object_stream[Event](math.inf)
         self._tg: anyio.abc.TaskGroup | None = None
         self._exec: ExecSessions | None = None
-        self._client: ModelClient | None = None
-        self._rollout: RolloutWriter | None = None
-        self._rollout_failed = False
-        self._index_failed = False
+        self._client: Model | None = model
+        self._recorder = ThreadRecorder(config.codex_home, report=self._report_persistence_failure)
         self._turn: _RunningTurn | None = None
         self._pending: list[JsonObject] = []
         self._closed = False
@@ -163,7 +169,6 @@ class Session:
         self._resume = resume
         self._fork = fork
         self._thread_source = thread_source
-        self._lock: ThreadLock | None = None
         self._context_to_refresh: JsonObject | None = None
         self._repair_pending = False
         self._startup_notes: list[str] = []
@@ -177,7 +182,7 @@ class Session:
             self._repair_pending = True
             if not fork and resume.created_at:
                 self._created_at = resume.created_at
-            from ._rollout_reader import resume_history
+            from .threads import resume_history
 
             self.history = [dict(item) for item in resume_history(resume)]
             self._plan = [PlanItem.model_validate(step) for step in resume.plan or []]
@@ -210,13 +215,15 @@ class Session:
         return self
 
     async def _start(self, tg: anyio.abc.TaskGroup) -> None:
-        self._client = ModelClient(
-            self.config.provider,
-            self._http,
-            env=self._env,
-            session_id=self.thread_id,
-            originator=f"pycodex_{self._source}",
-        )
+        if self._client is None:
+            assert self._http is not None
+            self._client = ModelClient(
+                self.config.provider,
+                self._http,
+                env=self._env,
+                session_id=self.thread_id,
+                originator=f"pycodex_{self._source}",
+            )
         self._exec = ExecSessions(
             tg,
             emit=self._emit_msg_current,
@@ -225,7 +232,7 @@ class Session:
             allow_degraded_sandbox=self.config.toml.sandbox_allow_degraded,
         )
         if self.config.mcp_servers:
-            from ._mcp_bridge import start_bridge
+            from .tools import start_bridge
 
             # Servers start before the first model request; one that fails is reported, not fatal, unless required.
             self._mcp_manager, self._mcp = await start_bridge(
@@ -249,7 +256,7 @@ class Session:
                 sandbox_policy=self.config.sandbox_policy.model_dump(mode="json"),
                 cwd=str(self.config.cwd),
                 reasoning_effort=self.config.reasoning_effort,
-                rollout_path=str(self._rollout.path) if self._rollout else None,
+                rollout_path=str(self._recorder.path) if self._recorder.path else None,
             ),
         )
         policy, problem = load_exec_policy(self.config)
@@ -293,38 +300,20 @@ class Session:
                     await self._turn.done.wait()
             if self._exec is not None:
                 self._exec.kill_all()
-            if self._own_http:
+            if self._own_http and self._http is not None:
                 with anyio.move_on_after(2):
                     await self._http.aclose()
-            if self._rollout is not None:
-                self._rollout.close()
-            if self._lock is not None:
-                self._lock.release()
+            self._recorder.close()
             self._send.close()
 
     def _open_rollout(self) -> None:
         resume = self._resume
         if resume is not None and not self._fork:
             # The same file, appended to; a second process writing this thread is refused, not interleaved.
-            self._lock = ThreadLock(resume.path)
-            try:
-                self._lock.acquire()
-            except ThreadLockedError:
-                self._lock = None
-                raise
-            # A crash mid-write leaves a torn last line: cut it before appending, or the next record would be
-            # glued onto it and lost.
-            from ._rollout_reader import repair_tail
-
-            repaired = repair_tail(resume.path)
+            repaired = self._recorder.open_resumed(resume)
             if repaired:
                 self._startup_notes.append(repaired)
-            self._rollout = RolloutWriter(resume.path, ordinal=resume.next_ordinal)
             return
-        path = rollout_path(self.config.codex_home, self.thread_id)
-        self._rollout = RolloutWriter(path)
-        self._lock = ThreadLock(path)
-        self._lock.acquire()
         meta: JsonObject = {
             "id": self.thread_id,
             "session_id": self.thread_id,
@@ -342,20 +331,20 @@ class Session:
             meta["git"] = self._git
         if resume is not None:
             meta["forked_from"] = {"id": resume.thread_id, "rollout_path": str(resume.path)}
-        self._rollout.append("session_meta", meta)
+        self._recorder.open_new(self.thread_id, meta)
         if resume is not None:
             self._record(self.history)
 
     async def _update_index(self) -> None:
-        if self._rollout is None:
+        rollout = self._recorder.path
+        if rollout is None:
             return
-        from ._state_index import ThreadRecord
-        from ._threads import record_thread
+        from .threads import ThreadRecord
 
         git = self._git or {}
         record = ThreadRecord(
             id=self.thread_id,
-            rollout_path=self._rollout.path,
+            rollout_path=rollout,
             cwd=str(self.config.cwd),
             git_branch=git.get("branch"),
             git_commit=git.get("commit"),
@@ -369,17 +358,13 @@ class Session:
             tokens_used=self.usage.total_tokens,
             archived=False,
         )
-        try:
-            await anyio.to_thread.run_sync(record_thread, self.config.codex_home, record)
-        except Exception as exc:  # sqlite3 errors, a read-only home: the index is a cache, the rollout is kept
-            if not self._index_failed:
-                self._index_failed = True
-                await self._emit("", Warning(message=f"the session index could not be updated: {exc}"))
+        await self._recorder.update_index(record)
 
     async def set_name(self, name: str | None) -> None:
         """Name the thread (recorded as Codex's `thread_name_updated` event; listings show it)."""
         self._title = name or None
-        self._persist("event_msg", {"type": "thread_name_updated", "thread_id": self.thread_id, "thread_name": name})
+        event = {"type": "thread_name_updated", "thread_id": self.thread_id, "thread_name": name}
+        self._recorder.record("event_msg", event)
         with anyio.CancelScope(shield=True):
             await self._update_index()
 
@@ -389,7 +374,7 @@ class Session:
 
     @property
     def rollout_path(self) -> Path | None:
-        return self._rollout.path if self._rollout else None
+        return self._recorder.path
 
     def reconfigure(
         self,
@@ -438,24 +423,18 @@ class Session:
             # After close (a command killed on the way out reporting its end): nobody is listening any more.
             return
         if msg.type in _PERSISTED_EVENTS:
-            self._persist("event_msg", msg.model_dump(mode="json", exclude_none=True))
+            self._recorder.record("event_msg", msg.model_dump(mode="json", exclude_none=True))
 
     async def _emit_msg_current(self, msg: EventMsg) -> None:
         await self._emit(self._turn.turn_id if self._turn else "", msg)
 
-    def _persist(self, record_type: str, payload: dict[str, Any]) -> None:
-        if self._rollout is None or self._rollout_failed:
-            return
-        try:
-            self._rollout.append(record_type, payload)
-        except RolloutError as exc:
-            # Report once, loudly; the turn goes on (the model's work is not lost with the file).
-            self._rollout_failed = True
-            self._send.send_nowait(Event(id="", msg=Warning(message=str(exc))))
-
     def _record(self, items: list[JsonObject]) -> None:
-        for item in items:
-            self._persist("response_item", item)
+        self._recorder.record_items(items)
+
+    def _report_persistence_failure(self, message: str) -> None:
+        # Sent without awaiting: the recorder reports from synchronous code, and the stream is unbounded.
+        with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+            self._send.send_nowait(Event(id="", msg=Warning(message=message)))
 
     # ---- turns --------------------------------------------------------------------------------------------------
 
@@ -548,7 +527,7 @@ class Session:
         self.history[:] = replacement
         self._last_total_tokens = None
         summary_text = message_text(replacement[-1]) if replacement else summary
-        self._persist(_compact.COMPACTED_RECORD, _compact.compacted_record(summary_text, replacement))
+        self._recorder.record(_compact.COMPACTED_RECORD, _compact.compacted_record(summary_text, replacement))
         await self._emit(
             turn_id,
             Warning(
@@ -582,7 +561,7 @@ class Session:
         assert self._client is not None and self._exec is not None
         turn_id = turn.turn_id
         await self._emit(turn_id, TaskStarted(turn_id=turn_id, model_context_window=self.context_window()))
-        self._persist(
+        self._recorder.record(
             "turn_context",
             {
                 "turn_id": turn_id,
@@ -640,10 +619,9 @@ class Session:
                 ),
             )
 
-        tools = builtin_tools(plan=True, apply_patch=True, view_image=True)
-        if self._mcp is not None:
-            namespaces = self.config.provider.id == "openai" and self.config.provider.wire_api == "responses"
-            tools.extend(self._mcp.tool_specs(namespaces=namespaces))
+        registry = ToolRegistry(builtin_tools(), self._mcp)
+        wire = self.config.provider.wire_api
+        tools = registry.specs(wire, namespaces=self.config.provider.id == "openai" and wire == "responses")
         reasoning: dict[str, Any] | None = None
         if self.config.reasoning_effort or self.config.reasoning_summary:
             reasoning = {}
@@ -675,7 +653,7 @@ class Session:
             approval_state=self._approval_state,
             thread_id=self.thread_id,
             env_policy=self._env_policy,
-            mcp=self._mcp,
+            tools=registry,
         )
 
         def take_pending() -> list[JsonObject]:

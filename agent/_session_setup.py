@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx2
 
-from ._config import Config
-from ._model_types import JsonObject
 from ._protocol import ImageUrlInput, LocalImageInput, TextInput, UserInput
+from .config import Config
+from .model import JsonObject
 
 if TYPE_CHECKING:
     from .execpolicy import Policy

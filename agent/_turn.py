@@ -9,8 +9,6 @@ from typing import Literal
 import anyio
 
 from ._json import as_list, as_obj, as_str
-from ._model_client import ModelClient
-from ._model_types import JsonObject, ModelResponse, Prompt
 from ._protocol import (
     AgentMessage,
     AgentMessageDelta,
@@ -20,14 +18,13 @@ from ._protocol import (
     StreamError,
     TokenUsage,
 )
-from ._tools import handle_call
-from ._tools_base import ToolContext, is_tool_call, output_item
+from .model import JsonObject, Model, ModelResponse, Prompt
+from .tools import ToolContext, handle_call, is_tool_call, output_item
 
 Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]
 
 # Tools that may run side by side when the model calls several at once; anything else runs one at a time, in order.
-_PARALLEL_SAFE = frozenset({"exec_command", "write_stdin", "view_image", "update_plan"})
 
 
 @dataclass
@@ -87,7 +84,7 @@ def unanswered_calls(history: list[JsonObject]) -> list[JsonObject]:
 
 async def run_sampling_loop(
     *,
-    client: ModelClient,
+    client: Model,
     build_prompt: Callable[[], Prompt],
     history: list[JsonObject],
     record: Record,
@@ -145,7 +142,7 @@ async def _run_calls(ctx: ToolContext, calls: list[JsonObject], history: list[Js
     """
     results: list[JsonObject | None] = [None] * len(calls)
     try:
-        if len(calls) > 1 and all(str(c.get("name")) in _PARALLEL_SAFE for c in calls):
+        if len(calls) > 1 and ctx.tools.all_parallel([str(c.get("name")) for c in calls]):
             async with anyio.create_task_group() as tg:
                 for index, call in enumerate(calls):
                     tg.start_soon(_run_one, ctx, call, results, index)

@@ -308,7 +308,51 @@ class LoadedThread:
                     resolved.append(self.translator.status({"type": "active", "activeFlags": flags}))
                 await self.broadcast(resolved)
 
-    async def request_exec_approval(self, request: p.ExecApprovalRequest, turn_id: str) -> ReviewDecision:
+    async def request_approval(self, request: p.ApprovalRequest, turn_id: str) -> ReviewDecision:
+        """agent.ApprovalHandler: each kind of question as the server request Codex's clients answer."""
+        if isinstance(request, p.ExecApprovalRequest):
+            return await self._exec_approval(request, turn_id)
+        if isinstance(request, p.ApplyPatchApprovalRequest):
+            return await self._patch_approval(request, turn_id)
+        if isinstance(request, p.NetworkApprovalRequest):
+            return await self._network_approval(request, turn_id)
+        return await self._mcp_tool_approval(request, turn_id)
+
+    async def _network_approval(self, request: p.NetworkApprovalRequest, turn_id: str) -> ReviewDecision:
+        protocol = request.protocol if request.protocol in ("http", "https") else "https"
+        target = f"{request.host}:{request.port}" if request.port else request.host
+        params: dict[str, Any] = {
+            "threadId": self.thread_id,
+            "turnId": turn_id,
+            "itemId": request.call_id,
+            "startedAtMs": int(time.time() * 1000),
+            "reason": request.reason or f"a command wants to reach {target}",
+            "networkApprovalContext": {"host": request.host, "protocol": protocol},
+            "availableDecisions": ["accept", "acceptForSession", "decline", "cancel"],
+        }
+        return review_decision(await self._ask("item/commandExecution/requestApproval", params))
+
+    async def _mcp_tool_approval(self, request: p.McpToolCallApprovalRequest, turn_id: str) -> ReviewDecision:
+        # Codex asks about MCP tool calls as a form elicitation with no fields: accept, decline or cancel.
+        invocation = request.invocation
+        text = f"Allow the tool `{invocation.tool}` of the MCP server `{invocation.server}` to run?"
+        if request.reason:
+            text += f" {request.reason}"
+        params: dict[str, Any] = {
+            "threadId": self.thread_id,
+            "turnId": turn_id,
+            "serverName": invocation.server,
+            "mode": "form",
+            "message": text,
+            "requestedSchema": {"type": "object", "properties": {}},
+        }
+        result = await self._ask("mcpServer/elicitation/request", params)
+        action = cast(dict[str, Any], result).get("action") if isinstance(result, dict) else None
+        if action == "accept":
+            return "approved"
+        return "denied" if action == "decline" else "abort"
+
+    async def _exec_approval(self, request: p.ExecApprovalRequest, turn_id: str) -> ReviewDecision:
         amendment = list(request.proposed_execpolicy_amendment or ())
         decisions: list[Any] = ["accept", "acceptForSession"]
         if amendment:
@@ -333,7 +377,7 @@ class LoadedThread:
             await self.broadcast(self.translator.declined(request.call_id, kind="command"))
         return decision
 
-    async def request_patch_approval(self, request: p.ApplyPatchApprovalRequest, turn_id: str) -> ReviewDecision:
+    async def _patch_approval(self, request: p.ApplyPatchApprovalRequest, turn_id: str) -> ReviewDecision:
         params: dict[str, Any] = {
             "threadId": self.thread_id,
             "turnId": turn_id,

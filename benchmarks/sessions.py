@@ -29,8 +29,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from agent._rollout_reader import read_rollout, resume_history  # noqa: E402
-from agent._state_index import StateIndex  # noqa: E402
+from agent.threads._index import StateIndex  # noqa: E402
+from agent.threads._reader import read_rollout, resume_history  # noqa: E402
 
 BASE = "You are a coding agent. " * 400  # about 10 kB, like real base instructions
 PROJECTS = [f"/home/dev/project-{n:02d}" for n in range(20)]

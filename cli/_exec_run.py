@@ -14,12 +14,12 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import anyio
 
 import agent
-from agent import Config, ConfigOverrides, ProviderInfo, TurnOutcome
+from agent import Config, TurnOutcome
 
 from ._exec_render import HumanRenderer, JsonlRenderer
 
@@ -28,7 +28,6 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 STDIN_WAIT_S = 1.0
-SANDBOX_MODES = ("read-only", "workspace-write", "danger-full-access")
 CYBER_ACCESS_PROGRAMS = ("standard", "daybreak_blue", "daybreak_red")
 
 
@@ -118,39 +117,6 @@ def _in_git_repo(path: Path) -> bool:
     return any((d / ".git").exists() for d in (path, *path.parents))
 
 
-def _probe_local(base_url: str) -> list[str] | None:
-    """Model ids of an OpenAI-compatible server at `base_url`, or None when nothing answers quickly."""
-    import httpx2
-
-    try:
-        response = httpx2.get(base_url.rstrip("/") + "/models", timeout=0.5)
-    except httpx2.HTTPError:
-        return None
-    if response.status_code != 200:
-        return None
-    try:
-        data: Any = response.json()
-    except ValueError:
-        return []
-    models: object = cast(dict[str, Any], data).get("data") if isinstance(data, dict) else None
-    if not isinstance(models, list):
-        return []
-    entries = [cast(dict[str, Any], m) for m in cast(list[Any], models) if isinstance(m, dict)]
-    return [str(m["id"]) for m in entries if m.get("id")]
-
-
-NO_PROVIDER_MESSAGE = """no model provider is available.
-  - OpenAI: set OPENAI_API_KEY (export OPENAI_API_KEY=sk-...).
-  - A local model: start Ollama (`ollama serve`, then `ollama pull gpt-oss:20b`) or LM Studio's server, and run
-    with --oss (Ollama) or -c model_provider=lmstudio.
-  - Any OpenAI-compatible server: add [model_providers.NAME] with base_url (and env_key) to {config}
-    and run with -c model_provider=NAME."""
-
-
-def _api_key_env(*names: str) -> bool:
-    return any(os.environ.get(name, "").strip() for name in names)
-
-
 def _session_env(config: Config) -> dict[str, str] | None:
     """`CODEX_API_KEY` (set by Codex's SDK for its `apiKey` option) is exec's OpenAI key, before OPENAI_API_KEY."""
     key = os.environ.get("CODEX_API_KEY", "").strip()
@@ -159,56 +125,18 @@ def _session_env(config: Config) -> dict[str, str] | None:
     return {**os.environ, "OPENAI_API_KEY": key}
 
 
-def choose_provider(config: Config) -> tuple[Config, str | None]:
-    """Keep the configured provider, or, when nothing was chosen and OPENAI_API_KEY is unset, find a local one."""
-    provider = config.provider
-    if provider.id != "openai" or config.provider_explicit or _api_key_env("OPENAI_API_KEY", "CODEX_API_KEY"):
-        return config, None
-    for local_id in ("ollama", "lmstudio"):
-        candidate: ProviderInfo | None = agent.builtin_provider(local_id, os.environ, None)
-        if candidate is None:
-            continue
-        models = _probe_local(candidate.base_url)
-        if models is None:
-            continue
-        model = config.model
-        if config.source_of("model").label == "default":
-            model = "gpt-oss:20b" if "gpt-oss:20b" in models or not models else models[0]
-        notice = f"OPENAI_API_KEY is not set; using {candidate.name} at {candidate.base_url} with model {model}."
-        return dataclasses.replace(config, provider=candidate, model=model), notice
-    raise agent.ProviderNotConfiguredError(NO_PROVIDER_MESSAGE.format(config=config.codex_home / "config.toml"))
-
-
 def build_config(options: ExecOptions) -> Config:
-    sandbox_mode = options.sandbox
-    if sandbox_mode is not None and sandbox_mode not in SANDBOX_MODES:
-        raise UsageError(f"invalid value for --sandbox: {sandbox_mode!r} (choose from {', '.join(SANDBOX_MODES)})")
-    labels: dict[str, str] = {}
-    if options.full_auto and sandbox_mode is None:
-        sandbox_mode = "workspace-write"
-        labels["sandbox_mode"] = "--full-auto"
-    if options.yolo:
-        sandbox_mode = "danger-full-access"
-        labels["sandbox_mode"] = "--dangerously-bypass-approvals-and-sandbox"
-    if options.sandbox is not None:
-        labels["sandbox_mode"] = "--sandbox"
-    if options.model is not None:
-        labels["model"] = "--model"
-    if options.oss:
-        labels["model_provider"] = "--oss"
-    if options.profile is not None:
-        labels["profile"] = "--profile"
-    # exec never asks anyone: approval requests become rejections the model is told about.
-    labels["approval_policy"] = "exec (always never)"
-    overrides = ConfigOverrides(
+    flags = agent.SessionFlags(
         model=options.model,
         profile=options.profile,
-        approval_policy="never",
-        sandbox_mode=cast(Any, sandbox_mode),
+        sandbox=options.sandbox,
         cwd=options.cd,
         oss=options.oss,
-        labels=labels,
+        full_auto=options.full_auto,
+        bypass_approvals_and_sandbox=options.yolo,
     )
+    # exec never asks anyone: approval requests become rejections the model is told about.
+    overrides = agent.overrides_from_flags(flags, approval_policy=("never", "exec (always never)"))
     return agent.load_config(overrides, options.config, strict=options.strict_config)
 
 
@@ -263,7 +191,7 @@ def _run_exec(options: ExecOptions) -> int:
         _write_last_message(options.output_last_message, "")
     try:
         config = build_config(options)
-    except UsageError as exc:
+    except agent.FlagError as exc:
         _err(f"Error: {exc}")
         return EXIT_USAGE
     except agent.ConfigError as exc:
@@ -276,7 +204,7 @@ def _run_exec(options: ExecOptions) -> int:
         )
         return EXIT_FAILURE
     try:
-        config, notice = choose_provider(config)
+        config, notice = agent.choose_provider(config, _session_env(config))
     except agent.ProviderError as exc:
         renderer.fatal(str(exc))
         return EXIT_FAILURE

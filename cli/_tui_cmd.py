@@ -13,8 +13,6 @@ from typing import Annotated, Any, cast
 
 import typer
 
-APPROVAL_POLICIES = ("untrusted", "on-failure", "on-request", "never")
-SANDBOX_MODES = ("read-only", "workspace-write", "danger-full-access")
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
@@ -63,15 +61,31 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 def _check(options: TuiOptions) -> None:
     """Usage errors, found before the TUI starts (exit code 2)."""
-    if options.sandbox is not None and options.sandbox not in SANDBOX_MODES:
-        choices = ", ".join(SANDBOX_MODES)
-        raise _fail(f"invalid value for --sandbox: {options.sandbox!r} (choose from {choices})", EXIT_USAGE)
-    if options.approval is not None and options.approval not in APPROVAL_POLICIES:
-        choices = ", ".join(APPROVAL_POLICIES)
-        raise _fail(f"invalid value for --ask-for-approval: {options.approval!r} (choose from {choices})", EXIT_USAGE)
+    from agent.config import FlagError
+
+    try:
+        _overrides(options)
+    except FlagError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     for override in options.config:
         if "=" not in override:
             raise _fail(f"invalid -c override (expected key=value): {override}", EXIT_USAGE)
+
+
+def _overrides(options: TuiOptions) -> Any:
+    """The flags as `agent.ConfigOverrides` (raises `agent.FlagError` for a bad sandbox mode or policy)."""
+    import agent.config
+
+    flags = agent.config.SessionFlags(
+        model=options.model,
+        profile=options.profile,
+        sandbox=options.sandbox,
+        approval_policy=options.approval,
+        cwd=options.cd,
+        oss=options.oss,
+        full_auto=options.full_auto,
+    )
+    return agent.config.overrides_from_flags(flags)
 
 
 def _load(options: TuiOptions) -> Any:
@@ -80,35 +94,10 @@ def _load(options: TuiOptions) -> Any:
     import agent
     from tui import ConfigLoadError
 
-    sandbox = options.sandbox
-    approval = options.approval
-    labels: dict[str, str] = {}
-    if options.full_auto:
-        sandbox = sandbox or "workspace-write"
-        approval = approval or "on-request"
-        labels.update(sandbox_mode="--full-auto", approval_policy="--full-auto")
-    if options.sandbox is not None:
-        labels["sandbox_mode"] = "--sandbox"
-    if options.approval is not None:
-        labels["approval_policy"] = "--ask-for-approval"
-    if options.model is not None:
-        labels["model"] = "--model"
-    overrides = agent.ConfigOverrides(
-        model=options.model,
-        profile=options.profile,
-        approval_policy=cast(Any, approval),
-        sandbox_mode=cast(Any, sandbox),
-        cwd=options.cd,
-        oss=options.oss,
-        labels=labels,
-    )
+    overrides = _overrides(options)
     try:
         config = agent.load_config(overrides, options.config, strict=options.strict_config)
-        if config.provider.id == "openai" and not config.provider_explicit and not os.environ.get("OPENAI_API_KEY"):
-            # Only then is a local provider looked for (exec's rule); its module is slow to import otherwise.
-            from ._exec_run import choose_provider
-
-            config, _notice = choose_provider(config)
+        config, _notice = agent.choose_provider(config)
     except agent.ConfigError as exc:
         raise ConfigLoadError(f"Error loading configuration: {exc}", EXIT_FAILURE) from None
     except agent.ProviderError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
@@ -39,10 +40,29 @@ def message(approval: Approval) -> str:
     """The question, in a sentence."""
     request = approval.request
     reason = f"{request.reason}\n" if request.reason else ""
-    if isinstance(request, p.ExecApprovalRequest):
-        return f"{reason}pycodex wants to run `{command_text(request.command)}` in {request.cwd}. Allow it?"
-    files = ", ".join(sorted(request.changes))
-    return f"{reason}pycodex wants to change {files}. Allow the patch?"
+    match request:
+        case p.ExecApprovalRequest():
+            return f"{reason}pycodex wants to run `{command_text(request.command)}` in {request.cwd}. Allow it?"
+        case p.ApplyPatchApprovalRequest():
+            files = ", ".join(sorted(request.changes))
+            return f"{reason}pycodex wants to change {files}. Allow the patch?"
+        case p.McpToolCallApprovalRequest(invocation=call):
+            return f"pycodex wants to call the tool `{call.tool}` of the MCP server `{call.server}`{_arguments(call)}."
+        case p.NetworkApprovalRequest():
+            return f"{reason}A command wants to reach {_destination(request)}, which the network policy does not list."
+
+
+def _arguments(call: p.McpInvocation) -> str:
+    if not call.arguments:
+        return ""
+    text = json.dumps(call.arguments, ensure_ascii=False)
+    return f" with {text if len(text) <= 200 else text[:199] + '…'}"
+
+
+def _destination(request: p.NetworkApprovalRequest) -> str:
+    port = f":{request.port}" if request.port is not None else ""
+    method = f" ({request.method})" if request.method else ""
+    return f"{request.protocol}://{request.host}{port}{method}"
 
 
 def form_schema(approval: Approval) -> dict[str, Any]:
@@ -78,14 +98,7 @@ def codex_params(approval: Approval, *, request_id: str | int | None) -> dict[st
         "codex_event_id": approval.turn_id,
         "codex_call_id": request.call_id,
     }
-    if isinstance(request, p.ExecApprovalRequest):
-        params |= {
-            "codex_elicitation": "exec-approval",
-            "codex_command": list(request.command),
-            "codex_cwd": request.cwd,
-            "codex_parsed_cmd": [{"type": "unknown", "cmd": command_text(request.command)}],
-        }
-    else:
+    if isinstance(request, p.ApplyPatchApprovalRequest):
         params |= {
             "codex_elicitation": "patch-approval",
             "codex_changes": {
@@ -94,9 +107,30 @@ def codex_params(approval: Approval, *, request_id: str | int | None) -> dict[st
         }
         if request.grant_root:
             params["codex_grant_root"] = str(Path(request.grant_root))
+    else:
+        # Codex's hosts know two questions; anything that is not a patch is asked as a command they can show.
+        command = _as_command(request)
+        params |= {
+            "codex_elicitation": "exec-approval",
+            "codex_command": list(command),
+            "codex_cwd": request.cwd if isinstance(request, p.ExecApprovalRequest) else "",
+            "codex_parsed_cmd": [{"type": "unknown", "cmd": command_text(command)}],
+        }
     if request.reason:
         params["codex_reason"] = request.reason
     return params
+
+
+def _as_command(
+    request: p.ExecApprovalRequest | p.McpToolCallApprovalRequest | p.NetworkApprovalRequest,
+) -> tuple[str, ...]:
+    match request:
+        case p.ExecApprovalRequest():
+            return request.command
+        case p.McpToolCallApprovalRequest(invocation=call):
+            return (f"{call.server}/{call.tool}", json.dumps(call.arguments, ensure_ascii=False))
+        case p.NetworkApprovalRequest():
+            return ("connect", _destination(request))
 
 
 def decision_from_answer(answer: Mapping[str, Any]) -> ReviewDecision:

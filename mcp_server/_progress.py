@@ -46,6 +46,10 @@ def step(msg: p.EventMsg) -> tuple[str, LogLevel] | None:
             return f"Waiting for approval to run `{_short(command_text(command))}`", "notice"
         case p.ApplyPatchApprovalRequest(changes=changes):
             return f"Waiting for approval to change {_files(len(changes))}", "notice"
+        case p.McpToolCallApprovalRequest(invocation=call):
+            return f"Waiting for approval to call `{call.tool}` of the MCP server `{call.server}`", "notice"
+        case p.NetworkApprovalRequest(host=host):
+            return f"Waiting for approval to reach {host}", "notice"
         case p.PatchApplyBegin(changes=changes):
             return f"Applying a patch to {_files(len(changes))}", "info"
         case p.PatchApplyEnd(success=True, changes=changes):

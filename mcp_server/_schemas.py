@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from agent.config import APPROVAL_POLICIES as _POLICIES
+from agent.config import SANDBOX_MODES as _MODES
+
 SERVER_NAME: Final = "pycodex-mcp-server"
 SERVER_TITLE: Final = "pycodex"
 SERVER_VERSION: Final = "0.1.0"
@@ -20,8 +23,8 @@ INSTRUCTIONS: Final = (
 CODEX_TOOL: Final = "codex"
 REPLY_TOOL: Final = "codex-reply"
 
-APPROVAL_POLICIES: Final = ("untrusted", "on-failure", "on-request", "never")
-SANDBOX_MODES: Final = ("read-only", "workspace-write", "danger-full-access")
+APPROVAL_POLICIES: Final = _POLICIES
+SANDBOX_MODES: Final = _MODES
 
 _OUTPUT_SCHEMA: Final[dict[str, Any]] = {
     "type": "object",

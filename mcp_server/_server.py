@@ -98,21 +98,32 @@ def _outcome_result(thread_id: str, outcome: agent.TurnOutcome) -> types.CallToo
     )
 
 
+_TOOL_ARGUMENT_NAMES = agent.FlagNames(
+    sandbox="`sandbox`",
+    approval_policy="`approval-policy`",
+    model="`model`",
+    profile="`profile`",
+    values="codex tool `config`",
+)
+
+
 def _load_config(options: ServerOptions, arguments: Any) -> agent.Config:
     args = parse_codex_args(arguments)
-    overrides = agent.ConfigOverrides(
+    flags = agent.SessionFlags(
         model=args.model,
         profile=args.profile or options.profile,
-        approval_policy=args.approval_policy,  # pyright: ignore[reportArgumentType]
-        sandbox_mode=args.sandbox,  # pyright: ignore[reportArgumentType]
+        sandbox=args.sandbox,
+        approval_policy=args.approval_policy,
         cwd=Path(args.cwd) if args.cwd else None,
         base_instructions=args.base_instructions,
         developer_instructions=args.developer_instructions,
         compact_prompt=args.compact_prompt,
         values=dict(args.config),
-        labels={"config": "codex tool `config`"},
     )
-    return agent.load_config(overrides, options.config_overrides, strict=options.strict_config)
+    overrides = agent.overrides_from_flags(flags, _TOOL_ARGUMENT_NAMES)
+    config = agent.load_config(overrides, options.config_overrides, strict=options.strict_config)
+    # Like exec and the TUI: without a key and a chosen provider, a running Ollama or LM Studio is used.
+    return agent.choose_provider(config)[0]
 
 
 class _Server(Server[ServerState]):

@@ -26,7 +26,6 @@ from .errors import ThreadBusyError
 if TYPE_CHECKING:
     from agent import Config, Event, ReviewDecision, Rollout, TurnOutcome
 
-ApprovalRequest = p.ExecApprovalRequest | p.ApplyPatchApprovalRequest
 OnChange = Callable[[str, tuple[str, ...]], Awaitable[None]]
 """Told when a thread's transcript or diff changed (for resource subscriptions)."""
 
@@ -43,7 +42,7 @@ class Approval:
     key: str
     thread_id: str
     turn_id: str
-    request: ApprovalRequest
+    request: p.ApprovalRequest
     answered: anyio.Event = field(default_factory=anyio.Event)
     decision: ReviewDecision = "denied"
 
@@ -119,10 +118,7 @@ class _ThreadApprovals:
     def __init__(self, thread: Thread) -> None:
         self._thread = thread
 
-    async def request_exec_approval(self, request: p.ExecApprovalRequest, turn_id: str) -> ReviewDecision:
-        return await self._thread.ask(request, turn_id)
-
-    async def request_patch_approval(self, request: p.ApplyPatchApprovalRequest, turn_id: str) -> ReviewDecision:
+    async def request_approval(self, request: p.ApprovalRequest, turn_id: str) -> ReviewDecision:
         return await self._thread.ask(request, turn_id)
 
 
@@ -202,7 +198,7 @@ class Thread:
             return
         await sink.on_event(event)
 
-    async def ask(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
+    async def ask(self, request: p.ApprovalRequest, turn_id: str) -> ReviewDecision:
         approval = Approval(secrets.token_hex(8), self.thread_id, turn_id, request)
         # The engine emitted the question as an event just before asking: let it reach the host first.
         await self._pump.drain()

@@ -6,6 +6,7 @@ person who is unsure can always step in and say what they want instead.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,7 +19,14 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from agent.protocol import ApplyPatchApprovalRequest, ExecApprovalRequest, ReviewDecision
+from agent.protocol import (
+    ApplyPatchApprovalRequest,
+    ApprovalRequest,
+    ExecApprovalRequest,
+    McpToolCallApprovalRequest,
+    NetworkApprovalRequest,
+    ReviewDecision,
+)
 
 from ._cells import ACCENT, MUTED
 from ._dialog import Dialog
@@ -54,6 +62,25 @@ def patch_choices(request: ApplyPatchApprovalRequest) -> list[Choice]:
         ("y", "approved", "Yes, make the changes"),
         ("a", "approved_for_session", session_label),
         ("d", "denied", "No, and let the agent carry on without them"),
+        ("esc", "abort", "No, and stop the turn so I can say what to do instead"),
+    ]
+
+
+def mcp_choices(request: McpToolCallApprovalRequest) -> list[Choice]:
+    call = request.invocation
+    return [
+        ("y", "approved", "Yes, call it"),
+        ("a", "approved_for_session", f"Yes, and allow `{call.tool}` of `{call.server}` for the rest of the session"),
+        ("d", "denied", "No, and let the agent carry on without it"),
+        ("esc", "abort", "No, and stop the turn so I can say what to do instead"),
+    ]
+
+
+def network_choices(request: NetworkApprovalRequest) -> list[Choice]:
+    return [
+        ("y", "approved", "Yes, this once"),
+        ("a", "approved_for_session", f"Yes, and allow {request.host} for the rest of the session"),
+        ("d", "denied", "No, keep it blocked"),
         ("esc", "abort", "No, and stop the turn so I can say what to do instead"),
     ]
 
@@ -127,6 +154,51 @@ def patch_dialog(request: ApplyPatchApprovalRequest, cwd: Path | None) -> Approv
     count = len(request.changes)
     title = f"Allow the agent to change {'this file' if count == 1 else f'these {count} files'}?"
     return ApprovalDialog(title, patch_details(request, cwd), patch_choices(request))
+
+
+def mcp_details(request: McpToolCallApprovalRequest) -> RenderableType:
+    call = request.invocation
+    parts: list[RenderableType] = [Text.assemble(("tool ", MUTED), (f"{call.server} / {call.tool}", f"bold {ACCENT}"))]
+    if call.arguments:
+        parts.append(Text(json.dumps(call.arguments, ensure_ascii=False, indent=2)))
+    return Group(*parts)
+
+
+def network_details(request: NetworkApprovalRequest) -> RenderableType:
+    port = f":{request.port}" if request.port is not None else ""
+    parts: list[RenderableType] = [Text.assemble(("to ", MUTED), (f"{request.host}{port}", f"bold {ACCENT}"))]
+    if request.method:
+        parts.append(Text.assemble(("method ", MUTED), request.method))
+    if request.reason:
+        parts.append(Text.assemble(("why: ", MUTED), (request.reason, "italic")))
+    return Group(*parts)
+
+
+def approval_dialog(request: ApprovalRequest, cwd: Path | None) -> ApprovalDialog:
+    """The dialog for any kind of question."""
+    match request:
+        case ExecApprovalRequest():
+            return exec_dialog(request, cwd)
+        case ApplyPatchApprovalRequest():
+            return patch_dialog(request, cwd)
+        case McpToolCallApprovalRequest():
+            return ApprovalDialog("Allow the agent to call this MCP tool?", mcp_details(request), mcp_choices(request))
+        case NetworkApprovalRequest():
+            title = "Allow a command to reach a host the network policy does not list?"
+            return ApprovalDialog(title, network_details(request), network_choices(request))
+
+
+def approval_subject(request: ApprovalRequest, cwd: Path | None) -> str:
+    """How the transcript names what was asked about."""
+    match request:
+        case ExecApprovalRequest():
+            return exec_subject(request)
+        case ApplyPatchApprovalRequest():
+            return patch_subject(request, cwd)
+        case McpToolCallApprovalRequest(invocation=call):
+            return f"the MCP tool `{call.tool}` of `{call.server}`"
+        case NetworkApprovalRequest():
+            return f"network access to {request.host}"
 
 
 def decision_text(decision: ReviewDecision, subject: str) -> str:

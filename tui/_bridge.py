@@ -23,7 +23,7 @@ from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
 
 import agent
-from agent.protocol import ApplyPatchApprovalRequest, ExecApprovalRequest, ReviewDecision
+from agent.protocol import ApprovalRequest, ReviewDecision
 
 from ._messages import (
     CloseDialog,
@@ -72,18 +72,11 @@ class TuiApprovals:
         self._target = target
         self.cwd = cwd
 
-    async def request_exec_approval(self, request: ExecApprovalRequest, turn_id: str) -> ReviewDecision:
-        from ._approval_dialogs import decision_text, exec_dialog, exec_subject
+    async def request_approval(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
+        from ._approval_dialogs import approval_dialog, approval_subject, decision_text
 
-        decision: ReviewDecision = await ask(self._target, exec_dialog(request, self.cwd), "abort")
-        self._target.post_message(Notice("approval", decision_text(decision, exec_subject(request))))
-        return decision
-
-    async def request_patch_approval(self, request: ApplyPatchApprovalRequest, turn_id: str) -> ReviewDecision:
-        from ._approval_dialogs import decision_text, patch_dialog, patch_subject
-
-        decision: ReviewDecision = await ask(self._target, patch_dialog(request, self.cwd), "abort")
-        self._target.post_message(Notice("approval", decision_text(decision, patch_subject(request, self.cwd))))
+        decision: ReviewDecision = await ask(self._target, approval_dialog(request, self.cwd), "abort")
+        self._target.post_message(Notice("approval", decision_text(decision, approval_subject(request, self.cwd))))
         return decision
 
 

@@ -24,13 +24,14 @@ from agent.protocol import (
     ExecCommandBegin,
     ExecCommandEnd,
     ExecCommandOutputDelta,
+    McpToolCallApprovalRequest,
     McpToolCallBegin,
     McpToolCallEnd,
+    NetworkApprovalRequest,
     PatchApplyBegin,
     PatchApplyEnd,
     PlanUpdate,
     SessionConfigured,
-    ShutdownComplete,
     StreamError,
     TaskComplete,
     TaskStarted,
@@ -159,7 +160,12 @@ class Timeline:
                 command.duration_ms = msg.duration_ms
                 command.finished = True
                 self._sink.changed(command)
-            case ExecApprovalRequest() | ApplyPatchApprovalRequest():
+            case (
+                ExecApprovalRequest()
+                | ApplyPatchApprovalRequest()
+                | McpToolCallApprovalRequest()
+                | NetworkApprovalRequest()
+            ):
                 # The approval dialog shows these; the decision is added to the transcript when it is made.
                 await self._close_text()
             case PatchApplyBegin():
@@ -215,8 +221,6 @@ class Timeline:
                 await self._end_turn(interrupted=False)
             case TurnAborted():
                 await self._end_turn(interrupted=True)
-            case ShutdownComplete():
-                pass
             case _:  # pragma: no cover - exhaustiveness is checked by the type checker
                 assert_never(msg)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import agent
-from agent.protocol import ApplyPatchApprovalRequest, ExecApprovalRequest, ReviewDecision
+from agent.protocol import ApplyPatchApprovalRequest, ApprovalRequest, ExecApprovalRequest, ReviewDecision
 from tests.support.model_server import ScriptedModelServer, custom_tool_call, exec_call, message
 
 pytestmark = pytest.mark.anyio
@@ -24,12 +24,14 @@ class ScriptedApprover:
         self.exec_requests: list[ExecApprovalRequest] = []
         self.patch_requests: list[ApplyPatchApprovalRequest] = []
 
-    async def request_exec_approval(self, request: ExecApprovalRequest, turn_id: str) -> ReviewDecision:
-        self.exec_requests.append(request)
-        return self._decisions.pop(0)
-
-    async def request_patch_approval(self, request: ApplyPatchApprovalRequest, turn_id: str) -> ReviewDecision:
-        self.patch_requests.append(request)
+    async def request_approval(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
+        match request:
+            case ExecApprovalRequest():
+                self.exec_requests.append(request)
+            case ApplyPatchApprovalRequest():
+                self.patch_requests.append(request)
+            case _:
+                raise AssertionError(f"unexpected question {request!r}")
         return self._decisions.pop(0)
 
 

@@ -29,8 +29,8 @@ from agent._compact import (
     summary_request,
     user_message_item,
 )
-from agent._rollout import RolloutWriter
-from agent._rollout_reader import read_rollout
+from agent.threads._reader import read_rollout
+from agent.threads._rollout import RolloutWriter
 
 BASE = "You are a careful coding agent."
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent import ConfigError, ConfigOverrides, UnknownConfigKeyError, load_config
-from agent._config_layers import parse_override, split_dotted_key
+from agent.config._layers import parse_override, split_dotted_key
 from sandbox import ReadOnly, WorkspaceWrite
 
 

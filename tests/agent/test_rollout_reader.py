@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from agent._compact import compacted_record, user_message_item
-from agent._rollout import RolloutWriter
-from agent._rollout_reader import (
+from agent.threads._reader import (
     INTERNAL_ITEM_KEYS,
     RolloutReadError,
     normalise_timestamp,
@@ -20,6 +19,7 @@ from agent._rollout_reader import (
     resume_history,
     rollout_summary,
 )
+from agent.threads._rollout import RolloutWriter
 
 CAPTURES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "captures"
 MULTI = CAPTURES / "rollout-multi.jsonl"

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from agent import _state_index, errors
-from agent._rollout_reader import ThreadSummary, rollout_summary
-from agent._state_index import (
+from agent import errors
+from agent.threads import _index as _state_index
+from agent.threads._index import (
     INDEX_FILE_NAME,
     SCHEMA_VERSION,
     AmbiguousThreadError,
@@ -26,7 +26,8 @@ from agent._state_index import (
     ThreadNotFoundError,
     ThreadRecord,
 )
-from agent._thread_lock import ThreadLock, ThreadLockedError
+from agent.threads._lock import ThreadLock, ThreadLockedError
+from agent.threads._reader import ThreadSummary, rollout_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = ROOT.parent / "shared" / "reference" / "captures"
@@ -453,7 +454,7 @@ def test_unknown_threads_are_reported(index: StateIndex) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from agent._state_index import StateIndex
+from agent.threads._index import StateIndex
 with StateIndex.open(Path(sys.argv[1])) as index:
     print(index.sync().added, flush=True)
 """

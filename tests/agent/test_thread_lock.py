@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from agent._thread_lock import ThreadLock, ThreadLockedError, lock_path_for
 from agent.errors import ThreadBusyError
+from agent.threads._lock import ThreadLock, ThreadLockedError, lock_path_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 HOLDER = """
 import sys
 from pathlib import Path
-from agent._thread_lock import ThreadLock
+from agent.threads._lock import ThreadLock
 lock = ThreadLock(Path(sys.argv[1]))
 lock.acquire()
 print("locked", flush=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent._truncate import approx_tokens, format_exec_output, rust_float, rust_line_count, truncate_middle_tokens
+from agent.tools._truncate import approx_tokens, format_exec_output, rust_float, rust_line_count, truncate_middle_tokens
 
 
 def test_text_within_budget_is_unchanged() -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 
-from ._json import as_int, as_list, as_obj, as_str
-from ._model_types import JsonObject, ModelResponse, Prompt, StreamSink
-from ._protocol import TokenUsage
+from .._json import as_int, as_list, as_obj, as_str
+from .._protocol import TokenUsage
+from ._types import JsonObject, ModelResponse, Prompt, StreamSink
 from ._wire_responses import StreamFailed
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import sandbox
 
-from . import apply_patch as ap
-from ._protocol import ApplyPatchApprovalRequest, FileChange, PatchApplyBegin, PatchApplyEnd, TurnDiff
-from ._tools_base import ToolContext, TurnAbort
+from .. import apply_patch as ap
+from .._protocol import ApplyPatchApprovalRequest, FileChange, PatchApplyBegin, PatchApplyEnd, TurnDiff
+from ._approvals import ask
+from ._base import ToolContext, TurnAbort
 from ._truncate import rust_float
 
 Policy = sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess
@@ -73,22 +74,17 @@ async def run_apply_patch(ctx: ToolContext, call_id: str, patch_text: str, *, cw
                 else "writing outside of the project"
             )
             return f"patch rejected: {reason}; rejected by user approval settings"
-        cached = all(str(p) in ctx.approved_patch_paths for p in plan.affected_paths)
-        if not cached:
-            request = ApplyPatchApprovalRequest(
-                call_id=call_id,
-                changes=changes,
-                reason=None if all_writable else "The patch writes outside the writable roots.",
-                grant_root=None,
-            )
-            await ctx.emit(request)
-            decision = await ctx.approvals.request_patch_approval(request, ctx.turn_id)
-            if decision == "abort":
-                raise TurnAbort
-            if decision == "denied":
-                return "patch rejected by user"
-            if decision == "approved_for_session":
-                ctx.approved_patch_paths.update(str(p) for p in plan.affected_paths)
+        request = ApplyPatchApprovalRequest(
+            call_id=call_id,
+            changes=changes,
+            reason=None if all_writable else "The patch writes outside the writable roots.",
+            grant_root=None,
+        )
+        decision = await ask(ctx, request, [str(p) for p in plan.affected_paths])
+        if decision == "abort":
+            raise TurnAbort
+        if decision == "denied":
+            return "patch rejected by user"
 
     ctx.diff_tracker.remember(plan.affected_paths)
     await ctx.emit(PatchApplyBegin(call_id=call_id, auto_approved=auto, changes=changes))

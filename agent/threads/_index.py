@@ -36,10 +36,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from . import errors
-from ._rollout_reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
-from ._thread_lock import ThreadLock
-from .errors import AgentError
+from .. import errors
+from ..errors import AgentError
+from ._lock import ThreadLock
+from ._reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
 
 INDEX_FILE_NAME = "pycodex_state.sqlite"
 SESSIONS_DIR = "sessions"

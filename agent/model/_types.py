@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ._protocol import TokenUsage
+from .._protocol import TokenUsage
 
 JsonObject = dict[str, Any]
 
@@ -43,6 +43,17 @@ class StreamSink(Protocol):
     async def on_reasoning_delta(self, delta: str) -> None: ...
 
     async def on_retry(self, message: str) -> None: ...
+
+
+class Model(Protocol):
+    """Anything that answers a prompt: a provider's HTTP client, or a scripted model in tests."""
+
+    async def stream(self, prompt: Prompt, sink: StreamSink) -> ModelResponse:
+        """Send `prompt`, report what streams in to `sink`, and return the completed response.
+
+        Raises `ProviderError` (or a subclass) when the model cannot answer.
+        """
+        ...
 
 
 RetryNotice = Callable[[str], Awaitable[None]]

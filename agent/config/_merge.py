@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._config_layers import (
+from .._json import as_obj
+from ..errors import ConfigError
+from ._layers import (
     Layer,
     Source,
     codex_home,
@@ -26,8 +28,6 @@ from ._config_layers import (
     set_path,
     system_config_dir,
 )
-from ._json import as_obj
-from .errors import ConfigError
 
 DEFAULT_SOURCE = Source("default")
 

@@ -19,13 +19,13 @@ from typing import Any
 import anyio
 import httpx2
 
-from ._model_types import ModelResponse, Prompt, StreamSink
-from ._providers import ProviderInfo
+from ..config import ProviderInfo
+from ..errors import ProviderAuthError, ProviderRequestError, ProviderUnavailableError
+from ._types import ModelResponse, Prompt, StreamSink
 from ._wire_chat import ChatStream
 from ._wire_chat import request_body as chat_body
 from ._wire_responses import ResponsesStream, StreamFailed
 from ._wire_responses import request_body as responses_body
-from .errors import ProviderAuthError, ProviderRequestError, ProviderUnavailableError
 
 BASE_BACKOFF_S = 0.2
 MAX_BACKOFF_S = 30.0

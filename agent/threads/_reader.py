@@ -29,15 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from ._compact import (
+from .._compact import (
     is_context_message,
     is_real_user_message,
     message_text,
     recent_user_messages,
     user_message_item,
 )
-from ._json import JsonObject, as_list, as_obj, as_str
-from .errors import AgentError
+from .._json import JsonObject, as_list, as_obj, as_str
+from ..errors import AgentError
 
 INTERNAL_ITEM_KEYS = frozenset({"internal_chat_message_metadata_passthrough"})
 """Keys Codex stores on response items but never sends to the API."""

@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ApprovalPolicy = Literal["untrusted", "on-failure", "on-request", "never"]
+from ._choices import ApprovalPolicy, SandboxModeName
+
 WireApi = Literal["responses", "chat"]
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 ReasoningSummary = Literal["auto", "concise", "detailed", "none"]
@@ -94,7 +95,7 @@ class ProfileToml(_Table):
     model: str | None = None
     model_provider: str | None = None
     approval_policy: ApprovalPolicy | None = None
-    sandbox_mode: Literal["read-only", "workspace-write", "danger-full-access"] | None = None
+    sandbox_mode: SandboxModeName | None = None
     model_reasoning_effort: ReasoningEffort | None = None
     model_reasoning_summary: ReasoningSummary | None = None
     model_verbosity: Verbosity | None = None
@@ -138,7 +139,7 @@ class ConfigToml(_Table):
     model_verbosity: Verbosity | None = None
     model_instructions_file: str | None = None
     approval_policy: ApprovalPolicy | None = None
-    sandbox_mode: Literal["read-only", "workspace-write", "danger-full-access"] | None = None
+    sandbox_mode: SandboxModeName | None = None
     sandbox_workspace_write: SandboxWorkspaceWriteToml = Field(default_factory=SandboxWorkspaceWriteToml)
     sandbox_allow_degraded: bool = False
     shell_environment_policy: ShellEnvironmentPolicyToml = Field(default_factory=ShellEnvironmentPolicyToml)
@@ -221,9 +222,7 @@ class RequirementsToml(_Table):
     """requirements.toml: constraints an administrator places on what users may configure."""
 
     allowed_approval_policies: list[ApprovalPolicy] | None = Field(default=None, min_length=1)
-    allowed_sandbox_modes: list[Literal["read-only", "workspace-write", "danger-full-access"]] | None = Field(
-        default=None, min_length=1
-    )
+    allowed_sandbox_modes: list[SandboxModeName] | None = Field(default=None, min_length=1)
     # Known to Codex, not enforced here yet.
     allowed_approvals_reviewers: Any = None
     remote_sandbox_config: Any = None

@@ -10,15 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox import ShellEnvironmentPolicy
 
+from .._ids import uuid7
+from .._protocol import EventMsg, PlanItem
+from ..config import Config
 from ._approvals import ApprovalHandler
-from ._config import Config
-from ._exec_tool import ExecSessions
-from ._ids import uuid7
-from ._protocol import EventMsg, PlanItem
+from ._exec_sessions import ExecSessions
+from ._tool import ToolRegistry
 from ._turn_diff import TurnDiffTracker
 
 if TYPE_CHECKING:
-    from .execpolicy import Policy
+    from ..execpolicy import Policy
 
 JsonObject = dict[str, Any]
 RESOURCE_TOOLS = ("list_mcp_resources", "list_mcp_resource_templates", "read_mcp_resource")
@@ -29,13 +30,12 @@ Emit = Callable[[EventMsg], Awaitable[None]]
 @dataclass
 class ApprovalState:
     """What this session has learned about approvals: the exec policy (with rules approved since it started), and
-    the commands and files the user approved for the rest of the session."""
+    what the user approved for the rest of the session (keys namespaced by request kind, see `_approvals.ask`)."""
 
     policy: Policy | None = None
     """Loaded on the first command (execpolicy is not needed before the first model request)."""
     rules_file: Path | None = None
-    commands: set[str] = field(default_factory=lambda: set[str]())
-    patch_paths: set[str] = field(default_factory=lambda: set[str]())
+    granted: set[str] = field(default_factory=lambda: set[str]())
 
 
 class ArgumentError(Exception):
@@ -62,15 +62,11 @@ class ToolContext:
     shell: str
     thread_id: str = ""
     env_policy: ShellEnvironmentPolicy | None = None
-    mcp: Any = None
-    """The session's `McpBridge` when MCP servers are configured (typed loosely to keep `mcp` out of imports)."""
+    tools: ToolRegistry = field(default_factory=lambda: ToolRegistry([]))
+    """The tools calls are dispatched to (the MCP bridge, when servers are configured, is `tools.mcp`)."""
     plan: list[PlanItem] = field(default_factory=lambda: [])
     approval_state: ApprovalState = field(default_factory=lambda: ApprovalState())
     diff_tracker: TurnDiffTracker = field(default_factory=TurnDiffTracker)
-
-    @property
-    def approved_patch_paths(self) -> set[str]:
-        return self.approval_state.patch_paths
 
 
 def output_item(call: JsonObject, output: str | list[JsonObject]) -> JsonObject:

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from ._config_schema import ModelProviderToml, WireApi
-from .errors import ProviderAuthError
+from ..errors import ProviderAuthError
+from ._schema import ModelProviderToml, WireApi
 
 DEFAULT_REQUEST_MAX_RETRIES = 4
 DEFAULT_STREAM_MAX_RETRIES = 5

@@ -19,12 +19,13 @@ import anyio
 
 import sandbox
 
-from . import apply_patch as ap
-from . import execpolicy
-from ._exec_tool import ExecToolError, shell_argv
-from ._patch_tool import run_apply_patch
-from ._protocol import ExecApprovalRequest, ReviewDecision
-from ._tools_base import ArgumentError, ToolContext, TurnAbort, TurnFatal, resolve_path
+from .. import apply_patch as ap
+from .. import execpolicy
+from .._protocol import ExecApprovalRequest
+from ._approvals import ask
+from ._base import ArgumentError, ToolContext, TurnAbort, TurnFatal, resolve_path
+from ._exec_sessions import ExecToolError, shell_argv
+from ._patch import run_apply_patch
 
 JsonObject = dict[str, Any]
 Policy = sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess
@@ -49,16 +50,6 @@ def _approval_key(argv: list[str], cwd: Path, escalated: bool) -> str:
     return json.dumps([argv, str(cwd), escalated])
 
 
-async def _ask(
-    ctx: ToolContext, call_id: str, argv: list[str], cwd: Path, reason: str | None, amendment: tuple[str, ...] | None
-) -> ReviewDecision:
-    request = ExecApprovalRequest(
-        call_id=call_id, command=tuple(argv), cwd=str(cwd), reason=reason, proposed_execpolicy_amendment=amendment
-    )
-    await ctx.emit(request)
-    return await ctx.approvals.request_exec_approval(request, ctx.turn_id)
-
-
 async def _remember_rule(ctx: ToolContext, prefix: tuple[str, ...]) -> None:
     state = ctx.approval_state
     state.policy = (state.policy or execpolicy.Policy.empty()).with_prefix_rule(prefix)
@@ -67,7 +58,7 @@ async def _remember_rule(ctx: ToolContext, prefix: tuple[str, ...]) -> None:
         try:
             await anyio.to_thread.run_sync(execpolicy.append_allow_rule, rules_file, prefix)
         except execpolicy.AmendError as exc:
-            from ._protocol import Warning
+            from .._protocol import Warning
 
             await ctx.emit(Warning(message=f"could not save the approved rule to {rules_file}: {exc}"))
 
@@ -122,19 +113,21 @@ async def run_exec_command(ctx: ToolContext, call_id: str, args: JsonObject) -> 
     if isinstance(requirement, execpolicy.Forbidden):
         return rejection_text(requirement.reason)
     if isinstance(requirement, execpolicy.NeedsApproval):
-        key = _approval_key(argv, cwd, escalate)
-        if key not in ctx.approval_state.commands:
-            justification = args.get("justification")
-            reason = justification if isinstance(justification, str) and justification else requirement.reason
-            decision = await _ask(ctx, call_id, argv, cwd, reason, requirement.proposed_amendment)
-            if decision == "abort":
-                raise TurnAbort
-            if decision == "denied":
-                return REJECTED_BY_USER
-            if decision == "approved_for_session":
-                ctx.approval_state.commands.add(key)
-            elif decision == "approved_execpolicy_amendment" and requirement.proposed_amendment:
-                await _remember_rule(ctx, requirement.proposed_amendment)
+        justification = args.get("justification")
+        request = ExecApprovalRequest(
+            call_id=call_id,
+            command=tuple(argv),
+            cwd=str(cwd),
+            reason=justification if isinstance(justification, str) and justification else requirement.reason,
+            proposed_execpolicy_amendment=requirement.proposed_amendment,
+        )
+        decision = await ask(ctx, request, [_approval_key(argv, cwd, escalate)])
+        if decision == "abort":
+            raise TurnAbort
+        if decision == "denied":
+            return REJECTED_BY_USER
+        if decision == "approved_execpolicy_amendment" and requirement.proposed_amendment:
+            await _remember_rule(ctx, requirement.proposed_amendment)
         approved_by_user = True
         if escalate:
             policy = sandbox.DangerFullAccess()
@@ -149,7 +142,8 @@ async def run_exec_command(ctx: ToolContext, call_id: str, args: JsonObject) -> 
     if not sandbox.is_likely_sandbox_denied(policy, code, text):
         return text
     if not approved_by_user:
-        decision = await _ask(ctx, call_id, argv, cwd, RETRY_REASON, None)
+        retry_request = ExecApprovalRequest(call_id=call_id, command=tuple(argv), cwd=str(cwd), reason=RETRY_REASON)
+        decision = await ask(ctx, retry_request, [])
         if decision == "abort":
             raise TurnAbort
         if decision == "denied":

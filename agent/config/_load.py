@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from sandbox import DangerFullAccess, ReadOnly, SandboxMode, WorkspaceWrite, policy_for_mode
 
-from ._config_layers import (
+from ..errors import ConfigError, UnknownConfigKeyError
+from ._layers import (
     Source,
     get_path,
     leaf_paths,
@@ -20,16 +21,7 @@ from ._config_layers import (
     set_path,
     system_config_dir,
 )
-from ._config_merge import DEFAULT_SOURCE, merge_config_layers
-from ._config_schema import (
-    ApprovalPolicy,
-    ConfigToml,
-    ReasoningEffort,
-    ReasoningSummary,
-    RequirementsToml,
-    Verbosity,
-    unknown_keys,
-)
+from ._merge import DEFAULT_SOURCE, merge_config_layers
 from ._providers import (
     BUILTIN_PROVIDER_IDS,
     DEFAULT_OSS_MODEL,
@@ -38,7 +30,15 @@ from ._providers import (
     builtin_provider,
     provider_from_toml,
 )
-from .errors import ConfigError, UnknownConfigKeyError
+from ._schema import (
+    ApprovalPolicy,
+    ConfigToml,
+    ReasoningEffort,
+    ReasoningSummary,
+    RequirementsToml,
+    Verbosity,
+    unknown_keys,
+)
 
 DEFAULT_MODEL = "gpt-5.5"
 
@@ -251,7 +251,7 @@ def load_config(
 
     mcp_servers: dict[str, Any] = {}
     if toml.mcp_servers:
-        from ._mcp_bridge import parse_servers
+        from ..tools import parse_servers
 
         try:
             mcp_servers = parse_servers(toml.mcp_servers)

@@ -8,15 +8,16 @@ either form are accepted whatever was offered.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._json import as_obj
-from ._protocol import ExecApprovalRequest, McpInvocation, McpToolCallBegin, McpToolCallEnd
-from ._tools_base import ToolContext, TurnAbort
-from .errors import McpStartupFailedError
+from .._json import as_obj
+from .._protocol import McpInvocation, McpToolCallApprovalRequest, McpToolCallBegin, McpToolCallEnd
+from ..errors import McpStartupFailedError
+from ._approvals import ask
+from ._base import RESOURCE_TOOLS, ToolContext, TurnAbort
+from ._tool import Output, Tool, ToolCall
 
 if TYPE_CHECKING:
     import mcp_client
@@ -101,6 +102,26 @@ class McpBridge:
                 tools.append(spec)
         return [*tools, _LIST_RESOURCES, _LIST_TEMPLATES, _READ_RESOURCE]
 
+    def find_tool(self, name: str, namespace: str | None) -> Tool | None:
+        """The tool object for a call to one of the servers' tools (or a resource tool), None when it names none."""
+        if namespace is None and name in RESOURCE_TOOLS:
+
+            async def resource(ctx: ToolContext, call: ToolCall) -> Output:
+                return await self.resource_call(ctx, call.call_id, call.name, call.arguments)
+
+            return Tool(name, {}, resource)
+        if not namespace and not name.startswith("mcp__"):
+            return None
+        info = self.resolve(name, namespace)
+        if info is None:
+            return None
+        found = info
+
+        async def call_tool(ctx: ToolContext, call: ToolCall) -> Output:
+            return await self.call(ctx, call.call_id, found, call.arguments)
+
+        return Tool(name, {}, call_tool, approval="mcp_tool_call")
+
     def resolve(self, name: str, namespace: str | None) -> mcp_client.McpToolInfo | None:
         if namespace:
             return self.manager.find_namespaced_tool(namespace, name)
@@ -112,14 +133,12 @@ class McpBridge:
 
         invocation = McpInvocation(server=info.server, tool=info.tool.name, arguments=args)
         if self._needs_approval(ctx, info):
-            request = ExecApprovalRequest(
+            request = McpToolCallApprovalRequest(
                 call_id=call_id,
-                command=(info.qualified_name, json.dumps(args, ensure_ascii=False)),
-                cwd=str(ctx.config.cwd),
+                invocation=invocation,
                 reason=f"Call the tool `{info.tool.name}` of the MCP server `{info.server}`?",
             )
-            await ctx.emit(request)
-            decision = await ctx.approvals.request_exec_approval(request, ctx.turn_id)
+            decision = await ask(ctx, request, [f"{info.server}/{info.tool.name}"])
             if decision == "abort":
                 raise TurnAbort
             if decision == "denied":

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from .errors import ThreadBusyError
+from ..errors import ThreadBusyError
 
 
 class ThreadLockedError(ThreadBusyError):

@@ -20,7 +20,7 @@ import anyio.abc
 
 import sandbox
 
-from ._protocol import EventMsg, ExecCommandBegin, ExecCommandEnd, ExecCommandOutputDelta, Warning
+from .._protocol import EventMsg, ExecCommandBegin, ExecCommandEnd, ExecCommandOutputDelta, Warning
 from ._truncate import approx_tokens, format_exec_output
 
 DEFAULT_YIELD_MS = 10_000

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 SYSTEM_CONFIG_DIR_ENV = "PYCODEX_SYSTEM_CONFIG_DIR"
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._rollout_reader import Rollout, read_rollout
-from ._state_index import StateIndex, ThreadRecord
-from .errors import ThreadNotFoundError
+from ..errors import ThreadNotFoundError
+from ._index import StateIndex, ThreadRecord
+from ._reader import Rollout, read_rollout
 
 
 def _open(codex_home: Path) -> StateIndex:

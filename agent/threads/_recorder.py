@@ -1,0 +1,96 @@
+"""What a session persists, in one place: the rollout file (locked against a second writer), and the thread's row
+in the index. The session tells the recorder what happened; the recorder knows the files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ._lock import ThreadLock
+from ._rollout import RolloutError, RolloutWriter, rollout_path
+
+if TYPE_CHECKING:
+    from ._index import ThreadRecord
+    from ._reader import Rollout
+
+JsonObject = dict[str, Any]
+Report = Callable[[str], None]
+"""Told, once, why persistence failed (the session shows it as a warning; the turn goes on)."""
+
+
+class ThreadRecorder:
+    """The rollout and index of one thread. `open_new` or `open_resumed`, then `record`, then `close`."""
+
+    def __init__(self, codex_home: Path, *, report: Report) -> None:
+        self._codex_home = codex_home
+        self._report = report
+        self._rollout: RolloutWriter | None = None
+        self._lock: ThreadLock | None = None
+        self._rollout_failed = False
+        self._index_failed = False
+
+    @property
+    def path(self) -> Path | None:
+        return self._rollout.path if self._rollout else None
+
+    def open_resumed(self, resume: Rollout) -> str | None:
+        """Append to the thread's own file; returns a note when a torn last line had to be cut.
+
+        Raises `ThreadLockedError` when another process is writing the thread.
+        """
+        lock = ThreadLock(resume.path)
+        lock.acquire()
+        self._lock = lock
+        # A crash mid-write leaves a torn last line: cut it before appending, or the next record would be glued
+        # onto it and lost.
+        from ._reader import repair_tail
+
+        repaired = repair_tail(resume.path)
+        self._rollout = RolloutWriter(resume.path, ordinal=resume.next_ordinal)
+        return repaired
+
+    def open_new(self, thread_id: str, meta: JsonObject) -> None:
+        """Create the thread's file and write its `session_meta` record."""
+        path = rollout_path(self._codex_home, thread_id)
+        self._rollout = RolloutWriter(path)
+        self._lock = ThreadLock(path)
+        self._lock.acquire()
+        self._rollout.append("session_meta", meta)
+
+    def record(self, record_type: str, payload: JsonObject) -> None:
+        """Append one record; a failure is reported once and later records are dropped."""
+        if self._rollout is None or self._rollout_failed:
+            return
+        try:
+            self._rollout.append(record_type, payload)
+        except RolloutError as exc:
+            # Reported once, loudly; the turn goes on (the model's work is not lost with the file).
+            self._rollout_failed = True
+            self._report(str(exc))
+
+    def record_items(self, items: list[JsonObject]) -> None:
+        for item in items:
+            self.record("response_item", item)
+
+    async def update_index(self, record: ThreadRecord) -> None:
+        """Bring the thread's index row up to date (the index is a cache: a failure is reported once)."""
+        if self._rollout is None:
+            return
+        from ._threads import record_thread
+
+        try:
+            await anyio.to_thread.run_sync(record_thread, self._codex_home, record)
+        except Exception as exc:  # sqlite3 errors, a read-only home: the rollout is kept
+            if not self._index_failed:
+                self._index_failed = True
+                self._report(f"the session index could not be updated: {exc}")
+
+    def close(self) -> None:
+        if self._rollout is not None:
+            self._rollout.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

@@ -1,0 +1,87 @@
+"""Tools: each tool is a `Tool` object (spec per wire, handler, parallel safety, approval kind); dispatch, exec
+sessions, apply_patch, plan, images, the MCP bridge, truncation, and the one approval interface.
+
+Names load on first use (PEP 562), so importing one piece does not import the rest."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._approvals import ApprovalHandler as ApprovalHandler
+    from ._approvals import RejectingApprovals as RejectingApprovals
+    from ._approvals import ask as ask
+    from ._base import ApprovalState as ApprovalState
+    from ._base import ToolContext as ToolContext
+    from ._base import TurnAbort as TurnAbort
+    from ._base import TurnFatal as TurnFatal
+    from ._base import is_tool_call as is_tool_call
+    from ._base import output_item as output_item
+    from ._dispatch import builtin_tools as builtin_tools
+    from ._dispatch import handle_call as handle_call
+    from ._exec_sessions import ExecSessions as ExecSessions
+    from ._mcp_bridge import McpBridge as McpBridge
+    from ._mcp_bridge import parse_servers as parse_servers
+    from ._mcp_bridge import start_bridge as start_bridge
+    from ._tool import Tool as Tool
+    from ._tool import ToolCall as ToolCall
+    from ._tool import ToolRegistry as ToolRegistry
+    from ._truncate import truncate_middle_tokens as truncate_middle_tokens
+
+_WHERE = {
+    "ApprovalHandler": "._approvals",
+    "ApprovalState": "._base",
+    "ask": "._approvals",
+    "builtin_tools": "._dispatch",
+    "ExecSessions": "._exec_sessions",
+    "handle_call": "._dispatch",
+    "is_tool_call": "._base",
+    "McpBridge": "._mcp_bridge",
+    "output_item": "._base",
+    "parse_servers": "._mcp_bridge",
+    "RejectingApprovals": "._approvals",
+    "start_bridge": "._mcp_bridge",
+    "Tool": "._tool",
+    "ToolCall": "._tool",
+    "ToolContext": "._base",
+    "ToolRegistry": "._tool",
+    "truncate_middle_tokens": "._truncate",
+    "TurnAbort": "._base",
+    "TurnFatal": "._base",
+}
+
+__all__ = [
+    "ApprovalHandler",
+    "ApprovalState",
+    "ask",
+    "builtin_tools",
+    "ExecSessions",
+    "handle_call",
+    "is_tool_call",
+    "McpBridge",
+    "output_item",
+    "parse_servers",
+    "RejectingApprovals",
+    "start_bridge",
+    "Tool",
+    "ToolCall",
+    "ToolContext",
+    "ToolRegistry",
+    "truncate_middle_tokens",
+    "TurnAbort",
+    "TurnFatal",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agent.tools' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
