@@ -18,7 +18,7 @@ import anyio
 import agent
 
 from . import _wire as wire
-from ._threads import Answer
+from ._approvals import Answer
 from .errors import INTERNAL_ERROR, INVALID_REQUEST, RequestError
 
 if TYPE_CHECKING:

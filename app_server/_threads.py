@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
@@ -16,50 +15,12 @@ import agent
 from agent import protocol as p
 
 from . import _shapes as shapes
+from ._approvals import Questions, Subscriber
 from ._events import Notification, Translator
 from .errors import ThreadError
 
 if TYPE_CHECKING:
-    from agent import Config, Event, ReviewDecision, Rollout
-
-
-@dataclass
-class Answer:
-    """A client's answer to a server request: its id and result, or None when there was none (an error, a
-    disconnect)."""
-
-    request_id: int
-    result: Any
-
-
-class Subscriber(Protocol):
-    """A connection, as a thread sees it."""
-
-    @property
-    def closed(self) -> bool: ...
-
-    async def notify(self, method: str, params: dict[str, Any]) -> None: ...
-
-    async def server_request(self, method: str, params: dict[str, Any]) -> Answer: ...
-
-
-_EXEC_DECISIONS: dict[str, ReviewDecision] = {
-    "accept": "approved",
-    "acceptForSession": "approved_for_session",
-    "acceptWithExecpolicyAmendment": "approved_execpolicy_amendment",
-    "decline": "denied",
-    "cancel": "abort",
-}
-
-
-def review_decision(result: Any) -> ReviewDecision:
-    """The engine's decision for a client's `{decision}`; anything else (an error, a disconnect) cancels."""
-    decision: object = cast(dict[str, Any], result).get("decision") if isinstance(result, dict) else None
-    if isinstance(decision, dict) and decision:
-        decision = next(iter(cast(dict[str, Any], decision)))
-    if isinstance(decision, str) and decision in _EXEC_DECISIONS:
-        return _EXEC_DECISIONS[decision]
-    return "abort"
+    from agent import Config, Event, Rollout
 
 
 class _Pump:
@@ -121,8 +82,10 @@ class LoadedThread:
         self._close = anyio.Event()
         self.unloaded = anyio.Event()
         self._tg: anyio.abc.TaskGroup | None = None
-        self._pump = _Pump(self)
-        self._waiting = 0
+        self.pump = _Pump(self)
+        self.waiting = 0
+        """Questions the thread is waiting on (its status shows `waitingOnApproval` meanwhile)."""
+        self.questions = Questions(self)
         self._early: list[Notification] = []
 
     async def main(
@@ -136,20 +99,20 @@ class LoadedThread:
         """Own the session for as long as the thread is loaded (until `close`)."""
         async with agent.Session(
             self.config,
-            approvals=self,
+            approvals=self.questions,
             source="vscode",
             ephemeral=self.ephemeral,
             resume=resume,
             fork=fork,
             thread_source=thread_source,
-            elicitation_handler=self.forward_elicitation,
+            elicitation_handler=self.questions.forward_elicitation,
         ) as session:
             self.session = session
             self.thread_id = session.thread_id
             self.translator = Translator(session.thread_id)
             async with anyio.create_task_group() as tg:
                 self._tg = tg
-                tg.start_soon(self._pump.run, session.events())
+                tg.start_soon(self.pump.run, session.events())
                 task_status.started()
                 await self._close.wait()
                 session.interrupt()
@@ -166,7 +129,7 @@ class LoadedThread:
         session = self.session
         path = session.rollout_path if session is not None else None
         if self.turn_id is not None:
-            flags = ["waitingOnApproval"] if self._waiting else []
+            flags = ["waitingOnApproval"] if self.waiting else []
             status: dict[str, Any] = {"type": "active", "activeFlags": flags}
         else:
             status = {"type": "idle"}
@@ -252,7 +215,7 @@ class LoadedThread:
                 await self.broadcast(translator.failed(str(exc)))
             else:
                 await self.broadcast(translator.compaction(started=False))
-            await self._pump.drain()
+            await self.pump.drain()
             await self.broadcast(translator.end_turn())
         finally:
             self.turn_id = None
@@ -268,145 +231,11 @@ class LoadedThread:
             await self.broadcast([("warning", {"threadId": self.thread_id, "message": str(exc)})])
         finally:
             with anyio.CancelScope(shield=True):
-                await self._pump.drain()
+                await self.pump.drain()
             if self.turn_id == turn_id:
                 self.turn_id = None
             self.owner = None
             self.turn_done.set()
-
-    # ---- approvals (agent.ApprovalHandler) ----------------------------------------------------------------------
-
-    def _asked(self) -> Subscriber | None:
-        live = [s for s in self.subscribers if not s.closed]
-        if self.owner is not None and self.owner in live:
-            return self.owner
-        return live[0] if live else None
-
-    async def _ask(self, method: str, params: dict[str, Any]) -> Any:
-        # The engine emitted the request as an event just before asking: its item/started goes out first.
-        await self._pump.drain()
-        subscriber = self._asked()
-        if subscriber is None:
-            return None
-        self._waiting += 1
-        await self.broadcast([self.translator.status({"type": "active", "activeFlags": ["waitingOnApproval"]})])
-        answer: Answer | None = None
-        try:
-            answer = await subscriber.server_request(method, params)
-            return answer.result
-        finally:
-            self._waiting -= 1
-            # Shielded: an interrupted turn still tells every client the question is settled.
-            with anyio.CancelScope(shield=True):
-                resolved: list[Notification] = []
-                if answer is not None:
-                    resolved.append(
-                        ("serverRequest/resolved", {"threadId": self.thread_id, "requestId": answer.request_id})
-                    )
-                flags = ["waitingOnApproval"] if self._waiting else []
-                if self.turn_id is not None:
-                    resolved.append(self.translator.status({"type": "active", "activeFlags": flags}))
-                await self.broadcast(resolved)
-
-    async def request_approval(self, request: p.ApprovalRequest, turn_id: str) -> ReviewDecision:
-        """agent.ApprovalHandler: each kind of question as the server request Codex's clients answer."""
-        if isinstance(request, p.ExecApprovalRequest):
-            return await self._exec_approval(request, turn_id)
-        if isinstance(request, p.ApplyPatchApprovalRequest):
-            return await self._patch_approval(request, turn_id)
-        if isinstance(request, p.NetworkApprovalRequest):
-            return await self._network_approval(request, turn_id)
-        return await self._mcp_tool_approval(request, turn_id)
-
-    async def _network_approval(self, request: p.NetworkApprovalRequest, turn_id: str) -> ReviewDecision:
-        protocol = request.protocol if request.protocol in ("http", "https") else "https"
-        target = f"{request.host}:{request.port}" if request.port else request.host
-        params: dict[str, Any] = {
-            "threadId": self.thread_id,
-            "turnId": turn_id,
-            "itemId": request.call_id,
-            "startedAtMs": int(time.time() * 1000),
-            "reason": request.reason or f"a command wants to reach {target}",
-            "networkApprovalContext": {"host": request.host, "protocol": protocol},
-            "availableDecisions": ["accept", "acceptForSession", "decline", "cancel"],
-        }
-        return review_decision(await self._ask("item/commandExecution/requestApproval", params))
-
-    async def _mcp_tool_approval(self, request: p.McpToolCallApprovalRequest, turn_id: str) -> ReviewDecision:
-        # Codex asks about MCP tool calls as a form elicitation with no fields: accept, decline or cancel.
-        invocation = request.invocation
-        text = f"Allow the tool `{invocation.tool}` of the MCP server `{invocation.server}` to run?"
-        if request.reason:
-            text += f" {request.reason}"
-        params: dict[str, Any] = {
-            "threadId": self.thread_id,
-            "turnId": turn_id,
-            "serverName": invocation.server,
-            "mode": "form",
-            "message": text,
-            "requestedSchema": {"type": "object", "properties": {}},
-        }
-        result = await self._ask("mcpServer/elicitation/request", params)
-        action = cast(dict[str, Any], result).get("action") if isinstance(result, dict) else None
-        if action == "accept":
-            return "approved"
-        return "denied" if action == "decline" else "abort"
-
-    async def _exec_approval(self, request: p.ExecApprovalRequest, turn_id: str) -> ReviewDecision:
-        amendment = list(request.proposed_execpolicy_amendment or ())
-        decisions: list[Any] = ["accept", "acceptForSession"]
-        if amendment:
-            decisions.append({"acceptWithExecpolicyAmendment": {"execpolicy_amendment": amendment}})
-        decisions += ["decline", "cancel"]
-        params: dict[str, Any] = {
-            "threadId": self.thread_id,
-            "turnId": turn_id,
-            "itemId": request.call_id,
-            "startedAtMs": int(time.time() * 1000),
-            "kind": "command",
-            "environmentId": None,
-            "reason": request.reason,
-            "command": shapes.command_text(request.command),
-            "cwd": request.cwd,
-            "commandActions": shapes.command_actions(request.command),
-            "proposedExecpolicyAmendment": amendment or None,
-            "availableDecisions": decisions,
-        }
-        decision = review_decision(await self._ask("item/commandExecution/requestApproval", params))
-        if decision in ("denied", "abort"):
-            await self.broadcast(self.translator.declined(request.call_id, kind="command"))
-        return decision
-
-    async def _patch_approval(self, request: p.ApplyPatchApprovalRequest, turn_id: str) -> ReviewDecision:
-        params: dict[str, Any] = {
-            "threadId": self.thread_id,
-            "turnId": turn_id,
-            "itemId": request.call_id,
-            "startedAtMs": int(time.time() * 1000),
-            "reason": request.reason,
-            "grantRoot": request.grant_root,
-        }
-        decision = review_decision(await self._ask("item/fileChange/requestApproval", params))
-        if decision == "approved_execpolicy_amendment":
-            decision = "approved"
-        if decision in ("denied", "abort"):
-            await self.broadcast(self.translator.declined(request.call_id, kind="patch"))
-        return decision
-
-    async def forward_elicitation(self, server: str, request: Any) -> Any:
-        """An external MCP server's question, relayed as `mcpServer/elicitation/request`; declined when nobody is
-        connected to answer."""
-        import mcp_types as types
-
-        body = request.model_dump(mode="json", by_alias=True, exclude_none=True)
-        body.setdefault("mode", "url" if "url" in body else "form")
-        params = {"threadId": self.thread_id, "turnId": self.turn_id, "serverName": server, **body}
-        result = await self._ask("mcpServer/elicitation/request", params)
-        answer = cast(dict[str, Any], result) if isinstance(result, dict) else {}
-        action: object = answer.get("action")
-        if action not in ("accept", "decline", "cancel"):
-            return types.ElicitResult(action="cancel")
-        return types.ElicitResult.model_validate({"action": action, "content": answer.get("content")})
 
 
 class Threads:
