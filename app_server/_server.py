@@ -88,7 +88,7 @@ class AppServer:
         """Run `serve` (a transport's loop) with the server's task group; loaded threads close when it returns."""
         async with anyio.create_task_group() as tg:
             self._tg = tg
-            self._threads = Threads(tg)
+            self._threads = Threads(tg, log=self.log)
             try:
                 await serve(self)
             finally:

@@ -4,7 +4,8 @@ subscribed to it, and asks its approvals of the connection that started the turn
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -63,8 +64,11 @@ class _Pump:
 class LoadedThread:
     """A thread with a live session. Create with `Threads.load`."""
 
-    def __init__(self, config: Config, *, ephemeral: bool, created_at: int, preview: str) -> None:
+    def __init__(
+        self, config: Config, *, ephemeral: bool, created_at: int, preview: str, log: Callable[[str], None]
+    ) -> None:
         self.config = config
+        self._log = log
         self.ephemeral = ephemeral
         self.created_at = created_at
         self.preview = preview
@@ -200,6 +204,8 @@ class LoadedThread:
         """Summarise the history now, as a turn of its own with a `contextCompaction` item."""
         assert self._tg is not None and self.session is not None
         self.turn_id = turn_id
+        with anyio.move_on_after(10):
+            await self.turn_done.wait()  # the last turn's own bookkeeping
         self.owner = owner
         self.turn_done = anyio.Event()
         self._tg.start_soon(self._run_compaction, self.session, turn_id)
@@ -211,9 +217,11 @@ class LoadedThread:
             await self.broadcast(translator.compaction(started=True))
             try:
                 await session.compact()
-            except agent.AgentError as exc:
-                await self.broadcast(translator.failed(str(exc)))
+            except Exception as exc:  # a provider error, or a bug of ours: the turn fails, the server goes on
+                self._log(f"thread {self.thread_id}: compaction failed: {exc!r}")
+                await self.broadcast(translator.failed(f"compaction failed: {exc}"))
             else:
+                await self.pump.drain()
                 await self.broadcast(translator.compaction(started=False))
             await self.pump.drain()
             await self.broadcast(translator.end_turn())
@@ -227,8 +235,10 @@ class LoadedThread:
     ) -> None:
         try:
             await session.run_turn(items, output_schema=schema, turn_id=turn_id)
-        except agent.AgentError as exc:
-            await self.broadcast([("warning", {"threadId": self.thread_id, "message": str(exc)})])
+        except Exception as exc:  # the session failed outside the turn's own error handling: say so, go on
+            self._log(f"thread {self.thread_id}: turn {turn_id} failed:\n{traceback.format_exc()}")
+            notes = self.translator.failed(str(exc)) + self.translator.end_turn()
+            await self.broadcast(notes)
         finally:
             with anyio.CancelScope(shield=True):
                 await self.pump.drain()
@@ -241,8 +251,9 @@ class LoadedThread:
 class Threads:
     """The loaded threads of this server process, by id."""
 
-    def __init__(self, tg: anyio.abc.TaskGroup) -> None:
+    def __init__(self, tg: anyio.abc.TaskGroup, *, log: Callable[[str], None]) -> None:
         self._tg = tg
+        self._log = log
         self._loaded: dict[str, LoadedThread] = {}
 
     async def load(
@@ -261,7 +272,7 @@ class Threads:
         """
         created = shapes.unix_seconds(resume.created_at) if resume is not None and not fork else int(time.time())
         preview = (resume.first_user_message if resume is not None else None) or ""
-        thread = LoadedThread(config, ephemeral=ephemeral, created_at=created, preview=preview)
+        thread = LoadedThread(config, ephemeral=ephemeral, created_at=created, preview=preview, log=self._log)
         if resume is not None:
             thread.name = resume.title if not fork else None
             thread.forked_from = resume.thread_id if fork else None
@@ -283,6 +294,11 @@ class Threads:
     ) -> None:
         try:
             await thread.main(resume=resume, fork=fork, thread_source=thread_source, task_status=task_status)
+        except Exception:
+            if not thread.thread_id:
+                raise  # the session did not start: the request that loads it reports why
+            # A thread that breaks must not take the server and its other threads down.
+            self._log(f"thread {thread.thread_id} stopped:\n{traceback.format_exc()}")
         finally:
             self._loaded.pop(thread.thread_id, None)
             thread.unloaded.set()
