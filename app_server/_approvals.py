@@ -4,7 +4,6 @@ that started the turn (or any other following the thread), with the thread's sta
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import anyio
@@ -13,20 +12,12 @@ from agent import protocol as p
 
 from . import _shapes as shapes
 from ._events import Notification
+from ._wire import Answer
 
 if TYPE_CHECKING:
     from agent import ReviewDecision
 
     from ._threads import LoadedThread
-
-
-@dataclass
-class Answer:
-    """A client's answer to a server request: its id and result, or None when there was none (an error, a
-    disconnect)."""
-
-    request_id: int
-    result: Any
 
 
 class Subscriber(Protocol):

@@ -18,7 +18,6 @@ import anyio
 import agent
 
 from . import _wire as wire
-from ._approvals import Answer
 from .errors import INTERNAL_ERROR, INVALID_REQUEST, RequestError
 
 if TYPE_CHECKING:
@@ -80,7 +79,7 @@ class Connection:
             return
         await self.send(wire.notification(method, params))
 
-    async def server_request(self, method: str, params: dict[str, Any]) -> Answer:
+    async def server_request(self, method: str, params: dict[str, Any]) -> wire.Answer:
         """Ask the client; the answer's result is None when it answered with an error or went away."""
         request_id = self._next_id
         self._next_id += 1
@@ -89,9 +88,9 @@ class Connection:
         try:
             await self.send(wire.request(request_id, method, params))
             if self._closed:
-                return Answer(request_id, None)
+                return wire.Answer(request_id, None)
             await pending.done.wait()
-            return Answer(request_id, pending.result)
+            return wire.Answer(request_id, pending.result)
         finally:
             self._pending.pop(request_id, None)
 
@@ -173,7 +172,7 @@ class Connection:
         self._closed = True
         for pending in list(self._pending.values()):
             pending.done.set()
-        await self.server.threads.forget(self)
+        await self.server.forget(self)
 
 
 def log_to_stderr(line: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,9 @@ HandlerFn = Callable[["Connection", Params], Awaitable[Any]]
 
 @dataclass(frozen=True)
 class Handler:
-    fn: HandlerFn
+    fn: HandlerFn | str
+    """The handler, or `module:function` under `app_server` to import on first use (the engine loads only when a
+    client needs it, so `initialize` is answered before)."""
     slow: bool = False
     """Runs beside the connection's reader (a command, a compaction), so answers to approvals keep flowing."""
     takes_params: bool = True
@@ -155,6 +158,17 @@ class Dispatcher:
 
     def __init__(self, handlers: Mapping[str, Handler]) -> None:
         self._handlers = dict(handlers)
+        self._resolved: dict[str, HandlerFn] = {}
+
+    def _function(self, method: str, handler: Handler) -> HandlerFn:
+        if not isinstance(handler.fn, str):
+            return handler.fn
+        fn = self._resolved.get(method)
+        if fn is None:
+            module, _, name = handler.fn.partition(":")
+            fn = getattr(importlib.import_module(f"app_server.{module}"), name)
+            self._resolved[method] = fn
+        return fn
 
     def lookup(self, method: str) -> Handler | None:
         return self._handlers.get(method)
@@ -181,5 +195,6 @@ class Dispatcher:
             raise InvalidRequestError(f"Invalid request: unknown method `{method}`")
         if handler.takes_params and "params" not in message:
             raise InvalidRequestError("Invalid request: missing field `params`")
-        result = await handler.fn(conn, Params(method, message.get("params")))
+        fn = self._function(method, handler)
+        result = await fn(conn, Params(method, message.get("params")))
         return result if isinstance(result, Reply) else Reply(result)

@@ -15,7 +15,7 @@ import anyio
 import agent
 
 from . import _shapes as shapes
-from ._connection import Connection
+from ._connection import Connection, Reply
 from ._fuzzy import search_files
 from ._wire import Params
 from .errors import InvalidParamsError
@@ -27,7 +27,7 @@ _EFFORTS = [
 ]
 
 
-async def initialize(conn: Connection, params: Params) -> dict[str, Any]:
+async def initialize(conn: Connection, params: Params) -> Reply:
     info = params.opt_obj("clientInfo")
     if info is None:
         raise InvalidParamsError("Invalid params for initialize: missing field `clientInfo`", field="clientInfo")
@@ -45,12 +45,17 @@ async def initialize(conn: Connection, params: Params) -> dict[str, Any]:
         f"{name}/{shapes.CLI_VERSION} ({platform.system()} {platform.release()}; {platform.machine()}) {term} "
         f"({name}; {version}) pycodex"
     )
-    return {
+    result = {
         "userAgent": user_agent,
         "codexHome": str(conn.server.codex_home()),
         "platformFamily": "windows" if sys.platform == "win32" else "unix",
         "platformOs": {"darwin": "macos", "win32": "windows"}.get(sys.platform, sys.platform),
     }
+
+    async def after() -> None:
+        conn.server.warm_up()
+
+    return Reply(result, after)
 
 
 async def _base_config(conn: Connection, cwd: str | None = None) -> agent.Config:

@@ -6,17 +6,16 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
 
-from . import _misc_methods as misc
-from . import _thread_methods as threads
-from . import _turn_methods as turns
 from ._connection import Connection, log_to_stderr
 from ._dispatch import Dispatcher, Handler
-from ._threads import Threads
+
+if TYPE_CHECKING:
+    from ._threads import Threads
 
 
 @dataclass(frozen=True)
@@ -32,26 +31,26 @@ class AppServerOptions:
 
 
 HANDLERS: dict[str, Handler] = {
-    "initialize": Handler(misc.initialize),
-    "thread/start": Handler(threads.thread_start),
-    "thread/resume": Handler(threads.thread_resume),
-    "thread/fork": Handler(threads.thread_fork),
-    "thread/read": Handler(threads.thread_read),
-    "thread/list": Handler(threads.thread_list),
-    "thread/archive": Handler(threads.thread_archive),
-    "thread/unarchive": Handler(threads.thread_unarchive),
-    "thread/name/set": Handler(threads.thread_set_name),
-    "thread/compact/start": Handler(threads.thread_compact_start),
-    "turn/start": Handler(turns.turn_start),
-    "turn/steer": Handler(turns.turn_steer),
-    "turn/interrupt": Handler(turns.turn_interrupt),
-    "model/list": Handler(misc.model_list),
-    "config/read": Handler(misc.config_read),
-    "config/value/write": Handler(misc.config_value_write),
-    "mcpServerStatus/list": Handler(misc.mcp_server_status_list),
-    "account/read": Handler(misc.account_read),
-    "command/exec": Handler(misc.command_exec, slow=True),
-    "fuzzyFileSearch": Handler(misc.fuzzy_file_search, slow=True),
+    "initialize": Handler("_misc_methods:initialize"),
+    "thread/start": Handler("_thread_methods:thread_start"),
+    "thread/resume": Handler("_thread_methods:thread_resume"),
+    "thread/fork": Handler("_thread_methods:thread_fork"),
+    "thread/read": Handler("_thread_methods:thread_read"),
+    "thread/list": Handler("_thread_methods:thread_list"),
+    "thread/archive": Handler("_thread_methods:thread_archive"),
+    "thread/unarchive": Handler("_thread_methods:thread_unarchive"),
+    "thread/name/set": Handler("_thread_methods:thread_set_name"),
+    "thread/compact/start": Handler("_thread_methods:thread_compact_start"),
+    "turn/start": Handler("_turn_methods:turn_start"),
+    "turn/steer": Handler("_turn_methods:turn_steer"),
+    "turn/interrupt": Handler("_turn_methods:turn_interrupt"),
+    "model/list": Handler("_misc_methods:model_list"),
+    "config/read": Handler("_misc_methods:config_read"),
+    "config/value/write": Handler("_misc_methods:config_value_write"),
+    "mcpServerStatus/list": Handler("_misc_methods:mcp_server_status_list"),
+    "account/read": Handler("_misc_methods:account_read"),
+    "command/exec": Handler("_misc_methods:command_exec", slow=True),
+    "fuzzyFileSearch": Handler("_misc_methods:fuzzy_file_search", slow=True),
 }
 
 
@@ -68,8 +67,25 @@ class AppServer:
 
     @property
     def threads(self) -> Threads:
-        assert self._threads is not None, "the server is not running"
+        """The loaded threads (the engine is imported on first use)."""
+        if self._threads is None:
+            assert self._tg is not None, "the server is not running"
+            from ._threads import Threads
+
+            self._threads = Threads(self._tg, log=self.log)
         return self._threads
+
+    async def forget(self, conn: Connection) -> None:
+        if self._threads is not None:
+            await self._threads.forget(conn)
+
+    def warm_up(self) -> None:
+        """Import the engine in a worker thread while the client is busy with `initialize`'s answer."""
+
+        async def load() -> None:
+            await anyio.to_thread.run_sync(_import_engine)
+
+        self.spawn(load)
 
     def codex_home(self) -> Path:
         if self._codex_home is None:
@@ -88,11 +104,11 @@ class AppServer:
         """Run `serve` (a transport's loop) with the server's task group; loaded threads close when it returns."""
         async with anyio.create_task_group() as tg:
             self._tg = tg
-            self._threads = Threads(tg, log=self.log)
             try:
                 await serve(self)
             finally:
-                self._threads.close_all()
+                if self._threads is not None:
+                    self._threads.close_all()
 
     async def connection(
         self, incoming: AsyncIterator[str], send: Callable[[str], Awaitable[None]], *, label: str
@@ -108,3 +124,10 @@ class AppServer:
         finally:
             with anyio.CancelScope(shield=True):
                 await conn.close()
+
+
+def _import_engine() -> None:
+    import importlib
+
+    for module in ("app_server._thread_methods", "app_server._turn_methods", "agent._session"):
+        importlib.import_module(module)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from .errors import InvalidParamsError
@@ -51,6 +52,15 @@ def notification(method: str, params: Any) -> Message:
 
 def request(request_id: RequestId, method: str, params: Any) -> Message:
     return {"method": method, "id": request_id, "params": params}
+
+
+@dataclass
+class Answer:
+    """A client's answer to a server request: its id and result, or None when there was none (an error, a
+    disconnect)."""
+
+    request_id: int
+    result: Any
 
 
 class Params:

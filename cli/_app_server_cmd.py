@@ -39,22 +39,42 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--strict-config", help="Treat unknown config keys as errors.")
         ] = False,
     ) -> None:
-        from app_server import AppServerError, AppServerOptions, run_app_server
-
-        for override in config or []:
-            if "=" not in override:
-                sys.stderr.write(f"error: invalid -c override (expected key=value): {override}\n")
-                raise typer.Exit(2)
-        options = AppServerOptions(config_overrides=tuple(config or ()), strict_config=strict_config)
-        try:
-            code = run_app_server(
-                options,
-                listen=listen,
-                ws_auth_mode=ws_auth,
-                ws_token_file=ws_token_file,
-                ws_token_sha256=ws_token_sha256,
-            )
-        except AppServerError as exc:
-            sys.stderr.write(f"error: {exc}\n")
-            raise typer.Exit(2) from None
+        code = serve(
+            listen=listen,
+            ws_auth=ws_auth,
+            ws_token_file=ws_token_file,
+            ws_token_sha256=ws_token_sha256,
+            config=list(config or []),
+            strict_config=strict_config,
+        )
         raise typer.Exit(code)
+
+
+def serve(
+    *,
+    listen: str,
+    ws_auth: str | None = None,
+    ws_token_file: Path | None = None,
+    ws_token_sha256: str | None = None,
+    config: list[str],
+    strict_config: bool,
+) -> int:
+    """Run the app-server; returns the exit code (2 for a usage error, said on stderr)."""
+    from app_server import AppServerError, AppServerOptions, run_app_server
+
+    for override in config:
+        if "=" not in override:
+            sys.stderr.write(f"error: invalid -c override (expected key=value): {override}\n")
+            return 2
+    options = AppServerOptions(config_overrides=tuple(config), strict_config=strict_config)
+    try:
+        return run_app_server(
+            options,
+            listen=listen,
+            ws_auth_mode=ws_auth,
+            ws_token_file=ws_token_file,
+            ws_token_sha256=ws_token_sha256,
+        )
+    except AppServerError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
