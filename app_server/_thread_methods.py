@@ -54,13 +54,7 @@ async def load_config(conn: Connection, params: Params, *, cwd: str | None = Non
     cwd = params.opt_str("cwd") or cwd
     if cwd is not None and not Path(cwd).is_absolute():
         raise InvalidParamsError(f"Invalid params for {params.method}: `cwd` must be an absolute path", field="cwd")
-    reviewer = params.choice("approvalsReviewer", ("user", "auto_review", "guardian_subagent"))
-    if reviewer not in (None, "user"):
-        raise InvalidParamsError(
-            f"Invalid params for {params.method}: approvalsReviewer `{reviewer}` is not supported by pycodex (only "
-            "user)",
-            field="approvalsReviewer",
-        )
+    params.choice("approvalsReviewer", ("user", "auto_review", "guardian_subagent"))
     overrides = agent.ConfigOverrides(
         model=params.opt_str("model"),
         model_provider=params.opt_str("modelProvider"),
@@ -77,10 +71,25 @@ async def load_config(conn: Connection, params: Params, *, cwd: str | None = Non
     )
 
 
-def _started(conn: Connection, thread: LoadedThread) -> Reply:
+def reviewer_note(params: Params) -> str | None:
+    """pycodex has no automatic reviewer: approvals go to the client, and the client is told so."""
+    reviewer = params.raw.get("approvalsReviewer")
+    if reviewer in (None, "user"):
+        return None
+    return (
+        f"{params.method}: approvalsReviewer `{reviewer}` is not supported by pycodex; approval requests are sent to "
+        "this client instead (approvalsReviewer: user)"
+    )
+
+
+def _started(conn: Connection, thread: LoadedThread, params: Params) -> Reply:
+    note = reviewer_note(params)
+
     async def after() -> None:
         await conn.notify("thread/started", {"thread": thread.thread_object()})
         await thread.subscribe(conn)
+        if note:
+            await conn.notify("warning", {"threadId": thread.thread_id, "message": note})
 
     result = {"thread": thread.thread_object(), **shapes.settings(thread.config)}
     return Reply(result, after)
@@ -91,7 +100,7 @@ async def thread_start(conn: Connection, params: Params) -> Reply:
     thread = await conn.server.threads.load(
         config, ephemeral=bool(params.opt_bool("ephemeral")), thread_source=params.opt_str("threadSource")
     )
-    return _started(conn, thread)
+    return _started(conn, thread, params)
 
 
 async def _record(conn: Connection, thread_id: str) -> agent.ThreadRecord:
@@ -129,8 +138,12 @@ async def thread_resume(conn: Connection, params: Params) -> Reply:
     turns = [] if exclude_turns else await _turns(rollout.path)
     result = {"thread": thread.thread_object(turns=turns), **shapes.settings(config)}
 
+    note = reviewer_note(params)
+
     async def after() -> None:
         await thread.subscribe(conn)
+        if note:
+            await conn.notify("warning", {"threadId": thread.thread_id, "message": note})
 
     return Reply(result, after)
 
@@ -152,7 +165,7 @@ async def thread_fork(conn: Connection, params: Params) -> Reply:
         ephemeral=bool(params.opt_bool("ephemeral")),
         thread_source=params.opt_str("threadSource"),
     )
-    return _started(conn, thread)
+    return _started(conn, thread, params)
 
 
 async def _turns(path: Path | None) -> list[dict[str, Any]]:
