@@ -23,9 +23,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
+from . import _context
+from ._items import message_text, message_texts, user_message_item
 from ._json import JsonObject, as_list, as_obj, as_str
+from ._protocol import Warning
+from .model import Model, NullSink, Prompt
+
+if TYPE_CHECKING:
+    from ._protocol import EventMsg
+    from .config import Config
+    from .threads import ThreadRecorder
 from .tools import truncate_middle_tokens
 
 BYTES_PER_TOKEN = 4
@@ -190,16 +199,6 @@ def auto_compact_limit(context_window: int | None, configured_limit: int | None)
 # ---- kinds of message ---------------------------------------------------------------------------------------------
 
 
-def _text_parts(item: JsonObject) -> list[str]:
-    parts = (as_obj(p) for p in as_list(item.get("content")))
-    return [as_str(p.get("text")) for p in parts if p.get("type") in ("input_text", "output_text", "text")]
-
-
-def message_text(item: JsonObject) -> str:
-    """The text of a message item: its non-empty text parts joined by newlines (images left out)."""
-    return "\n".join(t for t in _text_parts(item) if t)
-
-
 def _starts_with(text: str, prefix: str) -> bool:
     return text[: len(prefix)].lower() == prefix.lower()
 
@@ -217,14 +216,14 @@ def is_context_message(item: JsonObject) -> bool:
     role = item.get("role")
     if role in ("developer", "system"):
         return True
-    return role == "user" and any(_is_context_fragment(t) for t in _text_parts(item))
+    return role == "user" and any(_is_context_fragment(t) for t in message_texts(item))
 
 
 def is_summary_message(item: JsonObject) -> bool:
     """A user message holding a compaction summary (ours, or one Codex wrote)."""
     if item.get("type") != "message" or item.get("role") != "user":
         return False
-    parts = _text_parts(item)
+    parts = message_texts(item)
     if not parts:
         return False
     first = parts[0]
@@ -244,18 +243,13 @@ def is_real_user_message(item: JsonObject) -> bool:
 # ---- the compacted history ----------------------------------------------------------------------------------------
 
 
-def user_message_item(text: str) -> JsonObject:
-    """A user message item with one text part, as compaction writes them."""
-    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
-
-
 def recent_user_messages(history: Sequence[JsonObject], budget_tokens: int = USER_MESSAGES_BUDGET_TOKENS) -> list[str]:
     """The texts of the most recent real user messages that fit in `budget_tokens`, oldest first.
 
     Walks backwards; the first message that does not fit whole is cut in the middle to the remaining budget and
     kept, and the walk stops there.
     """
-    texts = [message_text(item) for item in history if is_real_user_message(item)]
+    texts = [message_text(item, "\n") for item in history if is_real_user_message(item)]
     selected: list[str] = []
     remaining = budget_tokens
     for text in reversed(texts):
@@ -341,3 +335,96 @@ def compacted_record(message: str, replacement_history: Sequence[JsonObject]) ->
     """The payload of the `compacted` rollout record (`message`: the summary message's text) that makes resume
     replace the history with `replacement_history`."""
     return {"message": message, "replacement_history": list(replacement_history)}
+
+
+async def request_summary(
+    model: Model, *, model_name: str, history: Sequence[JsonObject], prompt: str, cache_key: str
+) -> str:
+    """Ask the model to summarise `history` (no tools); the text of its last assistant message."""
+    request = Prompt(
+        model=model_name,
+        input=summary_request(history, prompt),
+        tools=[],
+        parallel_tool_calls=False,
+        prompt_cache_key=cache_key,
+    )
+    response = await model.stream(request, NullSink())
+    summary = ""
+    for item in response.items:
+        if item.get("type") == "message" and item.get("role") == "assistant":
+            summary = message_text(item)
+    return summary
+
+
+def compaction_notice(tokens_before: int) -> str:
+    """What the user is told after a compaction."""
+    return (
+        f"The conversation was compacted (about {tokens_before:,} tokens) into a summary; the plan and the list of "
+        "changed files were kept as they were. Long threads lose detail: start a new thread when the task changes."
+    )
+
+
+class CompactingSession:
+    """The part of `Session` that watches the context's size and compacts the history (a mixin: the attributes
+    below are the session's)."""
+
+    config: Config
+    history: list[JsonObject]
+    thread_id: str
+    _client: Model | None
+    _last_total_tokens: int | None
+    _shell: str
+    _plan: list[Any]
+    _files_changed: list[str]
+    _recorder: ThreadRecorder
+
+    async def _emit(self, turn_id: str, msg: EventMsg) -> None: ...
+
+    def context_tokens(self) -> int:
+        """How full the context is now (the provider's last count plus an estimate of what came after)."""
+        return estimate_context_tokens(self.history, self._last_total_tokens)
+
+    def context_window(self) -> int | None:
+        """The model's context window: `model_context_window`, else the OpenAI models' 272,000; None when unknown."""
+        configured = self.config.toml.model_context_window
+        if configured:
+            return configured
+        return DEFAULT_CONTEXT_WINDOW if self.config.provider.id == "openai" else None
+
+    def compact_limit(self) -> int | None:
+        """The token count at which the history is compacted (None: never)."""
+        return auto_compact_limit(
+            self.config.toml.model_context_window, self.config.toml.model_auto_compact_token_limit
+        )
+
+    def _over_compact_limit(self) -> bool:
+        limit = self.compact_limit()
+        return bool(self.history) and limit is not None and self.context_tokens() >= limit
+
+    async def _maybe_compact_mid_turn(self, turn_id: str) -> None:
+        if self._over_compact_limit():
+            await self._compact(turn_id, mid_turn=True)
+
+    async def _compact(self, turn_id: str, *, mid_turn: bool) -> None:
+        assert self._client is not None
+        summary = await request_summary(
+            self._client,
+            model_name=self.config.model,
+            history=self.history,
+            prompt=self.config.compact_prompt or SUMMARY_PROMPT,
+            cache_key=self.thread_id,
+        )
+        replacement = build_compacted_history(
+            self.history,
+            summary=summary,
+            initial_context=_context.initial_context(self.config, self._shell),
+            plan=[step.model_dump() for step in self._plan],
+            files_changed=self._files_changed,
+            placement="before_last_user" if mid_turn else "start",
+        )
+        before = self.context_tokens()
+        self.history[:] = replacement
+        self._last_total_tokens = None
+        summary_text = message_text(replacement[-1]) if replacement else summary
+        self._recorder.record(COMPACTED_RECORD, compacted_record(summary_text, replacement))
+        await self._emit(turn_id, Warning(message=compaction_notice(before)))

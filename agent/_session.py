@@ -8,9 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -22,42 +20,29 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 import sandbox
 
-from . import _compact, _context
-from ._git import git_info
+from . import _context
 from ._ids import uuid7
 from ._protocol import (
-    Error,
     Event,
     EventMsg,
     PatchApplyEnd,
     PlanItem,
     SessionConfigured,
-    TaskComplete,
-    TaskStarted,
-    TokenCount,
     TokenUsage,
-    TokenUsageInfo,
-    TurnAborted,
     UserInput,
-    UserMessage,
     Warning,
 )
 from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
-from ._turn import TurnOutcome, message_text, run_sampling_loop, unanswered_calls
-from .config import ApprovalPolicy, Config, ReasoningEffort
-from .errors import ProviderError, SessionClosedError
-from .model import JsonObject, Model, ModelClient, NullSink, Prompt
-from .threads import ThreadRecorder
+from ._turn import RunningTurn, TurnOutcome, TurnRunner
+from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured
+from .errors import SessionClosedError
+from .model import JsonObject, Model, ModelClient
+from .threads import ThreadRecorder, session_meta, thread_record
 from .tools import (
     ApprovalHandler,
     ApprovalState,
     ExecSessions,
     RejectingApprovals,
-    ToolContext,
-    ToolRegistry,
-    TurnAbort,
-    TurnFatal,
-    builtin_tools,
 )
 
 if TYPE_CHECKING:
@@ -88,15 +73,7 @@ _PERSISTED_EVENTS = frozenset(
 Source = Literal["exec", "mcp", "cli", "tui", "vscode"]
 
 
-@dataclass
-class _RunningTurn:
-    turn_id: str
-    scope: anyio.CancelScope
-    done: anyio.Event
-    outcome: TurnOutcome | None = None
-
-
-class Session:
+class Session(TurnRunner):
     """One thread of work with the agent.
 
     Use as an async context manager; then `run_turn(...)` (or `submit` + `events()`). Commands started by the
@@ -157,7 +134,7 @@ class Session:
         self._exec: ExecSessions | None = None
         self._client: Model | None = model
         self._recorder = ThreadRecorder(config.codex_home, report=self._report_persistence_failure)
-        self._turn: _RunningTurn | None = None
+        self._turn: RunningTurn | None = None
         self._pending: list[JsonObject] = []
         self._closed = False
         self._shell = sandbox.default_shell()
@@ -175,7 +152,7 @@ class Session:
         self._first_user_message: str | None = None
         self._title: str | None = None
         self._created_at = now_timestamp()
-        self._git = git_info(config.cwd)
+        self._git = _context.git_info(config.cwd)
         if resume is not None:
             self._first_user_message = resume.first_user_message
             self._title = resume.title if not fork else None
@@ -314,23 +291,17 @@ class Session:
             if repaired:
                 self._startup_notes.append(repaired)
             return
-        meta: JsonObject = {
-            "id": self.thread_id,
-            "session_id": self.thread_id,
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "cwd": str(self.config.cwd),
-            "originator": f"pycodex_{self._source}",
-            "cli_version": CLI_VERSION,
-            "source": self._source,
-            **({"thread_source": self._thread_source} if self._thread_source else {}),
-            "model_provider": self.config.provider.id,
-            "model": self.config.model,
-            "base_instructions": {"text": _context.base_instructions(self.config)},
-        }
-        if self._git is not None:
-            meta["git"] = self._git
-        if resume is not None:
-            meta["forked_from"] = {"id": resume.thread_id, "rollout_path": str(resume.path)}
+        meta = session_meta(
+            self.config,
+            thread_id=self.thread_id,
+            source=self._source,
+            cli_version=CLI_VERSION,
+            base_instructions=_context.base_instructions(self.config),
+            git=self._git,
+            forked_from=resume,
+        )
+        if self._thread_source:
+            meta["thread_source"] = self._thread_source
         self._recorder.open_new(self.thread_id, meta)
         if resume is not None:
             self._record(self.history)
@@ -339,25 +310,19 @@ class Session:
         rollout = self._recorder.path
         if rollout is None:
             return
-        from .threads import ThreadRecord
-
-        git = self._git or {}
-        record = ThreadRecord(
-            id=self.thread_id,
-            rollout_path=rollout,
-            cwd=str(self.config.cwd),
-            git_branch=git.get("branch"),
-            git_commit=git.get("commit"),
-            model=self.config.model,
-            model_provider=self.config.provider.id,
+        record = thread_record(
+            self.config,
+            thread_id=self.thread_id,
+            rollout=rollout,
             source=self._source,
+            git=self._git,
             first_user_message=self._first_user_message,
-            title=self._title,
             created_at=self._created_at,
             updated_at=now_timestamp(),
             tokens_used=self.usage.total_tokens,
-            archived=False,
         )
+        if self._title:
+            record = dataclasses.replace(record, title=self._title)
         await self._recorder.update_index(record)
 
     async def set_name(self, name: str | None) -> None:
@@ -385,25 +350,13 @@ class Session:
         reasoning_effort: ReasoningEffort | None = None,
     ) -> Config:
         """Change settings for the next turns (the TUI's /model and /approvals). Returns the new config."""
-        config = self.config
-        changes: dict[str, Any] = {}
-        if model is not None:
-            changes["model"] = model
-        if approval_policy is not None:
-            changes["approval_policy"] = approval_policy
-        if reasoning_effort is not None:
-            changes["reasoning_effort"] = reasoning_effort
-        if sandbox_mode is not None:
-            wsw = config.toml.sandbox_workspace_write
-            changes["sandbox_mode"] = sandbox_mode
-            changes["sandbox_policy"] = sandbox.policy_for_mode(
-                sandbox_mode,
-                writable_roots=tuple(Path(r).expanduser() for r in wsw.writable_roots),
-                network_access=wsw.network_access,
-                exclude_tmpdir_env_var=wsw.exclude_tmpdir_env_var,
-                exclude_slash_tmp=wsw.exclude_slash_tmp,
-            )
-        self.config = dataclasses.replace(config, **changes)
+        self.config = reconfigured(
+            self.config,
+            model=model,
+            approval_policy=approval_policy,
+            sandbox_mode=sandbox_mode,
+            reasoning_effort=reasoning_effort,
+        )
         return self.config
 
     # ---- events -------------------------------------------------------------------------------------------------
@@ -453,7 +406,7 @@ class Session:
             raise SessionClosedError("the session is closed")
         if self._turn is not None:
             raise RuntimeError("a turn is already running; submit input to it instead")
-        turn = _RunningTurn(turn_id or uuid7(), anyio.CancelScope(), anyio.Event())
+        turn = RunningTurn(turn_id or uuid7(), anyio.CancelScope(), anyio.Event())
         self._turn = turn
         try:
             with turn.scope:
@@ -467,75 +420,12 @@ class Session:
             turn.done.set()
             self._turn = None
 
-    # ---- context management -------------------------------------------------------------------------------------
-
-    def context_tokens(self) -> int:
-        """How full the context is now (the provider's last count plus an estimate of what came after)."""
-        return _compact.estimate_context_tokens(self.history, self._last_total_tokens)
-
-    def context_window(self) -> int | None:
-        """The model's context window: `model_context_window`, else the OpenAI models' 272,000; None when unknown."""
-        configured = self.config.toml.model_context_window
-        if configured:
-            return configured
-        return _compact.DEFAULT_CONTEXT_WINDOW if self.config.provider.id == "openai" else None
-
-    def compact_limit(self) -> int | None:
-        """The token count at which the history is compacted (None: never)."""
-        return _compact.auto_compact_limit(
-            self.config.toml.model_context_window, self.config.toml.model_auto_compact_token_limit
-        )
-
-    def _over_compact_limit(self) -> bool:
-        limit = self.compact_limit()
-        return bool(self.history) and limit is not None and self.context_tokens() >= limit
-
-    async def _maybe_compact_mid_turn(self, turn_id: str) -> None:
-        if self._over_compact_limit():
-            await self._compact(turn_id, mid_turn=True)
-
     async def compact(self) -> None:
         """Summarise the thread now and continue from the summary (the TUI's /compact). Not during a turn."""
         if self._turn is not None:
             raise RuntimeError("cannot compact while a turn is running")
         if self.history:
             await self._compact("", mid_turn=False)
-
-    async def _compact(self, turn_id: str, *, mid_turn: bool) -> None:
-        assert self._client is not None
-        prompt = Prompt(
-            model=self.config.model,
-            input=_compact.summary_request(self.history, self.config.compact_prompt or _compact.SUMMARY_PROMPT),
-            tools=[],
-            parallel_tool_calls=False,
-            prompt_cache_key=self.thread_id,
-        )
-        response = await self._client.stream(prompt, NullSink())
-        summary = ""
-        for item in response.items:
-            if item.get("type") == "message" and item.get("role") == "assistant":
-                summary = message_text(item)
-        replacement = _compact.build_compacted_history(
-            self.history,
-            summary=summary,
-            initial_context=_context.initial_context(self.config, self._shell),
-            plan=[step.model_dump() for step in self._plan],
-            files_changed=self._files_changed,
-            placement="before_last_user" if mid_turn else "start",
-        )
-        before = self.context_tokens()
-        self.history[:] = replacement
-        self._last_total_tokens = None
-        summary_text = message_text(replacement[-1]) if replacement else summary
-        self._recorder.record(_compact.COMPACTED_RECORD, _compact.compacted_record(summary_text, replacement))
-        await self._emit(
-            turn_id,
-            Warning(
-                message=f"The conversation was compacted (about {before:,} tokens) into a summary; the plan and "
-                "the list of changed files were kept as they were. Long threads lose detail: start a new thread "
-                "when the task changes."
-            ),
-        )
 
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""
@@ -546,137 +436,3 @@ class Session:
         """Stop the running turn: the model stream is cancelled and its commands are killed."""
         if self._turn is not None:
             self._turn.scope.cancel()
-
-    async def _aborted(self, turn: _RunningTurn) -> TurnOutcome:
-        with anyio.CancelScope(shield=True):
-            if self._exec is not None:
-                # Killed commands report their end before the turn reports it was aborted.
-                await self._exec.kill_all_and_wait()
-            await self._emit(turn.turn_id, TurnAborted(turn_id=turn.turn_id))
-        return TurnOutcome(status="aborted")
-
-    async def _turn_body(
-        self, turn: _RunningTurn, items: tuple[UserInput, ...] | list[UserInput], output_schema: dict[str, Any] | None
-    ) -> TurnOutcome:
-        assert self._client is not None and self._exec is not None
-        turn_id = turn.turn_id
-        await self._emit(turn_id, TaskStarted(turn_id=turn_id, model_context_window=self.context_window()))
-        self._recorder.record(
-            "turn_context",
-            {
-                "turn_id": turn_id,
-                "cwd": str(self.config.cwd),
-                "approval_policy": self.config.approval_policy,
-                "sandbox_policy": self.config.sandbox_policy.model_dump(mode="json"),
-                "model": self.config.model,
-                "effort": self.config.reasoning_effort,
-                "summary": self.config.reasoning_summary,
-            },
-        )
-        if self._over_compact_limit():
-            try:
-                await self._compact(turn_id, mid_turn=False)
-            except ProviderError as exc:
-                await self._emit(turn_id, Warning(message=f"compaction failed, continuing without it: {exc}"))
-        new_items: list[JsonObject] = []
-        if self._repair_pending:
-            # A thread cut off mid-call (a crash, a kill): every call must have an answer before the next request.
-            self._repair_pending = False
-            new_items.extend(unanswered_calls(self.history))
-        if not self.history:
-            new_items.extend(_context.initial_context(self.config, self._shell))
-        elif self._context_to_refresh is not None:
-            new_items.extend(_context.context_changes(self.config, self._shell, self._context_to_refresh))
-            self._context_to_refresh = None
-        try:
-            message, text, images = user_input_item(items, self.config.cwd)
-        except OSError as exc:
-            error = f"cannot read image {exc.filename}: {exc.strerror}"
-            await self._emit(turn_id, Error(message=error))
-            return TurnOutcome(status="failed", error=error)
-        new_items.append(message)
-        self.history.extend(new_items)
-        self._record(new_items)
-        await self._emit(turn_id, UserMessage(message=text, images=tuple(images)))
-        if self._first_user_message is None and text:
-            self._first_user_message = text
-
-        turn_usage = TokenUsage()
-
-        async def on_usage(usage: TokenUsage) -> None:
-            nonlocal turn_usage
-            turn_usage = turn_usage + usage
-            self.usage = self.usage + usage
-            self._last_total_tokens = usage.total_tokens or None
-            await self._emit(
-                turn_id,
-                TokenCount(
-                    info=TokenUsageInfo(
-                        total_token_usage=self.usage,
-                        last_token_usage=usage,
-                        model_context_window=self.context_window(),
-                    )
-                ),
-            )
-
-        registry = ToolRegistry(builtin_tools(), self._mcp)
-        wire = self.config.provider.wire_api
-        tools = registry.specs(wire, namespaces=self.config.provider.id == "openai" and wire == "responses")
-        reasoning: dict[str, Any] | None = None
-        if self.config.reasoning_effort or self.config.reasoning_summary:
-            reasoning = {}
-            if self.config.reasoning_effort:
-                reasoning["effort"] = self.config.reasoning_effort
-            if self.config.reasoning_summary and self.config.reasoning_summary != "none":
-                reasoning["summary"] = self.config.reasoning_summary
-
-        def build_prompt() -> Prompt:
-            return Prompt(
-                model=self.config.model,
-                input=self.history,
-                tools=tools,
-                parallel_tool_calls=True,
-                reasoning=reasoning,
-                verbosity=self.config.verbosity,
-                output_schema=output_schema,
-                prompt_cache_key=self.thread_id,
-            )
-
-        ctx = ToolContext(
-            config=self.config,
-            turn_id=turn_id,
-            emit=self._emit_msg_current,
-            exec_sessions=self._exec,
-            approvals=self.approvals,
-            shell=self._shell,
-            plan=self._plan,
-            approval_state=self._approval_state,
-            thread_id=self.thread_id,
-            env_policy=self._env_policy,
-            tools=registry,
-        )
-
-        def take_pending() -> list[JsonObject]:
-            pending, self._pending = self._pending, []
-            return pending
-
-        try:
-            last = await run_sampling_loop(
-                client=self._client,
-                build_prompt=build_prompt,
-                history=self.history,
-                record=self._record,
-                emit=self._emit_msg_current,
-                tools=ctx,
-                take_pending_input=take_pending,
-                on_usage=on_usage,
-                maybe_compact=lambda: self._maybe_compact_mid_turn(turn_id),
-            )
-        except (ProviderError, TurnFatal) as exc:
-            await self._emit(turn_id, Error(message=str(exc)))
-            await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=None))
-            return TurnOutcome(status="failed", usage=turn_usage, error=str(exc))
-        except TurnAbort:
-            return await self._aborted(turn)
-        await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=last))
-        return TurnOutcome(status="completed", last_agent_message=last, usage=turn_usage)

@@ -4,27 +4,51 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 
-from ._json import as_list, as_obj, as_str
+from sandbox import ShellEnvironmentPolicy
+
+from . import _context
+from ._compact import CompactingSession
+from ._items import is_tool_call, message_text, normalise_output_item, output_item, reasoning_text, unanswered_calls
 from ._protocol import (
     AgentMessage,
     AgentMessageDelta,
     AgentReasoning,
     AgentReasoningDelta,
+    Error,
     EventMsg,
     StreamError,
+    TaskComplete,
+    TaskStarted,
+    TokenCount,
     TokenUsage,
+    TokenUsageInfo,
+    TurnAborted,
+    UserInput,
+    UserMessage,
+    Warning,
 )
+from ._session_setup import user_input_item
+from .config import Config
+from .errors import ProviderError
 from .model import JsonObject, Model, ModelResponse, Prompt
-from .tools import ToolContext, handle_call, is_tool_call, output_item
+from .tools import (
+    ApprovalHandler,
+    ApprovalState,
+    ExecSessions,
+    ToolContext,
+    ToolRegistry,
+    TurnAbort,
+    TurnFatal,
+    builtin_tools,
+    handle_call,
+)
 
 Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]
-
-# Tools that may run side by side when the model calls several at once; anything else runs one at a time, in order.
 
 
 @dataclass
@@ -51,35 +75,16 @@ class _Sink:
         await self._emit(StreamError(message=message))
 
 
-def message_text(item: JsonObject) -> str:
-    """The text of a message item (its text parts joined)."""
-    parts = [as_obj(p) for p in as_list(item.get("content"))]
-    return "".join(as_str(p.get("text")) for p in parts if p.get("type") in ("output_text", "input_text", "text"))
-
-
-def reasoning_text(item: JsonObject) -> str:
-    texts = [as_str(as_obj(p).get("text")) for p in as_list(item.get("summary"))]
-    return "\n\n".join(t for t in texts if t)
-
-
-def normalise_output_item(item: JsonObject) -> JsonObject:
-    """The form in which a model output item goes back into history (as Codex echoes it)."""
-    item = dict(item)
-    kind = item.get("type")
-    if kind in ("function_call", "custom_tool_call"):
-        item["status"] = "completed"
-    elif kind == "reasoning":
-        item.setdefault("summary", [])
-        item["content"] = None
-    return item
-
-
-def unanswered_calls(history: list[JsonObject]) -> list[JsonObject]:
-    """`aborted` outputs for the tool calls in `history` that have no output (the thread was cut off)."""
-    answered = {item.get("call_id") for item in history if str(item.get("type", "")).endswith("_call_output")}
-    return [
-        output_item(item, "aborted") for item in history if is_tool_call(item) and item.get("call_id") not in answered
-    ]
+def reasoning_settings(config: Config) -> JsonObject | None:
+    """The request's `reasoning` object from the configured effort and summary (None when neither is set)."""
+    if not (config.reasoning_effort or config.reasoning_summary):
+        return None
+    reasoning: JsonObject = {}
+    if config.reasoning_effort:
+        reasoning["effort"] = config.reasoning_effort
+    if config.reasoning_summary and config.reasoning_summary != "none":
+        reasoning["summary"] = config.reasoning_summary
+    return reasoning
 
 
 async def run_sampling_loop(
@@ -157,3 +162,173 @@ async def _run_calls(ctx: ToolContext, calls: list[JsonObject], history: list[Js
 
 async def _run_one(ctx: ToolContext, call: JsonObject, results: list[JsonObject | None], index: int) -> None:
     results[index] = await handle_call(ctx, call)
+
+
+@dataclass
+class RunningTurn:
+    """The turn in progress: its id, the scope that cancels it, and how it ended."""
+
+    turn_id: str
+    scope: anyio.CancelScope
+    done: anyio.Event
+    outcome: TurnOutcome | None = None
+
+
+class TurnRunner(CompactingSession):
+    """The part of `Session` that runs one turn: opening items, the tool context, the sampling loop and how the turn
+    ends (a mixin: the attributes below are the session's)."""
+
+    usage: TokenUsage
+    approvals: ApprovalHandler
+    _exec: ExecSessions | None
+    _mcp: Any
+    _repair_pending: bool
+    _context_to_refresh: JsonObject | None
+    _first_user_message: str | None
+    _approval_state: ApprovalState
+    _env_policy: ShellEnvironmentPolicy
+    _pending: list[JsonObject]
+
+    async def _emit_msg_current(self, msg: EventMsg) -> None: ...
+
+    def _record(self, items: list[JsonObject]) -> None: ...
+
+    async def _aborted(self, turn: RunningTurn) -> TurnOutcome:
+        with anyio.CancelScope(shield=True):
+            if self._exec is not None:
+                # Killed commands report their end before the turn reports it was aborted.
+                await self._exec.kill_all_and_wait()
+            await self._emit(turn.turn_id, TurnAborted(turn_id=turn.turn_id))
+        return TurnOutcome(status="aborted")
+
+    async def _open_turn(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str:
+        """Put the turn's opening items in history (repairs, context, the user's message); returns its text.
+
+        Raises `OSError` when an image cannot be read (nothing is added then).
+        """
+        new_items: list[JsonObject] = []
+        if self._repair_pending:
+            # A thread cut off mid-call (a crash, a kill): every call must have an answer before the next request.
+            self._repair_pending = False
+            new_items.extend(unanswered_calls(self.history))
+        if not self.history:
+            new_items.extend(_context.initial_context(self.config, self._shell))
+        elif self._context_to_refresh is not None:
+            new_items.extend(_context.context_changes(self.config, self._shell, self._context_to_refresh))
+            self._context_to_refresh = None
+        message, text, images = user_input_item(items, self.config.cwd)
+        new_items.append(message)
+        self.history.extend(new_items)
+        self._record(new_items)
+        await self._emit(turn_id, UserMessage(message=text, images=tuple(images)))
+        return text
+
+    def _tool_context(self, turn_id: str, registry: ToolRegistry) -> ToolContext:
+        assert self._exec is not None
+        return ToolContext(
+            config=self.config,
+            turn_id=turn_id,
+            emit=self._emit_msg_current,
+            exec_sessions=self._exec,
+            approvals=self.approvals,
+            shell=self._shell,
+            plan=self._plan,
+            approval_state=self._approval_state,
+            thread_id=self.thread_id,
+            env_policy=self._env_policy,
+            tools=registry,
+        )
+
+    async def _turn_body(
+        self, turn: RunningTurn, items: tuple[UserInput, ...] | list[UserInput], output_schema: dict[str, Any] | None
+    ) -> TurnOutcome:
+        assert self._client is not None and self._exec is not None
+        turn_id = turn.turn_id
+        await self._emit(turn_id, TaskStarted(turn_id=turn_id, model_context_window=self.context_window()))
+        self._recorder.record(
+            "turn_context",
+            {
+                "turn_id": turn_id,
+                "cwd": str(self.config.cwd),
+                "approval_policy": self.config.approval_policy,
+                "sandbox_policy": self.config.sandbox_policy.model_dump(mode="json"),
+                "model": self.config.model,
+                "effort": self.config.reasoning_effort,
+                "summary": self.config.reasoning_summary,
+            },
+        )
+        if self._over_compact_limit():
+            try:
+                await self._compact(turn_id, mid_turn=False)
+            except ProviderError as exc:
+                await self._emit(turn_id, Warning(message=f"compaction failed, continuing without it: {exc}"))
+        try:
+            text = await self._open_turn(turn_id, items)
+        except OSError as exc:
+            error = f"cannot read image {exc.filename}: {exc.strerror}"
+            await self._emit(turn_id, Error(message=error))
+            return TurnOutcome(status="failed", error=error)
+        if self._first_user_message is None and text:
+            self._first_user_message = text
+
+        turn_usage = TokenUsage()
+
+        async def on_usage(usage: TokenUsage) -> None:
+            nonlocal turn_usage
+            turn_usage = turn_usage + usage
+            self.usage = self.usage + usage
+            self._last_total_tokens = usage.total_tokens or None
+            await self._emit(
+                turn_id,
+                TokenCount(
+                    info=TokenUsageInfo(
+                        total_token_usage=self.usage,
+                        last_token_usage=usage,
+                        model_context_window=self.context_window(),
+                    )
+                ),
+            )
+
+        registry = ToolRegistry(builtin_tools(), self._mcp)
+        wire = self.config.provider.wire_api
+        tools = registry.specs(wire, namespaces=self.config.provider.id == "openai" and wire == "responses")
+        reasoning = reasoning_settings(self.config)
+
+        def build_prompt() -> Prompt:
+            return Prompt(
+                model=self.config.model,
+                input=self.history,
+                tools=tools,
+                parallel_tool_calls=True,
+                reasoning=reasoning,
+                verbosity=self.config.verbosity,
+                output_schema=output_schema,
+                prompt_cache_key=self.thread_id,
+            )
+
+        ctx = self._tool_context(turn_id, registry)
+
+        def take_pending() -> list[JsonObject]:
+            pending, self._pending = self._pending, []
+            return pending
+
+        try:
+            last = await run_sampling_loop(
+                client=self._client,
+                build_prompt=build_prompt,
+                history=self.history,
+                record=self._record,
+                emit=self._emit_msg_current,
+                tools=ctx,
+                take_pending_input=take_pending,
+                on_usage=on_usage,
+                maybe_compact=lambda: self._maybe_compact_mid_turn(turn_id),
+            )
+        except (ProviderError, TurnFatal) as exc:
+            await self._emit(turn_id, Error(message=str(exc)))
+            await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=None))
+            return TurnOutcome(status="failed", usage=turn_usage, error=str(exc))
+        except TurnAbort:
+            return await self._aborted(turn)
+        await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=last))
+        return TurnOutcome(status="completed", last_agent_message=last, usage=turn_usage)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ._flags import choose_provider as choose_provider
     from ._flags import needs_provider_discovery as needs_provider_discovery
     from ._flags import overrides_from_flags as overrides_from_flags
+    from ._flags import reconfigured as reconfigured
     from ._layers import Source as Source
     from ._layers import codex_home as codex_home
     from ._layers import find_project_root as find_project_root
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from ._schema import ReasoningEffort as ReasoningEffort
 
 _WHERE = {
+    "reconfigured": "._flags",
     "SessionFlags": "._flags",
     "FlagNames": "._flags",
     "FlagError": "._flags",
@@ -60,6 +62,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "reconfigured",
     "SessionFlags",
     "FlagNames",
     "FlagError",

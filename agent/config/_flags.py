@@ -8,18 +8,20 @@ front door's own spelling of the setting (`--sandbox`, `` `sandbox` ``).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sandbox import SandboxMode
+from sandbox import SandboxMode, policy_for_mode
 
 from ..errors import ConfigError, ProviderNotConfiguredError
 from ._choices import APPROVAL_POLICIES, SANDBOX_MODES, ApprovalPolicy
 from ._load import ConfigOverrides
 from ._providers import builtin_provider
+from ._schema import ReasoningEffort
 
 if TYPE_CHECKING:
     from ._load import Config
@@ -182,3 +184,32 @@ def _probe_local(base_url: str) -> list[str] | None:
         return []
     entries = [cast(dict[str, Any], m) for m in cast(list[Any], models) if isinstance(m, dict)]
     return [str(m["id"]) for m in entries if m.get("id")]
+
+
+def reconfigured(
+    config: Config,
+    *,
+    model: str | None = None,
+    approval_policy: ApprovalPolicy | None = None,
+    sandbox_mode: SandboxMode | None = None,
+    reasoning_effort: ReasoningEffort | None = None,
+) -> Config:
+    """`config` with these settings changed for the next turns (the TUI's /model and /approvals)."""
+    changes: dict[str, Any] = {}
+    if model is not None:
+        changes["model"] = model
+    if approval_policy is not None:
+        changes["approval_policy"] = approval_policy
+    if reasoning_effort is not None:
+        changes["reasoning_effort"] = reasoning_effort
+    if sandbox_mode is not None:
+        wsw = config.toml.sandbox_workspace_write
+        changes["sandbox_mode"] = sandbox_mode
+        changes["sandbox_policy"] = policy_for_mode(
+            sandbox_mode,
+            writable_roots=tuple(Path(r).expanduser() for r in wsw.writable_roots),
+            network_access=wsw.network_access,
+            exclude_tmpdir_env_var=wsw.exclude_tmpdir_env_var,
+            exclude_slash_tmp=wsw.exclude_slash_tmp,
+        )
+    return dataclasses.replace(config, **changes)

@@ -251,13 +251,11 @@ def load_config(
 
     mcp_servers: dict[str, Any] = {}
     if toml.mcp_servers:
-        from ..tools import parse_servers
+        import mcp_client  # only when servers are configured: it is slow to import
 
         try:
-            mcp_servers = parse_servers(toml.mcp_servers)
-        except Exception as exc:  # mcp_client.McpConfigError, without importing mcp_client here
-            if type(exc).__name__ != "McpConfigError":
-                raise
+            mcp_servers = mcp_client.parse_mcp_servers(dict(toml.mcp_servers))
+        except mcp_client.McpConfigError as exc:
             raise ConfigError(
                 f"invalid MCP server configuration: {exc}",
                 key="mcp_servers",

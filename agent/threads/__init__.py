@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ._reader import read_rollout as read_rollout
     from ._reader import resume_history as resume_history
     from ._recorder import ThreadRecorder as ThreadRecorder
+    from ._recorder import session_meta as session_meta
+    from ._recorder import thread_record as thread_record
     from ._threads import delete_thread as delete_thread
     from ._threads import find_thread as find_thread
     from ._threads import latest_thread as latest_thread
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from ._threads import set_archived as set_archived
 
 _WHERE = {
+    "thread_record": "._recorder",
+    "session_meta": "._recorder",
     "delete_thread": "._threads",
     "find_thread": "._threads",
     "latest_thread": "._threads",
@@ -42,6 +46,8 @@ _WHERE = {
 }
 
 __all__ = [
+    "thread_record",
+    "session_meta",
     "delete_thread",
     "find_thread",
     "latest_thread",

@@ -29,13 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from .._compact import (
-    is_context_message,
-    is_real_user_message,
-    message_text,
-    recent_user_messages,
-    user_message_item,
-)
+from .._compact import is_context_message, is_real_user_message, recent_user_messages
+from .._items import message_text, user_message_item
 from .._json import JsonObject, as_list, as_obj, as_str
 from ..errors import AgentError
 
@@ -235,7 +230,7 @@ class _Replay:
         kind = item.get("type")
         if kind == "message":
             if self.first_item_message is None and is_real_user_message(item):
-                self.first_item_message = message_text(item)
+                self.first_item_message = message_text(item, "\n")
         elif kind == "function_call" and item.get("name") == "update_plan":
             try:
                 arguments = json.loads(as_str(item.get("arguments")))
@@ -516,7 +511,7 @@ def _summarise(path: Path, buf: mmap.mmap) -> ThreadSummary:
             record = _parse(line) if b'"response_item"' in line and b'"user"' in line else None
             payload = as_obj(record.get("payload")) if record is not None else {}
             if record is not None and record.get("type") == "response_item" and is_real_user_message(payload):
-                first_user_message = message_text(payload)
+                first_user_message = message_text(payload, "\n")
                 break
     tokens_used = 0
     for record in _records_with(buf, b'"token_count"', reverse=True):

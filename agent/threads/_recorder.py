@@ -3,6 +3,7 @@ in the index. The session tells the recorder what happened; the recorder knows t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from ._lock import ThreadLock
 from ._rollout import RolloutError, RolloutWriter, rollout_path
 
 if TYPE_CHECKING:
+    from ..config import Config
     from ._index import ThreadRecord
     from ._reader import Rollout
 
@@ -94,3 +96,67 @@ class ThreadRecorder:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+def session_meta(
+    config: Config,
+    *,
+    thread_id: str,
+    source: str,
+    cli_version: str,
+    base_instructions: str,
+    git: JsonObject | None,
+    forked_from: Rollout | None,
+) -> JsonObject:
+    """The `session_meta` record that opens a new rollout (Codex's fields)."""
+    meta: JsonObject = {
+        "id": thread_id,
+        "session_id": thread_id,
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cwd": str(config.cwd),
+        "originator": f"pycodex_{source}",
+        "cli_version": cli_version,
+        "source": source,
+        "model_provider": config.provider.id,
+        "model": config.model,
+        "base_instructions": {"text": base_instructions},
+    }
+    if git is not None:
+        meta["git"] = git
+    if forked_from is not None:
+        meta["forked_from"] = {"id": forked_from.thread_id, "rollout_path": str(forked_from.path)}
+    return meta
+
+
+def thread_record(
+    config: Config,
+    *,
+    thread_id: str,
+    rollout: Path,
+    source: str,
+    git: JsonObject | None,
+    first_user_message: str | None,
+    created_at: str,
+    updated_at: str,
+    tokens_used: int,
+) -> ThreadRecord:
+    """The thread's row in the index, as of now."""
+    from ._index import ThreadRecord
+
+    git = git or {}
+    return ThreadRecord(
+        id=thread_id,
+        rollout_path=rollout,
+        cwd=str(config.cwd),
+        git_branch=git.get("branch"),
+        git_commit=git.get("commit"),
+        model=config.model,
+        model_provider=config.provider.id,
+        source=source,
+        first_user_message=first_user_message,
+        title=None,
+        created_at=created_at,
+        updated_at=updated_at,
+        tokens_used=tokens_used,
+        archived=False,
+    )

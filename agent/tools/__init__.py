@@ -16,13 +16,10 @@ if TYPE_CHECKING:
     from ._base import ToolContext as ToolContext
     from ._base import TurnAbort as TurnAbort
     from ._base import TurnFatal as TurnFatal
-    from ._base import is_tool_call as is_tool_call
-    from ._base import output_item as output_item
     from ._dispatch import builtin_tools as builtin_tools
     from ._dispatch import handle_call as handle_call
     from ._exec_sessions import ExecSessions as ExecSessions
     from ._mcp_bridge import McpBridge as McpBridge
-    from ._mcp_bridge import parse_servers as parse_servers
     from ._mcp_bridge import start_bridge as start_bridge
     from ._tool import Tool as Tool
     from ._tool import ToolCall as ToolCall
@@ -36,10 +33,7 @@ _WHERE = {
     "builtin_tools": "._dispatch",
     "ExecSessions": "._exec_sessions",
     "handle_call": "._dispatch",
-    "is_tool_call": "._base",
     "McpBridge": "._mcp_bridge",
-    "output_item": "._base",
-    "parse_servers": "._mcp_bridge",
     "RejectingApprovals": "._approvals",
     "start_bridge": "._mcp_bridge",
     "Tool": "._tool",
@@ -58,10 +52,7 @@ __all__ = [
     "builtin_tools",
     "ExecSessions",
     "handle_call",
-    "is_tool_call",
     "McpBridge",
-    "output_item",
-    "parse_servers",
     "RejectingApprovals",
     "start_bridge",
     "Tool",

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox import ShellEnvironmentPolicy
 
-from .._ids import uuid7
 from .._protocol import EventMsg, PlanItem
 from ..config import Config
 from ._approvals import ApprovalHandler
@@ -69,23 +68,6 @@ class ToolContext:
     diff_tracker: TurnDiffTracker = field(default_factory=TurnDiffTracker)
 
 
-def output_item(call: JsonObject, output: str | list[JsonObject]) -> JsonObject:
-    """The history item answering `call`."""
-    if call.get("type") == "custom_tool_call":
-        return {
-            "type": "custom_tool_call_output",
-            "id": f"ctco_{uuid7()}",
-            "call_id": call.get("call_id"),
-            "output": output,
-        }
-    return {"type": "function_call_output", "id": f"fco_{uuid7()}", "call_id": call.get("call_id"), "output": output}
-
-
 def resolve_path(base: Path, raw: str) -> Path:
     """`raw` (absolute, relative or `~`) resolved lexically against `base`."""
     return Path(os.path.normpath(base / Path(raw).expanduser()))
-
-
-def is_tool_call(item: JsonObject) -> bool:
-    """Whether a model output item asks for a tool to run."""
-    return item.get("type") in ("function_call", "custom_tool_call")

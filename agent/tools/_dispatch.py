@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._base import ArgumentError, ToolContext, output_item
+from .._items import output_item
+from ._base import ArgumentError, ToolContext
 from ._exec_sessions import ExecToolError
 from ._images import VIEW_IMAGE_TOOL
 from ._patch_tool import APPLY_PATCH_TOOL

@@ -71,13 +71,6 @@ def _for_the_model(spec: JsonObject) -> JsonObject:
     return spec
 
 
-def parse_servers(table: Mapping[str, Any]) -> dict[str, mcp_client.McpServerConfig]:
-    """Validate `[mcp_servers]` (raises `mcp_client.McpConfigError` with Codex's messages)."""
-    import mcp_client
-
-    return mcp_client.parse_mcp_servers(dict(table))
-
-
 class McpBridge:
     """A running connection manager, seen from the turn loop."""
 

@@ -27,8 +27,8 @@ from agent._compact import (
     recent_user_messages,
     summary_message_text,
     summary_request,
-    user_message_item,
 )
+from agent._items import user_message_item
 from agent.threads._reader import read_rollout
 from agent.threads._rollout import RolloutWriter
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from agent._compact import compacted_record, user_message_item
+from agent._compact import compacted_record
+from agent._items import user_message_item
 from agent.threads._reader import (
     INTERNAL_ITEM_KEYS,
     RolloutReadError,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from tests.support.model_server import ScriptedModelServer, exec_call, message
 from .harness import decisions_of, git_repo, processes_with, stdio_params, write_provider
 
 pytestmark = pytest.mark.anyio
+
+TOOLBOX = Path(__file__).resolve().parents[1] / "mcp_client/servers/toolbox.py"
 
 ERAS = pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
 
@@ -349,3 +352,30 @@ async def test_strict_config_turns_an_unknown_key_into_a_call_error(codex_home: 
                 result = await client.call_tool("codex", {"prompt": "hi", "cwd": str(tmp_path)})
     assert result.is_error
     assert text_of(result).startswith("Configuration error:") and "no_such_setting" in text_of(result)
+
+
+async def test_an_mcp_tool_allowed_for_the_session_is_asked_once_as_an_mcp_question(
+    codex_home: Path, tmp_path: Path
+) -> None:
+    from tests.support.model_server import function_call
+
+    repo = git_repo(tmp_path / "repo")
+    steps = [
+        {"items": [function_call("mcp__toolbox__echo", {"message": "one"}, "m1")]},
+        {"items": [function_call("mcp__toolbox__echo", {"message": "two"}, "m2")]},
+        {"items": [message("Echoed twice.")]},
+    ]
+    with ScriptedModelServer(steps) as model:
+        table = f'[mcp_servers.toolbox]\ncommand = "{sys.executable}"\nargs = ["{TOOLBOX}", "stdio"]\n'
+        write_provider(codex_home, model.base_url, tables=table)
+        callback = decisions_of(["accept:approved_for_session"])
+        async with Client(stdio_params(codex_home), elicitation_callback=callback) as client:  # type: ignore[arg-type]
+            with anyio.fail_after(60):
+                result = await client.call_tool(
+                    "codex", {"prompt": "echo twice", "cwd": str(repo), "approval-policy": "on-request"}
+                )
+    assert text_of(result) == "Echoed twice."
+    (asked,) = callback.asked
+    assert "call the tool `echo` of the MCP server `toolbox`" in asked.message
+    outputs = [str(i["output"]) for i in model.requests[-1].body["input"] if i.get("type") == "function_call_output"]
+    assert len(outputs) == 2 and "one" in outputs[0] and "two" in outputs[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from tui._cells import CommandCell, NoticeCell, PatchCell, TurnEndCell
 from .support import cells_of, has_cell, screen_text, send, wait_until
 
 pytestmark = pytest.mark.anyio
+
+TOOLBOX = Path(__file__).resolve().parents[1] / "mcp_client/servers/toolbox.py"
 
 MakeConfig = Callable[..., agent.Config]
 TOUCH = [{"items": [exec_call("touch made.txt", "c1", login=False)]}, {"items": [message("done")]}]
@@ -119,3 +122,28 @@ async def test_ctrl_c_while_asking_stops_the_turn_and_closes_the_dialog(scripted
         await wait_until(pilot, lambda: dialog_of(app) is None)
         assert has_cell(app, NoticeCell, "Interrupted")
         assert not (repo / "made.txt").exists()
+
+
+async def test_an_mcp_tool_allowed_for_the_session_is_asked_once(scripted: MakeConfig) -> None:
+    from tests.support.model_server import function_call
+    from tui._cells import McpCell
+
+    server = f'mcp_servers.toolbox={{command="{sys.executable}", args=["{TOOLBOX}", "stdio"]}}'
+    steps = [
+        {"items": [function_call("mcp__toolbox__echo", {"message": "one"}, "m1")]},
+        {"items": [function_call("mcp__toolbox__echo", {"message": "two"}, "m2")]},
+        {"items": [message("done")]},
+    ]
+    app = PycodexApp(scripted(steps, approval="on-request", overrides=[server]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None, within=30)
+        await send(pilot, "echo twice")
+        await wait_until(pilot, lambda: dialog_of(app) is not None, within=30)
+        shown = screen_text(app)
+        assert "Allow the agent to call this MCP tool?" in shown
+        assert "toolbox / echo" in shown
+        await pilot.press("a")
+        await wait_until(pilot, lambda: has_cell(app, TurnEndCell), within=30)
+        assert len(cells_of(app, McpCell)) == 2
+        notices = [c.plain() for c in cells_of(app, NoticeCell)]
+        assert notices == ["You allowed the MCP tool `echo` of `toolbox` for this session"]

@@ -1,0 +1,75 @@
+"""History items: the Responses API shapes the session keeps and sends, and the one set of helpers that build and
+read them (every module that needs a message's text or a call's answer uses these)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._ids import uuid7
+from ._json import as_list, as_obj, as_str
+
+JsonObject = dict[str, Any]
+TEXT_PART_TYPES = ("input_text", "output_text", "text")
+
+
+def message_texts(item: JsonObject) -> list[str]:
+    """The text parts of a message item, in order (images left out)."""
+    parts = (as_obj(p) for p in as_list(item.get("content")))
+    return [as_str(p.get("text")) for p in parts if p.get("type") in TEXT_PART_TYPES]
+
+
+def message_text(item: JsonObject, separator: str = "") -> str:
+    """The text of a message item: its non-empty text parts joined by `separator`.
+
+    Fragments of one answer (an assistant message streamed in parts) join with "" (the default); separate
+    paragraphs of a user message, as compaction keeps them, join with "\n".
+    """
+    return separator.join(t for t in message_texts(item) if t)
+
+
+def reasoning_text(item: JsonObject) -> str:
+    """The summary of a reasoning item, its parts separated by blank lines."""
+    texts = [as_str(as_obj(p).get("text")) for p in as_list(item.get("summary"))]
+    return "\n\n".join(t for t in texts if t)
+
+
+def user_message_item(text: str) -> JsonObject:
+    """A user message item with one text part."""
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def output_item(call: JsonObject, output: str | list[JsonObject]) -> JsonObject:
+    """The history item answering `call`."""
+    if call.get("type") == "custom_tool_call":
+        return {
+            "type": "custom_tool_call_output",
+            "id": f"ctco_{uuid7()}",
+            "call_id": call.get("call_id"),
+            "output": output,
+        }
+    return {"type": "function_call_output", "id": f"fco_{uuid7()}", "call_id": call.get("call_id"), "output": output}
+
+
+def is_tool_call(item: JsonObject) -> bool:
+    """Whether a model output item asks for a tool to run."""
+    return item.get("type") in ("function_call", "custom_tool_call")
+
+
+def normalise_output_item(item: JsonObject) -> JsonObject:
+    """The form in which a model output item goes back into history (as Codex echoes it)."""
+    item = dict(item)
+    kind = item.get("type")
+    if kind in ("function_call", "custom_tool_call"):
+        item["status"] = "completed"
+    elif kind == "reasoning":
+        item.setdefault("summary", [])
+        item["content"] = None
+    return item
+
+
+def unanswered_calls(history: list[JsonObject]) -> list[JsonObject]:
+    """`aborted` outputs for the tool calls in `history` that have no output (the thread was cut off)."""
+    answered = {item.get("call_id") for item in history if str(item.get("type", "")).endswith("_call_output")}
+    return [
+        output_item(item, "aborted") for item in history if is_tool_call(item) and item.get("call_id") not in answered
+    ]
