@@ -21,7 +21,8 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 import agent
 from agent import protocol as p
 
-_PLAN = {"pending": "pending", "inProgress": "in_progress", "completed": "completed"}
+from ._remote_items import PLAN_STATUS, changes_of, item_events, message_of, usage_of
+
 _DECISIONS = {
     "approved": "accept",
     "approved_for_session": "acceptForSession",
@@ -43,18 +44,6 @@ def _inputs(items: Sequence[agent.UserInput]) -> list[dict[str, Any]]:
             out.append({"type": "localImage", "path": str(item.path)})
         else:
             out.append({"type": "image", "url": item.image_url})
-    return out
-
-
-def _changes(changes: list[dict[str, Any]]) -> dict[str, p.FileChange]:
-    out: dict[str, p.FileChange] = {}
-    for change in changes:
-        kind = cast(dict[str, Any], change.get("kind") or {}).get("type", "update")
-        diff = change.get("diff") or ""
-        if kind == "update":
-            out[change["path"]] = p.FileChange(type="update", unified_diff=diff)
-        else:
-            out[change["path"]] = p.FileChange(type=kind, content=diff)
     return out
 
 
@@ -280,7 +269,7 @@ class RemoteSession:
                 self._end_turn("aborted")
                 return
             self._emit(data["id"], p.TaskComplete(turn_id=data["id"], last_agent_message=self._last_message))
-            error = _message(data.get("error"))
+            error = message_of(data.get("error"))
             self._end_turn("completed" if status == "completed" else "failed", error=error)
         elif method in ("item/started", "item/completed"):
             self._item(turn, params["item"], started=method == "item/started")
@@ -292,7 +281,8 @@ class RemoteSession:
             self._emit(turn, p.ExecCommandOutputDelta(call_id=params["itemId"], chunk=params["delta"]))
         elif method == "turn/plan/updated":
             plan = tuple(
-                p.PlanItem(step=s["step"], status=cast(Any, _PLAN.get(s["status"], "pending"))) for s in params["plan"]
+                p.PlanItem(step=s["step"], status=cast(Any, PLAN_STATUS.get(s["status"], "pending")))
+                for s in params["plan"]
             )
             self._emit(turn, p.PlanUpdate(explanation=params.get("explanation"), plan=plan))
         elif method == "turn/diff/updated":
@@ -300,68 +290,24 @@ class RemoteSession:
         elif method == "thread/tokenUsage/updated":
             usage = params["tokenUsage"]
             info = p.TokenUsageInfo(
-                total_token_usage=_usage(usage["total"]),
-                last_token_usage=_usage(usage["last"]),
+                total_token_usage=usage_of(usage["total"]),
+                last_token_usage=usage_of(usage["last"]),
                 model_context_window=usage.get("modelContextWindow"),
             )
             self._emit(turn, p.TokenCount(info=info))
         elif method == "error":
-            message = _message(params.get("error")) or ""
+            message = message_of(params.get("error")) or ""
             self._emit(turn, p.StreamError(message=message) if params.get("willRetry") else p.Error(message=message))
         elif method == "warning":
             self._emit(turn if self._turn_id else "", p.Warning(message=str(params.get("message", ""))))
 
     def _item(self, turn: str, item: dict[str, Any], *, started: bool) -> None:
-        kind, item_id = item.get("type"), str(item.get("id"))
-        if kind == "userMessage" and not started:
-            text = "\n".join(c.get("text", "") for c in item.get("content", []) if c.get("type") == "text")
-            self._emit(turn, p.UserMessage(message=text))
-        elif kind == "agentMessage" and not started:
-            text = str(item.get("text") or "")
-            self._last_message = text
-            self._emit(turn, p.AgentMessage(message=text, phase=item.get("phase")))
-        elif kind == "reasoning" and not started:
-            self._emit(turn, p.AgentReasoning(text="\n".join(item.get("summary") or [])))
-        elif kind == "commandExecution":
-            command = tuple(shlex.split(item.get("command") or ""))
-            if started:
-                self._items[item_id] = item
-                self._emit(turn, p.ExecCommandBegin(call_id=item_id, command=command, cwd=str(item.get("cwd"))))
-            elif item.get("status") != "declined":
-                end = p.ExecCommandEnd(
-                    call_id=item_id,
-                    command=command,
-                    cwd=str(item.get("cwd")),
-                    exit_code=_int(item.get("exitCode"), -1),
-                    aggregated_output=item.get("aggregatedOutput") or "",
-                    duration_ms=_int(item.get("durationMs"), 0),
-                )
-                self._emit(turn, end)
-        elif kind == "fileChange":
-            changes = _changes(item.get("changes") or [])
-            if started:
-                self._items[item_id] = item
-                self._emit(turn, p.PatchApplyBegin(call_id=item_id, auto_approved=False, changes=changes))
-            else:
-                success = item.get("status") == "completed"
-                self._emit(
-                    turn, p.PatchApplyEnd(call_id=item_id, stdout="", stderr="", success=success, changes=changes)
-                )
-        elif kind == "mcpToolCall":
-            invocation = p.McpInvocation(server=item["server"], tool=item["tool"], arguments=item.get("arguments"))
-            if started:
-                self._emit(turn, p.McpToolCallBegin(call_id=item_id, invocation=invocation))
-            else:
-                error = _message(item.get("error"))
-                end = p.McpToolCallEnd(
-                    call_id=item_id,
-                    invocation=invocation,
-                    duration_ms=item.get("durationMs") or 0,
-                    result=item.get("result"),
-                    error=error,
-                    is_error=item.get("status") == "failed",
-                )
-                self._emit(turn, end)
+        if started:
+            self._items[str(item.get("id"))] = item
+        elif item.get("type") == "agentMessage":
+            self._last_message = str(item.get("text") or "")
+        for msg in item_events(item, started=started):
+            self._emit(turn, msg)
 
     # ---- server requests → the TUI's dialogs --------------------------------------------------------------------
 
@@ -389,7 +335,7 @@ class RemoteSession:
             started = self._items.get(params["itemId"], {})
             request = p.ApplyPatchApprovalRequest(
                 call_id=params["itemId"],
-                changes=_changes(started.get("changes") or []),
+                changes=changes_of(started.get("changes") or []),
                 reason=params.get("reason"),
                 grant_root=params.get("grantRoot"),
             )
@@ -424,27 +370,6 @@ class RemoteSession:
             )
         result = await self._elicit(params.get("serverName", ""), request)
         return {"action": result.action, "content": result.content}
-
-
-def _int(value: object, default: int) -> int:
-    return value if isinstance(value, int) else default
-
-
-def _message(error: object) -> str | None:
-    if isinstance(error, dict):
-        message = cast(dict[str, Any], error).get("message")
-        return str(message) if message is not None else None
-    return None
-
-
-def _usage(data: dict[str, Any]) -> agent.TokenUsage:
-    return agent.TokenUsage(
-        input_tokens=data.get("inputTokens", 0),
-        cached_input_tokens=data.get("cachedInputTokens", 0),
-        output_tokens=data.get("outputTokens", 0),
-        reasoning_output_tokens=data.get("reasoningOutputTokens", 0),
-        total_tokens=data.get("totalTokens", 0),
-    )
 
 
 def remote_factory(url: str, token: str | None) -> Any:

@@ -16,7 +16,9 @@ import pytest
 from tests.app_server.client import REPO, provider_args
 from tests.support.model_server import ScriptedModelServer, exec_call, message
 
-openai_codex = pytest.importorskip("openai_codex", reason="openai-codex (PyPI) is not installed (bash .ci/setup installs it)")
+openai_codex = pytest.importorskip(
+    "openai_codex", reason="openai-codex (PyPI) is not installed (bash .ci/setup installs it)"
+)
 
 
 # The SDK closes its app-server's pipes only when they are garbage-collected (its bug, not ours).
