@@ -41,6 +41,10 @@ def _process_request(auth: WsAuth | None) -> Callable[[Any, Any], Any]:
         path = request.path.split("?", 1)[0]
         if path in ("/readyz", "/healthz"):
             return connection.respond(HTTPStatus.OK, "ok\n")
+        if request.headers.get("Origin") is not None:
+            # Browsers send Origin and native clients do not: without this, any web page could drive the agent
+            # through a loopback socket (cross-site WebSocket hijacking).
+            return connection.respond(HTTPStatus.FORBIDDEN, "WebSocket connections from browsers are refused\n")
         if auth is not None and not auth.allows(request.headers.get("Authorization")):
             response = connection.respond(HTTPStatus.UNAUTHORIZED, "missing or wrong bearer token\n")
             response.headers["WWW-Authenticate"] = "Bearer"

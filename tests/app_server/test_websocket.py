@@ -78,6 +78,15 @@ async def test_without_the_right_bearer_token_the_upgrade_gets_401_but_health_ch
                     assert (response.status_code, response.text) == (200, "ok\n")
             async with websocket_client(address, None, token=TOKEN) as client:
                 assert (await client.initialize())["platformOs"] == "linux"
+            # A web page's script cannot drive the agent: browsers send Origin, and such upgrades are refused.
+            from websockets.asyncio.client import connect
+
+            with pytest.raises(InvalidStatus) as browser:
+                async with connect(
+                    address, origin="http://evil.example", additional_headers={"Authorization": f"Bearer {TOKEN}"}
+                ):
+                    pass
+            assert browser.value.response.status_code == 403
 
 
 async def test_a_unix_socket_serves_websocket_clients(
