@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -295,5 +294,36 @@ async def thread_compact_start(conn: Connection, params: Params) -> Reply:
     return Reply({}, after)
 
 
-def now() -> int:
-    return int(time.time())
+async def thread_loaded_list(conn: Connection, params: Params) -> dict[str, Any]:
+    ids = sorted(t.thread_id for t in conn.server.threads.all())
+    cursor = params.opt_str("cursor") or "0"
+    if not cursor.isdigit():
+        raise InvalidParamsError(
+            "Invalid params for thread/loaded/list: `cursor` must be a cursor this server returned"
+        )
+    offset = int(cursor)
+    limit = params.opt_int("limit") or len(ids) or 1
+    page = ids[offset : offset + limit]
+    return {"data": page, "nextCursor": str(offset + limit) if offset + limit < len(ids) else None}
+
+
+async def thread_unsubscribe(conn: Connection, params: Params) -> dict[str, Any]:
+    thread = conn.server.threads.get(params.str("threadId"))
+    if thread is None:
+        return {"status": "notLoaded"}
+    was_following = await conn.server.threads.unsubscribe(thread, conn)
+    return {"status": "unsubscribed" if was_following else "notSubscribed"}
+
+
+async def thread_delete(conn: Connection, params: Params) -> Reply:
+    record = await _record(conn, params.str("threadId"))
+    live = conn.server.threads.get(record.id)
+    if live is not None:
+        await live.broadcast([live.translator.status({"type": "notLoaded"})])
+        await conn.server.threads.unload(live)
+    await anyio.to_thread.run_sync(agent.delete_thread, conn.server.codex_home(), record.id)
+
+    async def after() -> None:
+        await conn.notify("thread/deleted", {"threadId": record.id})
+
+    return Reply({}, after)

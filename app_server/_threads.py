@@ -328,10 +328,17 @@ class Threads:
     async def forget(self, subscriber: Subscriber) -> None:
         """A connection went away: threads nobody else follows are interrupted and unloaded."""
         for thread in self.all():
-            if subscriber in thread.subscribers:
-                thread.subscribers.remove(subscriber)
-                if not [s for s in thread.subscribers if not s.closed]:
-                    await self.unload(thread)
+            await self.unsubscribe(thread, subscriber)
+
+    async def unsubscribe(self, thread: LoadedThread, subscriber: Subscriber) -> bool:
+        """Stop sending `thread`'s notifications to `subscriber`; unload it when nobody follows it any more.
+        Returns False when `subscriber` was not following it."""
+        if subscriber not in thread.subscribers:
+            return False
+        thread.subscribers.remove(subscriber)
+        if not [s for s in thread.subscribers if not s.closed]:
+            await self.unload(thread)
+        return True
 
     def close_all(self) -> None:
         for thread in self.all():

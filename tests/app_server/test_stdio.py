@@ -260,3 +260,26 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+async def test_loaded_list_unsubscribe_and_delete(
+    work: Path, codex_home: Path, codex_schema: CodexSchema | None
+) -> None:
+    with ScriptedModelServer([{"items": [message("kept")]}]) as model:
+        async with stdio_server(model.base_url, cwd=work, codex_home=codex_home, schema=codex_schema) as (client, _):
+            await client.initialize()
+            first = await start_thread(client, work)
+            second = await start_thread(client, work)
+            await client.call("turn/start", {"threadId": first, "input": [{"type": "text", "text": "hi"}]})
+            await client.wait_for(lambda m: m.get("method") == "turn/completed")
+            assert (await client.call("thread/loaded/list", {}))["data"] == sorted([first, second])
+            assert await client.call("thread/unsubscribe", {"threadId": second}) == {"status": "unsubscribed"}
+            # Nobody follows it any more: it is unloaded (its rollout stays; it can be resumed).
+            assert (await client.call("thread/loaded/list", {}))["data"] == [first]
+            assert await client.call("thread/unsubscribe", {"threadId": second}) == {"status": "notLoaded"}
+            assert await client.call("thread/delete", {"threadId": first}) == {}
+            assert (await client.call("thread/loaded/list", {}))["data"] == []
+            gone = await client.request("thread/read", {"threadId": first})
+            assert gone["error"]["message"].startswith("thread not found")
+    assert client.notifications("thread/deleted") == [{"threadId": first}]
+    assert not list((codex_home / "sessions").rglob(f"rollout-*{first}.jsonl"))
