@@ -161,20 +161,7 @@ def load_config(
     project_codex_dirs = list(layered.project_codex_dirs)
     user_config = home / "config.toml"
 
-    explicit: dict[str, Any] = {
-        "model": overrides.model,
-        "model_provider": overrides.model_provider,
-        "approval_policy": overrides.approval_policy,
-        "sandbox_mode": overrides.sandbox_mode,
-        "developer_instructions": overrides.developer_instructions,
-        "compact_prompt": overrides.compact_prompt,
-    }
-    if overrides.oss and overrides.model_provider is None:
-        explicit["model_provider"] = merged.get("oss_provider") or DEFAULT_OSS_PROVIDER
-    for name, value in explicit.items():
-        if value is not None:
-            set_path(merged, [name], value)
-            provenance[name] = Source(overrides.labels.get(name, f"--{name.replace('_', '-')}"))
+    _apply_explicit(overrides, merged, provenance)
     if active_profile is not None:
         merged["profile"] = active_profile
 
@@ -183,29 +170,10 @@ def load_config(
     except ValidationError as exc:
         raise _validation_error(exc, provenance) from None
 
-    for key in unknown_keys(toml):
-        source = provenance.get(key) or _nearest_source(provenance, key)
-        where = f" in {source}" if source else ""
-        if strict:
-            raise UnknownConfigKeyError(f"unknown configuration key `{key}`{where}", key=key, source=str(source))
-        warnings.append(f"unknown configuration key `{key}`{where} (ignored)")
+    warnings.extend(_unknown_key_warnings(toml, provenance, strict=strict))
 
     # Provider.
-    provider_id = toml.model_provider or "openai"
-    provider = builtin_provider(provider_id, env, toml.openai_base_url)
-    if provider_id in toml.model_providers:
-        if provider is not None:
-            warnings.append(f"[model_providers.{provider_id}] cannot redefine the built-in provider `{provider_id}`")
-        else:
-            provider = provider_from_toml(provider_id, toml.model_providers[provider_id])
-    if provider is None:
-        known = sorted({*BUILTIN_PROVIDER_IDS, *toml.model_providers})
-        raise ConfigError(
-            f"unknown model provider `{provider_id}`; known providers: {', '.join(known)}. "
-            f"Define it under [model_providers.{provider_id}] in {user_config}.",
-            key="model_provider",
-            source=str(provenance.get("model_provider", DEFAULT_SOURCE)),
-        )
+    provider = _provider(toml, env, provenance, warnings, user_config)
 
     model = toml.model or (DEFAULT_OSS_MODEL if provider.is_local else DEFAULT_MODEL)
 
@@ -227,40 +195,8 @@ def load_config(
         exclude_slash_tmp=wsw.exclude_slash_tmp,
     )
 
-    base_instructions = overrides.base_instructions
-    if base_instructions is None and toml.model_instructions_file:
-        path = Path(toml.model_instructions_file).expanduser()
-        try:
-            base_instructions = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read model_instructions_file {path}: {exc.strerror}",
-                key="model_instructions_file",
-                source=str(provenance.get("model_instructions_file")),
-            ) from exc
-
-    compact_prompt = toml.compact_prompt
-    if compact_prompt is None and toml.experimental_compact_prompt_file:
-        try:
-            compact_prompt = Path(toml.experimental_compact_prompt_file).expanduser().read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read experimental_compact_prompt_file: {exc.strerror}",
-                key="experimental_compact_prompt_file",
-            ) from exc
-
-    mcp_servers: dict[str, Any] = {}
-    if toml.mcp_servers:
-        import mcp_client  # only when servers are configured: it is slow to import
-
-        try:
-            mcp_servers = mcp_client.parse_mcp_servers(dict(toml.mcp_servers))
-        except mcp_client.McpConfigError as exc:
-            raise ConfigError(
-                f"invalid MCP server configuration: {exc}",
-                key="mcp_servers",
-                source=str(_nearest_source(provenance, "mcp_servers") or ""),
-            ) from None
+    base_instructions, compact_prompt = _instruction_files(overrides, toml, provenance)
+    mcp_servers = _mcp_servers(toml, provenance)
 
     return Config(
         codex_home=home,
@@ -286,6 +222,107 @@ def load_config(
         effective=merged,
         provenance=provenance,
     )
+
+
+def _apply_explicit(overrides: ConfigOverrides, merged: dict[str, Any], provenance: dict[str, Source]) -> None:
+    """Front-door settings beat every layer; each is recorded with the flag that set it."""
+    explicit: dict[str, Any] = {
+        "model": overrides.model,
+        "model_provider": overrides.model_provider,
+        "approval_policy": overrides.approval_policy,
+        "sandbox_mode": overrides.sandbox_mode,
+        "developer_instructions": overrides.developer_instructions,
+        "compact_prompt": overrides.compact_prompt,
+    }
+    if overrides.oss and overrides.model_provider is None:
+        explicit["model_provider"] = merged.get("oss_provider") or DEFAULT_OSS_PROVIDER
+    for name, value in explicit.items():
+        if value is not None:
+            set_path(merged, [name], value)
+            provenance[name] = Source(overrides.labels.get(name, f"--{name.replace('_', '-')}"))
+
+
+def _unknown_key_warnings(toml: ConfigToml, provenance: Mapping[str, Source], *, strict: bool) -> list[str]:
+    """A warning per unknown key, naming where it was set (with `strict`, the first one is an error)."""
+    warnings: list[str] = []
+    for key in unknown_keys(toml):
+        source = provenance.get(key) or _nearest_source(provenance, key)
+        where = f" in {source}" if source else ""
+        if strict:
+            raise UnknownConfigKeyError(f"unknown configuration key `{key}`{where}", key=key, source=str(source))
+        warnings.append(f"unknown configuration key `{key}`{where} (ignored)")
+
+    return warnings
+
+
+def _provider(
+    toml: ConfigToml, env: Mapping[str, str], provenance: Mapping[str, Source], warnings: list[str], user_config: Path
+) -> ProviderInfo:
+    """The selected model provider: a built-in one or a `[model_providers.ID]` table."""
+    provider_id = toml.model_provider or "openai"
+    provider = builtin_provider(provider_id, env, toml.openai_base_url)
+    if provider_id in toml.model_providers:
+        if provider is not None:
+            warnings.append(f"[model_providers.{provider_id}] cannot redefine the built-in provider `{provider_id}`")
+        else:
+            provider = provider_from_toml(provider_id, toml.model_providers[provider_id])
+    if provider is None:
+        known = sorted({*BUILTIN_PROVIDER_IDS, *toml.model_providers})
+        raise ConfigError(
+            f"unknown model provider `{provider_id}`; known providers: {', '.join(known)}. "
+            f"Define it under [model_providers.{provider_id}] in {user_config}.",
+            key="model_provider",
+            source=str(provenance.get("model_provider", DEFAULT_SOURCE)),
+        )
+
+    return provider
+
+
+def _instruction_files(
+    overrides: ConfigOverrides, toml: ConfigToml, provenance: Mapping[str, Source]
+) -> tuple[str | None, str | None]:
+    """The base instructions and the compaction prompt, read from their files when configured so."""
+    base_instructions = overrides.base_instructions
+    if base_instructions is None and toml.model_instructions_file:
+        path = Path(toml.model_instructions_file).expanduser()
+        try:
+            base_instructions = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read model_instructions_file {path}: {exc.strerror}",
+                key="model_instructions_file",
+                source=str(provenance.get("model_instructions_file")),
+            ) from exc
+
+    compact_prompt = toml.compact_prompt
+    if compact_prompt is None and toml.experimental_compact_prompt_file:
+        try:
+            compact_prompt = Path(toml.experimental_compact_prompt_file).expanduser().read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read experimental_compact_prompt_file: {exc.strerror}",
+                key="experimental_compact_prompt_file",
+            ) from exc
+
+    return base_instructions, compact_prompt
+
+
+def _mcp_servers(toml: ConfigToml, provenance: Mapping[str, Source]) -> dict[str, Any]:
+    """`[mcp_servers]`, checked by the MCP client's own rules."""
+    mcp_servers: dict[str, Any] = {}
+    if toml.mcp_servers:
+        import mcp_client  # only when servers are configured: it is slow to import
+
+        try:
+            mcp_servers = mcp_client.parse_mcp_servers(dict(toml.mcp_servers))
+        except mcp_client.McpConfigError as exc:
+            raise ConfigError(
+                f"invalid MCP server configuration: {exc}",
+                key="mcp_servers",
+                source=str(_nearest_source(provenance, "mcp_servers") or ""),
+            ) from None
+
+    return mcp_servers
 
 
 def _nearest_source(provenance: Mapping[str, Source], key: str) -> Source | None:

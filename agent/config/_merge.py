@@ -75,6 +75,35 @@ def _git_root(start: Path) -> Path | None:
     return None
 
 
+def _apply_profile(
+    merged: dict[str, Any], provenance: dict[str, Source], chosen: Any, flags: Layer, labels: Mapping[str, str]
+) -> str | None:
+    """Merge the active profile (chosen by flag, else by the files' `profile`) over the files; returns its name."""
+    profile_name = chosen or merged.get("profile")
+    if profile_name is not None and not isinstance(profile_name, str):
+        raise ConfigError("`profile` must be a string", key="profile", source=str(provenance.get("profile")))
+    active_profile: str | None = profile_name
+    if active_profile is not None:
+        profiles = as_obj(get_path(merged, "profiles"))
+        flag_profile: Any = get_path(flags.data, f"profiles.{active_profile}")
+        if active_profile not in profiles and flag_profile is None:
+            raise ConfigError(
+                f"config profile `{active_profile}` not found",
+                key="profile",
+                source=labels.get("profile", str(provenance.get("profile", DEFAULT_SOURCE))),
+            )
+        profile_data = as_obj(profiles.get(active_profile))
+        if profile_data:
+            merge_into(merged, profile_data)
+            for leaf in leaf_paths(profile_data, ""):
+                provenance[leaf] = provenance.get(
+                    f"profiles.{active_profile}.{leaf}", Source(f"profile {active_profile}")
+                )
+                provenance[leaf] = Source(f"profile {active_profile}", provenance[leaf].path, provenance[leaf].line)
+
+    return active_profile
+
+
 def merge_config_layers(
     *,
     cwd: Path | None = None,
@@ -148,27 +177,7 @@ def merge_config_layers(
             provenance[leaf] = layer.source_of(leaf)
 
     # The active profile applies above the files.
-    profile_name = profile or get_path(flags.data, "profile") or merged.get("profile")
-    if profile_name is not None and not isinstance(profile_name, str):
-        raise ConfigError("`profile` must be a string", key="profile", source=str(provenance.get("profile")))
-    active_profile: str | None = profile_name
-    if active_profile is not None:
-        profiles = as_obj(get_path(merged, "profiles"))
-        flag_profile: Any = get_path(flags.data, f"profiles.{active_profile}")
-        if active_profile not in profiles and flag_profile is None:
-            raise ConfigError(
-                f"config profile `{active_profile}` not found",
-                key="profile",
-                source=labels.get("profile", str(provenance.get("profile", DEFAULT_SOURCE))),
-            )
-        profile_data = as_obj(profiles.get(active_profile))
-        if profile_data:
-            merge_into(merged, profile_data)
-            for leaf in leaf_paths(profile_data, ""):
-                provenance[leaf] = provenance.get(
-                    f"profiles.{active_profile}.{leaf}", Source(f"profile {active_profile}")
-                )
-                provenance[leaf] = Source(f"profile {active_profile}", provenance[leaf].path, provenance[leaf].line)
+    active_profile = _apply_profile(merged, provenance, profile or get_path(flags.data, "profile"), flags, labels)
 
     merge_into(merged, flags.data)
     provenance.update(flag_sources(cli_overrides))
