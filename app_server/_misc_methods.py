@@ -3,7 +3,6 @@ fuzzyFileSearch."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import sys
@@ -58,7 +57,7 @@ async def initialize(conn: Connection, params: Params) -> Reply:
     return Reply(result, after)
 
 
-async def _base_config(conn: Connection, cwd: str | None = None) -> agent.Config:
+async def base_config(conn: Connection, cwd: str | None = None) -> agent.Config:
     options = conn.server.options
     overrides = agent.ConfigOverrides(cwd=Path(cwd) if cwd else None)
     return await anyio.to_thread.run_sync(
@@ -68,7 +67,7 @@ async def _base_config(conn: Connection, cwd: str | None = None) -> agent.Config
 
 async def model_list(conn: Connection, params: Params) -> dict[str, Any]:
     # pycodex has no model catalogue: it offers the model its configuration selects.
-    config = await _base_config(conn)
+    config = await base_config(conn)
     model = {
         "id": config.model,
         "model": config.model,
@@ -86,7 +85,7 @@ async def model_list(conn: Connection, params: Params) -> dict[str, Any]:
 
 
 async def config_read(conn: Connection, params: Params) -> dict[str, Any]:
-    config = await _base_config(conn, params.opt_str("cwd"))
+    config = await base_config(conn, params.opt_str("cwd"))
     effective: dict[str, Any] = dict(config.effective)
     effective.update(
         model=config.model,
@@ -108,59 +107,8 @@ async def config_read(conn: Connection, params: Params) -> dict[str, Any]:
     return {"config": effective, "origins": origins, "layers": None}
 
 
-async def config_value_write(conn: Connection, params: Params) -> dict[str, Any]:
-    key_path = params.str("keyPath")
-    if "value" not in params.raw:
-        raise InvalidParamsError("Invalid params for config/value/write: missing field `value`", field="value")
-    value = params.raw["value"]
-    strategy = params.choice("mergeStrategy", ("replace", "upsert")) or "replace"
-    home = conn.server.codex_home()
-    path = Path(params.opt_str("filePath") or home / "config.toml")
-    expected = params.opt_str("expectedVersion")
-
-    def write() -> str:
-        import tomlkit
-
-        if os.path.realpath(path) != os.path.realpath(home / "config.toml"):
-            raise InvalidParamsError(
-                f"Invalid params for config/value/write: pycodex writes only {home / 'config.toml'}", field="filePath"
-            )
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-        if expected is not None and expected != _version(text):
-            raise InvalidParamsError(
-                "Invalid params for config/value/write: config.toml changed since `expectedVersion` was read",
-                field="expectedVersion",
-            )
-        document = tomlkit.parse(text)
-        table: Any = document
-        parts = key_path.split(".")
-        for part in parts[:-1]:
-            if part not in table:
-                table[part] = tomlkit.table()
-            table = table[part]
-        if strategy == "upsert" and isinstance(value, dict) and isinstance(table.get(parts[-1]), dict):
-            table[parts[-1]].update(value)
-        elif value is None:
-            table.pop(parts[-1], None)
-        else:
-            table[parts[-1]] = value
-        new_text = tomlkit.dumps(document)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(new_text, encoding="utf-8")
-        return new_text
-
-    new_text = await anyio.to_thread.run_sync(write)
-    # The result must still load: a value of the wrong type is reported now, not at the next thread/start.
-    await _base_config(conn)
-    return {"status": "ok", "version": _version(new_text), "filePath": str(path), "overriddenMetadata": None}
-
-
-def _version(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
 async def mcp_server_status_list(conn: Connection, params: Params) -> dict[str, Any]:
-    config = await _base_config(conn)
+    config = await base_config(conn)
     # What each server offers is known only to a thread that started it; the list names the configured ones.
     data: list[dict[str, Any]] = [
         {"name": name, "tools": {}, "resources": [], "resourceTemplates": [], "authStatus": "unknown"}
@@ -170,7 +118,7 @@ async def mcp_server_status_list(conn: Connection, params: Params) -> dict[str, 
 
 
 async def account_read(conn: Connection, params: Params) -> dict[str, Any]:
-    config = await _base_config(conn)
+    config = await base_config(conn)
     provider = config.provider
     needs_key = provider.id == "openai"
     has_key = bool(os.environ.get("OPENAI_API_KEY", "").strip() or os.environ.get("CODEX_API_KEY", "").strip())
@@ -196,7 +144,7 @@ async def command_exec(conn: Connection, params: Params) -> dict[str, Any]:
         except ValueError as exc:
             raise InvalidParamsError(f"Invalid params for command/exec: {exc}", field="sandboxPolicy") from None
     env = params.opt_obj("env") or {}
-    config = await _base_config(conn)
+    config = await base_config(conn)
     cwd = params.opt_str("cwd")
     timeout = None if params.opt_bool("disableTimeout") else params.opt_int("timeoutMs") or 10_000
     result = await agent.run_command(

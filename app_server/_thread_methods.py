@@ -327,3 +327,30 @@ async def thread_delete(conn: Connection, params: Params) -> Reply:
         await conn.notify("thread/deleted", {"threadId": record.id})
 
     return Reply({}, after)
+
+
+async def thread_turns_list(conn: Connection, params: Params) -> dict[str, Any]:
+    """A page of the thread's recorded turns, newest first unless `sortDirection` is asc."""
+    thread_id = params.str("threadId")
+    view = params.choice("itemsView", ("notLoaded", "summary", "full")) or "full"
+    ascending = params.choice("sortDirection", ("asc", "desc")) == "asc"
+    cursor = params.opt_str("cursor") or "0"
+    if not cursor.isdigit():
+        raise InvalidParamsError("Invalid params for thread/turns/list: `cursor` must be a cursor this server returned")
+    offset, limit = int(cursor), params.opt_int("limit") or 50
+    live = conn.server.threads.get(thread_id)
+    path = live.session.rollout_path if live is not None and live.session is not None else None
+    if path is None:
+        path = (await _record(conn, thread_id)).rollout_path
+    turns = await _turns(path)
+    if not ascending:
+        turns.reverse()
+    page = turns[offset : offset + limit]
+    for turn in page:
+        turn["itemsView"] = view
+        if view == "notLoaded":
+            turn["items"] = []
+        elif view == "summary":
+            turn["items"] = [i for i in turn["items"] if i["type"] == "agentMessage"][-1:]
+    more = offset + limit < len(turns)
+    return {"data": page, "nextCursor": str(offset + limit) if more else None, "backwardsCursor": None}

@@ -20,7 +20,11 @@ REPO = Path(__file__).resolve().parents[2]
 CODEX = REPO / ".ci" / "npm" / "node_modules" / ".bin" / "codex"
 
 # Result types whose names do not follow `XParams` → `XResponse`.
-_RESULT_NAMES = {"config/value/write": "ConfigWriteResponse", "initialize": "InitializeResponse"}
+_RESULT_NAMES = {
+    "config/value/write": "ConfigWriteResponse",
+    "config/batchWrite": "ConfigWriteResponse",
+    "initialize": "InitializeResponse",
+}
 
 
 class SchemaViolation(AssertionError):

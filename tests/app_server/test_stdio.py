@@ -242,10 +242,32 @@ async def test_command_exec_fuzzy_search_config_and_account(
             account = await client.call("account/read", {})
             assert account == {"account": None, "requiresOpenaiAuth": False}
             assert (await client.call("mcpServerStatus/list", {}))["data"] == []
+            before = (codex_home / "config.toml").read_text(encoding="utf-8")
             bad = await client.request(
                 "config/value/write", {"keyPath": "model_reasoning_effort", "value": 7, "mergeStrategy": "replace"}
             )
             assert "model_reasoning_effort" in bad["error"]["message"]
+            # The file that would not load was put back as it was.
+            assert (codex_home / "config.toml").read_text(encoding="utf-8") == before
+            batch = await client.call(
+                "config/batchWrite",
+                {
+                    "edits": [
+                        {"keyPath": "model_verbosity", "value": "low", "mergeStrategy": "replace"},
+                        {"keyPath": "model_reasoning_effort", "value": None, "mergeStrategy": "replace"},
+                    ],
+                    "expectedVersion": written["version"],
+                },
+            )
+            assert batch["status"] == "ok"
+            stale = await client.request(
+                "config/batchWrite",
+                {
+                    "edits": [{"keyPath": "model", "value": "x", "mergeStrategy": "replace"}],
+                    "expectedVersion": "sha256:0",
+                },
+            )
+            assert "changed since `expectedVersion`" in stale["error"]["message"]
 
 
 async def _read_pid(path: Path) -> int:
@@ -283,3 +305,26 @@ async def test_loaded_list_unsubscribe_and_delete(
             assert gone["error"]["message"].startswith("thread not found")
     assert client.notifications("thread/deleted") == [{"threadId": first}]
     assert not list((codex_home / "sessions").rglob(f"rollout-*{first}.jsonl"))
+
+
+async def test_turns_list_pages_a_threads_turns(work: Path, codex_home: Path, codex_schema: CodexSchema | None) -> None:
+    steps = [{"items": [message("one")]}, {"items": [message("two")]}]
+    with ScriptedModelServer(steps) as model:
+        async with stdio_server(model.base_url, cwd=work, codex_home=codex_home, schema=codex_schema) as (client, _):
+            await client.initialize()
+            thread_id = await start_thread(client, work)
+            for text in ("first", "second"):
+                mark = len(client.messages)
+                await client.call("turn/start", {"threadId": thread_id, "input": [{"type": "text", "text": text}]})
+                await client.wait_for(lambda m: m.get("method") == "turn/completed", start=mark)
+            newest = await client.call("thread/turns/list", {"threadId": thread_id, "limit": 1})
+            older = await client.call(
+                "thread/turns/list",
+                {"threadId": thread_id, "limit": 1, "cursor": newest["nextCursor"], "itemsView": "summary"},
+            )
+            ascending = await client.call(
+                "thread/turns/list", {"threadId": thread_id, "sortDirection": "asc", "itemsView": "notLoaded"}
+            )
+    assert [i["text"] for i in newest["data"][0]["items"] if i["type"] == "agentMessage"] == ["two"]
+    assert [i["text"] for i in older["data"][0]["items"]] == ["one"] and older["nextCursor"] is None
+    assert [t["items"] for t in ascending["data"]] == [[], []] and ascending["data"][0]["status"] == "completed"
