@@ -22,7 +22,18 @@ def test_pure_library_contract_lists_every_private_agent_module() -> None:
 
 
 @pytest.mark.parametrize(
-    "package", ["agent", "agent.apply_patch", "agent.execpolicy", "sandbox", "mcp_client", "mcp_server", "cli", "tui"]
+    "package",
+    [
+        "agent",
+        "agent.apply_patch",
+        "agent.execpolicy",
+        "sandbox",
+        "mcp_client",
+        "mcp_server",
+        "app_server",
+        "cli",
+        "tui",
+    ],
 )
 def test_every_public_name_is_importable(package: str) -> None:
     module = importlib.import_module(package)
