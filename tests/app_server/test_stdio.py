@@ -79,7 +79,7 @@ async def test_a_turn_streams_items_asks_approval_and_runs_the_command(
     work: Path, codex_home: Path, codex_schema: CodexSchema | None
 ) -> None:
     steps = [
-        {"items": [reasoning("look first"), escalated("echo approved > made.txt", "call_1")]},
+        {"items": [reasoning("look first"), escalated("echo approved | tee made.txt", "call_1")]},
         {"items": [message("Made it.")]},
     ]
     with ScriptedModelServer(steps) as model:
@@ -104,6 +104,9 @@ async def test_a_turn_streams_items_asks_approval_and_runs_the_command(
     completed = [n["item"] for n in client.notifications("item/completed")]
     assert [i["type"] for i in completed] == ["userMessage", "reasoning", "commandExecution", "agentMessage"]
     assert completed[2]["status"] == "completed" and completed[2]["exitCode"] == 0
+    assert completed[2]["aggregatedOutput"] == "approved\n"
+    output = "".join(n["delta"] for n in client.notifications("item/commandExecution/outputDelta"))
+    assert output == "approved\n"
     deltas = "".join(n["delta"] for n in client.notifications("item/agentMessage/delta"))
     assert deltas == "Made it."
     flags = [n["status"] for n in client.notifications("thread/status/changed")]
