@@ -3,6 +3,7 @@ message per text frame), with health checks and bearer-token authentication on t
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from http import HTTPStatus
@@ -25,15 +26,26 @@ async def _stdin_lines() -> AsyncIterator[str]:
 
 async def serve_stdio(server: AppServer) -> None:
     """One client on stdin/stdout until stdin closes."""
-    out = sys.stdout.buffer
+    fd = sys.stdout.fileno()
+    blocking = os.get_blocking(fd)
+    # Non-blocking, so that a client slow to read holds up only its own messages, not the event loop (and the
+    # turns and commands running in it).
+    os.set_blocking(fd, False)
 
     async def send(text: str) -> None:
-        data = (text + "\n").encode()
-        # Small writes to a pipe do not block for long; a worker thread would cost more than it saves.
-        out.write(data)
-        out.flush()
+        data = memoryview((text + "\n").encode())
+        while data:
+            try:
+                written = os.write(fd, data)
+            except BlockingIOError:
+                await anyio.wait_writable(fd)
+                continue
+            data = data[written:]
 
-    await server.connection(_stdin_lines(), send, label="stdio")
+    try:
+        await server.connection(_stdin_lines(), send, label="stdio")
+    finally:
+        os.set_blocking(fd, blocking)
 
 
 def _process_request(auth: WsAuth | None) -> Callable[[Any, Any], Any]:
