@@ -208,3 +208,20 @@ def test_abort_in_run_streamed_ends_without_turn_failed(pycodex: Path, work: Pat
         result = _abort("abort_streamed", _spec(server, pycodex, work, prompt="wait"), server)
     assert result["error"]["name"] == "AbortError", result
     assert [event["type"] for event in result["events"]] == ["thread.started", "turn.started"]
+
+
+def test_every_thread_option_of_the_sdk_is_accepted(pycodex: Path, work: Path) -> None:
+    options = {
+        "model": "gpt-5.5",
+        "modelReasoningEffort": "high",
+        "networkAccessEnabled": False,
+        "webSearchMode": "disabled",
+        "approvalPolicy": "never",
+    }
+    with ScriptedModelServer([{"items": [message("configured")]}]) as server:
+        result = _drive("run", _spec(server, pycodex, work, prompt="hi", thread=options))
+        body = server.requests[0].body
+    assert result["finalResponse"] == "configured"
+    assert body["model"] == "gpt-5.5" and body["reasoning"]["effort"] == "high"
+    # Nothing the SDK passes is unknown to pycodex's config (an unknown key would show as an error item).
+    assert [item["type"] for item in result["items"]] == ["agent_message"], result["items"]
