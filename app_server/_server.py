@@ -85,12 +85,9 @@ class AppServer:
             await self._threads.forget(conn)
 
     def warm_up(self) -> None:
-        """Import the engine in a worker thread while the client is busy with `initialize`'s answer."""
-
-        async def load() -> None:
-            await anyio.to_thread.run_sync(_import_engine)
-
-        self.spawn(load)
+        """Import the engine now that `initialize` is answered (while the client reads the answer). In the event
+        loop's thread on purpose: imports racing in two threads can see each other's half-made modules."""
+        _import_engine()
 
     def codex_home(self) -> Path:
         if self._codex_home is None:
