@@ -331,3 +331,24 @@ async def test_turns_list_pages_a_threads_turns(work: Path, codex_home: Path, co
     assert [i["text"] for i in newest["data"][0]["items"] if i["type"] == "agentMessage"] == ["two"]
     assert [i["text"] for i in older["data"][0]["items"]] == ["one"] and older["nextCursor"] is None
     assert [t["items"] for t in ascending["data"]] == [[], []] and ascending["data"][0]["status"] == "completed"
+
+
+async def test_accepting_with_the_execpolicy_amendment_saves_the_rule(
+    work: Path, codex_home: Path, codex_schema: CodexSchema | None
+) -> None:
+    steps = [{"items": [escalated("echo ruled > ruled.txt", "call_1")]}, {"items": [message("ok")]}]
+    with ScriptedModelServer(steps) as model:
+        async with stdio_server(model.base_url, cwd=work, codex_home=codex_home, schema=codex_schema) as (client, _):
+            await client.initialize()
+            thread_id = await start_thread(client, work)
+            await client.call("turn/start", {"threadId": thread_id, "input": [{"type": "text", "text": "go"}]})
+            ask = await client.wait_for(lambda m: m.get("method") == "item/commandExecution/requestApproval")
+            amendment = ask["params"]["proposedExecpolicyAmendment"]
+            assert amendment, ask["params"]
+            offered = [d for d in ask["params"]["availableDecisions"] if isinstance(d, dict)]
+            assert offered == [{"acceptWithExecpolicyAmendment": {"execpolicy_amendment": amendment}}]
+            await client.respond(ask["id"], {"decision": offered[0]})
+            await client.wait_for(lambda m: m.get("method") == "turn/completed")
+    assert (work / "ruled.txt").read_text(encoding="utf-8") == "ruled\n"
+    rules = (codex_home / "rules" / "default.rules").read_text(encoding="utf-8")
+    assert json.dumps(amendment[0]) in rules
