@@ -206,18 +206,27 @@ class RemoteSession:
             params["outputSchema"] = output_schema
         self._turn_done = anyio.Event()
         result = await self._call("turn/start", params)
-        self._turn_id = result["turn"]["id"]
+        if not self._turn_done.is_set():  # a turn that ended at once has ended already
+            self._turn_id = result["turn"]["id"]
         await self._turn_done.wait()
         return self._outcome or agent.TurnOutcome(status="failed", error="no outcome")
 
     def interrupt(self) -> None:
         if self._turn_id is not None and self._tg is not None:
-            self._tg.start_soon(self._call, "turn/interrupt", {"threadId": self.thread_id, "turnId": self._turn_id})
+            params = {"threadId": self.thread_id, "turnId": self._turn_id}
+            self._tg.start_soon(self._call_quietly, "turn/interrupt", params)
 
     def add_input(self, items: Sequence[agent.UserInput]) -> None:
         if self._turn_id is not None and self._tg is not None:
             params = {"threadId": self.thread_id, "expectedTurnId": self._turn_id, "input": _inputs(items)}
-            self._tg.start_soon(self._call, "turn/steer", params)
+            self._tg.start_soon(self._call_quietly, "turn/steer", params)
+
+    async def _call_quietly(self, method: str, params: dict[str, Any]) -> None:
+        # Fire-and-forget requests (the turn may have ended meanwhile): a refusal is shown, never raised.
+        try:
+            await self._call(method, params)
+        except RemoteError as exc:
+            self._emit("", p.Warning(message=str(exc)))
 
     async def compact(self) -> None:
         self._turn_done = anyio.Event()
@@ -258,8 +267,7 @@ class RemoteSession:
         turn = str(params.get("turnId") or self._turn_id or "")
         if method == "turn/started":
             turn_id = params["turn"]["id"]
-            if self._turn_id == "compaction":
-                self._turn_id = turn_id
+            self._turn_id = turn_id
             self._emit(turn_id, p.TaskStarted(turn_id=turn_id))
         elif method == "turn/completed":
             data = params["turn"]
@@ -319,7 +327,12 @@ class RemoteSession:
             answer: dict[str, Any] = {"id": message["id"], "result": result}
         except Exception as exc:  # a request the TUI cannot answer: the server hears why
             answer = {"id": message["id"], "error": {"code": -32603, "message": f"pycodex TUI: {exc}"}}
-        await self._ws.send(json.dumps(answer))
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            await self._ws.send(json.dumps(answer))
+        except ConnectionClosed:
+            return  # the server went away; the reader reports it
 
     async def _resolve(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         turn = str(params.get("turnId") or "")
