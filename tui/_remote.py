@@ -164,7 +164,13 @@ class RemoteSession:
         self._next += 1
         done, slot = anyio.Event(), cast(list[Any], [])
         self._waiting[request_id] = (done, slot)
-        await self._ws.send(json.dumps({"id": request_id, "method": method, "params": params}))
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            await self._ws.send(json.dumps({"id": request_id, "method": method, "params": params}))
+        except ConnectionClosed:
+            self._waiting.pop(request_id, None)
+            raise RemoteError(f"{method}: the app-server at {self.url} closed the connection") from None
         await done.wait()
         answer = slot[0] if slot else {"error": {"message": "the app-server closed the connection"}}
         if "error" in answer:
