@@ -14,6 +14,9 @@ import anyio
 from ._listen import ListenAddress, WsAuth
 from ._server import AppServer
 
+MAX_MESSAGE = 16 * 1024 * 1024
+"""The largest message a client may send over a WebSocket (Codex's limit; images travel as data URLs)."""
+
 
 async def _stdin_lines() -> AsyncIterator[str]:
     stdin = anyio.wrap_file(sys.stdin.buffer)
@@ -106,12 +109,16 @@ async def serve_websockets(
         assert address.path is not None
         address.path.parent.mkdir(parents=True, exist_ok=True)
         address.path.unlink(missing_ok=True)
-        async with unix_serve(handler, str(address.path), process_request=process_request) as ws_server:
+        async with unix_serve(
+            handler, str(address.path), process_request=process_request, max_size=MAX_MESSAGE
+        ) as ws_server:
             address.path.chmod(0o600)
             ready(f"pycodex app-server (WebSockets)\n  listening on: unix://{address.path}\n")
             await ws_server.serve_forever()
         return
-    async with serve(handler, address.host, address.port, process_request=process_request) as ws_server:
+    async with serve(
+        handler, address.host, address.port, process_request=process_request, max_size=MAX_MESSAGE
+    ) as ws_server:
         host, port = next(iter(ws_server.sockets)).getsockname()[:2]
         shown = f"[{host}]" if ":" in str(host) else host
         ready(

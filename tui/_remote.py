@@ -23,6 +23,7 @@ from agent import protocol as p
 
 from ._remote_items import PLAN_STATUS, changes_of, item_events, message_of, usage_of
 
+_MAX_MESSAGE = 64 * 1024 * 1024  # a whole thread's history can come back in one message
 _DECISIONS = {
     "approved": "accept",
     "approved_for_session": "acceptForSession",
@@ -91,9 +92,10 @@ class RemoteSession:
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else None
         try:
             if self.url.startswith("unix://"):
-                self._ws = await unix_connect(self.url.removeprefix("unix://"), additional_headers=headers)
+                path = self.url.removeprefix("unix://")
+                self._ws = await unix_connect(path, additional_headers=headers, max_size=_MAX_MESSAGE)
             else:
-                self._ws = await connect(self.url, additional_headers=headers)
+                self._ws = await connect(self.url, additional_headers=headers, max_size=_MAX_MESSAGE)
         except (OSError, Exception) as exc:  # websockets' handshake errors and refused connections alike
             raise RemoteError(f"cannot reach the app-server at {self.url}: {exc}") from None
         tg = anyio.create_task_group()
