@@ -34,6 +34,7 @@ from .model import Model, NullSink, Prompt
 if TYPE_CHECKING:
     from ._protocol import EventMsg
     from .config import Config
+    from .hooks import Hooks
     from .threads import ThreadRecorder
 from .tools import truncate_middle_tokens
 
@@ -377,6 +378,7 @@ class CompactingSession:
     _plan: list[Any]
     _files_changed: list[str]
     _recorder: ThreadRecorder
+    _hooks: Hooks | None
 
     async def _emit(self, turn_id: str, msg: EventMsg) -> None: ...
 
@@ -407,6 +409,9 @@ class CompactingSession:
 
     async def _compact(self, turn_id: str, *, mid_turn: bool) -> None:
         assert self._client is not None
+        trigger = {"trigger": "auto" if mid_turn or turn_id else "manual"}
+        if self._hooks is not None and self._hooks.has("PreCompact"):
+            await self._hooks.fire("PreCompact", trigger, turn_id=turn_id or None)
         summary = await request_summary(
             self._client,
             model_name=self.config.model,
@@ -427,4 +432,6 @@ class CompactingSession:
         self._last_total_tokens = None
         summary_text = message_text(replacement[-1]) if replacement else summary
         self._recorder.record(COMPACTED_RECORD, compacted_record(summary_text, replacement))
+        if self._hooks is not None and self._hooks.has("PostCompact"):
+            await self._hooks.fire("PostCompact", trigger, turn_id=turn_id or None)
         await self._emit(turn_id, Warning(message=compaction_notice(before)))

@@ -257,6 +257,23 @@ class Error(_Model):
     message: str
 
 
+class HookStarted(_Model):
+    """A hook command started (its status message, or its event and command)."""
+
+    type: Literal["hook_started"] = "hook_started"
+    event: str
+    message: str
+
+
+class HookCompleted(_Model):
+    """A hook command finished: what it decided, or why it failed (a failed hook is ignored)."""
+
+    type: Literal["hook_completed"] = "hook_completed"
+    event: str
+    status: Literal["completed", "blocked", "failed"]
+    message: str
+
+
 class McpToolCallBegin(_Model):
     type: Literal["mcp_tool_call_begin"] = "mcp_tool_call_begin"
     call_id: str
@@ -299,7 +316,9 @@ EventMsg = Annotated[
     | Warning
     | Error
     | McpToolCallBegin
-    | McpToolCallEnd,
+    | McpToolCallEnd
+    | HookStarted
+    | HookCompleted,
     Field(discriminator="type"),
 ]
 

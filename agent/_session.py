@@ -34,7 +34,7 @@ from ._protocol import (
 )
 from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
 from ._turn import RunningTurn, TurnOutcome, TurnRunner
-from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured
+from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured, system_config_dir
 from .errors import SessionClosedError
 from .model import JsonObject, Model, ModelClient
 from .threads import ThreadRecorder, session_meta, thread_record
@@ -46,6 +46,7 @@ from .tools import (
 )
 
 if TYPE_CHECKING:
+    from .hooks import Hooks
     from .threads import Rollout
     from .tools import McpBridge
 
@@ -133,7 +134,7 @@ class Session(TurnRunner):
         self._tg: anyio.abc.TaskGroup | None = None
         self._exec: ExecSessions | None = None
         self._client: Model | None = model
-        self._recorder = ThreadRecorder(config.codex_home, report=self._report_persistence_failure)
+        self._recorder = ThreadRecorder(config.codex_home, report=self._warn_now)
         self._turn: RunningTurn | None = None
         self._pending: list[JsonObject] = []
         self._closed = False
@@ -149,6 +150,8 @@ class Session(TurnRunner):
         self._context_to_refresh: JsonObject | None = None
         self._repair_pending = False
         self._startup_notes: list[str] = []
+        self._hooks: Hooks | None = None
+        self._hook_contexts: list[str] = []
         self._first_user_message: str | None = None
         self._title: str | None = None
         self._created_at = now_timestamp()
@@ -236,6 +239,7 @@ class Session(TurnRunner):
                 rollout_path=str(self._recorder.path) if self._recorder.path else None,
             ),
         )
+        await self._start_hooks()
         policy, problem = load_exec_policy(self.config)
         self._approval_state.policy = policy
         mcp_failures = [
@@ -244,6 +248,28 @@ class Session(TurnRunner):
         notes = [*self.config.warnings, *([problem] if problem else []), *mcp_failures, *self._startup_notes]
         for warning in notes:
             await self._emit("", Warning(message=warning))
+        if self._hooks is not None and self._hooks.has("SessionStart"):
+            source = "resume" if self._resume is not None and not self._fork else "startup"
+            verdict = await self._hooks.fire("SessionStart", {"source": source}, subject=source)
+            self._hook_contexts.extend(verdict.contexts)
+
+    async def _start_hooks(self) -> None:
+        from .hooks import session_hooks
+
+        self._hooks, notes = await session_hooks(
+            codex_home=self.config.codex_home,
+            system_dir=system_config_dir(),
+            project_codex_dirs=self.config.project_codex_dirs,
+            bypass_trust=self.config.bypass_hook_trust,
+            session_id=self.thread_id,
+            cwd=self.config.cwd,
+            shell=self._shell,
+            model=self.config.model,
+            approval_policy=self.config.approval_policy,
+            transcript_path=lambda: self._recorder.path,
+            report=self._report_hook,
+        )
+        self._startup_notes.extend(notes)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -275,6 +301,9 @@ class Session(TurnRunner):
                 self._turn.scope.cancel()
                 with anyio.move_on_after(5):
                     await self._turn.done.wait()
+            if self._hooks is not None and self._hooks.has("SessionEnd"):
+                with anyio.move_on_after(10):
+                    await self._hooks.fire("SessionEnd", {"reason": "exit"})
             if self._exec is not None:
                 self._exec.kill_all()
             if self._own_http and self._http is not None:
@@ -384,7 +413,7 @@ class Session(TurnRunner):
     def _record(self, items: list[JsonObject]) -> None:
         self._recorder.record_items(items)
 
-    def _report_persistence_failure(self, message: str) -> None:
+    def _warn_now(self, message: str) -> None:
         # Sent without awaiting: the recorder reports from synchronous code, and the stream is unbounded.
         with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
             self._send.send_nowait(Event(id="", msg=Warning(message=message)))
@@ -415,6 +444,7 @@ class Session(TurnRunner):
                 turn.outcome = await self._aborted(turn)
             with anyio.CancelScope(shield=True):
                 await self._update_index()
+            self._notify(turn.turn_id, items, turn.outcome)
             return turn.outcome
         finally:
             turn.done.set()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -12,7 +12,15 @@ from sandbox import ShellEnvironmentPolicy
 
 from . import _context
 from ._compact import CompactingSession
-from ._items import is_tool_call, message_text, normalise_output_item, output_item, reasoning_text, unanswered_calls
+from ._items import (
+    is_tool_call,
+    message_text,
+    normalise_output_item,
+    output_item,
+    reasoning_text,
+    unanswered_calls,
+    user_message_item,
+)
 from ._protocol import (
     AgentMessage,
     AgentMessageDelta,
@@ -20,9 +28,12 @@ from ._protocol import (
     AgentReasoningDelta,
     Error,
     EventMsg,
+    HookCompleted,
+    HookStarted,
     StreamError,
     TaskComplete,
     TaskStarted,
+    TextInput,
     TokenCount,
     TokenUsage,
     TokenUsageInfo,
@@ -34,7 +45,8 @@ from ._protocol import (
 from ._session_setup import user_input_item
 from .config import Config
 from .errors import ProviderError
-from .model import JsonObject, Model, ModelResponse, Prompt
+from .hooks import Hook, HookRun, Hooks, contexts_message
+from .model import JsonObject, Model, ModelResponse, Prompt, StreamSink
 from .tools import (
     ApprovalHandler,
     ApprovalState,
@@ -49,6 +61,9 @@ from .tools import (
 
 Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]
+OnStop = Callable[[str | None, bool], Awaitable[str | None]]
+# How long an Interrupt hook may hold up the end of an interrupted turn.
+_HOOK_GRACE_S = 10
 
 
 @dataclass
@@ -98,13 +113,16 @@ async def run_sampling_loop(
     take_pending_input: Callable[[], list[JsonObject]],
     on_usage: Callable[[TokenUsage], Awaitable[None]],
     maybe_compact: Callable[[], Awaitable[None]] | None = None,
+    on_stop: OnStop | None = None,
 ) -> str | None:
     """Sample and run tools until the model stops calling them; returns the last assistant message.
 
+    `on_stop` (the Stop hooks) may keep the turn going: the text it returns becomes the next prompt.
     Provider errors propagate (the caller fails the turn); cancellation propagates (the caller aborts it).
     """
     sink = _Sink(emit)
     last_message: str | None = None
+    stop_hook_active = False
     while True:
         response: ModelResponse = await client.stream(build_prompt(), sink)
         items = [normalise_output_item(i) for i in response.items]
@@ -124,12 +142,25 @@ async def run_sampling_loop(
         calls = [i for i in items if is_tool_call(i)]
         if not calls:
             pending = take_pending_input()
+            if not pending and on_stop is not None:
+                again = await on_stop(last_message, stop_hook_active)
+                if again is not None:
+                    stop_hook_active = True
+                    pending = [user_message_item(again)]
             if not pending:
                 return last_message
             history.extend(pending)
             record(pending)
             continue
         await _run_calls(tools, calls, history, record)
+        if tools.hook_contexts:
+            added = [contexts_message(tools.hook_contexts)]
+            tools.hook_contexts.clear()
+            history.extend(added)
+            record(added)
+        if tools.stop_reason is not None:
+            await emit(Warning(message=f"A hook stopped the turn: {tools.stop_reason}"))
+            return last_message
         pending = take_pending_input()
         if pending:
             history.extend(pending)
@@ -174,6 +205,25 @@ class RunningTurn:
     outcome: TurnOutcome | None = None
 
 
+class _HookedModel:
+    """The model, with PreModelRequest and PostModelRequest hooks around each request."""
+
+    def __init__(self, model: Model, hooks: Hooks, turn_id: str) -> None:
+        self._model = model
+        self._hooks = hooks
+        self._turn_id = turn_id
+
+    async def stream(self, prompt: Prompt, sink: StreamSink) -> ModelResponse:
+        if self._hooks.has("PreModelRequest"):
+            await self._hooks.fire("PreModelRequest", {"model": prompt.model}, turn_id=self._turn_id)
+        response = await self._model.stream(prompt, sink)
+        if self._hooks.has("PostModelRequest"):
+            usage = response.usage.model_dump() if response.usage is not None else None
+            fields = {"model": prompt.model, "response_id": response.response_id, "usage": usage}
+            await self._hooks.fire("PostModelRequest", fields, turn_id=self._turn_id)
+        return response
+
+
 class TurnRunner(CompactingSession):
     """The part of `Session` that runs one turn: opening items, the tool context, the sampling loop and how the turn
     ends (a mixin: the attributes below are the session's)."""
@@ -188,10 +238,15 @@ class TurnRunner(CompactingSession):
     _approval_state: ApprovalState
     _env_policy: ShellEnvironmentPolicy
     _pending: list[JsonObject]
+    _hooks: Hooks | None
+    _hook_contexts: list[str]
+    """Context from SessionStart hooks, added to history when the next turn opens."""
 
     async def _emit_msg_current(self, msg: EventMsg) -> None: ...
 
     def _record(self, items: list[JsonObject]) -> None: ...
+
+    def _warn_now(self, message: str) -> None: ...
 
     async def _aborted(self, turn: RunningTurn) -> TurnOutcome:
         with anyio.CancelScope(shield=True):
@@ -199,6 +254,9 @@ class TurnRunner(CompactingSession):
                 # Killed commands report their end before the turn reports it was aborted.
                 await self._exec.kill_all_and_wait()
             await self._emit(turn.turn_id, TurnAborted(turn_id=turn.turn_id))
+            if self._hooks is not None and self._hooks.has("Interrupt"):
+                with anyio.move_on_after(_HOOK_GRACE_S):
+                    await self._hooks.fire("Interrupt", {}, turn_id=turn.turn_id)
         return TurnOutcome(status="aborted")
 
     async def _open_turn(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str:
@@ -216,6 +274,9 @@ class TurnRunner(CompactingSession):
         elif self._context_to_refresh is not None:
             new_items.extend(_context.context_changes(self.config, self._shell, self._context_to_refresh))
             self._context_to_refresh = None
+        if self._hook_contexts:
+            new_items.append(contexts_message(self._hook_contexts))
+            self._hook_contexts = []
         message, text, images = user_input_item(items, self.config.cwd)
         new_items.append(message)
         self.history.extend(new_items)
@@ -237,7 +298,58 @@ class TurnRunner(CompactingSession):
             thread_id=self.thread_id,
             env_policy=self._env_policy,
             tools=registry,
+            hooks=self._hooks,
         )
+
+    async def _report_hook(self, hook: Hook, run: HookRun | None, message: str) -> None:
+        """Each hook's start and end, as events every front door shows."""
+        if run is None:
+            await self._emit_msg_current(HookStarted(event=hook.event, message=message))
+            return
+        status: Literal["completed", "blocked", "failed"] = "completed"
+        if run.failure is not None:
+            status = "failed"
+        elif run.exit_code == 2 or (run.output or {}).get("decision") == "block":
+            status = "blocked"
+        await self._emit_msg_current(HookCompleted(event=run.hook.event, status=status, message=message))
+
+    def _notify(self, turn_id: str, items: Sequence[UserInput], outcome: TurnOutcome) -> None:
+        """`notify`: the configured program hears that the turn ended (not awaited)."""
+        argv = self.config.toml.notify
+        if not argv or outcome.status == "aborted":
+            return
+        from .hooks import notify, notify_payload
+
+        payload = notify_payload(
+            thread_id=self.thread_id,
+            turn_id=turn_id,
+            cwd=self.config.cwd,
+            client="pycodex",
+            input_messages=[i.text for i in items if isinstance(i, TextInput)],
+            last_message=outcome.last_agent_message,
+        )
+        problem = notify(argv, payload)
+        if problem is not None:
+            self._warn_now(problem)
+
+    async def _prompt_verdict(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
+        """Run the UserPromptSubmit hooks; returns why the prompt is refused, or None (their context is queued)."""
+        if self._hooks is None or not self._hooks.has("UserPromptSubmit"):
+            return None
+        prompt = "\n".join(i.text for i in items if isinstance(i, TextInput))
+        verdict = await self._hooks.fire("UserPromptSubmit", {"prompt": prompt}, turn_id=turn_id)
+        refusal = verdict.block_reason if verdict.block_reason is not None else verdict.stop_reason
+        if refusal is not None:
+            return refusal or "no reason given"
+        self._hook_contexts.extend(verdict.contexts)
+        return None
+
+    async def _stop_hooks(self, turn_id: str, last_message: str | None, active: bool) -> str | None:
+        """Run the Stop hooks; a block keeps the turn going with its reason as the next prompt."""
+        assert self._hooks is not None
+        fields = {"stop_hook_active": active, "last_assistant_message": last_message}
+        verdict = await self._hooks.fire("Stop", fields, turn_id=turn_id)
+        return verdict.block_reason or None
 
     async def _turn_body(
         self, turn: RunningTurn, items: tuple[UserInput, ...] | list[UserInput], output_schema: dict[str, Any] | None
@@ -262,6 +374,12 @@ class TurnRunner(CompactingSession):
                 await self._compact(turn_id, mid_turn=False)
             except ProviderError as exc:
                 await self._emit(turn_id, Warning(message=f"compaction failed, continuing without it: {exc}"))
+        refusal = await self._prompt_verdict(turn_id, items)
+        if refusal is not None:
+            error = f"The prompt was blocked by a UserPromptSubmit hook: {refusal}"
+            await self._emit(turn_id, Error(message=error))
+            await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=None))
+            return TurnOutcome(status="failed", error=error)
         try:
             text = await self._open_turn(turn_id, items)
         except OSError as exc:
@@ -314,7 +432,7 @@ class TurnRunner(CompactingSession):
 
         try:
             last = await run_sampling_loop(
-                client=self._client,
+                client=_HookedModel(self._client, self._hooks, turn_id) if self._hooks is not None else self._client,
                 build_prompt=build_prompt,
                 history=self.history,
                 record=self._record,
@@ -323,6 +441,11 @@ class TurnRunner(CompactingSession):
                 take_pending_input=take_pending,
                 on_usage=on_usage,
                 maybe_compact=lambda: self._maybe_compact_mid_turn(turn_id),
+                on_stop=(
+                    (lambda last, active: self._stop_hooks(turn_id, last, active))
+                    if self._hooks is not None and self._hooks.has("Stop")
+                    else None
+                ),
             )
         except (ProviderError, TurnFatal) as exc:
             await self._emit(turn_id, Error(message=str(exc)))

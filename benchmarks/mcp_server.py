@@ -103,7 +103,9 @@ def _write_config(home: Path, url: str) -> None:
 
 
 def measure_start(tmp: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
-    init, discover, tools = [], [], []
+    init: list[float] = []
+    discover: list[float] = []
+    tools: list[float] = []
     for _ in range(runs):
         server = Server(tmp / "home")
         server.send(INIT)
@@ -158,7 +160,7 @@ def _ms(values: list[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--calls", type=int, default=3)
     args = parser.parse_args()

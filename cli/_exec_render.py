@@ -70,7 +70,33 @@ class JsonlRenderer:
             self._write(
                 {"type": "item.completed", "item": {"id": self._new_id(), "type": "agent_message", "text": msg.message}}
             )
-        elif isinstance(msg, p.ExecCommandBegin):
+        elif isinstance(msg, p.ExecCommandBegin | p.ExecCommandEnd):
+            self._on_command(msg)
+        elif isinstance(msg, p.PlanUpdate):
+            self._on_plan(msg)
+        elif isinstance(msg, p.PatchApplyBegin | p.PatchApplyEnd):
+            self._on_patch(msg)
+        elif isinstance(msg, p.McpToolCallBegin | p.McpToolCallEnd):
+            self._on_mcp_call(msg)
+        elif isinstance(msg, p.Warning):
+            self._write(
+                {"type": "item.completed", "item": {"id": self._new_id(), "type": "error", "message": msg.message}}
+            )
+        elif isinstance(msg, p.StreamError):
+            self._write({"type": "error", "message": msg.message})
+        elif isinstance(msg, p.Error):
+            self._error = msg.message
+            self._write({"type": "error", "message": msg.message})
+        elif isinstance(msg, p.TokenCount):
+            if msg.info is not None:
+                self._usage = self._usage + msg.info.last_token_usage
+        elif isinstance(msg, p.TaskComplete):
+            self._on_task_complete()
+        elif isinstance(msg, p.TurnAborted) and not self._signalled:
+            self._write({"type": "turn.failed", "error": {"message": "turn interrupted"}})
+
+    def _on_command(self, msg: p.ExecCommandBegin | p.ExecCommandEnd) -> None:
+        if isinstance(msg, p.ExecCommandBegin):
             command = shlex.join(msg.command)
             self._commands[msg.call_id] = command
             item = {
@@ -82,35 +108,38 @@ class JsonlRenderer:
                 "status": "in_progress",
             }
             self._write({"type": "item.started", "item": item})
-        elif isinstance(msg, p.ExecCommandEnd):
-            item_id = self._ids.get(f"exec:{msg.call_id}") or self._new_id()
-            item = {
-                "id": item_id,
-                "type": "command_execution",
-                "command": self._commands.get(msg.call_id, shlex.join(msg.command)),
-                "aggregated_output": msg.aggregated_output,
-                "exit_code": msg.exit_code,
-                "status": "completed" if msg.exit_code == 0 else "failed",
-            }
-            self._write({"type": "item.completed", "item": item})
-        elif isinstance(msg, p.PlanUpdate):
-            self._todo_items = [{"text": step.step, "completed": step.status == "completed"} for step in msg.plan]
-            if self._todo_id is None:
-                self._todo_id = self._new_id()
-                self._write(
-                    {
-                        "type": "item.started",
-                        "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items},
-                    }
-                )
-            else:
-                self._write(
-                    {
-                        "type": "item.updated",
-                        "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items},
-                    }
-                )
-        elif isinstance(msg, p.PatchApplyBegin):
+            return
+        item_id = self._ids.get(f"exec:{msg.call_id}") or self._new_id()
+        item = {
+            "id": item_id,
+            "type": "command_execution",
+            "command": self._commands.get(msg.call_id, shlex.join(msg.command)),
+            "aggregated_output": msg.aggregated_output,
+            "exit_code": msg.exit_code,
+            "status": "completed" if msg.exit_code == 0 else "failed",
+        }
+        self._write({"type": "item.completed", "item": item})
+
+    def _on_plan(self, msg: p.PlanUpdate) -> None:
+        self._todo_items = [{"text": step.step, "completed": step.status == "completed"} for step in msg.plan]
+        if self._todo_id is None:
+            self._todo_id = self._new_id()
+            self._write(
+                {
+                    "type": "item.started",
+                    "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items},
+                }
+            )
+        else:
+            self._write(
+                {
+                    "type": "item.updated",
+                    "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items},
+                }
+            )
+
+    def _on_patch(self, msg: p.PatchApplyBegin | p.PatchApplyEnd) -> None:
+        if isinstance(msg, p.PatchApplyBegin):
             changes = [{"path": path, "kind": change.type} for path, change in msg.changes.items()]
             self._patches[msg.call_id] = changes
             self._write(
@@ -124,23 +153,25 @@ class JsonlRenderer:
                     },
                 }
             )
-        elif isinstance(msg, p.PatchApplyEnd):
-            item_id = self._ids.get(f"patch:{msg.call_id}") or self._new_id()
-            changes = self._patches.get(msg.call_id) or [
-                {"path": path, "kind": change.type} for path, change in msg.changes.items()
-            ]
-            self._write(
-                {
-                    "type": "item.completed",
-                    "item": {
-                        "id": item_id,
-                        "type": "file_change",
-                        "changes": changes,
-                        "status": "completed" if msg.success else "failed",
-                    },
-                }
-            )
-        elif isinstance(msg, p.McpToolCallBegin):
+            return
+        item_id = self._ids.get(f"patch:{msg.call_id}") or self._new_id()
+        changes = self._patches.get(msg.call_id) or [
+            {"path": path, "kind": change.type} for path, change in msg.changes.items()
+        ]
+        self._write(
+            {
+                "type": "item.completed",
+                "item": {
+                    "id": item_id,
+                    "type": "file_change",
+                    "changes": changes,
+                    "status": "completed" if msg.success else "failed",
+                },
+            }
+        )
+
+    def _on_mcp_call(self, msg: p.McpToolCallBegin | p.McpToolCallEnd) -> None:
+        if isinstance(msg, p.McpToolCallBegin):
             base = {
                 "type": "mcp_tool_call",
                 "server": msg.invocation.server,
@@ -160,68 +191,54 @@ class JsonlRenderer:
                     },
                 }
             )
-        elif isinstance(msg, p.McpToolCallEnd):
-            item_id = self._ids.get(f"mcp:{msg.call_id}") or self._new_id()
-            base = self._mcp.get(msg.call_id) or {
-                "type": "mcp_tool_call",
-                "server": msg.invocation.server,
-                "tool": msg.invocation.tool,
-                "arguments": msg.invocation.arguments,
+            return
+        item_id = self._ids.get(f"mcp:{msg.call_id}") or self._new_id()
+        base = self._mcp.get(msg.call_id) or {
+            "type": "mcp_tool_call",
+            "server": msg.invocation.server,
+            "tool": msg.invocation.tool,
+            "arguments": msg.invocation.arguments,
+        }
+        result = msg.result
+        status = "failed" if (msg.is_error or msg.error) else "completed"
+        self._write(
+            {
+                "type": "item.completed",
+                "item": {
+                    "id": item_id,
+                    **base,
+                    "result": result,
+                    "error": {"message": msg.error} if msg.error else None,
+                    "status": status,
+                },
             }
-            result = msg.result
-            status = "failed" if (msg.is_error or msg.error) else "completed"
+        )
+
+    def _on_task_complete(self) -> None:
+        if self._todo_id is not None:
             self._write(
                 {
                     "type": "item.completed",
-                    "item": {
-                        "id": item_id,
-                        **base,
-                        "result": result,
-                        "error": {"message": msg.error} if msg.error else None,
-                        "status": status,
-                    },
+                    "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items},
                 }
             )
-        elif isinstance(msg, p.Warning):
-            self._write(
-                {"type": "item.completed", "item": {"id": self._new_id(), "type": "error", "message": msg.message}}
-            )
-        elif isinstance(msg, p.StreamError):
-            self._write({"type": "error", "message": msg.message})
-        elif isinstance(msg, p.Error):
-            self._error = msg.message
-            self._write({"type": "error", "message": msg.message})
-        elif isinstance(msg, p.TokenCount):
-            if msg.info is not None:
-                self._usage = self._usage + msg.info.last_token_usage
-        elif isinstance(msg, p.TaskComplete):
-            if self._todo_id is not None:
-                self._write(
-                    {
-                        "type": "item.completed",
-                        "item": {"id": self._todo_id, "type": "todo_list", "items": self._todo_items},
-                    }
-                )
-                self._todo_id = None
-            if self._error is not None:
-                self._write({"type": "turn.failed", "error": {"message": self._error}})
-            else:
-                u = self._usage
-                self._write(
-                    {
-                        "type": "turn.completed",
-                        "usage": {
-                            "input_tokens": u.input_tokens,
-                            "cached_input_tokens": u.cached_input_tokens,
-                            "cache_write_input_tokens": 0,
-                            "output_tokens": u.output_tokens,
-                            "reasoning_output_tokens": u.reasoning_output_tokens,
-                        },
-                    }
-                )
-        elif isinstance(msg, p.TurnAborted):
-            if not self._signalled:
-                self._write({"type": "turn.failed", "error": {"message": "turn interrupted"}})
+            self._todo_id = None
+        if self._error is not None:
+            self._write({"type": "turn.failed", "error": {"message": self._error}})
+            return
+        u = self._usage
+        self._write(
+            {
+                "type": "turn.completed",
+                "usage": {
+                    "input_tokens": u.input_tokens,
+                    "cached_input_tokens": u.cached_input_tokens,
+                    "cache_write_input_tokens": 0,
+                    "output_tokens": u.output_tokens,
+                    "reasoning_output_tokens": u.reasoning_output_tokens,
+                },
+            }
+        )
 
     def fatal(self, message: str) -> None:
         """An error before any turn started (bad provider, unreadable input)."""
@@ -337,6 +354,9 @@ class HumanRenderer:
                 self._usage = self._usage + msg.info.last_token_usage
         elif isinstance(msg, p.TurnAborted):
             self._line(f"{self._red}interrupted{self._reset}")
+        elif isinstance(msg, p.HookCompleted):
+            color = self._dim if msg.status == "completed" else self._red
+            self._line(f"{color}hook:{self._reset} {msg.message}")
 
     def signalled(self) -> None:
         """The run was stopped by a signal (the transcript still says the turn was interrupted)."""

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple, cast
 import typer
 
 if TYPE_CHECKING:
-    from sandbox._confine import Confined
-    from sandbox._plan import Plan
+    from sandbox import Confined, Plan
 
 # The configured values come from every config layer (system, user, trusted project, profile, `-c`), merged by
 # `agent.merge_config_layers`, which needs no pydantic; `--full-auto` then picks workspace-write.
@@ -77,7 +76,7 @@ class _Settings(NamedTuple):
     allow_degraded: bool
 
     def plan(self, cwd: Path) -> Plan:
-        from sandbox._plan import plan_for_mode
+        from sandbox import plan_for_mode
 
         return plan_for_mode(
             self.mode,
@@ -127,7 +126,7 @@ def _run(platform: str, command: list[str], config: list[str], *, full_auto: boo
     import shutil
     import sys
 
-    from sandbox._env import compose_env
+    from sandbox import compose_env
     from sandbox.errors import SandboxError
 
     if not sys.platform.startswith(platform):
@@ -143,7 +142,7 @@ def _run(platform: str, command: list[str], config: list[str], *, full_auto: boo
     env = compose_env(os.environ, network_restricted=not plan.network)
     if shutil.which(command[0], path=env.get("PATH")) is None and not (cwd / command[0]).is_file():
         raise _fail(f"command not found: {command[0]}", 127)
-    from sandbox._confine import confine_plan
+    from sandbox import confine_plan
 
     try:
         confined = confine_plan(command, plan, cwd=cwd, allow_degraded=settings.allow_degraded)
@@ -185,7 +184,7 @@ def _wait(confined: Confined, *, env: dict[str, str], cwd: Path) -> int:
 
 
 def _status(as_json: bool) -> int:
-    from sandbox._detect import detect
+    from sandbox import detect
 
     report = detect()
     if as_json:
@@ -243,7 +242,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_profile(config: list[str], *, full_auto: bool, cd: Path | None) -> int:
-    from sandbox._seatbelt import seatbelt_profile
+    from sandbox import seatbelt_profile
 
     cwd = (cd or Path.cwd()).absolute()
     try:

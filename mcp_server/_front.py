@@ -18,13 +18,13 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from ._handoff import REPLAY_ID
 from ._options import ServerOptions
 
 _ANSWERS = Path(__file__).with_name("_fast_answers.json")
 _MODERN_META_KEY = "io.modelcontextprotocol/protocolVersion"
 _CLIENT_INFO_KEY = "io.modelcontextprotocol/clientInfo"
 _CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities"
-REPLAY_ID = "pycodex-front-initialize"
 
 
 def _claim_stdio() -> tuple[BinaryIO, BinaryIO]:

@@ -74,6 +74,8 @@ def step(msg: p.EventMsg) -> tuple[str, LogLevel] | None:
             return f"Warning: {_short(text)}", "warning"
         case p.Error(message=text):
             return f"Error: {_short(text)}", "error"
+        case p.HookCompleted(message=text, status=status):
+            return f"Hook: {_short(text)}", ("info" if status == "completed" else "warning")
         case p.TaskComplete():
             return "Turn complete", "info"
         case p.TurnAborted():

@@ -17,7 +17,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
-from ._front import REPLAY_ID
+from ._handoff import REPLAY_ID
 from ._options import ServerOptions
 from ._server import PycodexServer
 

@@ -11,14 +11,17 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._confine import Confined as Confined
+    from ._confine import confine_plan as confine_plan
     from ._denial import is_likely_sandbox_denied as is_likely_sandbox_denied
     from ._detect import SandboxReport as SandboxReport
     from ._detect import detect as detect
     from ._detect import find_bwrap as find_bwrap
+    from ._env import compose_env as compose_env
     from ._env_policy import ShellEnvironmentPolicy as ShellEnvironmentPolicy
     from ._env_policy import build_env as build_env
     from ._plan import Plan as Plan
     from ._plan import WritableRoot as WritableRoot
+    from ._plan import plan_for_mode as plan_for_mode
     from ._policy import DangerFullAccess as DangerFullAccess
     from ._policy import ReadOnly as ReadOnly
     from ._policy import SandboxMode as SandboxMode
@@ -53,12 +56,15 @@ _WHERE = {
     "WorkspaceWrite": "._policy",
     "WritableRoot": "._plan",
     "build_env": "._env_policy",
+    "compose_env": "._env",
+    "confine_plan": "._confine",
     "default_shell": "._process",
     "detect": "._detect",
     "find_bwrap": "._detect",
     "has_full_network": "._policy",
     "is_likely_sandbox_denied": "._denial",
     "is_path_writable": "._policy",
+    "plan_for_mode": "._plan",
     "plan_for_policy": "._policy",
     "policy_for_mode": "._policy",
     "seatbelt_profile": "._seatbelt",
@@ -82,12 +88,15 @@ __all__ = [
     "WorkspaceWrite",
     "WritableRoot",
     "build_env",
+    "compose_env",
+    "confine_plan",
     "default_shell",
     "detect",
     "find_bwrap",
     "has_full_network",
     "is_likely_sandbox_denied",
     "is_path_writable",
+    "plan_for_mode",
     "plan_for_policy",
     "policy_for_mode",
     "seatbelt_profile",

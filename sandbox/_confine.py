@@ -2,9 +2,10 @@
 
 Linux: bubblewrap plus a seccomp filter (`_linux_bwrap`, `_seccomp`); where bubblewrap cannot create namespaces, the
 Landlock helper (`_landlock`) with the same seccomp filter. macOS: Seatbelt (`_seatbelt`). When nothing can enforce
-the policy, `SandboxUnavailableError` names what is missing, unless the caller explicitly allows a degraded run
-(config `sandbox_allow_degraded = true`), in which case whatever is available is applied and the gaps are returned
-as warnings.
+the policy, or can enforce only part of it (Landlock alone cannot keep `.git` read-only),
+`SandboxUnavailableError` names what is missing, unless the caller explicitly allows a degraded run (config
+`sandbox_allow_degraded = true`), in which case whatever is available is applied and every gap is returned as a
+warning with every command. Under bubblewrap the Landlock helper runs as a second layer inside (see `_landlock`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._detect import Backend, SandboxReport, detect
-from ._linux_bwrap import Placeholders, bwrap_argv, seccomp_pipe
+from ._linux_bwrap import Placeholders, bwrap_argv, guard_args, seccomp_pipe
 from ._plan import Plan
 from ._seccomp import build_filter
 from .errors import SandboxUnavailableError
@@ -62,11 +63,13 @@ def confine(
     policy_cwd: Path,
     allow_degraded: bool = False,
     tty: bool = False,
+    ready_fd: int | None = None,
 ) -> Confined:
     """Wrap `argv` so that the kernel enforces `policy`; raise `SandboxUnavailableError` when it cannot."""
     from ._policy import plan_for_policy
 
-    return confine_plan(argv, plan_for_policy(policy, policy_cwd), cwd=cwd, allow_degraded=allow_degraded, tty=tty)
+    plan = plan_for_policy(policy, policy_cwd)
+    return confine_plan(argv, plan, cwd=cwd, allow_degraded=allow_degraded, tty=tty, ready_fd=ready_fd)
 
 
 def confine_plan(
@@ -78,41 +81,88 @@ def confine_plan(
     tty: bool = False,
     report: SandboxReport | None = None,
     backend: Backend | None = None,
+    ready_fd: int | None = None,
 ) -> Confined:
     """Wrap `argv` so that the kernel enforces `plan`.
 
-    `report` defaults to this machine's (`detect()`); `backend` forces one (tests use it to run the Landlock path on
-    a machine where bubblewrap works).
+    A confined plan is refused when this machine cannot enforce all of it (`report.not_enforced`, e.g. Landlock
+    alone leaves `.git` writable) unless `allow_degraded`; the gaps are then in `Confined.warnings`, for every
+    command. `report` defaults to this machine's (`detect()`); `backend` forces one (tests use it to run the
+    Landlock path on a machine where bubblewrap works). Under bubblewrap, `ready_fd` (a pipe's write end) gets one
+    byte once bubblewrap's set-up has succeeded and the command is about to start.
     """
     if plan.unconfined:
         return Confined(list(argv))
     report = report or detect()
     chosen = backend or report.backend
+    gaps = "; ".join(report.not_enforced) or "no sandbox backend"
+    if report.bwrap_problem and chosen != "bubblewrap" and report.platform.startswith("linux"):
+        gaps += f"; bubblewrap: {report.bwrap_problem}"
+    if report.not_enforced and not allow_degraded:
+        how = "unconfined" if chosen == "none" else "with part of the policy not enforced"
+        raise SandboxUnavailableError(
+            f"cannot fully confine this command here ({gaps}). Refusing to run it {how}: install bubblewrap (or "
+            "reinstall pycodex with its bundled copy), enable user namespaces or Landlock, set "
+            "`sandbox_allow_degraded = true` to run with only what this machine can enforce, or choose "
+            "danger-full-access",
+            missing=report.missing(),
+        )
+    confined = _confine_with(argv, plan, chosen, cwd=cwd, tty=tty, report=report, ready_fd=ready_fd)
+    if report.not_enforced:
+        applied = {"seccomp-only": " (only the seccomp filter is applied)", "none": " (nothing is applied)"}
+        confined.warnings.append(
+            f"running with a degraded sandbox{applied.get(confined.backend, '')}; NOT enforced: {gaps}"
+        )
+    return confined
+
+
+def _confine_with(
+    argv: list[str],
+    plan: Plan,
+    chosen: Backend,
+    *,
+    cwd: Path,
+    tty: bool,
+    report: SandboxReport,
+    ready_fd: int | None,
+) -> Confined:
     if chosen == "bubblewrap" and report.bwrap_path is not None:
-        return _bubblewrap(argv, plan, cwd=cwd, tty=tty, report=report, bwrap=report.bwrap_path)
+        return _bubblewrap(argv, plan, cwd=cwd, tty=tty, report=report, bwrap=report.bwrap_path, ready_fd=ready_fd)
     if chosen == "landlock":
         return _helper(argv, plan, tty=tty, landlock=True, seccomp=report.seccomp, backend="landlock")
     if chosen == "seatbelt":
         from ._seatbelt import darwin_user_cache_dir, seatbelt_argv
 
         return Confined(seatbelt_argv(plan, list(argv), user_cache_dir=darwin_user_cache_dir()), backend="seatbelt")
-    gaps = "; ".join(report.not_enforced) or "no sandbox backend"
-    if not allow_degraded:
-        raise SandboxUnavailableError(
-            f"cannot confine this command here ({gaps}). Refusing to run it unconfined: install bubblewrap, enable "
-            "user namespaces or Landlock, set `sandbox_allow_degraded = true` to run with only what this machine "
-            "can enforce, or choose danger-full-access",
-            missing=report.missing(),
-        )
-    warning = f"running with a degraded sandbox: {gaps}"
     if sys.platform.startswith("linux") and report.seccomp:
-        confined = _helper(argv, plan, tty=tty, landlock=False, seccomp=True, backend="seccomp-only")
-        confined.warnings.append(warning + " (only the seccomp filter is applied)")
-        return confined
-    return Confined(list(argv), backend="none", warnings=[warning + " (nothing is applied)"])
+        return _helper(argv, plan, tty=tty, landlock=False, seccomp=True, backend="seccomp-only")
+    return Confined(list(argv), backend="none")
 
 
-def _bubblewrap(argv: list[str], plan: Plan, *, cwd: Path, tty: bool, report: SandboxReport, bwrap: str) -> Confined:
+def _inner_layer(plan: Plan, report: SandboxReport, ready_fd: int | None) -> list[str]:
+    """The Landlock helper run inside bubblewrap: it denies writes that read-only mounts let through (a FIFO
+    outside the roots) and reports, through `ready_fd`, that bubblewrap's set-up succeeded."""
+    if report.landlock_abi < 1 and ready_fd is None:
+        return []
+    args = [sys.executable, "-I", "-S", LANDLOCK_HELPER]
+    if ready_fd is not None:
+        args += ["--ready-fd", str(ready_fd), *guard_args(plan)]
+    if report.landlock_abi < 1:
+        return [*args, "--no-landlock", "--"]
+    if plan.network:
+        args.append("--network")
+    # The sandbox's own /dev (a fresh tmpfs with the usual devices, /dev/shm, the PTYs) stays writable.
+    args += ["--rw", "/dev"]
+    if plan.full_write:
+        args += ["--rw", "/"]
+    for root in plan.roots:
+        args += ["--rw", os.path.realpath(root.root)]
+    return [*args, "--"]
+
+
+def _bubblewrap(
+    argv: list[str], plan: Plan, *, cwd: Path, tty: bool, report: SandboxReport, bwrap: str, ready_fd: int | None
+) -> Confined:
     seccomp_fd = seccomp_pipe(build_filter(network=plan.network)) if report.seccomp else None
     owned = [seccomp_fd] if seccomp_fd is not None else []
     placeholders = Placeholders()
@@ -120,7 +170,7 @@ def _bubblewrap(argv: list[str], plan: Plan, *, cwd: Path, tty: bool, report: Sa
         args = bwrap_argv(
             bwrap,
             plan,
-            list(argv),
+            [*_inner_layer(plan, report, ready_fd), *argv],
             cwd=cwd,
             placeholders=placeholders,
             seccomp_fd=seccomp_fd,
@@ -133,7 +183,8 @@ def _bubblewrap(argv: list[str], plan: Plan, *, cwd: Path, tty: bool, report: Sa
         for fd in owned:
             os.close(fd)
         raise
-    return Confined(args, pass_fds=tuple(owned), backend="bubblewrap", _owned_fds=owned, _placeholders=placeholders)
+    passed = (*owned, ready_fd) if ready_fd is not None else tuple(owned)
+    return Confined(args, pass_fds=passed, backend="bubblewrap", _owned_fds=owned, _placeholders=placeholders)
 
 
 def _helper(argv: list[str], plan: Plan, *, tty: bool, landlock: bool, seccomp: bool, backend: str) -> Confined:

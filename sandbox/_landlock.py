@@ -1,7 +1,10 @@
 """Landlock through ctypes, and the small pre-exec helper that confines a command where bubblewrap cannot run.
 
 The helper runs as `python -I -S _landlock.py [options] -- CMD...`, so this module imports nothing but the standard
-library. In order it: starts a new session (unless a terminal is wanted), drops every capability a root caller
+library. It also runs inside bubblewrap, as a second layer: there Landlock denies what read-only mounts cannot, opening
+a FIFO outside the writable roots for writing, and `--ready-fd` tells the parent that bubblewrap's set-up succeeded.
+
+In order it: starts a new session (unless a terminal is wanted), drops every capability a root caller
 holds, sets `no_new_privs`, restricts the filesystem with Landlock (read and execute everywhere, full rights only
 beneath the writable roots and on /dev/null), scopes signals and, with the network off, TCP and abstract Unix
 sockets to the sandbox, installs the seccomp program read from a descriptor, and finally execs the command.
@@ -150,6 +153,24 @@ def install_seccomp(program: bytes) -> None:
     _check(int(libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0)), "prctl(PR_SET_SECCOMP)")
 
 
+GUARD_MESSAGE = "pycodex sandbox: a protected path changed while the sandbox was set up:"
+
+
+def _read_only(path: str) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def unprotected(present: list[str]) -> str | None:
+    """The first of `present` that does not exist on a read-only mount, if any."""
+    for path in present:
+        if not os.path.lexists(path) or not _read_only(path):
+            return path
+    return None
+
+
 def _read_all(fd: int) -> bytes:
     chunks: list[bytes] = []
     while chunk := os.read(fd, 65536):
@@ -164,6 +185,8 @@ def main(argv: list[str]) -> int:  # pragma: no cover - runs in the sandboxed ch
     options, command = argv[:split], argv[split + 1 :]
     writable: list[str] = []
     seccomp_fd: int | None = None
+    ready_fd: int | None = None
+    present: list[str] = []
     landlock = True
     network = False
     new_session = False
@@ -176,6 +199,12 @@ def main(argv: list[str]) -> int:  # pragma: no cover - runs in the sandboxed ch
         elif opt == "--seccomp-fd":
             seccomp_fd = int(options[i + 1])
             i += 1
+        elif opt == "--ready-fd":
+            ready_fd = int(options[i + 1])
+            i += 1
+        elif opt == "--guard-present":
+            present.append(options[i + 1])
+            i += 1
         elif opt == "--no-landlock":
             landlock = False
         elif opt == "--network":
@@ -183,6 +212,10 @@ def main(argv: list[str]) -> int:  # pragma: no cover - runs in the sandboxed ch
         elif opt == "--new-session":
             new_session = True
         i += 1
+    changed = unprotected(present)
+    if changed is not None:
+        sys.stderr.write(f"{GUARD_MESSAGE} {changed}\n")
+        return 1
     try:
         if new_session and os.getsid(0) != os.getpid():
             os.setsid()
@@ -195,6 +228,10 @@ def main(argv: list[str]) -> int:  # pragma: no cover - runs in the sandboxed ch
     except OSError as exc:
         sys.stderr.write(f"pycodex sandbox: could not confine the command: {exc}\n")
         return 1
+    if ready_fd is not None:
+        # Tells the parent that every layer is in place (under bubblewrap: its mounts succeeded).
+        os.write(ready_fd, b"1")
+        os.close(ready_fd)
     try:
         os.execvp(command[0], command)
     except OSError as exc:

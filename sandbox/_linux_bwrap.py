@@ -125,13 +125,34 @@ def filesystem_args(plan: Plan, placeholders: Placeholders) -> list[str]:
                     "the sandbox can keep it read-only",
                     path=real_sub,
                 )
+            # `-try`: a path that vanishes before bubblewrap mounts it must not fail the command (issue 14); for a
+            # path that must stay protected, the guard inside the sandbox (`guard_args`) has the start planned again.
             if os.path.lexists(real_sub):
                 target = Path(os.path.realpath(real_sub))
-                args += ["--ro-bind", str(target), str(target)]
+                args += ["--ro-bind-try", str(target), str(target)]
                 continue
             missing = _first_missing(real_root, real_sub) if real_sub.is_relative_to(real_root) else None
             if missing is not None and placeholders.hold(missing):
-                args += ["--ro-bind", str(missing), str(missing)]
+                args += ["--ro-bind-try", str(missing), str(missing)]
+    return args
+
+
+def guard_args(plan: Plan) -> list[str]:
+    """What the helper inside the sandbox checks before it starts the command (`_landlock --guard-present`).
+
+    A protected path that must stay read-only even when missing (the workspace's `.codex`, bound from a placeholder
+    or from whatever stood there) has to exist inside on a read-only mount; if it vanished between the plan and the
+    mounts, the start is planned again. Other protected paths that vanish or appear in that window are treated as
+    the plan would have treated them a moment later: gone, or not yet there (as Codex does).
+    """
+    if plan.full_write:
+        return []
+    args: list[str] = []
+    for root in plan.roots:
+        real_root = Path(os.path.realpath(root.root))
+        for sub in root.required:
+            real_sub = real_root / sub.relative_to(root.root) if sub.is_relative_to(root.root) else sub
+            args += ["--guard-present", str(real_sub)]
     return args
 
 

@@ -7,7 +7,7 @@ policy models in `_policy` delegate here, so both doors share one set of rules.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -17,6 +17,8 @@ class WritableRoot:
 
     root: Path
     read_only_subpaths: tuple[Path, ...]
+    # Those of `read_only_subpaths` that stay read-only even while they do not exist (the workspace's `.codex`).
+    required: tuple[Path, ...] = field(default=(), compare=False)
 
     def allows(self, path: Path) -> bool:
         """Whether `path` (absolute, normalised) may be written under this root."""
@@ -104,7 +106,9 @@ def workspace_roots(
     if not exclude_tmpdir_env_var and tmpdir:
         roots.append(_norm(cwd / tmpdir))
     unique = list(dict.fromkeys(roots))
-    return tuple(WritableRoot(r, protected_subpaths(r, is_cwd=(r == cwd))) for r in unique)
+    return tuple(
+        WritableRoot(r, protected_subpaths(r, is_cwd=(r == cwd)), (r / ".codex",) if r == cwd else ()) for r in unique
+    )
 
 
 def plan_for_mode(

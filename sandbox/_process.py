@@ -19,8 +19,9 @@ from pathlib import Path
 import anyio
 import anyio.abc
 
-from ._confine import Confined, confine
+from ._confine import Confined
 from ._policy import DangerFullAccess, ReadOnly, WorkspaceWrite
+from ._start import start
 
 # Pending output kept per process before the oldest unread middle is dropped.
 OUTPUT_CAP_BYTES = 1024 * 1024
@@ -193,13 +194,6 @@ async def _wait_pid(popen: subprocess.Popen[bytes]) -> int:
     return code if code >= 0 else 128 - code
 
 
-def _make_controlling_tty() -> None:  # pragma: no cover - runs in the child between fork and exec
-    import fcntl
-    import termios
-
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
 async def spawn(
     argv: Sequence[str],
     *,
@@ -219,8 +213,8 @@ async def spawn(
     `Process.sandbox_warnings`), `SandboxSetupError` when the workspace defeats confinement, and
     `FileNotFoundError` when `cwd` does not exist.
     """
-    start = functools.partial(
-        _start,
+    begin = functools.partial(
+        start,
         list(argv),
         cwd=cwd,
         env=dict(env),
@@ -231,81 +225,17 @@ async def spawn(
     )
     # Set-up touches the filesystem (and, the first time, probes bubblewrap), so it runs in a worker thread.
     # Shielded: once the child exists it must reach a Process that owns it, or it would run on unobserved.
-    started: tuple[subprocess.Popen[bytes], int, int | None, Confined] | None = None
+    started: tuple[subprocess.Popen[bytes], int, int | None, Confined, bytes] | None = None
     with anyio.CancelScope(shield=True):
-        started = await anyio.to_thread.run_sync(start)
+        started = await anyio.to_thread.run_sync(begin)
     assert started is not None
-    popen, out_fd, in_fd, confined = started
+    popen, out_fd, in_fd, confined, early = started
     proc = Process(popen, out_fd, in_fd, tty=tty, confined=confined)
+    if early:
+        proc._append(early)  # pyright: ignore[reportPrivateUsage]
     task_group.start_soon(proc._read_loop)  # pyright: ignore[reportPrivateUsage]
     task_group.start_soon(proc._wait_loop)  # pyright: ignore[reportPrivateUsage]
     return proc
-
-
-def _start(
-    argv: list[str],
-    *,
-    cwd: Path,
-    env: dict[str, str],
-    policy: ReadOnly | WorkspaceWrite | DangerFullAccess,
-    policy_cwd: Path,
-    tty: bool,
-    allow_degraded: bool,
-) -> tuple[subprocess.Popen[bytes], int, int | None, Confined]:
-    if not cwd.is_dir():
-        raise FileNotFoundError(f"working directory does not exist: {cwd}")
-    confined = confine(argv, policy=policy, cwd=cwd, policy_cwd=policy_cwd, allow_degraded=allow_degraded, tty=tty)
-    if tty:
-        import pty
-        import termios
-
-        master, slave = pty.openpty()
-        attrs = termios.tcgetattr(slave)
-        termios.tcsetattr(slave, termios.TCSANOW, attrs)
-        try:
-            popen = subprocess.Popen(
-                confined.argv,
-                cwd=cwd,
-                env=env,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                start_new_session=True,
-                preexec_fn=_make_controlling_tty,
-                pass_fds=confined.pass_fds,
-                close_fds=True,
-            )
-        except BaseException:
-            os.close(master)
-            confined.release()
-            raise
-        finally:
-            os.close(slave)
-            confined.close()
-        os.set_blocking(master, False)
-        return popen, master, master, confined
-    read_fd, write_fd = os.pipe()
-    try:
-        popen = subprocess.Popen(
-            confined.argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=write_fd,
-            stderr=write_fd,
-            start_new_session=True,
-            pass_fds=confined.pass_fds,
-            close_fds=True,
-        )
-    except BaseException:
-        os.close(read_fd)
-        confined.release()
-        raise
-    finally:
-        os.close(write_fd)
-        confined.close()
-    os.set_blocking(read_fd, False)
-    return popen, read_fd, None, confined
 
 
 def default_shell() -> str:

@@ -329,13 +329,14 @@ class McpCell(Cell):
         return f"{self.server}.{self.tool} {self.error or _mcp_result_text(self.result)}"
 
 
-NoticeKind = Literal["info", "warning", "error", "interrupted", "approval"]
+NoticeKind = Literal["info", "warning", "error", "interrupted", "approval", "hook"]
 _NOTICE_STYLE: dict[str, tuple[str, str]] = {
     "info": ("• ", MUTED),
     "warning": ("⚠ ", "yellow"),
     "error": ("■ ", "red"),
     "interrupted": ("■ ", "yellow"),
     "approval": ("✔ ", ACCENT),
+    "hook": ("↪ ", MUTED),
 }
 
 

@@ -15,7 +15,7 @@ from ._status_bar import context_text
 from ._threads import ThreadSummary
 
 if TYPE_CHECKING:
-    from ._app import PycodexApp
+    from ._command_host import CommandHost
 
 INIT_PROMPT = """Write an AGENTS.md file at the root of this repository for coding agents that will work here.
 
@@ -29,7 +29,7 @@ what you could not find."""
 class SlashCommands:
     """The slash commands of one app."""
 
-    def __init__(self, app: PycodexApp) -> None:
+    def __init__(self, app: CommandHost) -> None:
         self.app = app
 
     async def handle(self, text: str) -> bool:

@@ -24,6 +24,8 @@ from agent.protocol import (
     ExecCommandBegin,
     ExecCommandEnd,
     ExecCommandOutputDelta,
+    HookCompleted,
+    HookStarted,
     McpToolCallApprovalRequest,
     McpToolCallBegin,
     McpToolCallEnd,
@@ -49,6 +51,7 @@ from ._cells import (
     HeaderCell,
     McpCell,
     NoticeCell,
+    NoticeKind,
     PatchCell,
     PlanCell,
     ReasoningCell,
@@ -93,19 +96,7 @@ class Timeline:
         """Place one event."""
         match msg:
             case SessionConfigured():
-                self.cwd = Path(msg.cwd)
-                sandbox = str(msg.sandbox_policy.get("type", "")) or "?"
-                self._sink.add(
-                    HeaderCell(
-                        version=VERSION,
-                        model=msg.model,
-                        cwd=self.cwd,
-                        approval_policy=msg.approval_policy,
-                        sandbox=sandbox,
-                        reasoning_effort=msg.reasoning_effort,
-                        resumed=self.resumed,
-                    )
-                )
+                self._show_header(msg)
             case TaskStarted():
                 self._turn_started = self._clock()
             case UserMessage():
@@ -119,13 +110,7 @@ class Timeline:
                 self._answer.text += msg.delta
                 await self._sink.stream(self._answer, msg.delta)
             case AgentMessage():
-                await self._close_reasoning()
-                if self._answer is None:
-                    self._answer = AgentCell(text=msg.message)
-                    self._sink.add(self._answer)
-                else:
-                    self._answer.text = msg.message
-                await self._close_answer()
+                await self._finish_answer(msg)
             case AgentReasoningDelta():
                 if self._reasoning is None:
                     self._reasoning = ReasoningCell()
@@ -133,12 +118,7 @@ class Timeline:
                 self._reasoning.text += msg.delta
                 self._sink.changed(self._reasoning)
             case AgentReasoning():
-                if self._reasoning is None:
-                    self._reasoning = ReasoningCell(text=msg.text)
-                    self._sink.add(self._reasoning)
-                else:
-                    self._reasoning.text = msg.text
-                await self._close_reasoning()
+                await self._finish_reasoning(msg)
             case ExecCommandBegin():
                 await self._close_text()
                 cell = CommandCell(msg.call_id, msg.command, msg.cwd)
@@ -150,16 +130,7 @@ class Timeline:
                     command.output += msg.chunk
                     self._sink.changed(command)
             case ExecCommandEnd():
-                command = self._commands.pop(msg.call_id, None)
-                if command is None:
-                    await self._close_text()
-                    command = CommandCell(msg.call_id, msg.command, msg.cwd)
-                    self._sink.add(command)
-                command.output = msg.aggregated_output
-                command.exit_code = msg.exit_code
-                command.duration_ms = msg.duration_ms
-                command.finished = True
-                self._sink.changed(command)
+                await self._end_command(msg)
             case (
                 ExecApprovalRequest()
                 | ApplyPatchApprovalRequest()
@@ -174,17 +145,7 @@ class Timeline:
                 self._patches[msg.call_id] = patch
                 self._sink.add(patch)
             case PatchApplyEnd():
-                patch = self._patches.pop(msg.call_id, None)
-                if patch is None:
-                    await self._close_text()
-                    patch = PatchCell(msg.call_id, dict(msg.changes), cwd=self.cwd)
-                    self._sink.add(patch)
-                elif msg.changes:
-                    patch.changes = dict(msg.changes)
-                patch.success = msg.success
-                patch.stderr = msg.stderr
-                patch.finished = True
-                self._sink.changed(patch)
+                await self._end_patch(msg)
             case TurnDiff():
                 self.last_turn_diff = msg.unified_diff
             case PlanUpdate():
@@ -205,24 +166,90 @@ class Timeline:
                 self._mcp[msg.call_id] = call
                 self._sink.add(call)
             case McpToolCallEnd():
-                call = self._mcp.pop(msg.call_id, None)
-                if call is None:
-                    await self._close_text()
-                    inv = msg.invocation
-                    call = McpCell(msg.call_id, inv.server, inv.tool, inv.arguments)
-                    self._sink.add(call)
-                call.result = msg.result
-                call.error = msg.error
-                call.is_error = msg.is_error
-                call.duration_ms = msg.duration_ms
-                call.finished = True
-                self._sink.changed(call)
+                await self._end_mcp_call(msg)
+            case HookStarted():
+                pass  # the cell comes with the hook's end, which says what it decided
+            case HookCompleted():
+                await self._close_text()
+                kind: NoticeKind = "hook" if msg.status == "completed" else "warning"
+                self._sink.add(NoticeCell(kind, msg.message))
             case TaskComplete():
                 await self._end_turn(interrupted=False)
             case TurnAborted():
                 await self._end_turn(interrupted=True)
             case _:  # pragma: no cover - exhaustiveness is checked by the type checker
                 assert_never(msg)
+
+    def _show_header(self, msg: SessionConfigured) -> None:
+        self.cwd = Path(msg.cwd)
+        sandbox = str(msg.sandbox_policy.get("type", "")) or "?"
+        self._sink.add(
+            HeaderCell(
+                version=VERSION,
+                model=msg.model,
+                cwd=self.cwd,
+                approval_policy=msg.approval_policy,
+                sandbox=sandbox,
+                reasoning_effort=msg.reasoning_effort,
+                resumed=self.resumed,
+            )
+        )
+
+    async def _finish_answer(self, msg: AgentMessage) -> None:
+        await self._close_reasoning()
+        if self._answer is None:
+            self._answer = AgentCell(text=msg.message)
+            self._sink.add(self._answer)
+        else:
+            self._answer.text = msg.message
+        await self._close_answer()
+
+    async def _finish_reasoning(self, msg: AgentReasoning) -> None:
+        if self._reasoning is None:
+            self._reasoning = ReasoningCell(text=msg.text)
+            self._sink.add(self._reasoning)
+        else:
+            self._reasoning.text = msg.text
+        await self._close_reasoning()
+
+    async def _end_command(self, msg: ExecCommandEnd) -> None:
+        command = self._commands.pop(msg.call_id, None)
+        if command is None:
+            await self._close_text()
+            command = CommandCell(msg.call_id, msg.command, msg.cwd)
+            self._sink.add(command)
+        command.output = msg.aggregated_output
+        command.exit_code = msg.exit_code
+        command.duration_ms = msg.duration_ms
+        command.finished = True
+        self._sink.changed(command)
+
+    async def _end_patch(self, msg: PatchApplyEnd) -> None:
+        patch = self._patches.pop(msg.call_id, None)
+        if patch is None:
+            await self._close_text()
+            patch = PatchCell(msg.call_id, dict(msg.changes), cwd=self.cwd)
+            self._sink.add(patch)
+        elif msg.changes:
+            patch.changes = dict(msg.changes)
+        patch.success = msg.success
+        patch.stderr = msg.stderr
+        patch.finished = True
+        self._sink.changed(patch)
+
+    async def _end_mcp_call(self, msg: McpToolCallEnd) -> None:
+        call = self._mcp.pop(msg.call_id, None)
+        if call is None:
+            await self._close_text()
+            inv = msg.invocation
+            call = McpCell(msg.call_id, inv.server, inv.tool, inv.arguments)
+            self._sink.add(call)
+        call.result = msg.result
+        call.error = msg.error
+        call.is_error = msg.is_error
+        call.duration_ms = msg.duration_ms
+        call.finished = True
+        self._sink.changed(call)
 
     async def _close_answer(self) -> None:
         if self._answer is not None:

@@ -7,7 +7,8 @@ a chunk that does not match comes with the nearest candidate region of the file.
 ```
 plan = verify_patch(text, cwd)     # raises PatchParseError / PatchApplyError; touches nothing
 vet(plan.affected_paths)           # the caller's safety or approval check
-result = plan.apply()              # writes every file, or none
+with WriteRoots(roots) as jail:    # opened before any wait for approval
+    result = plan.apply(jail)      # writes every file, or none, and nothing outside `roots`
 print(result.summary)              # "Success. Updated the following files:\\nM src/app.py\\n"
 ```
 
@@ -17,6 +18,7 @@ Stdlib only; imports nothing else of pycodex.
 from ._changes import ApplyResult as ApplyResult
 from ._changes import ChangeKind as ChangeKind
 from ._changes import FileChange as FileChange
+from ._confined import WriteRoots as WriteRoots
 from ._invocation import IMPLICIT_INVOCATION_MESSAGE as IMPLICIT_INVOCATION_MESSAGE
 from ._invocation import extract_shell_invocation as extract_shell_invocation
 from ._invocation import is_implicit_invocation as is_implicit_invocation
@@ -63,6 +65,7 @@ __all__ = [
     "UpdateChunk",
     "UpdateFile",
     "WriteError",
+    "WriteRoots",
     "apply_patch",
     "extract_shell_invocation",
     "is_implicit_invocation",

@@ -54,6 +54,15 @@ def parse_patch(text: str) -> Patch:
     return Patch(hunks=tuple(hunks), text="\n".join(all_lines[start - 1 : end + 1]))
 
 
+def check_path(path: str, line_number: int) -> str:
+    """`path` unchanged, or a parse error when no file system could hold it (a NUL byte ends a C string, so the
+    operating system would read a different, shorter path or refuse the call)."""
+    if "\0" in path:
+        shown = path.replace("\0", "\\0")
+        raise PatchParseError(f"path '{shown}' contains a NUL byte, which no file name can hold", line_number)
+    return path
+
+
 def _patch_body(all_lines: list[str]) -> tuple[int, int]:
     """Check the envelope; return the [start, end) range of the hunk lines inside it."""
     try:
@@ -86,11 +95,11 @@ def _parse_hunk(all_lines: list[str], index: int, end: int, line_number: int) ->
         while cursor < end and all_lines[cursor].startswith("+"):
             contents.append(all_lines[cursor][1:] + "\n")
             cursor += 1
-        return AddFile(first[len(ADD_FILE) :], "".join(contents), line_number), cursor - index
+        return AddFile(check_path(first[len(ADD_FILE) :], line_number), "".join(contents), line_number), cursor - index
     if first.startswith(DELETE_FILE):
-        return DeleteFile(first[len(DELETE_FILE) :], line_number), 1
+        return DeleteFile(check_path(first[len(DELETE_FILE) :], line_number), line_number), 1
     if first.startswith(UPDATE_FILE):
-        return _parse_update(all_lines, index, end, line_number, first[len(UPDATE_FILE) :])
+        return _parse_update(all_lines, index, end, line_number, check_path(first[len(UPDATE_FILE) :], line_number))
     raise PatchParseError(
         f"'{first}' is not a valid hunk header. Valid hunk headers: "
         "'*** Add File: {path}', '*** Delete File: {path}', '*** Update File: {path}'",
@@ -105,7 +114,7 @@ def _parse_update(all_lines: list[str], index: int, end: int, line_number: int, 
     while cursor < end and trim_end(all_lines[cursor]) == END_OF_FILE:
         cursor += 1
     if cursor < end and all_lines[cursor].startswith(MOVE_TO):
-        move_path = all_lines[cursor][len(MOVE_TO) :]
+        move_path = check_path(all_lines[cursor][len(MOVE_TO) :], line_number)
         cursor += 1
     chunks: list[UpdateChunk] = []
     while cursor < end:

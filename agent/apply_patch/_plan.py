@@ -9,12 +9,14 @@ from ._changes import ApplyResult, FileChange, summary_text
 from ._compute import update_text
 from ._model import AddFile, DeleteFile, Patch, UpdateFile
 from ._overlay import Entry, Overlay, Seen
-from ._parser import parse_patch
+from ._parser import check_path, parse_patch
 from ._paths import as_path, resolve
 from .errors import NoChangesError
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from ._confined import WriteRoots
 
 
 class PatchPlan:
@@ -70,16 +72,26 @@ class PatchPlan:
         """All changes as one `diff --git` style text."""
         return "".join(change.git_diff for change in self.changes)
 
-    def apply(self) -> ApplyResult:
+    def apply(self, roots: WriteRoots | None = None) -> ApplyResult:
         """Write every change, or nothing.
+
+        Args:
+            roots: The directories the changes must stay beneath (see `WriteRoots`); None allows the whole file
+                system. Either way no link is followed by the kernel in a path that is changed.
 
         Raises:
             StaleFileError: A touched file changed on disk since verification; nothing was written.
-            WriteError: The disk refused a write; everything already written was rolled back.
+            WriteError: The disk refused a write, or a path led outside `roots`; everything already written was
+                rolled back.
         """
+        from ._confined import WriteRoots
         from ._writer import commit
 
-        commit(self._final, self._seen, self._created_dirs)
+        if roots is None:
+            with WriteRoots(["/"]) as everywhere:
+                commit(self._final, self._seen, self._created_dirs, everywhere)
+        else:
+            commit(self._final, self._seen, self._created_dirs, roots)
         return ApplyResult(self.changes)
 
 
@@ -105,6 +117,10 @@ def verify_patch(patch: str | Patch, cwd: Path | str) -> PatchPlan:
     overlay = Overlay()
     changes: list[FileChange] = []
     for hunk in parsed.hunks:
+        # A hand-built `Patch` skipped the parser's check; a NUL byte would make the OS calls raise ValueError.
+        check_path(hunk.path, hunk.line_number)
+        if isinstance(hunk, UpdateFile) and hunk.move_path is not None:
+            check_path(hunk.move_path, hunk.line_number)
         path = resolve(hunk.path, root)
         if isinstance(hunk, AddFile):
             old = overlay.current_text(path)

@@ -7,22 +7,27 @@ was already renamed or removed is put back from the contents read during verific
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import itertools
 import os
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from typing import NamedTuple
 
+from ._confined import EscapeError, WriteRoots
 from ._overlay import Entry, Seen, observe
-from ._paths import parent
 from ._rust import os_error_text
 from .errors import DeleteError, StaleFileError, WriteError
 
 _umask: int | None = None
 
 
-def commit(final: Mapping[str, Entry], seen: Mapping[str, Seen], created_dirs: frozenset[str]) -> None:
-    """Make the disk hold `final` (text, or None for "absent") for every path in it."""
+def commit(
+    final: Mapping[str, Entry], seen: Mapping[str, Seen], created_dirs: frozenset[str], roots: WriteRoots
+) -> None:
+    """Make the disk hold `final` (text, or None for "absent") for every path in it, changing nothing outside
+    `roots` (every change is made relative to a directory descriptor reached without following links)."""
     _check_unchanged(seen)
     writes: list[tuple[str, bytes, int | None]] = []
     deletes: list[str] = []
@@ -38,20 +43,22 @@ def commit(final: Mapping[str, Entry], seen: Mapping[str, Seen], created_dirs: f
     # A file that is deleted to make room for a directory must go before the directory is made.
     early = [path for path in deletes if path in created_dirs]
     late = [path for path in deletes if path not in created_dirs]
-    journal = _Journal(seen)
+    journal = _Journal(seen, roots)
     try:
         for path in early:
             journal.remove(path)
         for directory in sorted(created_dirs, key=len):
             journal.make_dir(directory)
         staged = [journal.stage(path, data, mode) for path, data, mode in writes]
-        for target, temp in staged:
-            journal.replace(temp, target)
+        for step in staged:
+            journal.replace(step)
         for path in late:
             journal.remove(path)
     except _StepFailed as failure:
         journal.roll_back()
         raise failure.error from failure.__cause__
+    finally:
+        journal.close()
 
 
 class _StepFailed(Exception):
@@ -60,33 +67,61 @@ class _StepFailed(Exception):
         self.error = error
 
 
-class _Journal:
-    """Records each disk change so that it can be undone."""
+class _Placed(NamedTuple):
+    """A file changed on disk: the descriptor of its directory, its name there, and the patch's path for it."""
 
-    def __init__(self, seen: Mapping[str, Seen]) -> None:
+    dir_fd: int
+    name: str
+    path: str
+
+
+class _Staged(NamedTuple):
+    place: _Placed
+    temp: str
+
+
+class _Journal:
+    """Records each disk change so that it can be undone; holds the directory descriptors it was made through."""
+
+    def __init__(self, seen: Mapping[str, Seen], roots: WriteRoots) -> None:
         self.seen = seen
-        self.temps: list[str] = []
+        self.roots = roots
+        self.fds: list[int] = []
+        self.temps: list[_Staged] = []
         self.dirs: list[str] = []
-        self.replaced: list[str] = []
-        self.removed: list[str] = []
+        self.replaced: list[_Placed] = []
+        self.removed: list[_Placed] = []
+
+    def close(self) -> None:
+        for fd in self.fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.fds.clear()
+
+    def _place(self, path: str, *, follow: bool) -> _Placed:
+        dir_fd, name = self.roots.locate(path, follow=follow)
+        self.fds.append(dir_fd)
+        return _Placed(dir_fd, name, path)
 
     def make_dir(self, directory: str) -> None:
         try:
-            os.mkdir(directory)
+            place = self._place(directory, follow=False)
+            os.mkdir(place.name, dir_fd=place.dir_fd)
         except FileExistsError:  # pragma: no cover - only if another process makes it between check and mkdir
             return
         except OSError as exc:
             raise _StepFailed(_write_error(directory, exc)) from exc
         self.dirs.append(directory)
 
-    def stage(self, path: str, data: bytes, mode: int | None) -> tuple[str, str]:
+    def stage(self, path: str, data: bytes, mode: int | None) -> _Staged:
         # Codex writes through a symbolic link to its target, so the link survives and its target changes.
-        target = os.path.realpath(path) if os.path.islink(path) else path
         try:
-            handle, temp = _create_temp(target)
+            place = self._place(path, follow=True)
+            handle, temp = _create_temp(place)
         except OSError as exc:
             raise _StepFailed(_write_error(path, exc)) from exc
-        self.temps.append(temp)
+        staged = _Staged(place, temp)
+        self.temps.append(staged)
         try:
             try:
                 _write_all(handle, data)
@@ -95,62 +130,70 @@ class _Journal:
                 os.close(handle)
         except OSError as exc:
             raise _StepFailed(_write_error(path, exc)) from exc
-        return target, temp
+        return staged
 
-    def replace(self, temp: str, target: str) -> None:
+    def replace(self, staged: _Staged) -> None:
+        place = staged.place
         try:
-            os.replace(temp, target)
+            os.rename(staged.temp, place.name, src_dir_fd=place.dir_fd, dst_dir_fd=place.dir_fd)
         except OSError as exc:
-            raise _StepFailed(_write_error(target, exc)) from exc
-        self.temps.remove(temp)
-        self.replaced.append(target)
+            raise _StepFailed(_write_error(place.path, exc)) from exc
+        self.temps.remove(staged)
+        self.replaced.append(place)
 
     def remove(self, path: str) -> None:
         try:
-            os.unlink(path)
+            place = self._place(path, follow=False)
+            os.unlink(place.name, dir_fd=place.dir_fd)
         except OSError as exc:
-            error = DeleteError(
-                f"Failed to delete file {path}",
-                path=path,
-                diagnostic=f"pycodex: {os_error_text(exc.errno or errno.EIO)}.",
-            )
+            error = DeleteError(f"Failed to delete file {path}", path=path, diagnostic=_os_note(exc))
             raise _StepFailed(error) from exc
-        self.removed.append(path)
+        self.removed.append(place)
 
     def roll_back(self) -> None:
         """Undo every recorded change, newest first; best effort, since the disk already failed once."""
-        for temp in self.temps:
-            _quietly(os.unlink, temp)
-        for target in reversed(self.replaced):
-            self._restore(target)
+        for staged in self.temps:
+            _unlink_at(staged.place.dir_fd, staged.temp)
+        for place in reversed(self.replaced):
+            self._restore(place)
         # Directories go before removed files come back: a file may have been removed to make room for one.
         for directory in reversed(self.dirs):
-            _quietly(os.rmdir, directory)
-        for path in reversed(self.removed):
-            self._restore(path)
+            try:
+                place = self._place(directory, follow=False)
+                os.rmdir(place.name, dir_fd=place.dir_fd)
+            except OSError:
+                pass
+        for place in reversed(self.removed):
+            self._restore(place)
 
-    def _restore(self, path: str) -> None:
-        before = self.seen.get(path)
+    def _restore(self, place: _Placed) -> None:
+        before = self.seen.get(place.path)
         if before is None or before.kind != "file" or before.data is None:
-            _quietly(os.unlink, path)
+            _unlink_at(place.dir_fd, place.name)
             return
-        data = before.data
+        mode = before.mode if before.mode is not None else 0o644
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
-            with open(path, "wb") as out:
-                out.write(data)
-                os.fchmod(out.fileno(), before.mode if before.mode is not None else 0o644)
+            handle = os.open(place.name, flags, mode, dir_fd=place.dir_fd)
+        except OSError:
+            return
+        try:
+            _write_all(handle, before.data)
+            os.fchmod(handle, mode)
         except OSError:
             pass
+        finally:
+            os.close(handle)
 
 
-def _create_temp(target: str) -> tuple[int, str]:
-    """Create a new, empty temporary file beside `target` (same directory, so the rename is atomic)."""
-    directory = parent(target) or "/"
-    stem = f"{directory.rstrip('/')}/.{os.path.basename(target)}.pycodex-{os.getpid()}"
+def _create_temp(place: _Placed) -> tuple[int, str]:
+    """Create a new, empty temporary file beside the target (same directory, so the rename is atomic)."""
+    stem = f".{place.name}.pycodex-{os.getpid()}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     for attempt in itertools.count():
         temp = f"{stem}-{attempt}.tmp"
         try:
-            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), temp
+            return os.open(temp, flags, 0o600, dir_fd=place.dir_fd), temp
         except FileExistsError:
             continue
     raise AssertionError("unreachable")  # pragma: no cover
@@ -212,6 +255,8 @@ def _write_error(path: str, exc: OSError) -> WriteError:
 
 
 def _os_note(exc: OSError) -> str:
+    if isinstance(exc, EscapeError):
+        return f"pycodex: {exc.note}; nothing was written."
     return f"pycodex: {os_error_text(exc.errno or errno.EIO)}."
 
 
@@ -237,8 +282,6 @@ def _read_umask() -> int:
     return current
 
 
-def _quietly(action: Callable[[str], None], path: str) -> None:
-    try:
-        action(path)
-    except OSError:
-        pass
+def _unlink_at(dir_fd: int, name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name, dir_fd=dir_fd)

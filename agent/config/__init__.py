@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._choices import APPROVAL_POLICIES as APPROVAL_POLICIES
     from ._choices import SANDBOX_MODES as SANDBOX_MODES
+    from ._edit import edit_config as edit_config
+    from ._edit import write_text_atomic as write_text_atomic
     from ._flags import NO_PROVIDER_MESSAGE as NO_PROVIDER_MESSAGE
     from ._flags import FlagError as FlagError
     from ._flags import FlagNames as FlagNames
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from ._layers import Source as Source
     from ._layers import codex_home as codex_home
     from ._layers import find_project_root as find_project_root
+    from ._layers import system_config_dir as system_config_dir
     from ._load import Config as Config
     from ._load import ConfigOverrides as ConfigOverrides
     from ._load import load_config as load_config
@@ -35,6 +38,9 @@ if TYPE_CHECKING:
     from ._schema import ReasoningEffort as ReasoningEffort
 
 _WHERE = {
+    "system_config_dir": "._layers",
+    "write_text_atomic": "._edit",
+    "edit_config": "._edit",
     "reconfigured": "._flags",
     "SessionFlags": "._flags",
     "FlagNames": "._flags",
@@ -62,6 +68,9 @@ _WHERE = {
 }
 
 __all__ = [
+    "system_config_dir",
+    "write_text_atomic",
+    "edit_config",
     "reconfigured",
     "SessionFlags",
     "FlagNames",

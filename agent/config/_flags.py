@@ -47,6 +47,8 @@ class SessionFlags:
     base_instructions: str | None = None
     developer_instructions: str | None = None
     compact_prompt: str | None = None
+    bypass_hook_trust: bool = False
+    """Run hooks nobody trusted yet (exec's `--dangerously-bypass-hook-trust`)."""
     values: Mapping[str, Any] = field(default_factory=lambda: {})
     """Dotted keys with parsed values (an MCP tool call's `config` object), applied like `-c`."""
 
@@ -120,6 +122,7 @@ def overrides_from_flags(
         base_instructions=flags.base_instructions,
         developer_instructions=flags.developer_instructions,
         compact_prompt=flags.compact_prompt,
+        bypass_hook_trust=flags.bypass_hook_trust,
         values=dict(flags.values),
         labels=labels,
     )

@@ -57,6 +57,8 @@ class ConfigOverrides:
     base_instructions: str | None = None
     developer_instructions: str | None = None
     compact_prompt: str | None = None
+    bypass_hook_trust: bool = False
+    """Run configured hooks that were never trusted (`--dangerously-bypass-hook-trust`)."""
     labels: Mapping[str, str] = field(default_factory=lambda: {})
     """The flag that set each field, for `config explain` (e.g. {"model": "--model"})."""
     values: Mapping[str, Any] = field(default_factory=lambda: {})
@@ -91,6 +93,8 @@ class Config:
     warnings: tuple[str, ...] = ()
     effective: Mapping[str, Any] = field(default_factory=lambda: {})
     provenance: Mapping[str, Source] = field(default_factory=lambda: {})
+    bypass_hook_trust: bool = False
+    """Hooks run without their one-time trust (`--dangerously-bypass-hook-trust`)."""
 
     def source_of(self, key: str) -> Source:
         """The layer that set `key` (a dotted path), or `default`."""
@@ -221,6 +225,7 @@ def load_config(
         warnings=tuple(warnings),
         effective=merged,
         provenance=provenance,
+        bypass_hook_trust=overrides.bypass_hook_trust,
     )
 
 

@@ -8,10 +8,18 @@ names, and skips the question when every key was granted before.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .._protocol import ApprovalRequest, ReviewDecision
+from .._protocol import (
+    ApplyPatchApprovalRequest,
+    ApprovalRequest,
+    ExecApprovalRequest,
+    McpToolCallApprovalRequest,
+    NetworkApprovalRequest,
+    ReviewDecision,
+)
 
 if TYPE_CHECKING:
     from ._base import ToolContext
@@ -40,8 +48,51 @@ async def ask(ctx: ToolContext, request: ApprovalRequest, keys: Iterable[str]) -
     scoped = [f"{request.type}:{key}" for key in keys]
     if scoped and all(key in granted for key in scoped):
         return "approved_for_session"
+    if request.call_id in ctx.preapproved_calls:
+        return "approved"
+    if ctx.hooks is not None and ctx.hooks.has("PermissionRequest"):
+        decision = await _ask_hooks(ctx, request)
+        if decision is not None:
+            if decision == "approved_for_session":
+                granted.update(scoped)
+            return decision
     await ctx.emit(request)
     decision = await ctx.approvals.request_approval(request, ctx.turn_id)
     if decision == "approved_for_session":
         granted.update(scoped)
     return decision
+
+
+async def _ask_hooks(ctx: ToolContext, request: ApprovalRequest) -> ReviewDecision | None:
+    """PermissionRequest hooks may answer for the user: allow (for the session, with `updatedPermissions`) or deny."""
+    assert ctx.hooks is not None
+    tool_name, tool_input = hook_subject(request)
+    verdict = await ctx.hooks.fire(
+        "PermissionRequest",
+        {"tool_name": tool_name, "tool_input": tool_input},
+        turn_id=ctx.turn_id,
+        subject=tool_name,
+    )
+    if verdict.permission == "allow":
+        return "approved_for_session" if verdict.remember else "approved"
+    if verdict.permission == "deny":
+        return "denied"
+    return None
+
+
+def hook_subject(request: ApprovalRequest) -> tuple[str, dict[str, Any]]:
+    """The tool name and input hooks see for a question (Codex's shapes: `Bash` with `command`, MCP arguments)."""
+    match request:
+        case ExecApprovalRequest():
+            command = (
+                shlex.join(request.command[2:]) if request.command[1:2] == ("-c",) else shlex.join(request.command)
+            )
+            if request.command[1:2] == ("-c",) and len(request.command) == 3:
+                command = request.command[2]
+            return "Bash", {"command": command, "description": request.reason}
+        case ApplyPatchApprovalRequest():
+            return "apply_patch", {"command": "", "files": sorted(request.changes)}
+        case McpToolCallApprovalRequest(invocation=call):
+            return f"mcp__{call.server}__{call.tool}", dict(call.arguments or {})
+        case NetworkApprovalRequest():
+            return "network", {"host": request.host, "port": request.port, "method": request.method}

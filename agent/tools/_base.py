@@ -19,6 +19,7 @@ from ._turn_diff import TurnDiffTracker
 
 if TYPE_CHECKING:
     from ..execpolicy import Policy
+    from ..hooks import Hooks
 
 JsonObject = dict[str, Any]
 RESOURCE_TOOLS = ("list_mcp_resources", "list_mcp_resource_templates", "read_mcp_resource")
@@ -66,6 +67,14 @@ class ToolContext:
     plan: list[PlanItem] = field(default_factory=lambda: [])
     approval_state: ApprovalState = field(default_factory=lambda: ApprovalState())
     diff_tracker: TurnDiffTracker = field(default_factory=TurnDiffTracker)
+    hooks: Hooks | None = None
+    """The session's hooks (PreToolUse, PermissionRequest, PostToolUse), when any are configured and trusted."""
+    hook_contexts: list[str] = field(default_factory=lambda: [])
+    """Context PostToolUse hooks added, for the model after this round of calls."""
+    preapproved_calls: set[str] = field(default_factory=lambda: set[str]())
+    """Calls a PreToolUse hook allowed: their approval questions are answered yes without asking."""
+    stop_reason: str | None = None
+    """Set when a hook stopped the turn (`continue: false`): the turn ends after this round of calls."""
 
 
 def resolve_path(base: Path, raw: str) -> Path:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from .._items import output_item
+from .._protocol import ExecApprovalRequest
+from ..hooks import blocked_call_text
+from ._approvals import ask
 from ._base import ArgumentError, ToolContext
 from ._exec_sessions import ExecToolError
 from ._images import VIEW_IMAGE_TOOL
 from ._patch_tool import APPLY_PATCH_TOOL
 from ._plan import UPDATE_PLAN_TOOL
 from ._shell import EXEC_COMMAND_TOOL, WRITE_STDIN_TOOL
-from ._tool import Tool, ToolCall
+from ._tool import Output, Tool, ToolCall
 
 JsonObject = dict[str, Any]
 
@@ -50,6 +54,73 @@ async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
             request = ToolCall(str(call.get("call_id", "")), name, {}, str(call.get("input", "")))
         else:
             request = ToolCall(str(call.get("call_id", "")), name, _parse_arguments(call))
-        return output_item(call, await tool.handler(ctx, request))
+        if ctx.hooks is None:
+            return output_item(call, await tool.handler(ctx, request))
+        return output_item(call, await _with_hooks(ctx, tool, request))
     except (ArgumentError, ExecToolError) as exc:
         return output_item(call, str(exc))
+
+
+def _hook_view(call: ToolCall) -> tuple[str, JsonObject]:
+    """The tool name and input hooks see: shell commands as `Bash` with `command`, patches with their text."""
+    if call.name == "exec_command":
+        return "Bash", {"command": call.arguments.get("cmd", "")}
+    if call.name == "apply_patch":
+        return "apply_patch", {"command": call.input if call.input is not None else call.arguments.get("input", "")}
+    return call.name, dict(call.arguments)
+
+
+def _with_input(call: ToolCall, updated: JsonObject) -> ToolCall:
+    """`call` with the input a PreToolUse hook rewrote (Claude Code's `updatedInput`)."""
+    if call.name == "exec_command" and isinstance(updated.get("command"), str):
+        arguments = {k: v for k, v in updated.items() if k != "command"}
+        return replace(call, arguments={**call.arguments, **arguments, "cmd": updated["command"]})
+    if call.name == "apply_patch" and isinstance(updated.get("command"), str):
+        if call.input is not None:
+            return replace(call, input=updated["command"])
+        return replace(call, arguments={**call.arguments, "input": updated["command"]})
+    return replace(call, arguments=dict(updated))
+
+
+async def _with_hooks(ctx: ToolContext, tool: Tool, call: ToolCall) -> Output:
+    """Run `call` between its PreToolUse and PostToolUse hooks."""
+    assert ctx.hooks is not None
+    tool_name, tool_input = _hook_view(call)
+    if ctx.hooks.has("PreToolUse"):
+        fields = {"tool_name": tool_name, "tool_input": tool_input, "tool_use_id": call.call_id}
+        verdict = await ctx.hooks.fire("PreToolUse", fields, turn_id=ctx.turn_id, subject=tool_name)
+        if verdict.block_reason is not None:
+            return blocked_call_text(tool_name, verdict.block_reason or "no reason given", tool_input)
+        if verdict.updated_input is not None:
+            call = _with_input(call, verdict.updated_input)
+            tool_name, tool_input = _hook_view(call)
+        if verdict.permission == "allow":
+            ctx.preapproved_calls.add(call.call_id)
+        elif verdict.permission == "ask" and not await _confirmed(ctx, tool_name, tool_input, call):
+            return "tool call rejected by user"
+    output = await tool.handler(ctx, call)
+    if not ctx.hooks.has("PostToolUse"):
+        return output
+    response = output if isinstance(output, str) else json.dumps(output)
+    fields = {"tool_name": tool_name, "tool_input": tool_input, "tool_response": response, "tool_use_id": call.call_id}
+    verdict = await ctx.hooks.fire("PostToolUse", fields, turn_id=ctx.turn_id, subject=tool_name)
+    ctx.hook_contexts.extend(verdict.contexts)
+    if verdict.stop_reason is not None:
+        ctx.stop_reason = verdict.stop_reason
+        return verdict.block_reason or verdict.stop_reason or "PostToolUse hook stopped execution"
+    if verdict.block_reason is not None:
+        return verdict.block_reason
+    return output
+
+
+async def _confirmed(ctx: ToolContext, tool_name: str, tool_input: JsonObject, call: ToolCall) -> bool:
+    """A PreToolUse hook said "ask": the user is asked, whatever the approval policy would have done."""
+    if ctx.config.approval_policy == "never":
+        return False
+    request = ExecApprovalRequest(
+        call_id=call.call_id,
+        command=(tool_name, json.dumps(tool_input, ensure_ascii=False)),
+        cwd=str(ctx.config.cwd),
+        reason="A PreToolUse hook asks you to confirm this call.",
+    )
+    return await ask(ctx, request, []) not in ("denied", "abort")

@@ -93,7 +93,6 @@ class ExecSessions:
         self._cap = max_output_tokens_cap
         self._background_max_ms = background_max_ms
         self._allow_degraded = allow_degraded_sandbox
-        self._warned: set[str] = set()
         self._sessions: dict[int, _Running] = {}
         self._live: list[_Running] = []
         self._all_ended: anyio.Event | None = None
@@ -130,10 +129,8 @@ class ExecSessions:
             allow_degraded=self._allow_degraded,
         )
         for warning in process.sandbox_warnings:
-            if warning not in self._warned:
-                # What the sandbox could not enforce is said once per session, never silently dropped.
-                self._warned.add(warning)
-                await self._emit(Warning(message=warning))
+            # What the sandbox does not enforce is said with every command it concerns (issue 14), never dropped.
+            await self._emit(Warning(message=warning))
         running = _Running(process, call_id, tuple(argv), cwd, started)
         self._live.append(running)
         process.on_output(lambda chunk: self._on_output(running, chunk))

@@ -26,6 +26,25 @@ def path_is_writable(policy: Policy, cwd: Path, path: Path) -> bool:
     return sandbox.is_path_writable(policy, cwd, path)
 
 
+def write_roots(policy: Policy, cwd: Path, paths: tuple[Path, ...]) -> list[Path]:
+    """The directories a patch's writes must stay beneath: the policy's writable roots, and for each path the
+    policy does not make writable (it is written only with the user's approval) its nearest existing directory.
+
+    Opened as `apply_patch.WriteRoots` before any approval is asked, so that a command swapping a folder for a
+    symbolic link in the meantime cannot redirect the write (issue 14).
+    """
+    if isinstance(policy, sandbox.DangerFullAccess):
+        return [Path("/")]
+    roots = [root.root for root in sandbox.writable_roots(policy, cwd)]
+    for path in paths:
+        if not path_is_writable(policy, cwd, path):
+            nearest = path.parent
+            while not nearest.is_dir() and nearest != nearest.parent:
+                nearest = nearest.parent
+            roots.append(nearest)
+    return roots
+
+
 def event_changes(plan: ap.PatchPlan) -> dict[str, FileChange]:
     """The changes of a plan as front ends see them, keyed by absolute path."""
     out: dict[str, FileChange] = {}
@@ -62,6 +81,15 @@ async def run_apply_patch(ctx: ToolContext, call_id: str, patch_text: str, *, cw
         return f"apply_patch verification failed: {exc.text}"
 
     policy: Policy = config.sandbox_policy
+    with ap.WriteRoots(write_roots(policy, config.cwd, plan.affected_paths)) as roots:
+        return await _vet_and_apply(ctx, call_id, plan, roots, started)
+
+
+async def _vet_and_apply(
+    ctx: ToolContext, call_id: str, plan: ap.PatchPlan, roots: ap.WriteRoots, started: float
+) -> str:
+    config = ctx.config
+    policy: Policy = config.sandbox_policy
     approval = config.approval_policy
     all_writable = all(path_is_writable(policy, config.cwd, p) for p in plan.affected_paths)
     changes = event_changes(plan)
@@ -89,7 +117,7 @@ async def run_apply_patch(ctx: ToolContext, call_id: str, patch_text: str, *, cw
     ctx.diff_tracker.remember(plan.affected_paths)
     await ctx.emit(PatchApplyBegin(call_id=call_id, auto_approved=auto, changes=changes))
     try:
-        result = plan.apply()
+        result = plan.apply(roots)
     except ap.ApplyPatchError as exc:
         await ctx.emit(
             PatchApplyEnd(call_id=call_id, stdout="", stderr=exc.text + "\n", success=False, changes=changes)

@@ -146,7 +146,7 @@ async def test_untrusted_asks_before_unknown_commands_but_not_known_safe_ones(re
         {"items": [exec_call("touch made.txt", "c2", login=False)]},
         {"items": [message("done")]},
     ]
-    outcome, outputs = await run_turn(steps, repo, approver, approval="untrusted")
+    outcome, _ = await run_turn(steps, repo, approver, approval="untrusted")
     assert outcome.status == "completed"
     assert [r.command[-1] for r in approver.exec_requests] == ["touch made.txt"]
     assert (repo / "made.txt").exists()

@@ -76,8 +76,9 @@ def test_an_item_costs_a_token_per_four_bytes_of_its_compact_json_rounded_up() -
 def test_an_inline_image_costs_a_fixed_estimate_not_its_base64_size() -> None:
     payload = base64.b64encode(b"\x89PNG" + bytes(300_000)).decode()
     image = {"type": "input_image", "image_url": f"data:image/png;base64,{payload}"}
-    item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "see"}, image]}
-    output = {"type": "function_call_output", "call_id": "c", "output": [image]}
+    content = [{"type": "input_text", "text": "see"}, image]
+    item: dict[str, Any] = {"type": "message", "role": "user", "content": content}
+    output: dict[str, Any] = {"type": "function_call_output", "call_id": "c", "output": [image]}
 
     assert estimate_item_tokens(item) == math.ceil((compact_json_bytes(item) - len(payload) + 7373) / 4)
     assert estimate_item_tokens(output) == math.ceil((compact_json_bytes(output) - len(payload) + 7373) / 4)
@@ -86,7 +87,7 @@ def test_an_inline_image_costs_a_fixed_estimate_not_its_base64_size() -> None:
 
 
 def test_encrypted_reasoning_counts_its_decoded_length_only() -> None:
-    item = {"type": "reasoning", "id": "rs", "summary": [], "encrypted_content": "A" * 4000}
+    item: dict[str, Any] = {"type": "reasoning", "id": "rs", "summary": [], "encrypted_content": "A" * 4000}
 
     assert estimate_item_tokens(item) == math.ceil((4000 * 3 // 4 - 650) / 4)
     assert estimate_item_tokens({**item, "encrypted_content": "A" * 100}) == 0

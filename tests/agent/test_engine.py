@@ -177,7 +177,7 @@ async def test_an_interrupt_stops_the_turn_and_its_command(repo: Path) -> None:
             tg.start_soon(interrupt_once_running)
             with anyio.fail_after(10):
                 outcome = await session.run_turn([agent.TextInput(text="go")])
-    assert outcome.status == "aborted"
+                assert outcome.status == "aborted"
     assert session.history[-1]["output"] == "aborted"
 
 

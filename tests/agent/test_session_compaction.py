@@ -120,7 +120,7 @@ async def test_token_counts_carry_the_context_window(repo: Path) -> None:
         )
         async with agent.Session(config, ephemeral=True) as session:
             await session.run_turn([agent.TextInput(text="q")])
-            events = []
+            events: list[agent.Event] = []
             while True:
                 try:
                     events.append(session.events().receive_nowait())

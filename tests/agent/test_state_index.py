@@ -1,4 +1,5 @@
 """The thread index: built from rollouts, kept in step incrementally, filtered, archived, shared between processes."""
+# pyright: reportPrivateUsage=false
 
 from __future__ import annotations
 
@@ -551,7 +552,7 @@ def test_forgetting_a_thread_whose_file_is_gone(home: Path, index: StateIndex) -
 
 
 def test_a_database_error_is_reported_as_an_index_error(home: Path, index: StateIndex) -> None:
-    fields = dict.fromkeys(ThreadRecord.__slots__)
+    fields: dict[str, Any] = dict.fromkeys(ThreadRecord.__slots__)
     fields.update(id="x", rollout_path=home, archived=False, tokens_used={"not": "a number"})
     broken = ThreadRecord(**fields)
 

@@ -241,7 +241,7 @@ def test_output_schema_is_sent_and_last_message_written_without_newline(repo: Pa
 
 
 def test_output_schema_on_the_chat_wire_uses_response_format(repo: Path, tmp_path: Path) -> None:
-    schema = {"type": "object", "properties": {}, "additionalProperties": False}
+    schema: dict[str, object] = {"type": "object", "properties": {}, "additionalProperties": False}
     schema_file = tmp_path / "schema.json"
     schema_file.write_text(json.dumps(schema))
     run = run_exec([{"items": [message("{}")]}], ["--output-schema", str(schema_file), "x"], cwd=repo, wire="chat")

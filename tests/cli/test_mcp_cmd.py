@@ -238,6 +238,7 @@ async def test_login_in_a_real_process_prints_the_url_and_stores_tokens(codex_ho
         assert stat.S_IMODE((codex_home / ".credentials.json").stat().st_mode) == 0o600
         # The commands call anyio.run themselves, so they run on a worker thread here.
         code, out, _ = await anyio.to_thread.run_sync(run, "list", "--json")
+        assert code == 0
         assert json.loads(out)[0]["auth_status"] == "o_auth"
         logged_out = await anyio.to_thread.run_sync(run, "logout", "prot")
         assert logged_out == (0, "Removed the OAuth credentials of MCP server 'prot'.\n", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ def bound_socket() -> socket.socket:
 
 
 @asynccontextmanager
-async def serve_asgi(app: Any, sock: socket.socket | None = None) -> AsyncIterator[str]:
+async def serve_asgi(app: Any, sock: socket.socket | None = None) -> AsyncGenerator[str, None]:
     """Serve `app` on 127.0.0.1 for the duration of the block; yields `http://127.0.0.1:<port>`."""
     sock = sock or bound_socket()
     port = sock.getsockname()[1]

@@ -3,7 +3,7 @@ behind the `mcp:write` scope), a login with the test as the browser, and the bro
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,7 @@ class Protected:
 
 
 @asynccontextmanager
-async def protected_server(codex_home: Path, **table: object) -> AsyncIterator[Protected]:
+async def protected_server(codex_home: Path, **table: object) -> AsyncGenerator[Protected, None]:
     sock = bound_socket()
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     provider = AutoApproveProvider()
@@ -93,7 +93,7 @@ async def run_login(server: Protected, browser: Browser | None = None, **kwargs:
 
 
 @asynccontextmanager
-async def gated_server(codex_home: Path, **table: object) -> AsyncIterator[Protected]:
+async def gated_server(codex_home: Path, **table: object) -> AsyncGenerator[Protected, None]:
     """The protected server with `write_note` behind the `mcp:write` scope; logins start with `mcp:read` only."""
     sock = bound_socket()
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"

@@ -10,6 +10,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from keyring.backends import fail
@@ -181,7 +182,7 @@ _KEYRING_SCRIPT = textwrap.dedent(
 )
 
 
-def _run_under_secret_service(tmp_path: Path, codex_home: Path, mode: str) -> dict[str, object]:
+def _run_under_secret_service(tmp_path: Path, codex_home: Path, mode: str) -> dict[str, Any]:
     missing = [tool for tool in ("dbus-run-session", "gnome-keyring-daemon") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"{' and '.join(missing)} not installed (the Debian packages dbus and gnome-keyring; .ci/setup)")
@@ -213,7 +214,7 @@ def test_tokens_go_to_gnome_keyring_with_codex_service_account_and_value(tmp_pat
 
     assert report["backend"] == "keyring.backends.SecretService.Keyring"
     assert report["where"] == "keyring"
-    raw = report["raw"]
+    raw: dict[str, Any] = report["raw"]
     assert isinstance(raw, dict)
     assert list(raw) == ["server_name", "url", "client_id", "token_response", "expires_at"]
     assert raw["token_response"]["access_token"] == "access-1"

@@ -41,8 +41,8 @@ async def test_login_discovers_registers_and_stores_tokens_with_pkce(codex_home:
             result = await login(
                 "prot", server.config, store=server.store, open_browser=False, on_authorization_url=browser
             )
+            assert result.stored_in == "file"
 
-        assert result.stored_in == "file"
         assert browser.forged_status == 400
         assert (browser.callback_status, browser.callback_body) == (
             200,
@@ -394,8 +394,8 @@ async def test_a_console_with_a_person_prints_the_url_and_waits_for_the_login(co
                 tg.start_soon(person)
                 with anyio.fail_after(60):
                     written = await mcp.call_tool("prot", "write_note", {"text": "hi"})
+                    assert text_of(written) == "noted: hi"
 
-    assert text_of(written) == "noted: hi"
     assert statuses == [200]
     lines = terminal.getvalue().splitlines()
     assert lines[0] == "The prot MCP server needs more access for this call (scopes: mcp:read mcp:write)."

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -110,7 +110,7 @@ class RawClient:
 
 
 @asynccontextmanager
-async def raw_server(codex_home: Path, *args: str, cwd: Path | None = None) -> AsyncIterator[RawClient]:
+async def raw_server(codex_home: Path, *args: str, cwd: Path | None = None) -> AsyncGenerator[RawClient, None]:
     env = {**os.environ, **server_env(codex_home)}
     async with await anyio.open_process(
         [*PYCODEX, "mcp-server", *args], env=env, cwd=str(cwd or REPO), stderr=subprocess.DEVNULL

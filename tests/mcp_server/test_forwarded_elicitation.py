@@ -40,7 +40,7 @@ async def test_downstream_elicitation_is_forwarded_to_the_host(answer: str, code
         )
         asked: list[str] = []
 
-        async def on_elicit(ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        async def on_elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
             asked.append(params.message)
             if answer == "decline" or not isinstance(params, types.ElicitRequestFormParams):
                 return types.ElicitResult(action="decline")
@@ -80,7 +80,7 @@ async def test_a_server_that_wants_more_scopes_sends_its_link_to_the_host_and_th
             )
             asked: list[types.ElicitRequestParams] = []
 
-            async def on_elicit(ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+            async def on_elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
                 # The host shows the link; the person opens it and logs in, then the host says yes.
                 asked.append(params)
                 assert isinstance(params, types.ElicitRequestURLParams)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -32,7 +32,7 @@ HEADERS = {"accept": "application/json, text/event-stream", "content-type": "app
 
 
 @asynccontextmanager
-async def http_server(codex_home: Path, *args: str, env: dict[str, str] | None = None) -> AsyncIterator[str]:
+async def http_server(codex_home: Path, *args: str, env: dict[str, str] | None = None) -> AsyncGenerator[str, None]:
     """Start `pycodex mcp-server --listen http://127.0.0.1:0 ARGS` and yield its /mcp URL."""
     full_env = {**os.environ, **server_env(codex_home), **(env or {})}
     command = [*PYCODEX, "mcp-server", "--listen", "http://127.0.0.1:0", *args]
@@ -60,10 +60,10 @@ async def test_a_codex_call_over_http_with_the_bearer_token(mode: str, codex_hom
         async with http_server(
             codex_home, "--auth-token-env", "PYCODEX_TEST_TOKEN", env={"PYCODEX_TEST_TOKEN": "s3cret"}
         ) as url:
-            progress: list[str | None] = []
+            updates: list[str | None] = []
 
-            async def on_progress(value: float, total: float | None, text: str | None) -> None:
-                progress.append(text)
+            async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+                updates.append(message)
 
             async with httpx2.AsyncClient(headers={"authorization": "Bearer s3cret"}, timeout=30) as http:
                 transport = streamable_http_client(url, http_client=http)
@@ -73,7 +73,7 @@ async def test_a_codex_call_over_http_with_the_bearer_token(mode: str, codex_hom
                             "codex", {"prompt": "hi", "cwd": str(tmp_path)}, progress_callback=on_progress
                         )
     assert isinstance(result.content[0], types.TextContent) and result.content[0].text == "Over HTTP."
-    assert progress[0] == "Turn started" and progress[-1] == "Turn complete"
+    assert updates[0] == "Turn started" and updates[-1] == "Turn complete"
 
 
 async def test_requests_without_the_right_token_get_401(codex_home: Path) -> None:

@@ -3,6 +3,7 @@
 Needs node 22 and `@modelcontextprotocol/inspector@2.12.0` (both from .ci/setup, in `.ci/npm`, or the inspector in the
 npm folder named by `PYCODEX_INSPECTOR_DIR`).
 """
+# pyright: reportPrivateUsage=false
 
 from __future__ import annotations
 

@@ -39,10 +39,10 @@ async def test_codex_call_reports_each_step_in_order_and_reply_continues_the_thr
     ]
     with ScriptedModelServer(steps) as model:
         write_provider(codex_home, model.base_url)
-        progress: list[tuple[float, str | None]] = []
+        updates: list[tuple[float, str | None]] = []
 
-        async def on_progress(value: float, total: float | None, text: str | None) -> None:
-            progress.append((value, text))
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            updates.append((progress, message))
 
         async with Client(stdio_params(codex_home), mode=mode) as client:  # type: ignore[arg-type]
             with anyio.fail_after(60):
@@ -58,15 +58,15 @@ async def test_codex_call_reports_each_step_in_order_and_reply_continues_the_thr
                 assert text_of(first) == "First turn finished."
                 second = await client.call_tool("codex-reply", {"threadId": thread_id, "prompt": "and again"})
     assert second.structured_content == {"threadId": thread_id, "content": "Second turn finished."}
-    assert [text for _, text in progress] == [
+    assert [text for _, text in updates] == [
         "Turn started",
         "Running `echo first-step`",
-        progress[2][1],
+        updates[2][1],
         "Agent: First turn finished.",
         "Turn complete",
     ]
-    assert progress[2][1] is not None and progress[2][1].startswith("Command finished with exit code 0")
-    assert [value for value, _ in progress] == [1, 2, 3, 4, 5]
+    assert updates[2][1] is not None and updates[2][1].startswith("Command finished with exit code 0")
+    assert [value for value, _ in updates] == [1, 2, 3, 4, 5]
     # The second turn's request carries the whole thread: the first prompt, the command and both answers.
     last_input = str(model.requests[-1].body["input"])
     assert "say hi" in last_input and "first-step" in last_input and "and again" in last_input
@@ -170,10 +170,10 @@ async def test_without_elicitation_an_approval_is_denied_and_reported(
     repo = git_repo(tmp_path / "repo")
     with ScriptedModelServer(approval_steps()) as model:
         write_provider(codex_home, model.base_url)
-        progress: list[str | None] = []
+        updates: list[str | None] = []
 
-        async def on_progress(value: float, total: float | None, text: str | None) -> None:
-            progress.append(text)
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            updates.append(message)
 
         async with Client(stdio_params(codex_home), mode=mode) as client:  # type: ignore[arg-type]
             with anyio.fail_after(60):
@@ -189,7 +189,7 @@ async def test_without_elicitation_an_approval_is_denied_and_reported(
                 )
     assert text_of(result) == "Done after asking."
     assert not (repo / "approved.txt").exists()
-    assert any(t and t.startswith("Approval needed, but this host cannot answer") for t in progress)
+    assert any(t and t.startswith("Approval needed, but this host cannot answer") for t in updates)
 
 
 @ERAS
@@ -205,12 +205,13 @@ async def test_cancelling_a_call_stops_the_turn_kills_its_command_and_keeps_the_
         write_provider(codex_home, model.base_url)
         started = anyio.Event()
 
-        async def on_progress(value: float, total: float | None, text: str | None) -> None:
-            if text and text.startswith("Running `sleep"):
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            if message and message.startswith("Running `sleep"):
                 started.set()
 
         async with Client(stdio_params(codex_home), mode=mode) as client:  # type: ignore[arg-type]
             with anyio.fail_after(60):
+                cancelled_at: float | None = None
                 async with anyio.create_task_group() as tg:
 
                     async def call() -> None:
@@ -234,8 +235,8 @@ async def test_cancelling_a_call_stops_the_turn_kills_its_command_and_keeps_the_
                 (thread_id,) = sorted({r.uri.split("/")[3] for r in resources.resources})
                 restarted: list[float] = []
 
-                async def on_reply_progress(value: float, total: float | None, text: str | None) -> None:
-                    if text == "Turn started":
+                async def on_reply_progress(progress: float, total: float | None, message: str | None) -> None:
+                    if message == "Turn started":
                         restarted.append(time.monotonic())
                         still_running.extend(processes_with(marker))
 
@@ -244,7 +245,7 @@ async def test_cancelling_a_call_stops_the_turn_kills_its_command_and_keeps_the_
                     "codex-reply", {"threadId": thread_id, "prompt": "go on"}, progress_callback=on_reply_progress
                 )
     # The next turn could start within about a second of the cancellation, and the command was gone by then.
-    assert restarted and restarted[0] - cancelled_at < 1.5
+    assert restarted and cancelled_at is not None and restarted[0] - cancelled_at < 1.5
     assert still_running == []
     assert text_of(again) == "Back again."
     assert "aborted" in str(model.requests[-1].body["input"])

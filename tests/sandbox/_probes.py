@@ -152,6 +152,11 @@ def _payload(arena: Arena) -> None:
     (arena.ws / "payload.txt").write_text("payload\n", encoding="utf-8")
 
 
+def _fifos(arena: Arena) -> None:
+    os.mkfifo(arena.out / "fifo")
+    os.mkfifo(arena.ws / "fifo")
+
+
 def _tcp_check(arena: Arena, allowed: bool) -> None:
     assert arena.pending_connection(arena.tcp) == allowed
 
@@ -321,6 +326,46 @@ PROBES: list[Probe] = [
         only_unconfined,
         frozenset({"EROFS", "EACCES", "NONE"}),
         _no_procwalk_files,
+    ),
+    # --- FIFOs and sockets outside the roots (issue 14): read-only mounts do not stop opening them for writing
+    Probe(
+        "open_a_fifo_outside_the_roots_for_writing",
+        """
+        fd = os.open(os.path.join(OUT, 'fifo'), os.O_RDWR | os.O_NONBLOCK)
+        os.write(fd, b'pwned')
+        """,
+        only_unconfined,
+        FS,
+        setup=_fifos,
+    ),
+    Probe(
+        "open_a_fifo_outside_the_roots_write_only",
+        """
+        reader = os.open(os.path.join(OUT, 'fifo'), os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(os.path.join(OUT, 'fifo'), os.O_WRONLY | os.O_NONBLOCK)
+        os.write(fd, b'pwned')
+        assert os.read(reader, 5) == b'pwned'
+        """,
+        only_unconfined,
+        FS,
+        setup=_fifos,
+    ),
+    Probe(
+        "open_a_fifo_inside_the_workspace_for_writing",
+        """
+        fd = os.open(os.path.join(WS, 'fifo'), os.O_RDWR | os.O_NONBLOCK)
+        os.write(fd, b'fine')
+        """,
+        workspace_writable,
+        FS,
+        setup=_fifos,
+    ),
+    Probe(
+        "bind_a_unix_socket_outside_the_roots",
+        "socket.socket(socket.AF_UNIX).bind(os.path.join(OUT, 'made.sock'))",
+        only_unconfined,
+        frozenset({"EROFS", "EACCES", "EPERM"}),
+        exists_iff("made.sock"),
     ),
     # --- protected paths inside the workspace
     Probe(

@@ -40,14 +40,16 @@ def test_roots_are_bound_parents_first_each_followed_by_its_protected_paths(tmp_
     argv = bwrap_argv(
         "bwrap", plan, ["x"], cwd=tmp_path, placeholders=Placeholders(), seccomp_fd=None, new_session=False
     )
-    mounts = [a for a in argv if a in ("--bind", "--ro-bind")]
-    binds = [argv[i + 1] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind")]
+    kinds = ("--bind", "--ro-bind", "--ro-bind-try")
+    mounts = [a for a in argv if a in kinds]
+    binds = [argv[i + 1] for i, a in enumerate(argv) if a in kinds]
+    # Protected paths with `-try`: one that vanishes before bubblewrap mounts it must not fail the command.
     assert list(zip(mounts, binds, strict=True)) == [
         ("--ro-bind", "/"),
         ("--bind", str(tmp_path)),
-        ("--ro-bind", str(tmp_path / ".agents")),
+        ("--ro-bind-try", str(tmp_path / ".agents")),
         ("--bind", str(inner)),
-        ("--ro-bind", str(inner / ".git")),
+        ("--ro-bind-try", str(inner / ".git")),
     ]
     assert "--unshare-net" not in argv and "--new-session" not in argv and "--seccomp" not in argv
 
@@ -62,7 +64,8 @@ def test_a_missing_protected_path_gets_a_read_only_placeholder_that_is_removed_a
     plan = Plan(False, False, (WritableRoot(tmp_path, (tmp_path / ".codex",)),))
     holders = Placeholders()
     argv = bwrap_argv("bwrap", plan, ["x"], cwd=tmp_path, placeholders=holders, seccomp_fd=None)
-    assert pairs(argv, "--ro-bind") == ["/", str(tmp_path / ".codex")]
+    assert pairs(argv, "--ro-bind") == ["/"]
+    assert pairs(argv, "--ro-bind-try") == [str(tmp_path / ".codex")]
     assert (tmp_path / ".codex").stat().st_mode & 0o777 == PLACEHOLDER_MODE
     holders.release()
     assert not (tmp_path / ".codex").exists()
@@ -108,3 +111,26 @@ def test_without_a_proc_mount_an_empty_read_only_proc_hides_the_hosts() -> None:
     )
     assert "--proc" not in argv
     assert argv[argv.index("--tmpfs") : argv.index("--tmpfs") + 4] == ["--tmpfs", "/proc", "--remount-ro", "/proc"]
+
+
+def test_the_guard_checks_that_the_workspace_codex_is_read_only_inside(tmp_path: Path) -> None:
+    from sandbox._linux_bwrap import guard_args
+    from sandbox._plan import plan_for_mode
+
+    plan = plan_for_mode("workspace-write", tmp_path, exclude_slash_tmp=True, exclude_tmpdir_env_var=True)
+    assert guard_args(plan) == ["--guard-present", str(Path(os.path.realpath(tmp_path)) / ".codex")]
+    assert guard_args(Plan(True, False)) == []
+
+
+def test_the_helper_refuses_to_start_a_command_when_a_guarded_path_is_unprotected(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from sandbox._confine import LANDLOCK_HELPER
+    from sandbox._landlock import GUARD_MESSAGE
+
+    (tmp_path / "writable").mkdir()
+    for guarded in (tmp_path / "missing", tmp_path / "writable"):
+        argv = [sys.executable, "-I", "-S", LANDLOCK_HELPER, "--no-landlock", "--guard-present", str(guarded)]
+        result = subprocess.run([*argv, "--", "true"], capture_output=True, text=True, timeout=60, check=False)
+        assert (result.returncode, result.stderr) == (1, f"{GUARD_MESSAGE} {guarded}\n")

@@ -19,7 +19,9 @@ BASE = {
 }
 
 
-def env(policy: ShellEnvironmentPolicy, sandbox: object = None, **kwargs: str) -> dict[str, str]:
+def env(
+    policy: ShellEnvironmentPolicy, sandbox: ReadOnly | WorkspaceWrite | DangerFullAccess | None = None, **kwargs: str
+) -> dict[str, str]:
     return build_env(policy, sandbox_policy=sandbox or DangerFullAccess(), base=BASE, platform="linux", **kwargs)
 
 
@@ -64,7 +66,9 @@ def test_thread_id_is_set_after_include_only() -> None:
         (DangerFullAccess(), None),
     ],
 )
-def test_network_disabled_marker_follows_the_sandbox_policy(policy: object, marker: str | None) -> None:
+def test_network_disabled_marker_follows_the_sandbox_policy(
+    policy: ReadOnly | WorkspaceWrite | DangerFullAccess, marker: str | None
+) -> None:
     assert env(ShellEnvironmentPolicy(), policy).get("CODEX_SANDBOX_NETWORK_DISABLED") == marker
 
 

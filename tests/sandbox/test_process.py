@@ -31,6 +31,7 @@ async def run(argv: list[str], cwd: Path, policy: ReadOnly | WorkspaceWrite) -> 
             code = await proc.wait()
             proc.close()
             return code, proc.take_output().decode(), proc.sandbox_warnings
+    raise AssertionError("unreachable: fail_after raises TimeoutError rather than falling through")
 
 
 async def test_exit_codes_pass_through_and_signals_become_128_plus_n(tmp_path: Path) -> None:

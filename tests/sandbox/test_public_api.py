@@ -16,7 +16,7 @@ def test_all_lists_every_public_name_and_each_resolves() -> None:
 
 def test_the_cli_path_imports_neither_pydantic_nor_anyio() -> None:
     code = (
-        "import sys, sandbox, sandbox._confine, sandbox._env, sandbox._plan;"
+        "import sys; from sandbox import compose_env, confine_plan, detect, plan_for_mode;"
         "print(sorted(m for m in ('pydantic', 'anyio') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)

@@ -38,8 +38,11 @@ def run_bpf(program: bytes, *, arch: int, nr: int, args: tuple[int, ...] = ()) -
 
 
 ARCHES = [pytest.param(X86_64, id="x86_64"), pytest.param(AARCH64, id="aarch64")]
-SOCKET_CALLS = "connect accept accept4 bind listen getpeername getsockname shutdown sendto sendmmsg recvmmsg".split()
-SOCKET_CALLS += ["getsockopt", "setsockopt"]
+SOCKET_CALLS = [
+    *"connect accept accept4 bind listen getpeername getsockname shutdown sendto sendmmsg recvmmsg".split(),
+    "getsockopt",
+    "setsockopt",
+]
 
 
 def verdict(arch: Arch, name: str, *args: int, network: bool) -> int:

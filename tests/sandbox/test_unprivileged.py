@@ -68,10 +68,10 @@ def test_an_unprivileged_user_is_confined_like_root(open_arena: Arena, name: str
         args[2] = str(outsider.pid)
         command = [str(PYTHON), "-I", "-S", "-c", probe.script(), *args]
         plan = plan_for_mode("workspace-write", open_arena.ws)
-        confined = confine_plan(command, plan, cwd=open_arena.ws, report=report)
-        if backend == "landlock":
-            # The helper runs under the test's interpreter, which may live where uid 65534 cannot read it.
-            confined.argv[0] = str(PYTHON)
+        confined = confine_plan(command, plan, cwd=open_arena.ws, report=report, allow_degraded=backend == "landlock")
+        # The helper (the Landlock backend, or the layer inside bubblewrap) runs under the test's interpreter, which
+        # may live where uid 65534 cannot read it.
+        confined.argv = [str(PYTHON) if arg == sys.executable else arg for arg in confined.argv]
         switch = ["setpriv", "--reuid", str(NOBODY), "--regid", str(NOBODY), "--clear-groups", "--"]
         result = subprocess.run(
             [*switch, *confined.argv],

@@ -70,7 +70,7 @@ def exec_call(cmd: str, call_id: str, **extra: Any) -> dict[str, Any]:
     return function_call("exec_command", {"cmd": cmd, **extra}, call_id)
 
 
-DEFAULT_USAGE = {
+DEFAULT_USAGE: dict[str, Any] = {
     "input_tokens": 100,
     "input_tokens_details": {"cached_tokens": 10},
     "output_tokens": 20,
@@ -232,7 +232,7 @@ def chat_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, *, co
         return
     yield chunk({}, "tool_calls" if has_tools else "stop")
     u = usage or DEFAULT_USAGE
-    usage_body = {
+    usage_body: dict[str, Any] = {
         "id": "chatcmpl-scripted",
         "object": "chat.completion.chunk",
         "created": 0,
@@ -264,7 +264,11 @@ def _fill_session_id(step: Step, body: dict[str, Any]) -> Step:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+
+    @property
+    def _server(self) -> _Server:
+        assert isinstance(self.server, _Server)
+        return self.server
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -282,7 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"{}")
         except json.JSONDecodeError:
             body = {"_raw": raw.decode("utf-8", "replace")}
-        state = self.server.state
+        state = self._server.state
         with state.lock:
             state.requests.append(RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
         step = _fill_session_id(state.next_step(), body)
@@ -338,7 +342,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _hang(self) -> None:
         try:
-            while not self.server.stopping.wait(0.05):
+            while not self._server.stopping.wait(0.05):
                 self.wfile.write(b": keep-alive\n\n")
                 self.wfile.flush()
                 time.sleep(0.5)

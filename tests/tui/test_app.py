@@ -12,6 +12,7 @@ from tests.support.model_server import exec_call, message, reasoning
 from tui import ConfigLoadError, PycodexApp
 from tui._cells import AgentCell, CommandCell, ReasoningCell, TurnEndCell, UserCell
 
+from .conftest import Scripted
 from .support import cells_of, has_cell, screen_text, send, wait_until
 
 pytestmark = pytest.mark.anyio
@@ -100,7 +101,7 @@ async def test_an_answer_with_a_table_shows_its_rows(scripted: MakeConfig) -> No
         assert "+3 -1" in row
 
 
-async def test_a_prompt_sent_during_a_turn_joins_it_and_reaches_the_next_request(scripted: MakeConfig) -> None:
+async def test_a_prompt_sent_during_a_turn_joins_it_and_reaches_the_next_request(scripted: Scripted) -> None:
     steps = [{"items": [exec_call("sleep 2", "c1", login=False)]}, {"items": [message("both done")]}]
     app = PycodexApp(scripted(steps, sandbox="danger-full-access", approval="never"))
     async with app.run_test(size=(100, 30)) as pilot:

@@ -1,4 +1,5 @@
 """Slash commands in the app: /status, /diff, /model, /approvals, /new, /compact, /init, /mcp, /quit."""
+# pyright: reportPrivateUsage=false
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ class Case:
 
     tree: dict[str, bytes]
     patch: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list[str])
 
 
 def _line(rng: random.Random) -> str:

@@ -1,10 +1,13 @@
 """Edge cases of the file system, the diff and the diagnostics, each checked against what Codex prints."""
+# pyright: reportPrivateUsage=false
 
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,24 @@ def _fails(root: Path, body: str, kind: type[Exception] = Exception) -> str:
     with pytest.raises(kind) as caught:
         apply_patch(_patch(body), root)
     return str(caught.value)
+
+
+def _refusing_access(suffix: str) -> Callable[[str, int], bool]:
+    """An `os.access` that says no for paths ending in `suffix` (root may write anything, so refusal is simulated)."""
+    real_access = os.access
+
+    def access(path: str, mode: int) -> bool:
+        return not str(path).endswith(suffix) and real_access(path, mode)
+
+    return access
+
+
+def _failing_open(*args: object, **kwargs: object) -> io.StringIO:
+    raise OSError
+
+
+def _status_without_umask(*args: object, **kwargs: object) -> io.StringIO:
+    return io.StringIO("Name:\tpython\n")
 
 
 # -- the file system -------------------------------------------------------------------------------------------------
@@ -124,8 +145,7 @@ def test_a_directory_that_may_not_be_written_is_refused_at_verification(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_tree(tmp_path, {"locked/f": b"x\n"})
-    real_access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode: not str(path).endswith("locked") and real_access(path, mode))
+    monkeypatch.setattr(os, "access", _refusing_access("locked"))
     assert _fails(tmp_path, "*** Delete File: locked/f", DeleteError).endswith("Permission denied (os error 13).")
     assert _fails(tmp_path, "*** Add File: locked/g\n+y", WriteError).endswith("Permission denied (os error 13).")
 
@@ -173,7 +193,11 @@ def test_rolling_back_restores_the_mode_of_a_replaced_file(tmp_path: Path, monke
     write_tree(tmp_path, {"a.sh": b"a\n", "gone": b"g\n"})
     (tmp_path / "a.sh").chmod(0o750)
     plan = verify_patch(_patch("*** Update File: a.sh\n@@\n-a\n+A\n*** Delete File: gone"), tmp_path)
-    monkeypatch.setattr(os, "unlink", lambda path: (_ for _ in ()).throw(OSError(errno.EBUSY, "busy")))
+
+    def busy(path: str, **_: object) -> None:
+        raise OSError(errno.EBUSY, "busy")
+
+    monkeypatch.setattr(os, "unlink", busy)
     with pytest.raises(DeleteError):
         plan.apply()
     monkeypatch.undo()
@@ -205,7 +229,7 @@ def _replay(old: list[str], new: list[str], regions: list[tuple[int, int, int, i
 
 
 def test_opcodes_always_rebuild_the_new_text() -> None:
-    cases = [
+    cases: list[tuple[list[str], list[str]]] = [
         (["a\n", "b\n", "c\n"], ["a\n", "c\n", "d\n"]),
         ([], ["x\n"]),
         (["x\n"], []),
@@ -322,7 +346,7 @@ def test_the_writer_reads_the_umask_from_proc_or_by_setting_it(monkeypatch: pyte
     current = os.umask(0o022)
     os.umask(current)
     assert _writer._read_umask() == current
-    monkeypatch.setattr(_writer, "open", lambda *args, **kwargs: (_ for _ in ()).throw(OSError()), raising=False)
+    monkeypatch.setattr(_writer, "open", _failing_open, raising=False)
     assert _writer._read_umask() == current
 
 
@@ -359,33 +383,31 @@ def test_a_rollback_that_fails_too_still_reports_the_first_error(
         _patch("*** Add File: new.txt\n+n\n*** Update File: a.txt\n@@\n-a\n+A\n*** Update File: b.txt\n@@\n-b\n+B"),
         tmp_path,
     )
-    real_replace = os.replace
+    real_rename = os.rename
     calls: list[str] = []
 
-    def flaky_replace(source: str, target: str) -> None:
+    def flaky_rename(source: str, target: str, **dir_fds: int) -> None:
         calls.append(target)
         if len(calls) == 3:
             raise OSError(errno.EIO, "I/O error")
-        real_replace(source, target)
+        real_rename(source, target, **dir_fds)
 
     def refuse(*args: object, **kwargs: object) -> object:
         raise OSError(errno.EIO, "I/O error")
 
-    monkeypatch.setattr(os, "replace", flaky_replace)
+    monkeypatch.setattr(os, "rename", flaky_rename)
     # Every undo step fails as well; the error reported is still the one that stopped the apply.
-    monkeypatch.setattr(_writer, "open", refuse, raising=False)
     monkeypatch.setattr(os, "unlink", refuse)
+    monkeypatch.setattr(os, "rmdir", refuse)
     with pytest.raises(WriteError) as caught:
         plan.apply()
     assert caught.value.diagnostic == "pycodex: I/O error (os error 5)."
 
 
 def test_the_umask_is_found_without_a_umask_line_in_proc(monkeypatch: pytest.MonkeyPatch) -> None:
-    import io
-
     current = os.umask(0o022)
     os.umask(current)
-    monkeypatch.setattr(_writer, "open", lambda *args, **kwargs: io.StringIO("Name:\tpython\n"), raising=False)
+    monkeypatch.setattr(_writer, "open", _status_without_umask, raising=False)
     assert _writer._read_umask() == current
 
 
@@ -402,7 +424,6 @@ def test_a_move_whose_source_cannot_be_removed_uses_codexs_wording(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_tree(tmp_path, {"locked/a.txt": b"x\n"})
-    real_access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode: not str(path).endswith("locked") and real_access(path, mode))
+    monkeypatch.setattr(os, "access", _refusing_access("locked"))
     message = _fails(tmp_path, "*** Update File: locked/a.txt\n*** Move to: b.txt\n@@\n-x\n+y", DeleteError)
     assert message.startswith(f"Failed to remove original {tmp_path}/locked/a.txt\n")

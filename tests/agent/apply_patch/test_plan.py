@@ -175,19 +175,19 @@ def test_a_failed_write_rolls_back_what_was_already_written(tmp_path: Path, monk
         "*** Delete File: c.txt\n*** Add File: d/new.txt\n+n\n*** End Patch",
         tmp_path,
     )
-    real_replace = os.replace
+    real_rename = os.rename
     calls: list[str] = []
 
-    def flaky_replace(source: str, target: str) -> None:
+    def flaky_rename(source: str, target: str, **dir_fds: int) -> None:
         calls.append(target)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        real_replace(source, target)
+        real_rename(source, target, **dir_fds)
 
-    monkeypatch.setattr(os, "replace", flaky_replace)
+    monkeypatch.setattr(os, "rename", flaky_rename)
     with pytest.raises(WriteError) as caught:
         plan.apply()
-    assert caught.value.message == f"Failed to write file {calls[1]}"
+    assert caught.value.message == f"Failed to write file {tmp_path}/{calls[1]}"
     assert caught.value.diagnostic == "pycodex: No space left on device (os error 28)."
     assert snapshot(tmp_path) == before
 
@@ -199,7 +199,7 @@ def test_a_failed_delete_rolls_back_the_writes(tmp_path: Path, monkeypatch: pyte
         "*** Begin Patch\n*** Update File: a.txt\n@@\n-a\n+A\n*** Delete File: gone.txt\n*** End Patch", tmp_path
     )
 
-    def refuse(path: str) -> None:
+    def refuse(path: str, **_: int) -> None:
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(os, "unlink", refuse)
@@ -277,8 +277,12 @@ def test_a_file_the_process_may_not_write_is_refused_at_verification(
 ) -> None:
     write_tree(tmp_path, {"a.txt": b"a\n", "ro.txt": b"r\n"})
     real_access = os.access
+
     # Root may write anything, so the refusal is simulated where the check asks the OS.
-    monkeypatch.setattr(os, "access", lambda path, mode: not str(path).endswith("ro.txt") and real_access(path, mode))
+    def access(path: str, mode: int) -> bool:
+        return not str(path).endswith("ro.txt") and real_access(path, mode)
+
+    monkeypatch.setattr(os, "access", access)
     with pytest.raises(WriteError, match=r"^Failed to write file .*/ro\.txt"):
         verify_patch(
             "*** Begin Patch\n*** Update File: a.txt\n@@\n-a\n+A\n*** Update File: ro.txt\n@@\n-r\n+R\n*** End Patch",

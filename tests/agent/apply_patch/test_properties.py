@@ -61,7 +61,8 @@ def _drift(line: str, how: int) -> str:
     return line
 
 
-def _render(lines: list[str], regions: list[Region], draw: st.DrawFn) -> str:
+def _render(lines: list[str], regions: list[Region], data: st.DataObject) -> str:
+    draw = data.draw
     context = draw(st.integers(0, 3))
     groups: list[list[Region]] = []
     for region in regions:
@@ -119,7 +120,7 @@ def test_a_random_edit_rendered_as_a_patch_reproduces_the_edited_file(
     if not regions:
         regions = [Region(len(lines), len(lines), ["appended"])]
     original = ending.join(lines) + (ending if final_newline and lines else "")
-    patch = _render(lines, regions, data.draw)
+    patch = _render(lines, regions, data)
     with tempfile.TemporaryDirectory() as root:
         write_tree(Path(root), {"file.txt": original.encode()})
         result = apply_patch(patch, root)

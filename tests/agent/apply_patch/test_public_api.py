@@ -29,6 +29,7 @@ def test_the_package_exports_exactly_its_public_names() -> None:
             "UpdateChunk",
             "UpdateFile",
             "WriteError",
+            "WriteRoots",
             "apply_patch",
             "extract_shell_invocation",
             "is_implicit_invocation",

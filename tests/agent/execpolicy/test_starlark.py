@@ -1,3 +1,4 @@
+# pyright: reportPrivateUsage=false
 from __future__ import annotations
 
 from agent.execpolicy._starlark import EvalFailure, _failure

@@ -12,24 +12,26 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from mcp.server.auth.provider import (
     AccessToken,
     AuthorizationCode,
     AuthorizationParams,
+    OAuthAuthorizationServerProvider,
     RefreshToken,
     construct_redirect_uri,
 )
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+from pydantic import AnyHttpUrl
 
 SCOPES = ["mcp:read", "mcp:write"]
 
 
 @dataclass
-class AutoApproveProvider:
+class AutoApproveProvider(OAuthAuthorizationServerProvider[AuthorizationCode, RefreshToken, AccessToken]):
     """An in-memory `OAuthAuthorizationServerProvider` that approves every authorization request."""
 
     deny: bool = False
@@ -142,8 +144,8 @@ def build_protected_server(base_url: str, provider: AutoApproveProvider) -> MCPS
         "protected",
         auth_server_provider=provider,
         auth=AuthSettings(
-            issuer_url=base_url,
-            resource_server_url=f"{base_url}/mcp",
+            issuer_url=AnyHttpUrl(base_url),
+            resource_server_url=AnyHttpUrl(f"{base_url}/mcp"),
             validate_token_resource=True,
             required_scopes=[],
             client_registration_options=ClientRegistrationOptions(
@@ -180,12 +182,14 @@ def scope_gate(app: Any, base_url: str, provider: AutoApproveProvider, needs: Ma
             body += message.get("body", b"")
             more = message.get("more_body", False)
         try:
-            request = json.loads(body)
+            parsed: object = json.loads(body)
         except ValueError:
-            request = None
+            parsed = None
+        request = cast(dict[str, Any], parsed) if isinstance(parsed, dict) else {}
         wanted = None
-        if isinstance(request, dict) and request.get("method") == "tools/call":
-            wanted = needs.get(str((request.get("params") or {}).get("name")))
+        if request.get("method") == "tools/call":
+            params: dict[str, Any] = request.get("params") or {}
+            wanted = needs.get(str(params.get("name")))
         if wanted is not None:
             headers = dict(scope["headers"])
             token = headers.get(b"authorization", b"").decode().removeprefix("Bearer ")

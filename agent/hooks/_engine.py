@@ -1,0 +1,229 @@
+"""What each hook event means for the session: the payload sent, and how the handlers' answers are read.
+
+Codex's rules (exit 0 and JSON, plain text as context, exit 2 with a reason on stderr, other codes ignored), plus
+what Claude Code's hooks may answer and Codex refuses: `PreToolUse` `permissionDecision` "allow" (no question) and
+"ask" (always ask), `updatedInput` (the call runs with the new input), and `PermissionRequest` `updatedPermissions`
+(the approval holds for the rest of the session).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from ._config import Hook, HookEvent, HookSet
+from ._run import HookRun, run_hooks
+
+Report = Callable[[Hook, HookRun | None, str], Awaitable[None]]
+"""Told about each handler: when it starts (no run yet) and when it ends, with a one-line status."""
+
+_CONTEXT_EVENTS = ("SessionStart", "UserPromptSubmit")
+
+
+@dataclass
+class Verdict:
+    """What the handlers of one event decided together."""
+
+    block_reason: str | None = None
+    """Exit 2, `decision: block` or a deny: the reason (for Stop: the prompt to continue with)."""
+    stop_reason: str | None = None
+    """`continue: false`: the turn stops, with this reason."""
+    contexts: list[str] = field(default_factory=lambda: [])
+    """Additional context for the model (developer messages)."""
+    permission: Literal["allow", "deny", "ask"] | None = None
+    permission_message: str | None = None
+    updated_input: dict[str, Any] | None = None
+    remember: bool = False
+    """PermissionRequest `updatedPermissions`: the approval holds for the session."""
+
+
+def tool_alias(tool_name: str) -> tuple[str, ...]:
+    """The names a matcher is tried against: shell tools are `Bash`, apply_patch also `Write` and `Edit`."""
+    if tool_name in ("exec_command", "shell", "local_shell", "write_stdin"):
+        return ("Bash", tool_name)
+    if tool_name == "apply_patch":
+        return ("apply_patch", "Write", "Edit")
+    return (tool_name,)
+
+
+class Hooks:
+    """The session's hooks: run an event's handlers and read their answers."""
+
+    def __init__(
+        self,
+        hooks: HookSet,
+        *,
+        session_id: str,
+        cwd: Path,
+        shell: str,
+        model: str,
+        approval_policy: str,
+        transcript_path: Callable[[], Path | None],
+        report: Report,
+    ) -> None:
+        self.set = hooks
+        self._common: dict[str, Any] = {
+            "session_id": session_id,
+            "cwd": str(cwd),
+            "model": model,
+            "permission_mode": "bypassPermissions" if approval_policy == "never" else "default",
+        }
+        self._cwd = cwd
+        self._shell = shell
+        self._transcript_path = transcript_path
+        self._report = report
+
+    def has(self, event: HookEvent) -> bool:
+        return any(hook.event == event for hook in self.set.trusted)
+
+    async def fire(
+        self, event: HookEvent, fields: Mapping[str, Any], *, turn_id: str | None = None, subject: str | None = None
+    ) -> Verdict:
+        """Run every trusted handler of `event` that matches `subject`, and combine their answers."""
+        subjects = tool_alias(subject) if subject is not None and event != "SessionStart" else (subject,)
+        chosen = [hook for hook in self.set.trusted if hook.event == event and any(hook.matches(s) for s in subjects)]
+        if not chosen:
+            return Verdict()
+        path = self._transcript_path()
+        payload = {**self._common, "transcript_path": str(path) if path else None, "hook_event_name": event, **fields}
+        if turn_id is not None:
+            payload["turn_id"] = turn_id
+        for hook in chosen:
+            await self._report(hook, None, _label(hook))
+        runs = await run_hooks(chosen, payload, cwd=self._cwd, shell=self._shell)
+        verdict = Verdict()
+        for run in runs:
+            await self._report(run.hook, run, _status(run))
+            _read(event, run, verdict)
+        return verdict
+
+
+def _label(hook: Hook) -> str:
+    return hook.status_message or f"{hook.event} hook: {hook.command}"
+
+
+def _status(run: HookRun) -> str:
+    failure = run.failure
+    if failure is not None:
+        return f"{_label(run.hook)} failed: {failure}"
+    if run.exit_code == 2:
+        return f"{_label(run.hook)} blocked: {run.stderr.strip()}"
+    output = run.output or {}
+    message = output.get("systemMessage")
+    return f"{_label(run.hook)}: {message}" if isinstance(message, str) and message else f"{_label(run.hook)} done"
+
+
+def _read(event: HookEvent, run: HookRun, verdict: Verdict) -> None:
+    """Fold one handler's answer into the event's verdict (failed runs are ignored)."""
+    if run.failure is not None:
+        return
+    if run.exit_code == 2:
+        verdict.block_reason = verdict.block_reason or run.stderr.strip()
+        return
+    output = run.output
+    if output is None:
+        text = run.stdout.strip()
+        if text and event in _CONTEXT_EVENTS:
+            verdict.contexts.append(text)
+        return
+    if output.get("continue") is False:
+        reason = output.get("stopReason")
+        verdict.stop_reason = reason if isinstance(reason, str) and reason else f"stopped by a {event} hook"
+    if output.get("decision") == "block":
+        reason = output.get("reason")
+        verdict.block_reason = verdict.block_reason or (reason if isinstance(reason, str) and reason else "")
+    specific = output.get("hookSpecificOutput")
+    if isinstance(specific, dict):
+        _read_specific(event, cast(dict[str, Any], specific), verdict)
+
+
+def _read_specific(event: HookEvent, specific: dict[str, Any], verdict: Verdict) -> None:
+    context = specific.get("additionalContext")
+    if isinstance(context, str) and context:
+        verdict.contexts.append(context)
+    if event == "PreToolUse":
+        decision = specific.get("permissionDecision")
+        reason = specific.get("permissionDecisionReason")
+        if decision == "deny":
+            verdict.block_reason = verdict.block_reason or (reason if isinstance(reason, str) and reason else "")
+        elif decision in ("allow", "ask") and verdict.permission != "ask":
+            verdict.permission = decision
+        updated = specific.get("updatedInput")
+        if isinstance(updated, dict):
+            verdict.updated_input = cast(dict[str, Any], updated)
+    elif event == "PermissionRequest":
+        decision = specific.get("decision")
+        if not isinstance(decision, dict):
+            return
+        chosen = cast(dict[str, Any], decision)
+        behavior = chosen.get("behavior")
+        if behavior == "deny" or (behavior == "allow" and verdict.permission != "deny"):
+            verdict.permission = behavior
+            message = chosen.get("message")
+            verdict.permission_message = message if isinstance(message, str) and message else None
+        if behavior == "allow" and chosen.get("updatedPermissions"):
+            verdict.remember = True
+
+
+def blocked_call_text(tool_name: str, reason: str, tool_input: Mapping[str, Any]) -> str:
+    """What the model reads for a call a PreToolUse hook refused (Codex's wording)."""
+    if tool_alias(tool_name)[0] in ("Bash", "apply_patch"):
+        return f"Command blocked by PreToolUse hook: {reason}. Command: {tool_input.get('command', '')}"
+    return f"Tool call blocked by PreToolUse hook: {reason}. Tool: {tool_name}"
+
+
+def contexts_message(contexts: Sequence[str]) -> dict[str, Any]:
+    """Hook context for the model, as one developer message."""
+    return {
+        "type": "message",
+        "role": "developer",
+        "content": [{"type": "input_text", "text": text} for text in contexts],
+    }
+
+
+async def session_hooks(
+    *,
+    codex_home: Path,
+    system_dir: Path,
+    project_codex_dirs: Sequence[Path],
+    bypass_trust: bool,
+    session_id: str,
+    cwd: Path,
+    shell: str,
+    model: str,
+    approval_policy: str,
+    transcript_path: Callable[[], Path | None],
+    report: Report,
+) -> tuple[Hooks | None, list[str]]:
+    """The session's hooks (None when none may run) and what to tell the user about the others."""
+    import anyio
+
+    from ._config import hook_files, load_hooks, trusted_hashes
+
+    def load() -> HookSet:
+        hashes = trusted_hashes(codex_home / "config.toml")
+        folders = hook_files(codex_home, system_dir, project_codex_dirs)
+        return load_hooks(folders, trusted_hashes=hashes, bypass_trust=bypass_trust)
+
+    found = await anyio.to_thread.run_sync(load)
+    notes = list(found.warnings)
+    notes.extend(
+        f"hook {hook.key} ({hook.event}: {hook.command}) is not trusted, so it will not run. Review it, then trust it "
+        "with `pycodex hooks trust` (or run once with --dangerously-bypass-hook-trust)."
+        for hook in found.untrusted
+    )
+    if not found.trusted:
+        return None, notes
+    hooks = Hooks(
+        found,
+        session_id=session_id,
+        cwd=cwd,
+        shell=shell,
+        model=model,
+        approval_policy=approval_policy,
+        transcript_path=transcript_path,
+        report=report,
+    )
+    return hooks, notes
