@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +60,13 @@ class _Server:
         self.proc.stdin.write(json.dumps(message) + "\n")
         self.proc.stdin.flush()
 
-    def until(self, predicate: Any) -> dict[str, Any]:
+    def until(self, predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         assert self.proc.stdout is not None
         while True:
             line = self.proc.stdout.readline()
             if not line:
                 raise RuntimeError("the server closed its output")
-            message = json.loads(line)
+            message: dict[str, Any] = json.loads(line)
             if predicate(message):
                 return message
 
@@ -130,7 +131,7 @@ def _measure(name: str, command: list[str], base_url: str, rounds: int) -> tuple
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
     servers = {"pycodex": [sys.executable, "-m", "cli", "app-server"]}

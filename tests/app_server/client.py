@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -141,7 +141,7 @@ class Client:
 @asynccontextmanager
 async def stdio_server(
     base_url: str, *, cwd: Path, codex_home: Path, schema: CodexSchema | None, args: list[str] | None = None
-) -> AsyncIterator[tuple[Client, anyio.abc.Process]]:
+) -> AsyncGenerator[tuple[Client, anyio.abc.Process], None]:
     """`pycodex app-server` on stdio with the scripted model as its provider, and a client reading it."""
     env = {**os.environ, "CODEX_HOME": str(codex_home), "MOCK_API_KEY": "sk-mock", "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "cli", "app-server", *provider_args(base_url), *(args or [])]
@@ -176,7 +176,7 @@ async def stdio_server(
 @asynccontextmanager
 async def socket_server(
     base_url: str, *, cwd: Path, codex_home: Path, listen: str, args: list[str] | None = None
-) -> AsyncIterator[tuple[str, anyio.abc.Process]]:
+) -> AsyncGenerator[tuple[str, anyio.abc.Process], None]:
     """`pycodex app-server --listen LISTEN` as a subprocess; yields the address its banner announces."""
     env = {**os.environ, "CODEX_HOME": str(codex_home), "MOCK_API_KEY": "sk-mock", "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "cli", "app-server", "--listen", listen, *provider_args(base_url), *(args or [])]
@@ -217,7 +217,7 @@ async def socket_server(
 @asynccontextmanager
 async def websocket_client(
     address: str, schema: CodexSchema | None, *, token: str | None = None
-) -> AsyncIterator[Client]:
+) -> AsyncGenerator[Client, None]:
     """A client over a WebSocket (`ws://HOST:PORT` or `unix://PATH`)."""
     from websockets.asyncio.client import connect, unix_connect
 

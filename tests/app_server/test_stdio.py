@@ -8,7 +8,7 @@ import functools
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -345,7 +345,8 @@ async def test_accepting_with_the_execpolicy_amendment_saves_the_rule(
             ask = await client.wait_for(lambda m: m.get("method") == "item/commandExecution/requestApproval")
             amendment = ask["params"]["proposedExecpolicyAmendment"]
             assert amendment, ask["params"]
-            offered = [d for d in ask["params"]["availableDecisions"] if isinstance(d, dict)]
+            decisions: list[Any] = ask["params"]["availableDecisions"]
+            offered = [cast(dict[str, Any], d) for d in decisions if isinstance(d, dict)]
             assert offered == [{"acceptWithExecpolicyAmendment": {"execpolicy_amendment": amendment}}]
             await client.respond(ask["id"], {"decision": offered[0]})
             await client.wait_for(lambda m: m.get("method") == "turn/completed")

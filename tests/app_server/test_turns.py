@@ -7,6 +7,7 @@ import base64
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -45,7 +46,7 @@ async def test_images_and_an_output_schema_reach_the_model(
         async with stdio_server(model.base_url, cwd=work, codex_home=codex_home, schema=codex_schema) as (client, _):
             await client.initialize()
             thread_id = (await client.call("thread/start", {"cwd": str(work)}))["thread"]["id"]
-            inputs = [
+            inputs: list[dict[str, Any]] = [
                 {"type": "text", "text": "what is this?", "text_elements": []},
                 {"type": "localImage", "path": str(image)},
                 {"type": "image", "url": "data:image/png;base64," + base64.b64encode(PNG).decode()},

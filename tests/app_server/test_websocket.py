@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx2
 import pytest
 from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
 
 from tests.app_server.client import REPO, socket_server, websocket_client
 from tests.app_server.codex_schema import CodexSchema
@@ -83,7 +84,9 @@ async def test_without_the_right_bearer_token_the_upgrade_gets_401_but_health_ch
 
             with pytest.raises(InvalidStatus) as browser:
                 async with connect(
-                    address, origin="http://evil.example", additional_headers={"Authorization": f"Bearer {TOKEN}"}
+                    address,
+                    origin=Origin("http://evil.example"),
+                    additional_headers={"Authorization": f"Bearer {TOKEN}"},
                 ):
                     pass
             assert browser.value.response.status_code == 403
