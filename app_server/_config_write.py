@@ -1,5 +1,5 @@
 """config/value/write and config/batchWrite: edits to `$CODEX_HOME/config.toml` that keep its comments (tomlkit),
-checked by loading the result; a file that would not load is put back as it was."""
+written atomically (mode 0600) and checked by loading the result; a file that would not load is put back as it was."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, cast
 
 import anyio
+
+from agent.config import write_text_atomic
 
 from ._connection import Connection
 from ._misc_methods import base_config
@@ -71,8 +73,7 @@ async def _write(conn: Connection, params: Params, edits: list[Edit]) -> dict[st
         if expected is not None and expected != version(old):
             raise InvalidParamsError(f"Invalid params for {method}: config.toml changed since `expectedVersion`")
         new = _apply(old, edits)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(new, encoding="utf-8")
+        write_text_atomic(path, new)
         return old, new
 
     old, new = await anyio.to_thread.run_sync(write)
@@ -80,7 +81,7 @@ async def _write(conn: Connection, params: Params, edits: list[Edit]) -> dict[st
         # A value of the wrong type is reported now, and the file keeps what it had.
         await base_config(conn)
     except BaseException:
-        await anyio.to_thread.run_sync(lambda: path.write_text(old, encoding="utf-8"))
+        await anyio.to_thread.run_sync(write_text_atomic, path, old)
         raise
     return {"status": "ok", "version": version(new), "filePath": str(path), "overriddenMetadata": None}
 
