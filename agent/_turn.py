@@ -351,6 +351,26 @@ class TurnRunner(CompactingSession):
         verdict = await self._hooks.fire("Stop", fields, turn_id=turn_id)
         return verdict.block_reason or None
 
+    def _prompt_builder(self, registry: ToolRegistry, output_schema: dict[str, Any] | None) -> Callable[[], Prompt]:
+        """The function that makes each request of the turn from the history as it is then."""
+        wire = self.config.provider.wire_api
+        tools = registry.specs(wire, namespaces=self.config.provider.id == "openai" and wire == "responses")
+        reasoning = reasoning_settings(self.config)
+
+        def build_prompt() -> Prompt:
+            return Prompt(
+                model=self.config.model,
+                input=self.history,
+                tools=tools,
+                parallel_tool_calls=True,
+                reasoning=reasoning,
+                verbosity=self.config.verbosity,
+                output_schema=output_schema,
+                prompt_cache_key=self.thread_id,
+            )
+
+        return build_prompt
+
     async def _turn_body(
         self, turn: RunningTurn, items: tuple[UserInput, ...] | list[UserInput], output_schema: dict[str, Any] | None
     ) -> TurnOutcome:
@@ -408,22 +428,7 @@ class TurnRunner(CompactingSession):
             )
 
         registry = ToolRegistry(builtin_tools(), self._mcp)
-        wire = self.config.provider.wire_api
-        tools = registry.specs(wire, namespaces=self.config.provider.id == "openai" and wire == "responses")
-        reasoning = reasoning_settings(self.config)
-
-        def build_prompt() -> Prompt:
-            return Prompt(
-                model=self.config.model,
-                input=self.history,
-                tools=tools,
-                parallel_tool_calls=True,
-                reasoning=reasoning,
-                verbosity=self.config.verbosity,
-                output_schema=output_schema,
-                prompt_cache_key=self.thread_id,
-            )
-
+        build_prompt = self._prompt_builder(registry, output_schema)
         ctx = self._tool_context(turn_id, registry)
 
         def take_pending() -> list[JsonObject]:

@@ -41,6 +41,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "--add-dir": ("add_dirs", "paths"),
     "--thread-source": ("thread_source", "value"),
     "--cyber-access-program": ("cyber_access_program", "value"),
+    "--dangerously-bypass-hook-trust": ("bypass_hook_trust", "flag"),
 }
 
 # The options that take a value (so the next word is not the prompt, nor `resume`/`fork`).

@@ -67,6 +67,13 @@ def _register_exec(app: typer.Typer) -> None:
         skip_git_repo_check: Annotated[
             bool, typer.Option("--skip-git-repo-check", help="Allow running outside a git repository.")
         ] = False,
+        bypass_hook_trust: Annotated[
+            bool,
+            typer.Option(
+                "--dangerously-bypass-hook-trust",
+                help="Run configured hooks that were never trusted (they run as you, outside the sandbox).",
+            ),
+        ] = False,
         ephemeral: Annotated[bool, typer.Option("--ephemeral", help="Do not write a session file.")] = False,
         image: Annotated[
             list[Path] | None, typer.Option("--image", "-i", help="Attach an image to the prompt (repeatable).")
@@ -105,6 +112,7 @@ def _register_exec(app: typer.Typer) -> None:
             sandbox=sandbox,
             cd=cd,
             skip_git_repo_check=skip_git_repo_check,
+            bypass_hook_trust=bypass_hook_trust,
             ephemeral=ephemeral,
             images=list(image or []),
             full_auto=full_auto,
@@ -142,6 +150,7 @@ def _register_resume(app: typer.Typer) -> None:
         sandbox: SandboxOption = None,
         cd: Annotated[Path | None, typer.Option("--cd", "-C")] = None,
         skip_git_repo_check: Annotated[bool, typer.Option("--skip-git-repo-check")] = False,
+        bypass_hook_trust: Annotated[bool, typer.Option("--dangerously-bypass-hook-trust")] = False,
         image: Annotated[list[Path] | None, typer.Option("--image", "-i")] = None,
         full_auto: Annotated[bool, typer.Option("--full-auto")] = False,
         yolo: Annotated[bool, typer.Option("--dangerously-bypass-approvals-and-sandbox", "--yolo")] = False,
@@ -162,6 +171,7 @@ def _register_resume(app: typer.Typer) -> None:
             sandbox=sandbox,
             cd=cd,
             skip_git_repo_check=skip_git_repo_check,
+            bypass_hook_trust=bypass_hook_trust,
             images=list(image or []),
             full_auto=full_auto,
             yolo=yolo,

@@ -41,6 +41,7 @@ class ExecOptions:
     sandbox: str | None = None
     cd: Path | None = None
     skip_git_repo_check: bool = False
+    bypass_hook_trust: bool = False
     ephemeral: bool = False
     images: list[Path] = field(default_factory=lambda: [])
     full_auto: bool = False
@@ -134,6 +135,7 @@ def build_config(options: ExecOptions) -> Config:
         oss=options.oss,
         full_auto=options.full_auto,
         bypass_approvals_and_sandbox=options.yolo,
+        bypass_hook_trust=options.bypass_hook_trust,
     )
     # exec never asks anyone: approval requests become rejections the model is told about.
     overrides = agent.overrides_from_flags(flags, approval_policy=("never", "exec (always never)"))

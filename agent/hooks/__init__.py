@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ._config import HookSet as HookSet
     from ._config import hook_files as hook_files
     from ._config import load_hooks as load_hooks
+    from ._config import parse_hooks as parse_hooks
     from ._config import trust_hooks as trust_hooks
     from ._config import trusted_hashes as trusted_hashes
     from ._engine import Hooks as Hooks
@@ -36,6 +37,7 @@ _WHERE = {
     "HookSet": "._config",
     "hook_files": "._config",
     "load_hooks": "._config",
+    "parse_hooks": "._config",
     "trust_hooks": "._config",
     "trusted_hashes": "._config",
     "Hooks": "._engine",
@@ -57,6 +59,7 @@ __all__ = [
     "HookSet",
     "hook_files",
     "load_hooks",
+    "parse_hooks",
     "trust_hooks",
     "trusted_hashes",
     "Hooks",
