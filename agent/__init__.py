@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from ._protocol import TextInput as TextInput
     from ._protocol import TokenUsage as TokenUsage
     from ._protocol import UserInput as UserInput
+    from ._redact import redact_secrets as redact_secrets
+    from ._redact import redact_value as redact_value
     from ._session import Session as Session
     from ._turn import TurnOutcome as TurnOutcome
     from .config import APPROVAL_POLICIES as APPROVAL_POLICIES
@@ -38,6 +40,10 @@ if TYPE_CHECKING:
     from .config import load_config as load_config
     from .config import merge_config_layers as merge_config_layers
     from .config import overrides_from_flags as overrides_from_flags
+    from .config._auth import AuthStore as AuthStore
+    from .config._auth import AuthStoreError as AuthStoreError
+    from .config._auth import StoredAuth as StoredAuth
+    from .config._auth import mask_api_key as mask_api_key
     from .errors import AgentError as AgentError
     from .errors import ConfigError as ConfigError
     from .errors import ProviderAuthError as ProviderAuthError
@@ -62,6 +68,12 @@ if TYPE_CHECKING:
 _WHERE = {
     "CommandResult": "._command",
     "run_command": "._command",
+    "AuthStore": ".config._auth",
+    "AuthStoreError": ".config._auth",
+    "StoredAuth": ".config._auth",
+    "mask_api_key": ".config._auth",
+    "redact_secrets": "._redact",
+    "redact_value": "._redact",
     "SessionFlags": ".config",
     "FlagNames": ".config",
     "FlagError": ".config",
@@ -113,6 +125,12 @@ _WHERE = {
 __all__ = [
     "CommandResult",
     "run_command",
+    "AuthStore",
+    "AuthStoreError",
+    "StoredAuth",
+    "mask_api_key",
+    "redact_secrets",
+    "redact_value",
     "SessionFlags",
     "FlagNames",
     "FlagError",

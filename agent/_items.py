@@ -3,10 +3,15 @@ read them (every module that needs a message's text or a call's answer uses thes
 
 from __future__ import annotations
 
+import base64
+import mimetypes
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ._ids import uuid7
 from ._json import as_list, as_obj, as_str
+from ._protocol import ImageUrlInput, LocalImageInput, TextInput, UserInput
 
 JsonObject = dict[str, Any]
 TEXT_PART_TYPES = ("input_text", "output_text", "text")
@@ -73,3 +78,34 @@ def unanswered_calls(history: list[JsonObject]) -> list[JsonObject]:
     return [
         output_item(item, "aborted") for item in history if is_tool_call(item) and item.get("call_id") not in answered
     ]
+
+
+def user_input_item(items: Sequence[UserInput], cwd: Path) -> tuple[JsonObject, str, list[str]]:
+    """The history message for user input, its plain text, and the image paths (errors name the bad file)."""
+    content: list[JsonObject] = []
+    texts: list[str] = []
+    images: list[str] = []
+    image_number = 0
+    for entry in items:
+        if isinstance(entry, TextInput):
+            content.append({"type": "input_text", "text": entry.text})
+            texts.append(entry.text)
+        elif isinstance(entry, LocalImageInput):
+            image_number += 1
+            path = entry.path if entry.path.is_absolute() else cwd / entry.path
+            data = path.read_bytes()
+            mime = mimetypes.guess_type(path.name)[0] or "image/png"
+            content.append({"type": "input_text", "text": f'<image name=[Image #{image_number}] path="{entry.path}">'})
+            content.append(
+                {
+                    "type": "input_image",
+                    "image_url": f"data:{mime};base64,{base64.b64encode(data).decode()}",
+                    "detail": "original",
+                }
+            )
+            content.append({"type": "input_text", "text": "</image>"})
+            images.append(str(entry.path))
+        elif isinstance(entry, ImageUrlInput):  # pyright: ignore[reportUnnecessaryIsInstance]
+            content.append({"type": "input_image", "image_url": entry.image_url})
+            images.append(entry.image_url)
+    return {"type": "message", "role": "user", "content": content}, "\n".join(texts), images

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +23,7 @@ import sandbox
 
 from . import _context
 from ._ids import uuid7
+from ._items import user_input_item
 from ._protocol import (
     Event,
     EventMsg,
@@ -32,7 +34,6 @@ from ._protocol import (
     UserInput,
     Warning,
 )
-from ._session_setup import http_client, load_exec_policy, now_timestamp, oauth_settings, user_input_item
 from ._turn import RunningTurn, TurnOutcome, TurnRunner
 from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured, system_config_dir
 from .errors import SessionClosedError
@@ -46,6 +47,7 @@ from .tools import (
 )
 
 if TYPE_CHECKING:
+    from .execpolicy import Policy
     from .hooks import Hooks
     from .threads import Rollout
     from .tools import McpBridge
@@ -71,7 +73,7 @@ _PERSISTED_EVENTS = frozenset(
     }
 )
 
-Source = Literal["exec", "mcp", "cli", "tui", "vscode"]
+Source = Literal["exec", "mcp", "cli", "tui", "acp", "vscode"]
 
 
 class Session(TurnRunner):
@@ -466,3 +468,41 @@ class Session(TurnRunner):
         """Stop the running turn: the model stream is cancelled and its commands are killed."""
         if self._turn is not None:
             self._turn.scope.cancel()
+
+
+# ---- what a session needs before its first turn ----------------------------------------------------------------
+
+
+def load_exec_policy(config: Config) -> tuple[Policy | None, str | None]:
+    """The rules of `$CODEX_HOME/rules/` and of trusted projects (None when there are none); a broken file leaves an
+    empty policy and a warning."""
+    paths = [config.codex_home / "rules", *(d / "rules" for d in config.project_codex_dirs)]
+    if not any(path.exists() for path in paths):
+        return None, None
+    from . import execpolicy
+
+    try:
+        return execpolicy.load_policy(paths), None
+    except execpolicy.ExecPolicyError as exc:
+        return execpolicy.Policy.empty(), f"exec policy rules were not loaded: {exc}"
+
+
+def now_timestamp() -> str:
+    now = datetime.datetime.now(datetime.UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def oauth_settings(config: Config) -> Any:
+    import mcp_client
+
+    return mcp_client.McpOAuthSettings(
+        credentials_store=config.toml.mcp_oauth_credentials_store,
+        callback_port=config.toml.mcp_oauth_callback_port,
+        callback_url=config.toml.mcp_oauth_callback_url,
+    )
+
+
+def http_client(config: Config) -> httpx2.AsyncClient:
+    # Building a TLS context costs ~0.2 s; a plain-http provider (a local server) never needs one.
+    plain = config.provider.base_url.startswith("http://")
+    return httpx2.AsyncClient(timeout=httpx2.Timeout(30.0, read=None), verify=not plain)

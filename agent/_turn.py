@@ -19,6 +19,7 @@ from ._items import (
     output_item,
     reasoning_text,
     unanswered_calls,
+    user_input_item,
     user_message_item,
 )
 from ._protocol import (
@@ -42,7 +43,6 @@ from ._protocol import (
     UserMessage,
     Warning,
 )
-from ._session_setup import user_input_item
 from .config import Config
 from .errors import ProviderError
 from .hooks import Hook, HookRun, Hooks, contexts_message

@@ -28,6 +28,12 @@ def main() -> None:
             from ._app_server_cmd import serve
 
             raise SystemExit(serve(**options))
+    if argv[:1] == ["acp"]:
+        # An editor waits for `pycodex acp` to answer initialize: skip building the typer app when the flags are plain.
+        from ._acp_run import parse_fast, run
+
+        if (acp_options := parse_fast(argv[1:])) is not None:
+            raise SystemExit(run(**acp_options))
     if argv[:1] == ["exec"]:
         from ._exec_args import first_positional, parse_exec
 

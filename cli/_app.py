@@ -6,14 +6,17 @@ from __future__ import annotations
 import typer
 
 from . import (
+    _acp_cmd,
     _app_server_cmd,
     _apply_patch_cmd,
     _config_cmd,
     _exec_cmd,
     _execpolicy_cmd,
     _hooks_cmd,
+    _login_cmd,
     _mcp_cmd,
     _mcp_server_cmd,
+    _proxy_cmd,
     _sandbox_cmd,
     _sessions_cmd,
     _tui_cmd,
@@ -35,13 +38,16 @@ for module in (
     _apply_patch_cmd,
     _sandbox_cmd,
     _execpolicy_cmd,
+    _login_cmd,
     _mcp_cmd,
     _config_cmd,
     _hooks_cmd,
     _mcp_server_cmd,
+    _proxy_cmd,
     _app_server_cmd,
     _sessions_cmd,
     _tui_cmd,
+    _acp_cmd,
 ):
     module.register(app)
 

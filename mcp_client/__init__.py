@@ -36,6 +36,7 @@ from ._credentials import KEYRING_SERVICE as KEYRING_SERVICE
 from ._credentials import McpCredentialStore as McpCredentialStore
 from ._credentials import StoredOAuthCredentials as StoredOAuthCredentials
 from ._credentials import credentials_key as credentials_key
+from ._credentials import write_private_json as write_private_json
 from ._elicitation import ElicitationHandler as ElicitationHandler
 from ._elicitation import ElicitationRequest as ElicitationRequest
 from ._elicitation import apply_schema_defaults as apply_schema_defaults
@@ -129,6 +130,7 @@ __all__ = [
     "authorization_prompt",
     "compact_json",
     "credentials_key",
+    "write_private_json",
     "decline_authorization",
     "decline_elicitation",
     "default_codex_home",

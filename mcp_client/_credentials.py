@@ -47,6 +47,24 @@ CREDENTIALS_FILE_NAME = ".credentials.json"
 CLIENT_SECRETS_FILE_NAME = ".pycodex-mcp-client-secrets.json"
 
 
+def write_private_json(path: Path, data: Any) -> None:
+    """Write `data` as pretty JSON (2 spaces) to `path`, mode 0600, atomically: a temporary file beside it, synced,
+    then renamed over it. The directory is created (0700) if needed. Raises `OSError`."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def credentials_key(server_name: str, url: str) -> str:
     """The keyring account (and file key) for a server: `<name>|<first 16 hex of sha256(...)>`."""
     identity = json.dumps({"type": "http", "url": url, "headers": {}}, separators=(",", ":"), ensure_ascii=False)
@@ -227,19 +245,7 @@ class McpCredentialStore:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
                 return
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
-            try:
-                os.fchmod(fd, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle, indent=2)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_private_json(path, data)
         except OSError as exc:
             raise McpCredentialStoreError(f"could not write {path}: {exc.strerror}") from None
 

@@ -79,6 +79,7 @@ class ServerState:
 
 
 def _result(thread_id: str, text: str, *, error: bool = False) -> types.CallToolResult:
+    text = agent.redact_secrets(text)  # the host is not the model: it gets no secret a command printed
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=text)],
         structured_content={"threadId": thread_id, "content": text},

@@ -12,7 +12,7 @@ from mcp.server import ServerRequestContext
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from agent import Event, ReviewDecision
+from agent import Event, ReviewDecision, redact_secrets, redact_value
 
 from . import _approval_forms as forms
 from . import _wire
@@ -58,7 +58,8 @@ class McpSink:
         params = {
             "_meta": {"requestId": self._ctx.request_id, "threadId": self._thread_id, **self._task_meta},
             "id": event.id,
-            "msg": event.msg.model_dump(mode="json"),
+            # The model saw the live text; what leaves for the host is redacted.
+            "msg": redact_value(event.msg.model_dump(mode="json")),
         }
         try:
             await self._channel.notify("codex/event", params)
@@ -71,6 +72,7 @@ class McpSink:
     async def report(self, text: str, level: LogLevel) -> None:
         """One step: a progress notification on the call's token and a log message."""
         self._steps += 1
+        text = redact_secrets(text)
         token = self._channel.progress_token
         if token is not None:
             progress = {"progressToken": token, "progress": self._steps, "message": text, **self._meta()}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("agent", "sandbox", "mcp_server", "mcp_client", "cli", "tui")
+PACKAGES = ("agent", "sandbox", "mcp_server", "mcp_client", "cli", "tui", "responses_api_proxy")
 MAX_FUNCTION_LINES = 100
 MAX_CLASS_LINES = 400
 

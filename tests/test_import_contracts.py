@@ -33,6 +33,8 @@ def test_pure_library_contract_lists_every_private_agent_module() -> None:
         "app_server",
         "cli",
         "tui",
+        "acp_agent",
+        "responses_api_proxy",
     ],
 )
 def test_every_public_name_is_importable(package: str) -> None:

@@ -18,6 +18,11 @@ def test_wheel_contains_the_prompt_styles_and_canned_answers(tmp_path: Path) -> 
     )
     [wheel] = tmp_path.glob("pycodex-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for data in ("agent/prompts/base_instructions.md", "tui/pycodex.tcss", "mcp_server/_fast_answers.json"):
+    for data in (
+        "agent/prompts/base_instructions.md",
+        "tui/pycodex.tcss",
+        "mcp_server/_fast_answers.json",
+        "acp_agent/_initialize.json",
+    ):
         assert data in names, data
     assert not any(name.startswith("tests/") for name in names)

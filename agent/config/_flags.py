@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sandbox import SandboxMode, policy_for_mode
 
-from ..errors import ConfigError, ProviderNotConfiguredError
+from ..errors import ConfigError, ProviderAuthError, ProviderNotConfiguredError
 from ._choices import APPROVAL_POLICIES, SANDBOX_MODES, ApprovalPolicy
 from ._load import ConfigOverrides
 from ._providers import builtin_provider
@@ -129,7 +129,8 @@ def overrides_from_flags(
 
 
 NO_PROVIDER_MESSAGE = """no model provider is available.
-  - OpenAI: set OPENAI_API_KEY (export OPENAI_API_KEY=sk-...).
+  - OpenAI: run `pycodex login --with-api-key` (the key is read from stdin) or set OPENAI_API_KEY
+    (export OPENAI_API_KEY=sk-...).
   - A local model: start Ollama (`ollama serve`, then `ollama pull gpt-oss:20b`) or LM Studio's server, and run
     with --oss (Ollama) or -c model_provider=lmstudio.
   - Any OpenAI-compatible server: add [model_providers.NAME] with base_url (and env_key) to {config}
@@ -139,7 +140,13 @@ NO_PROVIDER_MESSAGE = """no model provider is available.
 def needs_provider_discovery(config: Config, env: Mapping[str, str] | None = None) -> bool:
     """Whether nothing chose a provider and the default (OpenAI) has no key: then a local server is looked for."""
     env = os.environ if env is None else env
-    return config.provider.id == "openai" and not config.provider_explicit and not env.get("OPENAI_API_KEY", "").strip()
+    if config.provider.id != "openai" or config.provider_explicit or env.get("OPENAI_API_KEY", "").strip():
+        return False
+    stored = config.provider.stored_key
+    try:
+        return stored is None or not stored()  # a key stored by `pycodex login` counts as chosen
+    except ProviderAuthError:
+        return False  # the stored login is unusable: the model client says why
 
 
 def choose_provider(config: Config, env: Mapping[str, str] | None = None) -> tuple[Config, str | None]:

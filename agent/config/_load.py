@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sandbox import DangerFullAccess, ReadOnly, SandboxMode, WorkspaceWrite, policy_for_mode
 
 from ..errors import ConfigError, UnknownConfigKeyError
+from ._auth import with_stored_login
 from ._layers import (
     Source,
     get_path,
@@ -179,6 +180,7 @@ def load_config(
     # Provider.
     provider = _provider(toml, env, provenance, warnings, user_config)
 
+    provider = with_stored_login(provider, home, toml)
     model = toml.model or (DEFAULT_OSS_MODEL if provider.is_local else DEFAULT_MODEL)
 
     # Sandbox and approvals, then requirements.

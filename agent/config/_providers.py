@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -16,6 +16,17 @@ DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000
 DEFAULT_OSS_PROVIDER = "ollama"
 DEFAULT_OSS_MODEL = "gpt-oss:20b"
 BUILTIN_PROVIDER_IDS = ("openai", "ollama", "lmstudio")
+
+
+@dataclass(frozen=True)
+class AuthCommandSpec:
+    """`[model_providers.<id>.auth]`: a command that prints the bearer token (run by the model client)."""
+
+    command: str
+    args: tuple[str, ...] = ()
+    timeout_ms: int = 5000
+    refresh_interval_ms: int = 300_000
+    cwd: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,10 @@ class ProviderInfo:
     stream_max_retries: int = DEFAULT_STREAM_MAX_RETRIES
     stream_idle_timeout_ms: int = DEFAULT_STREAM_IDLE_TIMEOUT_MS
     is_local: bool = False
+    auth_command: AuthCommandSpec | None = None
+    """`[model_providers.<id>.auth]`: a command that prints the bearer token."""
+    stored_key: Callable[[], str | None] | None = field(default=None, repr=False, compare=False)
+    """Reads the key of `pycodex login` (used when the `env_key` variable is unset)."""
 
     def url(self, path: str) -> str:
         """The full URL of `path` (e.g. `responses`) with the provider's query parameters."""
@@ -57,9 +72,15 @@ class ProviderInfo:
         value = env.get(self.env_key, "").strip()
         if value:
             return value
+        if self.stored_key is not None:
+            stored = self.stored_key()
+            if stored:
+                return stored
         hint = f" {self.env_key_instructions}" if self.env_key_instructions else ""
+        login = "run `pycodex login --with-api-key` (the key is read from stdin) or " if self.stored_key else ""
         raise ProviderAuthError(
-            f"the model provider `{self.id}` needs an API key: set the environment variable {self.env_key}.{hint}"
+            f"the model provider `{self.id}` needs an API key: {login}set the environment variable {self.env_key}."
+            f"{hint}"
         )
 
     def headers(self, env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -117,4 +138,13 @@ def provider_from_toml(provider_id: str, toml: ModelProviderToml) -> ProviderInf
             toml.stream_max_retries if toml.stream_max_retries is not None else DEFAULT_STREAM_MAX_RETRIES
         ),
         stream_idle_timeout_ms=toml.stream_idle_timeout_ms or DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+        auth_command=None
+        if toml.auth is None
+        else AuthCommandSpec(
+            command=toml.auth.command,
+            args=toml.auth.args,
+            timeout_ms=toml.auth.timeout_ms,
+            refresh_interval_ms=toml.auth.refresh_interval_ms,
+            cwd=toml.auth.cwd,
+        ),
     )

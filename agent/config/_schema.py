@@ -22,6 +22,16 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
+class ProviderAuthToml(_Table):
+    """`[model_providers.<id>.auth]`: a command whose output is the bearer token."""
+
+    command: str = Field(min_length=1)
+    args: tuple[str, ...] = ()
+    timeout_ms: int = Field(default=5000, ge=1)
+    refresh_interval_ms: int = Field(default=300_000, ge=0)
+    cwd: str | None = None
+
+
 class ModelProviderToml(_Table):
     """`[model_providers.<id>]`."""
 
@@ -41,7 +51,7 @@ class ModelProviderToml(_Table):
     # Known to Codex, unused here.
     supports_websockets: Any = None
     websocket_connect_timeout_ms: Any = None
-    auth: Any = None
+    auth: ProviderAuthToml | None = None
     aws: Any = None
     model_catalog_url: Any = None
     supports_standalone_web_search: Any = None
@@ -61,7 +71,9 @@ class ShellEnvironmentPolicyToml(_Table):
     """`[shell_environment_policy]`."""
 
     inherit: Literal["all", "core", "none"] = "all"
-    ignore_default_excludes: bool = True
+    # Codex's default is true (commands see *KEY*, *SECRET*, *TOKEN* variables); ours keeps them from the model's
+    # commands unless the user sets it to true.
+    ignore_default_excludes: bool = False
     exclude: list[str] = Field(default_factory=lambda: [])
     set: dict[str, str] = Field(default_factory=lambda: {})
     include_only: list[str] = Field(default_factory=lambda: [])
@@ -195,8 +207,8 @@ class ConfigToml(_Table):
     log_dir: Any = None
     file_opener: Any = None
     tui: Any = None
-    cli_auth_credentials_store: Any = None
-    forced_login_method: Any = None
+    cli_auth_credentials_store: Literal["file", "keyring", "auto", "ephemeral"] = "file"
+    forced_login_method: Literal["chatgpt", "api"] | None = None
     forced_chatgpt_workspace_id: Any = None
     check_for_update_on_startup: Any = None
     disable_paste_burst: Any = None

@@ -21,6 +21,7 @@ import httpx2
 
 from ..config import ProviderInfo
 from ..errors import ProviderAuthError, ProviderRequestError, ProviderUnavailableError
+from ._auth_command import CommandToken
 from ._types import ModelResponse, Prompt, StreamSink
 from ._wire_chat import ChatStream
 from ._wire_chat import request_body as chat_body
@@ -79,8 +80,12 @@ class ModelClient:
         self._env = env
         self._session_id = session_id
         self._originator = originator
-        # Resolve credentials now so a missing key fails before any request.
-        self._api_key = provider.api_key(env)
+        # A provider's auth command is run before the first request (and again after a 401); a key is resolved
+        # now, so that a missing key fails before any request.
+        self._command_token = (
+            None if provider.auth_command is None else CommandToken(provider.auth_command, provider.id)
+        )
+        self._api_key = None if self._command_token is not None else provider.api_key(env)
 
     def _headers(self, prompt: Prompt) -> dict[str, str]:
         headers = {
@@ -124,11 +129,21 @@ class ModelClient:
         body = chat_body(prompt) if wire == "chat" else responses_body(prompt)
         content = json.dumps(body, ensure_ascii=False).encode()
         headers = self._headers(prompt)
+        if self._command_token is not None:
+            headers["authorization"] = f"Bearer {await self._command_token.get()}"
         max_requests = self.provider.request_max_retries
         request_attempt = 0
+        token_refreshed = False
         while True:
             try:
                 return await self._one_request(url, content, headers, sink)
+            except ProviderAuthError as exc:
+                if exc.status != 401 or self._command_token is None or token_refreshed:
+                    raise
+                # The token expired early or was revoked: run the auth command once more.
+                token_refreshed = True
+                self._command_token.invalidate()
+                headers["authorization"] = f"Bearer {await self._command_token.get()}"
             except _RequestRetry as exc:
                 if request_attempt >= max_requests:
                     raise _Retryable(exc.reason, final_message=exc.final_message) from None

@@ -37,6 +37,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from .. import errors
+from .._redact import redact_secrets
 from ..errors import AgentError
 from ._lock import ThreadLock
 from ._reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
@@ -179,8 +180,9 @@ def _record_to_row(record: ThreadRecord) -> tuple[Any, ...]:
         record.model,
         record.model_provider,
         record.source,
-        record.first_user_message,
-        record.title,
+        # Rollouts are redacted already; a live session's record may not be (its first message, its title).
+        None if record.first_user_message is None else redact_secrets(record.first_user_message),
+        None if record.title is None else redact_secrets(record.title),
         record.created_at,
         record.updated_at,
         record.tokens_used,

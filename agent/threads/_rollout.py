@@ -2,7 +2,8 @@
 
 Lines are `{"timestamp", "ordinal", "type", "payload"}` with Codex's record types (`session_meta`, `turn_context`,
 `response_item`, `event_msg`). Each line is handed to the kernel with one `write` as soon as its item completes,
-so a crash of this process loses nothing written before it.
+so a crash of this process loses nothing written before it. Secrets are redacted from every record before it is
+written (`_redact`): the model saw the live text in its turn, a resumed thread gets the redacted copy.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+from .._redact import redact_value
 
 
 class RolloutError(Exception):
@@ -51,7 +54,12 @@ class RolloutWriter:
         if self._fd is None:
             raise RolloutError(f"the session file {self.path} is closed", path=self.path)
         line = json.dumps(
-            {"timestamp": _timestamp(), "ordinal": self._ordinal, "type": record_type, "payload": payload},
+            {
+                "timestamp": _timestamp(),
+                "ordinal": self._ordinal,
+                "type": record_type,
+                "payload": redact_value(payload),
+            },
             ensure_ascii=False,
             separators=(",", ":"),
         )

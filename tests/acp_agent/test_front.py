@@ -1,0 +1,72 @@
+"""The stdio front: its prepared `initialize` answer is the agent's own, and importing the package stays light."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import anyio
+import pytest
+
+import acp_agent
+from acp_agent._agent import PycodexAgent
+from acp_agent._front import ANSWER, REPLAY_ID, fast_answer
+
+pytestmark = pytest.mark.anyio
+
+
+def test_the_package_door_is_pinned() -> None:
+    assert acp_agent.__all__ == ["AcpError", "AcpOptions", "run_stdio"]
+
+
+async def test_the_prepared_initialize_answer_is_what_the_agent_answers() -> None:
+    async with anyio.create_task_group() as tg:
+        answer = await PycodexAgent(acp_agent.AcpOptions(), tg).initialize(protocol_version=1)
+        # Serialised as the connection serialises results.
+        wire = answer.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
+        assert json.loads(ANSWER.read_text(encoding="utf-8")) == wire
+
+
+def test_fast_answer_answers_a_plain_initialize_and_keeps_it_for_replay() -> None:
+    prepared = json.loads(ANSWER.read_text(encoding="utf-8"))
+    line = b'{"jsonrpc": "2.0", "id": 3, "method": "initialize", "params": {"protocolVersion": 7}}\n'
+    answered = fast_answer(line, prepared)
+    assert answered is not None
+    body, replay = (json.loads(part) for part in answered)
+    assert body["id"] == 3 and body["result"]["protocolVersion"] == 1
+    assert body["result"]["agentCapabilities"] == prepared["agentCapabilities"]
+    assert replay == {**json.loads(line), "id": REPLAY_ID}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"not json",
+        b'{"jsonrpc": "2.0", "id": 1, "method": "session/new", "params": {}}',
+        b'{"jsonrpc": "2.0", "method": "initialize", "params": {"protocolVersion": 1}}',
+        b'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "1"}}',
+        b'{"jsonrpc": "2.0", "id": true, "method": "initialize", "params": {"protocolVersion": 1}}',
+    ],
+)
+def test_fast_answer_leaves_anything_else_to_the_agent(line: bytes) -> None:
+    assert fast_answer(line, json.loads(ANSWER.read_text(encoding="utf-8"))) is None
+
+
+def test_importing_the_package_does_not_import_the_protocol_library() -> None:
+    code = "import sys, acp_agent; print('acp' in sys.modules, 'agent._session' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_bad_sandbox_flag_is_a_usage_error_before_serving() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "acp", "-s", "everything"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "invalid value for --sandbox: 'everything'" in result.stderr
+    assert result.stdout == ""

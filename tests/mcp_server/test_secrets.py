@@ -1,0 +1,64 @@
+"""What leaves `pycodex mcp-server` for the host is redacted: `codex/event`, progress and log notifications and
+the tool result; the model's own request still had the live output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import anyio
+import pytest
+
+from tests.support.model_server import ScriptedModelServer, exec_call, message
+
+from .harness import raw_server, write_provider
+
+pytestmark = pytest.mark.anyio
+
+SECRET = "sk-proj-" + "Zq7_Xw-3" * 6
+
+
+def _files_holding(root: Path, needle: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
+
+
+async def test_a_secret_a_command_prints_reaches_the_model_but_no_notification(
+    codex_home: Path, tmp_path: Path
+) -> None:
+    steps = [
+        {"items": [exec_call(f"echo OPENAI_API_KEY={SECRET}", "c1")]},
+        {"items": [message(f"The key is OPENAI_API_KEY={SECRET}")]},
+    ]
+    with ScriptedModelServer(steps) as model:
+        write_provider(codex_home, model.base_url)
+        async with raw_server(codex_home) as server:
+            with anyio.fail_after(60):
+                await server.initialize()
+                await server.send({"id": 2, "method": "logging/setLevel", "params": {"level": "debug"}})
+                await server.answer_to(2)
+                await server.send(
+                    {
+                        "id": 3,
+                        "method": "tools/call",
+                        "params": {
+                            "name": "codex",
+                            "arguments": {"prompt": "show it", "cwd": str(tmp_path), "sandbox": "danger-full-access"},
+                            "_meta": {"progressToken": "tok"},
+                        },
+                    }
+                )
+                answer = await server.answer_to(3)
+        requests = model.requests
+    assert f"OPENAI_API_KEY={SECRET}" in json.dumps(requests[1].body)
+    methods = {m.get("method") for m in server.seen}
+    assert {"codex/event", "notifications/progress", "notifications/message"} <= methods
+    everything = json.dumps(server.seen) + json.dumps(answer)
+    assert SECRET not in everything
+    outputs = [
+        m["params"]["msg"]
+        for m in server.seen
+        if m.get("method") == "codex/event" and m["params"]["msg"]["type"] == "exec_command_end"
+    ]
+    assert "OPENAI_API_KEY=[REDACTED_SECRET]" in outputs[0]["aggregated_output"]
+    assert answer["result"]["content"][0]["text"] == "The key is OPENAI_API_KEY=[REDACTED_SECRET]"
+    assert _files_holding(codex_home, SECRET) == []
