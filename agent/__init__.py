@@ -10,6 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._command import CommandResult as CommandResult
+    from ._command import run_command as run_command
     from ._protocol import Event as Event
     from ._protocol import EventMsg as EventMsg
     from ._protocol import ImageUrlInput as ImageUrlInput
@@ -69,6 +71,8 @@ if TYPE_CHECKING:
     from .tools import RejectingApprovals as RejectingApprovals
 
 _WHERE = {
+    "CommandResult": "._command",
+    "run_command": "._command",
     "AuthStore": ".config._auth",
     "AuthStoreError": ".config._auth",
     "StoredAuth": ".config._auth",
@@ -129,6 +133,8 @@ _WHERE = {
 
 __all__ = [
     "provider_models",
+    "CommandResult",
+    "run_command",
     "AuthStore",
     "AuthStoreError",
     "StoredAuth",

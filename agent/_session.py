@@ -6,6 +6,7 @@ Front doors talk to it in two directions only: they `submit` ops (or call `run_t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import math
 from collections.abc import Mapping
@@ -76,7 +77,7 @@ _PERSISTED_EVENTS = frozenset(
     }
 )
 
-Source = Literal["exec", "mcp", "cli", "tui", "acp"]
+Source = Literal["exec", "mcp", "cli", "tui", "acp", "vscode"]
 
 
 class Session(TurnRunner):
@@ -100,6 +101,7 @@ class Session(TurnRunner):
         authorization_handler: Any = None,
         resume: Rollout | None = None,
         fork: bool = False,
+        thread_source: str | None = None,
         model: Model | None = None,
     ) -> None:
         """Args:
@@ -118,6 +120,7 @@ class Session(TurnRunner):
         resume: a thread read from its rollout (`read_rollout`): its history is replayed exactly and new turns are
             appended to the same file (locked against a second writer).
         fork: with `resume`, start a new thread (new id and rollout) from a copy of that history instead.
+        thread_source: who started a new thread (Codex's `thread_source`, e.g. "user"), recorded in its rollout.
         model: what answers the prompts (a `ScriptedModel` in engine tests); by default the configured provider's
             HTTP client, and no HTTP client is made when a model is given.
         """
@@ -150,16 +153,19 @@ class Session(TurnRunner):
         self._files_changed: list[str] = []
         self._resume = resume
         self._fork = fork
+        self._thread_source = thread_source
         self._context_to_refresh: JsonObject | None = None
         self._repair_pending = False
         self._startup_notes: list[str] = []
         self._hooks: Hooks | None = None
         self._hook_contexts: list[str] = []
         self._first_user_message: str | None = None
+        self._title: str | None = None
         self._created_at = now_timestamp()
         self._git = _context.git_info(config.cwd)
         if resume is not None:
             self._first_user_message = resume.first_user_message
+            self._title = resume.title if not fork else None
             self._repair_pending = True
             if not fork and resume.created_at:
                 self._created_at = resume.created_at
@@ -346,6 +352,8 @@ class Session(TurnRunner):
             git=self._git,
             forked_from=resume,
         )
+        if self._thread_source:
+            meta["thread_source"] = self._thread_source
         self._recorder.open_new(self.thread_id, meta)
         if resume is not None:
             self._record(self.history)
@@ -365,7 +373,21 @@ class Session(TurnRunner):
             updated_at=now_timestamp(),
             tokens_used=self.usage.total_tokens,
         )
+        if self._title:
+            record = dataclasses.replace(record, title=self._title)
         await self._recorder.update_index(record)
+
+    async def set_name(self, name: str | None) -> None:
+        """Name the thread (recorded as Codex's `thread_name_updated` event; listings show it)."""
+        self._title = name or None
+        event = {"type": "thread_name_updated", "thread_id": self.thread_id, "thread_name": name}
+        self._recorder.record("event_msg", event)
+        with anyio.CancelScope(shield=True):
+            await self._update_index()
+
+    @property
+    def first_user_message(self) -> str | None:
+        return self._first_user_message
 
     @property
     def rollout_path(self) -> Path | None:
@@ -433,15 +455,22 @@ class Session(TurnRunner):
     # ---- turns --------------------------------------------------------------------------------------------------
 
     async def run_turn(
-        self, items: tuple[UserInput, ...] | list[UserInput], *, output_schema: dict[str, Any] | None = None
+        self,
+        items: tuple[UserInput, ...] | list[UserInput],
+        *,
+        output_schema: dict[str, Any] | None = None,
+        turn_id: str | None = None,
     ) -> TurnOutcome:
-        """Run one turn with this user input and return how it ended (events stream meanwhile)."""
+        """Run one turn with this user input and return how it ended (events stream meanwhile).
+
+        `turn_id` names the turn (a new UUIDv7 by default), for front doors that announce it before it starts.
+        """
         if self._closed or self._tg is None:
             raise SessionClosedError("the session is closed")
         if self._turn is not None:
             raise RuntimeError("a turn is already running; submit input to it instead")
         self._recorder.reopen()  # after `release_files`: ThreadBusyError if another process has the thread now
-        turn = RunningTurn(uuid7(), anyio.CancelScope(), anyio.Event())
+        turn = RunningTurn(turn_id or uuid7(), anyio.CancelScope(), anyio.Event())
         self._turn = turn
         try:
             with turn.scope:

@@ -29,6 +29,14 @@ def main() -> None:
         from ._apply_patch_cmd import main as apply_patch_main
 
         raise SystemExit(apply_patch_main(argv[1:]))
+    if argv[:1] == ["app-server"]:
+        from ._app_server_args import parse_app_server
+
+        # Clients spawn the app-server and wait for `initialize`: a plain invocation skips building the typer app.
+        if (options := parse_app_server(argv[1:])) is not None:
+            from ._app_server_cmd import serve
+
+            raise SystemExit(serve(**options))
     if argv[:1] == ["acp"]:
         # An editor waits for `pycodex acp` to answer initialize: skip building the typer app when the flags are plain.
         from ._acp_run import parse_fast, run

@@ -7,6 +7,7 @@ import typer
 
 from . import (
     _acp_cmd,
+    _app_server_cmd,
     _apply_patch_cmd,
     _config_cmd,
     _exec_cmd,
@@ -43,6 +44,7 @@ for module in (
     _hooks_cmd,
     _mcp_server_cmd,
     _proxy_cmd,
+    _app_server_cmd,
     _sessions_cmd,
     _tui_cmd,
     _acp_cmd,

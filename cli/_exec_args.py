@@ -15,6 +15,7 @@ from typing import Any
 # "list" (repeatable) or "paths" (repeatable paths).
 OPTIONS: dict[str, tuple[str, str]] = {
     "--json": ("json_mode", "flag"),
+    "--experimental-json": ("json_mode", "flag"),
     "--output-last-message": ("output_last_message", "path"),
     "-o": ("output_last_message", "path"),
     "--output-schema": ("output_schema", "path"),
@@ -37,6 +38,9 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "-p": ("profile", "value"),
     "--oss": ("oss", "flag"),
     "--strict-config": ("strict_config", "flag"),
+    "--add-dir": ("add_dirs", "paths"),
+    "--thread-source": ("thread_source", "value"),
+    "--cyber-access-program": ("cyber_access_program", "value"),
     "--dangerously-bypass-hook-trust": ("bypass_hook_trust", "flag"),
 }
 

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from ._exec_run import ExecOptions
 
 SandboxOption = Annotated[
     str | None,
     typer.Option(
         "--sandbox", "-s", help="Sandbox policy for model commands: read-only, workspace-write or danger-full-access."
+    ),
+]
+
+JsonOption = Annotated[
+    bool,
+    typer.Option("--json", "--experimental-json", help="Print events as JSON Lines on stdout."),
+]
+AddDirOption = Annotated[
+    list[Path] | None,
+    typer.Option("--add-dir", help="Another directory the agent may write to, besides the workspace (repeatable)."),
+]
+ThreadSourceOption = Annotated[
+    str | None,
+    typer.Option("--thread-source", help="Who started the thread (recorded in the session file), e.g. user."),
+]
+CyberOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cyber-access-program",
+        help="Accepted for Codex's SDK (standard, daybreak_blue, daybreak_red); pycodex does not use it.",
     ),
 ]
 
@@ -32,7 +56,7 @@ def _register_exec(app: typer.Typer) -> None:
     )
     def exec_command(  # pyright: ignore[reportUnusedFunction]
         prompt: Annotated[str | None, typer.Argument(help="What to do. `-` reads it from stdin.")] = None,
-        json_mode: Annotated[bool, typer.Option("--json", help="Print events as JSON Lines on stdout.")] = False,
+        json_mode: JsonOption = False,
         output_last_message: Annotated[
             Path | None, typer.Option("--output-last-message", "-o", help="Write the final message to FILE.")
         ] = None,
@@ -75,6 +99,9 @@ def _register_exec(app: typer.Typer) -> None:
         strict_config: Annotated[
             bool, typer.Option("--strict-config", help="Treat unknown config keys as errors.")
         ] = False,
+        add_dir: AddDirOption = None,
+        thread_source: ThreadSourceOption = None,
+        cyber_access_program: CyberOption = None,
     ) -> None:
         from ._exec_run import ExecOptions, run_exec
 
@@ -96,6 +123,9 @@ def _register_exec(app: typer.Typer) -> None:
             profile=profile,
             oss=oss,
             strict_config=strict_config,
+            add_dirs=list(add_dir or []),
+            thread_source=thread_source,
+            cyber_access_program=cyber_access_program,
         )
         raise typer.Exit(run_exec(options))
 
@@ -115,9 +145,12 @@ def _register_resume(app: typer.Typer) -> None:
         fork: Annotated[
             bool, typer.Option("--fork", help="Start a new session from a copy (what `exec fork` runs).")
         ] = False,
-        json_mode: Annotated[bool, typer.Option("--json", help="Print events as JSON Lines on stdout.")] = False,
+        json_mode: JsonOption = False,
         output_last_message: Annotated[
             Path | None, typer.Option("--output-last-message", "-o", help="Write the final message to FILE.")
+        ] = None,
+        output_schema: Annotated[
+            Path | None, typer.Option("--output-schema", help="JSON Schema the final message must follow.")
         ] = None,
         model: Annotated[str | None, typer.Option("--model", "-m", help="Model to use from now on.")] = None,
         sandbox: SandboxOption = None,
@@ -150,49 +183,36 @@ def _register_resume(app: typer.Typer) -> None:
         strict_config: Annotated[
             bool, typer.Option("--strict-config", help="Treat unknown and unsupported config keys as errors.")
         ] = False,
+        add_dir: AddDirOption = None,
+        thread_source: ThreadSourceOption = None,
+        cyber_access_program: CyberOption = None,
     ) -> None:
-        _resume_or_fork(
-            args or [],
-            last=last,
-            all_dirs=all_dirs,
-            fork=fork,
+        from ._exec_run import ExecOptions
+
+        options = ExecOptions(
             json_mode=json_mode,
             output_last_message=output_last_message,
+            output_schema=output_schema,
             model=model,
             sandbox=sandbox,
             cd=cd,
             skip_git_repo_check=skip_git_repo_check,
             bypass_hook_trust=bypass_hook_trust,
-            images=image,
+            images=list(image or []),
             full_auto=full_auto,
             yolo=yolo,
-            config=config,
+            config=list(config or []),
             profile=profile,
             strict_config=strict_config,
+            add_dirs=list(add_dir or []),
+            thread_source=thread_source,
+            cyber_access_program=cyber_access_program,
         )
+        _resume_or_fork(args or [], options, last=last, all_dirs=all_dirs, fork=fork)
 
 
-def _resume_or_fork(
-    args: list[str],
-    *,
-    last: bool,
-    all_dirs: bool,
-    fork: bool,
-    json_mode: bool,
-    output_last_message: Path | None,
-    model: str | None,
-    sandbox: str | None,
-    cd: Path | None,
-    skip_git_repo_check: bool,
-    bypass_hook_trust: bool,
-    images: list[Path] | None,
-    full_auto: bool,
-    yolo: bool,
-    config: list[str] | None,
-    profile: str | None,
-    strict_config: bool,
-) -> None:
-    from ._exec_run import ExecOptions, run_exec
+def _resume_or_fork(args: list[str], options: ExecOptions, *, last: bool, all_dirs: bool, fork: bool) -> None:
+    from ._exec_run import run_exec
 
     word = "fork" if fork else "resume"
     if last:
@@ -205,24 +225,7 @@ def _resume_or_fork(
     if len(rest) > 1:
         typer.echo(f"Error: pycodex exec {word} takes [ID] [PROMPT]; got extra arguments {rest[1:]}", err=True)
         raise typer.Exit(2)
-    options = ExecOptions(
-        prompt=rest[0] if rest else None,
-        json_mode=json_mode,
-        output_last_message=output_last_message,
-        model=model,
-        sandbox=sandbox,
-        cd=cd,
-        skip_git_repo_check=skip_git_repo_check,
-        bypass_hook_trust=bypass_hook_trust,
-        images=list(images or []),
-        full_auto=full_auto,
-        yolo=yolo,
-        config=list(config or []),
-        profile=profile,
-        strict_config=strict_config,
-        resume=thread,
-        resume_last=last,
-        resume_all=all_dirs,
-        fork=fork,
+    options = dataclasses.replace(
+        options, prompt=rest[0] if rest else None, resume=thread, resume_last=last, resume_all=all_dirs, fork=fork
     )
     raise typer.Exit(run_exec(options))

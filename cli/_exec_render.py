@@ -30,6 +30,11 @@ class JsonlRenderer:
         self._commands: dict[str, str] = {}
         self._patches: dict[str, list[dict[str, str]]] = {}
         self._mcp: dict[str, dict[str, Any]] = {}
+        self._signalled = False
+
+    def signalled(self) -> None:
+        """The run was stopped by a signal: an aborted turn ends the stream without a `turn.failed` line."""
+        self._signalled = True
 
     def _write(self, obj: dict[str, Any]) -> None:
         if self._closed:
@@ -87,7 +92,7 @@ class JsonlRenderer:
                 self._usage = self._usage + msg.info.last_token_usage
         elif isinstance(msg, p.TaskComplete):
             self._on_task_complete()
-        elif isinstance(msg, p.TurnAborted):
+        elif isinstance(msg, p.TurnAborted) and not self._signalled:
             self._write({"type": "turn.failed", "error": {"message": "turn interrupted"}})
 
     def _on_command(self, msg: p.ExecCommandBegin | p.ExecCommandEnd) -> None:
@@ -358,6 +363,9 @@ class HumanRenderer:
         elif isinstance(msg, p.HookCompleted):
             color = self._dim if msg.status == "completed" else self._red
             self._line(f"{color}hook:{self._reset} {msg.message}")
+
+    def signalled(self) -> None:
+        """The run was stopped by a signal (the transcript still says the turn was interrupted)."""
 
     def fatal(self, message: str) -> None:
         self._line(f"{self._red}Error:{self._reset} {message}")

@@ -6,6 +6,7 @@ error (bad flag or flag value, no prompt); 130 interrupted with Ctrl-C.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import select
@@ -27,6 +28,7 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 STDIN_WAIT_S = 1.0
+CYBER_ACCESS_PROGRAMS = ("standard", "daybreak_blue", "daybreak_red")
 
 
 @dataclass
@@ -48,6 +50,9 @@ class ExecOptions:
     profile: str | None = None
     oss: bool = False
     strict_config: bool = False
+    add_dirs: list[Path] = field(default_factory=lambda: [])
+    thread_source: str | None = None
+    cyber_access_program: str | None = None
     resume: str | None = None
     resume_last: bool = False
     resume_all: bool = False
@@ -113,6 +118,14 @@ def _in_git_repo(path: Path) -> bool:
     return any((d / ".git").exists() for d in (path, *path.parents))
 
 
+def _session_env(config: Config) -> dict[str, str] | None:
+    """`CODEX_API_KEY` (set by Codex's SDK for its `apiKey` option) is exec's OpenAI key, before OPENAI_API_KEY."""
+    key = os.environ.get("CODEX_API_KEY", "").strip()
+    if not key or config.provider.id != "openai":
+        return None
+    return {**os.environ, "OPENAI_API_KEY": key}
+
+
 def build_config(options: ExecOptions) -> Config:
     flags = agent.SessionFlags(
         model=options.model,
@@ -159,6 +172,15 @@ def _run_exec(options: ExecOptions) -> int:
         for image in options.images:
             if not image.is_file():
                 raise UsageError(f"cannot read image {image}: no such file")
+        for directory in options.add_dirs:
+            if not directory.is_dir():
+                raise UsageError(f"--add-dir {directory}: no such directory")
+        program = options.cyber_access_program
+        if program is not None and program not in CYBER_ACCESS_PROGRAMS:
+            choices = ", ".join(CYBER_ACCESS_PROGRAMS)
+            raise UsageError(f"invalid value for --cyber-access-program: {program!r} (choose from {choices})")
+        if options.thread_source is not None and not options.thread_source.strip():
+            raise UsageError("--thread-source needs a non-empty value")
         prompt = resolve_prompt(options.prompt)
     except UsageError as exc:
         _err(f"Error: {exc}")
@@ -184,12 +206,15 @@ def _run_exec(options: ExecOptions) -> int:
         )
         return EXIT_FAILURE
     try:
-        config, notice = agent.choose_provider(config)
+        config, notice = agent.choose_provider(config, _session_env(config))
     except agent.ProviderError as exc:
         renderer.fatal(str(exc))
         return EXIT_FAILURE
     if notice:
         _err(notice)
+    if options.cyber_access_program is not None:
+        _err("Note: --cyber-access-program is an OpenAI programme pycodex does not take part in; it is ignored.")
+    config = _with_added_dirs(config, options.add_dirs)
 
     items: list[agent.UserInput] = [agent.LocalImageInput(path=i) for i in options.images]
     items.append(agent.TextInput(text=prompt))
@@ -206,6 +231,18 @@ def _run_exec(options: ExecOptions) -> int:
     if outcome.status == "aborted":
         return EXIT_INTERRUPTED
     return EXIT_OK if outcome.status == "completed" else EXIT_FAILURE
+
+
+def _with_added_dirs(config: Config, add_dirs: list[Path]) -> Config:
+    """`--add-dir`: more writable roots for a workspace-write sandbox (said plainly when the sandbox ignores them)."""
+    if not add_dirs:
+        return config
+    policy = config.sandbox_policy
+    if policy.type != "workspace-write":
+        _err(f"Note: --add-dir has no effect with the {policy.type} sandbox.")
+        return config
+    roots = (*policy.writable_roots, *(d.resolve() for d in add_dirs))
+    return dataclasses.replace(config, sandbox_policy=policy.model_copy(update={"writable_roots": roots}))
 
 
 def _find_rollout(config: Config, options: ExecOptions) -> Any:
@@ -256,6 +293,8 @@ async def _run(
         resume=rollout,
         fork=options.fork,
         authorization_handler=_authorization_handler(config),
+        env=_session_env(config),
+        thread_source=options.thread_source,
     ) as session:
         if isinstance(renderer, JsonlRenderer):
             renderer.thread_started(session.thread_id)
@@ -272,9 +311,13 @@ async def _run(
         async def interrupt_on_signals() -> None:
             with signal_scope, anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
                 count = 0
-                async for _ in signals:
+                async for signum in signals:
                     count += 1
                     if count == 1:
+                        if signum == signal.SIGTERM:
+                            # Whoever terminated the run (Codex's SDK on abort) ended it: a `turn.failed` line after
+                            # the signal would make the SDK report "turn interrupted" instead of its own AbortError.
+                            renderer.signalled()
                         session.interrupt()
                     else:
                         os._exit(EXIT_INTERRUPTED)

@@ -131,6 +131,29 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+def _remote_token(url: str, token_env: str | None) -> str | None:
+    """The bearer token for `--remote` (usage errors: a bad address, a variable that is unset)."""
+    if not url.startswith(("ws://", "wss://", "unix://")):
+        raise _fail(f"--remote {url!r}: expected ws://HOST:PORT or unix://PATH", EXIT_USAGE)
+    if token_env is None:
+        return None
+    token = os.environ.get(token_env, "").strip()
+    if not token:
+        raise _fail(f"--remote-auth-token-env {token_env}: the variable is unset or empty", EXIT_USAGE)
+    return token
+
+
+def _load_for_remote(options: TuiOptions) -> Any:
+    """The local settings a remote thread starts with (cwd, sandbox, approvals); the server runs the model."""
+    import agent
+    from tui import ConfigLoadError
+
+    try:
+        return agent.load_config(_overrides(options), options.config, strict=options.strict_config)
+    except agent.ConfigError as exc:
+        raise ConfigLoadError(f"Error loading configuration: {exc}", EXIT_FAILURE) from None
+
+
 def register(app: typer.Typer) -> None:
     """Make bare `pycodex` open the TUI, and add `resume`."""
 
@@ -154,6 +177,16 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--version", "-V", is_eager=True, callback=_print_version, help="Print the version and exit."),
         ] = False,
+        remote: Annotated[
+            str | None,
+            typer.Option("--remote", help="Attach to a running app-server (ws://HOST:PORT or unix://PATH)."),
+        ] = None,
+        remote_auth_token_env: Annotated[
+            str | None,
+            typer.Option(
+                "--remote-auth-token-env", metavar="VAR", help="With --remote: the variable holding the bearer token."
+            ),
+        ] = None,
     ) -> None:
         """Without a command: chat with the agent in this terminal. `pycodex PROMPT` starts with that prompt."""
         del version
@@ -161,8 +194,17 @@ def register(app: typer.Typer) -> None:
             return
         options = TuiOptions(model, profile, sandbox, approval, cd, list(config or []), oss, full_auto, strict_config)
         _check(options)
+        if remote is None:
+            if remote_auth_token_env is not None:
+                raise _fail("--remote-auth-token-env needs --remote", EXIT_USAGE)
+            _need_terminal()
+            _run(options, prompt=prompt)
+            return
+        token = _remote_token(remote, remote_auth_token_env)
         _need_terminal()
-        _run(options, prompt=prompt)
+        from tui import run_tui
+
+        raise typer.Exit(run_tui(lambda: _load_for_remote(options), remote=remote, remote_token=token))
 
     @app.command("resume", help="Open the chat on a past session: pick one, the newest (--last), or give its ID.")
     def resume(  # pyright: ignore[reportUnusedFunction]

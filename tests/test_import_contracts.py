@@ -30,6 +30,7 @@ def test_pure_library_contract_lists_every_private_agent_module() -> None:
         "sandbox",
         "mcp_client",
         "mcp_server",
+        "app_server",
         "cli",
         "tui",
         "acp_agent",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ._app import PycodexApp as PycodexApp
     from ._bridge import TuiApprovals as TuiApprovals
     from ._bridge import TuiElicitations as TuiElicitations
+    from ._remote import RemoteSession as RemoteSession
     from ._run import run_tui as run_tui
     from ._threads import EngineThreads as EngineThreads
     from ._threads import FeatureUnavailable as FeatureUnavailable
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from ._threads import UnavailableThreads as UnavailableThreads
 
 _WHERE = {
+    "RemoteSession": "._remote",
     "ConfigLoadError": "._app",
     "ConfigLoader": "._app",
     "EngineThreads": "._threads",
@@ -40,6 +42,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "RemoteSession",
     "ConfigLoadError",
     "ConfigLoader",
     "EngineThreads",

@@ -17,6 +17,8 @@ def run_tui(
     resume_id: str | None = None,
     pick_resume: bool = False,
     prompt: str | None = None,
+    remote: str | None = None,
+    remote_token: str | None = None,
 ) -> int:
     """Run the chat TUI until the person quits; returns the exit code.
 
@@ -26,8 +28,15 @@ def run_tui(
         resume_id: reopen this past thread (id or unique prefix) instead of starting a new one.
         pick_resume: open the picker of past threads first.
         prompt: send this as the first prompt once the session is ready.
+        remote: attach to the app-server at this `ws://` or `unix://` address instead of running the agent here.
+        remote_token: the bearer token the app-server requires.
     """
-    app = PycodexApp(config, resume_id=resume_id, pick_resume=pick_resume, prompt=prompt)
+    factory = None
+    if remote is not None:
+        from ._remote import remote_factory
+
+        factory = remote_factory(remote, remote_token)
+    app = PycodexApp(config, resume_id=resume_id, pick_resume=pick_resume, prompt=prompt, session_factory=factory)
     app.run()
     if app.resumable_thread_id is not None:
         # Printed once the terminal is back to normal, as Codex does.

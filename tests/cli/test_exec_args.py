@@ -49,6 +49,8 @@ def _typer_options(args: list[str], monkeypatch: pytest.MonkeyPatch) -> ExecOpti
         ["-m", "first", "--model", "second", "x"],
         ["--", "--json"],
         ["-m", "-x", "prompt"],
+        ["--experimental-json", "--add-dir", "a", "--add-dir=b", "--thread-source", "user", "x"],
+        ["--cyber-access-program", "standard", "--output-schema", "s.json", "x"],
     ],
 )
 def test_fast_parser_matches_typer(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:

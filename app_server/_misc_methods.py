@@ -1,0 +1,167 @@
+"""initialize, model/list, config/read, config/value/write, mcpServerStatus/list, account/read, command/exec and
+fuzzyFileSearch."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import anyio
+
+import agent
+
+from . import _shapes as shapes
+from ._connection import Connection, Reply
+from ._fuzzy import search_files
+from ._wire import Params
+from .errors import InvalidParamsError
+
+_EFFORTS = [
+    {"reasoningEffort": "low", "description": "Quick answers, light reasoning"},
+    {"reasoningEffort": "medium", "description": "Balanced speed and depth"},
+    {"reasoningEffort": "high", "description": "Deeper reasoning for hard problems"},
+]
+
+
+async def initialize(conn: Connection, params: Params) -> Reply:
+    info = params.opt_obj("clientInfo")
+    if info is None:
+        raise InvalidParamsError("Invalid params for initialize: missing field `clientInfo`", field="clientInfo")
+    name, version = info.get("name"), info.get("version")
+    if not isinstance(name, str) or not isinstance(version, str):
+        raise InvalidParamsError(
+            "Invalid params for initialize: `clientInfo` needs `name` and `version` strings", field="clientInfo"
+        )
+    capabilities = params.opt_obj("capabilities") or {}
+    raw_opted_out: object = capabilities.get("optOutNotificationMethods")
+    opted_out = cast(list[Any], raw_opted_out) if isinstance(raw_opted_out, list) else []
+    conn.handshake(name, [str(m) for m in opted_out])
+    term = os.environ.get("TERM_PROGRAM") or os.environ.get("TERM") or "unknown"
+    user_agent = (
+        f"{name}/{shapes.CLI_VERSION} ({platform.system()} {platform.release()}; {platform.machine()}) {term} "
+        f"({name}; {version}) pycodex"
+    )
+    result = {
+        "userAgent": user_agent,
+        "codexHome": str(conn.server.codex_home()),
+        "platformFamily": "windows" if sys.platform == "win32" else "unix",
+        "platformOs": {"darwin": "macos", "win32": "windows"}.get(sys.platform, sys.platform),
+    }
+
+    async def after() -> None:
+        conn.server.warm_up()
+
+    return Reply(result, after)
+
+
+async def base_config(conn: Connection, cwd: str | None = None) -> agent.Config:
+    options = conn.server.options
+    overrides = agent.ConfigOverrides(cwd=Path(cwd) if cwd else None)
+    return await anyio.to_thread.run_sync(
+        lambda: agent.load_config(overrides, options.config_overrides, strict=options.strict_config)
+    )
+
+
+async def model_list(conn: Connection, params: Params) -> dict[str, Any]:
+    # pycodex has no model catalogue: it offers the model its configuration selects.
+    config = await base_config(conn)
+    model = {
+        "id": config.model,
+        "model": config.model,
+        "displayName": config.model,
+        "description": f"The model configured for pycodex (provider {config.provider.id}).",
+        "hidden": False,
+        "isDefault": True,
+        "defaultReasoningEffort": config.reasoning_effort or "medium",
+        "supportedReasoningEfforts": _EFFORTS,
+        "inputModalities": ["text", "image"],
+        "supportsPersonality": False,
+        "upgrade": None,
+    }
+    return {"data": [model], "nextCursor": None}
+
+
+async def config_read(conn: Connection, params: Params) -> dict[str, Any]:
+    config = await base_config(conn, params.opt_str("cwd"))
+    effective: dict[str, Any] = dict(config.effective)
+    effective.update(
+        model=config.model,
+        model_provider=config.provider.id,
+        approval_policy=shapes.approval_policy(config.approval_policy),
+        sandbox_mode=config.sandbox_mode,
+        model_reasoning_effort=config.reasoning_effort,
+    )
+    user_file = str(config.codex_home / "config.toml")
+    origins: dict[str, Any] = {}
+    for key, _value, source in config.explain():
+        label = str(source)
+        if label == "default":
+            continue
+        name: dict[str, Any] = {"type": "user", "file": user_file, "profile": config.active_profile}
+        if not label.endswith("config.toml") and "config.toml" not in label:
+            name = {"type": "sessionFlags"}
+        origins[key] = {"name": name, "version": "1"}
+    return {"config": effective, "origins": origins, "layers": None}
+
+
+async def mcp_server_status_list(conn: Connection, params: Params) -> dict[str, Any]:
+    config = await base_config(conn)
+    # What each server offers is known only to a thread that started it; the list names the configured ones.
+    data: list[dict[str, Any]] = [
+        {"name": name, "tools": {}, "resources": [], "resourceTemplates": [], "authStatus": "unknown"}
+        for name in sorted(config.mcp_servers)
+    ]
+    return {"data": data, "nextCursor": None}
+
+
+async def account_read(conn: Connection, params: Params) -> dict[str, Any]:
+    config = await base_config(conn)
+    provider = config.provider
+    needs_key = provider.id == "openai"
+    has_key = bool(os.environ.get("OPENAI_API_KEY", "").strip() or os.environ.get("CODEX_API_KEY", "").strip())
+    account = {"type": "apiKey"} if needs_key and has_key else None
+    return {"account": account, "requiresOpenaiAuth": needs_key and not has_key}
+
+
+async def command_exec(conn: Connection, params: Params) -> dict[str, Any]:
+    argv = params.list("command")
+    if not argv or not all(isinstance(a, str) for a in argv):
+        raise InvalidParamsError("Invalid params for command/exec: `command` must be a non-empty array of strings")
+    unsupported = [k for k in ("tty", "streamStdin", "streamStdoutStderr", "processId") if params.raw.get(k)]
+    if unsupported:
+        raise InvalidParamsError(
+            f"Invalid params for command/exec: {', '.join(unsupported)} not supported by pycodex (it runs a command "
+            "to completion and returns its output)",
+            field=unsupported[0],
+        )
+    sandbox_mode = None
+    if params.raw.get("sandboxPolicy") is not None:
+        try:
+            sandbox_mode = shapes.sandbox_mode_of(params.raw["sandboxPolicy"])
+        except ValueError as exc:
+            raise InvalidParamsError(f"Invalid params for command/exec: {exc}", field="sandboxPolicy") from None
+    env = params.opt_obj("env") or {}
+    config = await base_config(conn)
+    cwd = params.opt_str("cwd")
+    timeout = None if params.opt_bool("disableTimeout") else params.opt_int("timeoutMs") or 10_000
+    result = await agent.run_command(
+        config,
+        [str(a) for a in argv],
+        cwd=Path(cwd) if cwd else None,
+        timeout_ms=timeout,
+        sandbox_mode=cast(Any, sandbox_mode),
+        env={str(k): str(v) for k, v in env.items() if v is not None},
+    )
+    return {"exitCode": result.exit_code, "stdout": result.output, "stderr": ""}
+
+
+async def fuzzy_file_search(conn: Connection, params: Params) -> dict[str, Any]:
+    query = params.str("query")
+    roots = params.opt_str_list("roots")
+    if roots is None:
+        raise InvalidParamsError("Invalid params for fuzzyFileSearch: missing field `roots`", field="roots")
+    files = await anyio.to_thread.run_sync(search_files, query, roots)
+    return {"files": files}
