@@ -26,7 +26,8 @@ def _register_exec(app: typer.Typer) -> None:
     @app.command(
         "exec",
         help="Run the agent on PROMPT without a UI and print the final answer (events go to stderr, or to stdout "
-        "as JSON Lines with --json). Use - to read the prompt from stdin; piped stdin is appended to PROMPT.",
+        "as JSON Lines with --json). Use - to read the prompt from stdin; piped stdin is appended to PROMPT. "
+        "`pycodex exec review ...` runs a code review instead (see `pycodex review --help`).",
     )
     def exec_command(  # pyright: ignore[reportUnusedFunction]
         prompt: Annotated[str | None, typer.Argument(help="What to do. `-` reads it from stdin.")] = None,

@@ -182,8 +182,8 @@ class ConfigToml(_Table):
     show_raw_agent_reasoning: bool = False
     oss_provider: str | None = None
     openai_base_url: str | None = None
+    review_model: str | None = None
     # Known to Codex, unused here.
-    review_model: Any = None
     plan_mode_reasoning_effort: Any = None
     model_supports_reasoning_summaries: Any = None
     model_catalog_json: Any = None
