@@ -113,8 +113,15 @@ def _target(options: ReviewOptions) -> tuple[ReviewTarget, str | None]:
     """The target and the extra instructions, from the flags and PROMPT."""
     from agent.review import ReviewTarget
 
-    chosen = [flag for flag, on in (("--uncommitted", options.uncommitted), ("--base", options.base is not None),
-                                    ("--commit", options.commit is not None)) if on]
+    chosen = [
+        flag
+        for flag, on in (
+            ("--uncommitted", options.uncommitted),
+            ("--base", options.base is not None),
+            ("--commit", options.commit is not None),
+        )
+        if on
+    ]
     if len(chosen) > 1:
         raise _Usage(f"choose one review target; got {' and '.join(chosen)}")
     if options.title is not None and options.commit is None:
@@ -183,8 +190,10 @@ def run_review_command(options: ReviewOptions) -> int:
         from ._exec_run import _in_git_repo  # pyright: ignore[reportPrivateUsage]
 
         if not _in_git_repo(config.cwd):
-            _err(f"Error: {config.cwd} is not inside a git repository; run the review in one, or pass "
-                 "--skip-git-repo-check.")
+            _err(
+                f"Error: {config.cwd} is not inside a git repository; run the review in one, or pass "
+                "--skip-git-repo-check."
+            )
             return EXIT_FAILURE
     try:
         request = resolve_target(target, config.cwd, instructions)
@@ -205,9 +214,16 @@ def _nothing_to_review(options: ReviewOptions, request: ReviewRequest) -> int:
         text = f"Nothing to review: no {request.target.hint}."
     _err(text)
     if options.json_mode:
-        document: dict[str, Any] = {"target": request.target.as_json(), "hint": request.target.hint, "findings": [],
-                                    "overall_correctness": None, "overall_explanation": text,
-                                    "overall_confidence_score": None, "rendered": text, "blocking": 0}
+        document: dict[str, Any] = {
+            "target": request.target.as_json(),
+            "hint": request.target.hint,
+            "findings": [],
+            "overall_correctness": None,
+            "overall_explanation": text,
+            "overall_confidence_score": None,
+            "rendered": text,
+            "blocking": 0,
+        }
         sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
     return EXIT_OK
 
@@ -257,11 +273,13 @@ async def _run(config: Config, request: ReviewRequest) -> ReviewResult:
                     session.interrupt()
 
     scope = anyio.CancelScope()
+    result: ReviewResult | None = None
     async with anyio.create_task_group() as tg:
         tg.start_soon(interrupt_on_signals, scope)
         result = await run_review(config, request, on_event=on_event, session_started=sessions.append)
         scope.cancel()
     transcript.finish(None)
+    assert result is not None
     return result
 
 
@@ -276,8 +294,12 @@ def _report(options: ReviewOptions, request: ReviewRequest, result: ReviewResult
         if result.raw:
             _err("The reviewer said:\n" + result.raw)
         if options.json_mode:
-            failure = {"target": request.target.as_json(), "hint": request.target.hint, "error": result.error,
-                       "raw": result.raw}
+            failure = {
+                "target": request.target.as_json(),
+                "hint": request.target.hint,
+                "error": result.error,
+                "raw": result.raw,
+            }
             sys.stdout.write(json.dumps(failure, ensure_ascii=False) + "\n")
         return EXIT_INTERRUPTED if result.status == "aborted" else EXIT_FAILURE
     output = result.output

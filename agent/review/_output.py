@@ -130,7 +130,9 @@ def parse_review_output(text: str) -> ReviewOutput:
             problem = f"`{where}`: {first['msg']}"
             continue
         if not output.findings and not output.overall_explanation.strip():
-            raise ReviewParseError(f"the reviewer's answer has no findings and no explanation ({FALLBACK_MESSAGE})", text)
+            raise ReviewParseError(
+                f"the reviewer's answer has no findings and no explanation ({FALLBACK_MESSAGE})", text
+            )
         return output
     raise ReviewParseError(f"the reviewer's answer is not the findings JSON: {problem}", text)
 

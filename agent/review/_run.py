@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 
@@ -44,7 +44,7 @@ def review_config(
     Raises:
         FlagError: a bad flag value. ConfigError: a bad configuration.
     """
-    values = {**flags.values, "mcp_servers": {}, "project_doc_max_bytes": 0}
+    values: dict[str, Any] = {**flags.values, "mcp_servers": {}, "project_doc_max_bytes": 0}
     forced = dataclasses.replace(
         flags,
         sandbox="read-only",
@@ -54,9 +54,7 @@ def review_config(
         developer_instructions=review_rubric(),
         values=values,
     )
-    overrides = overrides_from_flags(
-        forced, FlagNames(sandbox=REVIEW_LABEL), approval_policy=("never", REVIEW_LABEL)
-    )
+    overrides = overrides_from_flags(forced, FlagNames(sandbox=REVIEW_LABEL), approval_policy=("never", REVIEW_LABEL))
     config = load_config(overrides, cli_overrides, strict=strict)
     review_model = config.toml.review_model
     explicit = flags.model is not None if model_given is None else model_given
@@ -90,6 +88,7 @@ async def run_review(
     `review_config`; the reviewer's events go to `on_event` as they happen."""
     if not isinstance(config.sandbox_policy, sandbox.ReadOnly):
         raise ConfigError("the reviewer runs only in the read-only sandbox (build its config with review_config)")
+    outcome: TurnOutcome | None = None
     async with Session(config, source=source, ephemeral=True) as session:
         if session_started is not None:
             session_started(session)
@@ -103,6 +102,7 @@ async def run_review(
             tg.start_soon(pump)
             outcome = await session.run_turn([TextInput(text=request.message)], output_schema=REVIEW_OUTPUT_SCHEMA)
             await session.aclose()
+    assert outcome is not None
     return result_of(outcome)
 
 
