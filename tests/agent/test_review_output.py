@@ -1,18 +1,24 @@
-"""The findings JSON: parsed as Codex parses it (whole text, else the first `{` to the last `}`), rendered as Codex
-renders it, and an answer that is not the findings JSON is an error that keeps the text."""
+"""The reviewer's config is forced read-only. The findings JSON is parsed as Codex parses it (whole text, else the
+first `{` to the last `}`) and rendered as Codex renders it; an answer that is not the findings JSON is an error
+that keeps the text."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import sandbox
+from agent import SessionFlags
 from agent.review import (
     REVIEW_OUTPUT_SCHEMA,
     ReviewParseError,
     parse_review_output,
     render_review_output,
+    review_config,
+    review_rubric,
 )
 
 
@@ -90,3 +96,19 @@ def test_the_schema_is_strict() -> None:
             check(node["items"])
 
     check(REVIEW_OUTPUT_SCHEMA)
+
+
+def test_review_config_forces_read_only_and_never_whatever_the_config(codex_home: Path) -> None:
+    (codex_home / "config.toml").write_text(
+        'sandbox_mode = "danger-full-access"\napproval_policy = "on-request"\nreview_model = "rev-1"\n'
+        'developer_instructions = "write code"\n[mcp_servers.x]\ncommand = "some-server"\n',
+        encoding="utf-8",
+    )
+    config = review_config(SessionFlags(sandbox="workspace-write", full_auto=True), ["sandbox_mode='workspace-write'"])
+    assert isinstance(config.sandbox_policy, sandbox.ReadOnly)
+    assert config.approval_policy == "never"
+    assert config.model == "rev-1"
+    assert not config.mcp_servers
+    assert config.toml.project_doc_max_bytes == 0
+    assert config.developer_instructions == review_rubric()
+    assert review_config(SessionFlags(model="mine")).model == "mine"
