@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ._run import result_of as result_of
     from ._run import review_config as review_config
     from ._run import review_rubric as review_rubric
+    from ._run import reviewer_config as reviewer_config
     from ._run import run_review as run_review
     from ._target import ReviewRequest as ReviewRequest
     from ._target import ReviewTarget as ReviewTarget
@@ -45,6 +46,7 @@ _WHERE = {
     "result_of": "._run",
     "review_config": "._run",
     "review_rubric": "._run",
+    "reviewer_config": "._run",
     "run_review": "._run",
     "ReviewRequest": "._target",
     "ReviewTarget": "._target",
@@ -67,6 +69,7 @@ __all__ = [
     "result_of",
     "review_config",
     "review_rubric",
+    "reviewer_config",
     "run_review",
     "ReviewRequest",
     "ReviewTarget",

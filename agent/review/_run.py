@@ -21,7 +21,7 @@ import sandbox
 from .._protocol import Event, TextInput
 from .._session import Session
 from .._turn import TurnOutcome
-from ..config import Config, FlagNames, SessionFlags, load_config, overrides_from_flags
+from ..config import Config, FlagNames, SessionFlags, load_config, overrides_from_flags, reconfigured
 from ..errors import ConfigError
 from ._output import REVIEW_OUTPUT_SCHEMA, ReviewOutput, parse_review_output
 from ._target import ReviewRequest
@@ -63,6 +63,20 @@ def review_config(
     if not isinstance(config.sandbox_policy, sandbox.ReadOnly) or config.approval_policy != "never":
         raise ConfigError("the reviewer must run read-only with approval `never`", key="sandbox_mode")
     return config
+
+
+def reviewer_config(config: Config) -> Config:
+    """The reviewer's configuration derived from a session's (for a front door that holds a `Config`, as the TUI
+    does): the same provider, directory and layers, made read-only with approval `never`, our rubric, no MCP servers,
+    no project AGENTS.md and `review_model` when it is set."""
+    changed = reconfigured(config, sandbox_mode="read-only", approval_policy="never")
+    return dataclasses.replace(
+        changed,
+        model=config.toml.review_model or config.model,
+        developer_instructions=review_rubric(),
+        mcp_servers={},
+        toml=config.toml.model_copy(update={"project_doc_max_bytes": 0}),
+    )
 
 
 @dataclass
