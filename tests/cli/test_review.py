@@ -172,7 +172,11 @@ def test_review_model_config_chooses_the_model_unless_m_is_given(repo: Path) -> 
 
 def test_a_fenced_answer_with_words_around_it_is_parsed(repo: Path) -> None:
     (repo / "calc.py").write_text("x = 1\n", encoding="utf-8")
-    body: dict[str, Any] = {"findings": [], "overall_correctness": "patch is correct", "overall_explanation": "All good."}
+    body: dict[str, Any] = {
+        "findings": [],
+        "overall_correctness": "patch is correct",
+        "overall_explanation": "All good.",
+    }
     text = f"Here is my review:\n```json\n{json.dumps(body)}\n```\nThanks."
     run = run_review([{"items": [message(text)]}], [], cwd=repo)
     assert run.returncode == 0, run.stderr
