@@ -209,14 +209,20 @@ def test_the_reviewer_is_read_only_even_when_config_says_workspace_write(repo: P
     assert "Sandbox mode: read-only" in user_text(run)
 
 
-def test_usage_errors_exit_2(repo: Path) -> None:
-    both = run_review([], ["--uncommitted", "--base", "main"], cwd=repo)
-    assert both.returncode == 2 and "choose one review target" in both.stderr
-    title = run_review([], ["--title", "t"], cwd=repo)
-    assert title.returncode == 2 and "needs --commit" in title.stderr
-    branch = run_review([], ["--base", "no-such-branch"], cwd=repo)
-    assert branch.returncode == 2 and "no branch or commit named `no-such-branch`" in branch.stderr
-    assert branch.requests == []
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (["--uncommitted", "--base", "main"], "choose one review target; got --uncommitted and --base"),
+        (["--title", "t"], "--title names a commit's title; it needs --commit SHA"),
+        (["--base", "no-such-branch"], "no branch or commit named `no-such-branch`"),
+        (["--commit", "deadbeef"], "no commit `deadbeef`"),
+    ],
+)
+def test_usage_errors_exit_2_before_any_model_call(repo: Path, args: list[str], why: str) -> None:
+    run = run_review([], args, cwd=repo)
+    assert run.returncode == 2, run.stderr
+    assert why in run.stderr
+    assert run.requests == []
 
 
 def test_no_changes_means_nothing_to_review_and_exit_0(repo: Path) -> None:
