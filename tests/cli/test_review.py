@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.cli.exec_harness import PYCODEX, REPO, ExecRun, provider_flags
-from tests.support.model_server import ScriptedModelServer, Step, exec_call, message
+from tests.support.model_server import ScriptedModelServer, Step, custom_tool_call, exec_call, message
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -207,6 +207,17 @@ def test_the_reviewer_is_read_only_even_when_config_says_workspace_write(repo: P
     outputs = [str(i["output"]) for i in run.requests[1].body["input"] if i.get("type") == "function_call_output"]
     assert "Read-only file system" in outputs[0]
     assert "Sandbox mode: read-only" in user_text(run)
+
+
+def test_the_reviewer_cannot_apply_a_patch_even_under_danger_full_access_config(repo: Path) -> None:
+    (repo / "calc.py").write_text("x = 1\n", encoding="utf-8")
+    patch = "*** Begin Patch\n*** Add File: planted.txt\n+hello\n*** End Patch\n"
+    steps = [{"items": [custom_tool_call("apply_patch", patch, "p1")]}, answer([], "Nothing wrong.")]
+    run = run_review(steps, ["-c", 'sandbox_mode="danger-full-access"', "-c", 'approval_policy="never"'], cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert not (repo / "planted.txt").exists()
+    outputs = [str(i["output"]) for i in run.requests[1].body["input"] if i.get("type") == "custom_tool_call_output"]
+    assert "read-only sandbox" in outputs[0]
 
 
 @pytest.mark.parametrize(
