@@ -56,6 +56,9 @@ def main() -> None:
         if index is not None and argv[index] in ("resume", "fork"):
             fork = ["--fork"] if argv[index] == "fork" else []
             sys.argv[1:] = ["exec-resume", *fork, *argv[1:index], *argv[index + 1 :]]
+        elif index is not None and argv[index] == "review":
+            # `exec review` is `review` with exec's options (the hidden `exec-review` command).
+            sys.argv[1:] = ["exec-review", *argv[1:index], *argv[index + 1 :]]
         elif (options := parse_exec(argv[1:])) is not None:
             # A plain `exec` skips building the typer app, as `sandbox` and `apply-patch` do.
             try:

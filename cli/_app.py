@@ -17,6 +17,7 @@ from . import (
     _mcp_cmd,
     _mcp_server_cmd,
     _proxy_cmd,
+    _review_cmd,
     _sandbox_cmd,
     _sessions_cmd,
     _tui_cmd,
@@ -35,6 +36,7 @@ app = typer.Typer(
 
 for module in (
     _exec_cmd,
+    _review_cmd,
     _apply_patch_cmd,
     _sandbox_cmd,
     _execpolicy_cmd,

@@ -60,8 +60,8 @@ def parse_exec(args: list[str]) -> dict[str, Any] | None:
         word = args[index]
         index += 1
         if only_positionals or word == "-" or not word.startswith("-"):
-            if prompt is not None:
-                return None
+            if prompt is not None or (word == "review" and not only_positionals):
+                return None  # a second prompt; or `exec review`, a command of its own
             prompt = word
             continue
         if word == "--":

@@ -52,7 +52,8 @@ def _register_exec(app: typer.Typer) -> None:
         help="Run the agent on PROMPT without a UI and print the final answer (events go to stderr, or to stdout "
         "as JSON Lines with --json). Use - to read the prompt from stdin; piped stdin is appended to PROMPT. "
         "Continue a recorded session with `pycodex exec resume [--last | ID] [PROMPT]`, or a copy of it with "
-        "`pycodex exec fork ID [PROMPT]` (see their --help).",
+        "`pycodex exec fork ID [PROMPT]` (see their --help). "
+        "`pycodex exec review ...` runs a code review instead (see `pycodex review --help`).",
     )
     def exec_command(  # pyright: ignore[reportUnusedFunction]
         prompt: Annotated[str | None, typer.Argument(help="What to do. `-` reads it from stdin.")] = None,

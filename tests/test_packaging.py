@@ -20,6 +20,8 @@ def test_wheel_contains_the_prompt_styles_and_canned_answers(tmp_path: Path) -> 
     names = set(zipfile.ZipFile(wheel).namelist())
     for data in (
         "agent/prompts/base_instructions.md",
+        "agent/prompts/review_rubric.md",
+        "agent/review/__init__.py",
         "tui/pycodex.tcss",
         "mcp_server/_fast_answers.json",
         "acp_agent/_initialize.json",

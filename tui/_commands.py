@@ -230,6 +230,11 @@ class SlashCommands:
             rows.append((name, f"{_transport(config.mcp_servers[name])} · {state}"))
         self.app.transcript.add(StatusCell("MCP servers", rows))
 
+    async def _review(self, args: str) -> None:
+        from ._review_command import run_review_command
+
+        await run_review_command(self.app, args)
+
     async def _init(self, args: str) -> None:
         target = self.app.config.cwd / "AGENTS.md"
         if target.exists():

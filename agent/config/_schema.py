@@ -188,8 +188,8 @@ class ConfigToml(_Table):
     default_permissions: str | None = None
     permissions: dict[str, dict[str, Any]] = Field(default_factory=lambda: {})
     """`[permissions.<name>]` tables: read by `sandbox.permission_profile`, which reports their unknown keys."""
+    review_model: str | None = None
     # Known to Codex, unused here.
-    review_model: Any = None
     plan_mode_reasoning_effort: Any = None
     model_supports_reasoning_summaries: bool | None = None
     model_catalog_json: Any = None

@@ -95,3 +95,9 @@ def test_first_positional_skips_option_values() -> None:
     assert first_positional(argv, 1) == 6
     assert first_positional(["exec", "--json"], 1) is None
     assert first_positional(["exec", "--", "fork"], 1) == 2
+
+
+def test_exec_review_is_left_to_typer_and_the_review_command() -> None:
+    assert parse_exec(["review"]) is None
+    assert parse_exec(["--json", "review", "--uncommitted"]) is None
+    assert parse_exec(["--", "review"]) == {"prompt": "review"}  # after `--` it is a prompt like any other

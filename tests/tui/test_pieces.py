@@ -105,7 +105,7 @@ def test_slash_commands_parse_with_arguments_aliases_and_unknown_names() -> None
     assert parse_slash("/nope") == "nope"
     assert parse_slash("/usr/bin/env is a path") is None
     assert parse_slash("plain text") is None
-    assert [c.name for c in complete_slash("re")] == ["resume"]
+    assert [c.name for c in complete_slash("re")] == ["resume", "review"]
     assert "approvals" in [c.name for c in complete_slash("pp")]
 
 
