@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 import anyio
 import anyio.abc
+import anyio.to_thread
 import httpx2
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
@@ -48,6 +49,7 @@ from .tools import (
 if TYPE_CHECKING:
     from .execpolicy import Policy
     from .hooks import Hooks
+    from .skills import SkillSet
     from .threads import Rollout
     from .tools import McpBridge
 
@@ -150,6 +152,7 @@ class Session(TurnRunner):
         self._startup_notes: list[str] = []
         self._hooks: Hooks | None = None
         self._hook_contexts: list[str] = []
+        self._skills: SkillSet | None = None
         self._first_user_message: str | None = None
         self._created_at = now_timestamp()
         self._git = _context.git_info(config.cwd)
@@ -236,6 +239,7 @@ class Session(TurnRunner):
             ),
         )
         await self._start_hooks()
+        await self._load_skills()
         policy, problem = load_exec_policy(self.config)
         self._approval_state.policy = policy
         mcp_failures = [
@@ -266,6 +270,17 @@ class Session(TurnRunner):
             report=self._report_hook,
         )
         self._startup_notes.extend(notes)
+
+    async def _load_skills(self) -> None:
+        from .skills import load_skills
+
+        self._skills = await anyio.to_thread.run_sync(load_skills, self.config)
+        self._startup_notes.extend(self._skills.warnings())
+
+    @property
+    def skills(self) -> SkillSet | None:
+        """The skills this session found when it started (None until then)."""
+        return self._skills
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
