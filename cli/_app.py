@@ -18,6 +18,7 @@ from . import (
     _proxy_cmd,
     _sandbox_cmd,
     _sessions_cmd,
+    _skills_cmd,
     _tui_cmd,
 )
 
@@ -41,6 +42,7 @@ for module in (
     _mcp_cmd,
     _config_cmd,
     _hooks_cmd,
+    _skills_cmd,
     _mcp_server_cmd,
     _proxy_cmd,
     _sessions_cmd,

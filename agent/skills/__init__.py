@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ._prompts import load_custom_prompts as load_custom_prompts
     from ._prompts import prompts_dir as prompts_dir
     from ._prompts import read_custom_prompt as read_custom_prompt
+    from ._render import fit_descriptions as fit_descriptions
     from ._render import listing_budget as listing_budget
     from ._render import mentioned_skills as mentioned_skills
     from ._render import skill_injections as skill_injections
@@ -53,6 +54,7 @@ _WHERE = {
     "load_custom_prompts": "._prompts",
     "prompts_dir": "._prompts",
     "read_custom_prompt": "._prompts",
+    "fit_descriptions": "._render",
     "listing_budget": "._render",
     "mentioned_skills": "._render",
     "skill_injections": "._render",
@@ -81,6 +83,7 @@ __all__ = [
     "load_custom_prompts",
     "prompts_dir",
     "read_custom_prompt",
+    "fit_descriptions",
     "listing_budget",
     "mentioned_skills",
     "skill_injections",
