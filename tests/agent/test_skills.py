@@ -247,3 +247,60 @@ def test_the_walk_stops_at_the_depth_limit_and_skips_hidden_folders(tmp_path: Pa
     write_skill(tmp_path / ".hidden/x", "hidden", "not searched")
     skills = discover([SkillRoot(tmp_path, "user")])
     assert [s.name for s in skills.skills] == ["six"]
+
+
+def test_the_skills_door_shows_these_names() -> None:
+    assert sorted(agent.skills.__all__) == [
+        "CustomPrompt",
+        "FrontmatterError",
+        "MAX_DEPTH",
+        "MAX_DIRS_PER_ROOT",
+        "PromptArgumentError",
+        "Skill",
+        "SkillProblem",
+        "SkillRoot",
+        "SkillScope",
+        "SkillSet",
+        "disabled_paths",
+        "discover",
+        "expand_prompt",
+        "fit_descriptions",
+        "listing_budget",
+        "load_custom_prompts",
+        "load_skills",
+        "mentioned_skills",
+        "parse_frontmatter",
+        "prompts_dir",
+        "read_custom_prompt",
+        "read_skill",
+        "skill_injections",
+        "skill_message",
+        "skill_roots",
+        "skills_instructions",
+    ]
+
+
+def test_a_custom_prompt_fills_its_placeholders_and_keeps_arguments_it_has_no_place_for(tmp_path: Path) -> None:
+    from agent.skills import PromptArgumentError, expand_prompt, load_custom_prompts
+
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "fix.md").write_text("---\nargument-hint: ISSUE\n---\nFix issue $1; leave $9 alone; pay $$3.\n")
+    (prompts / "plain.md").write_text("Tidy up.\n")
+    (prompts / "two words.md").write_text("x")
+    (prompts / "notes.txt").write_text("not a prompt")
+    found, problems = load_custom_prompts(tmp_path)
+    assert [(p.name, p.argument_hint, p.takes_arguments) for p in found] == [
+        ("fix", "ISSUE", True),
+        ("plain", None, False),
+    ]
+    assert problems == [
+        f"Skipped the custom prompt {prompts / 'two words.md'}: its file name must have no spaces, since the name is "
+        "typed as a command"
+    ]
+    fix, plain = found
+    assert expand_prompt(fix, "'#12 and #13'") == "Fix issue #12 and #13; leave  alone; pay $3."
+    assert expand_prompt(plain, "the tests folder") == "Tidy up.\n\nthe tests folder"
+    assert expand_prompt(plain, "") == "Tidy up."
+    with pytest.raises(PromptArgumentError, match="the arguments of /prompts:fix cannot be read"):
+        expand_prompt(fix, '"unclosed')
