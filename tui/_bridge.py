@@ -257,6 +257,9 @@ class SessionDriver:
                 else:
                     kwargs["thread_id"] = resumed.thread_id
         assert self.config is not None, "configure() the driver before running it"
+        from ._hook_trust import confirm_hook_trust
+
+        await confirm_hook_trust(self._target, self.config)
         factory = self.factory or agent.Session
         return factory(self.config, **kwargs), resumed
 

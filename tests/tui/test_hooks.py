@@ -1,0 +1,64 @@
+"""Hooks in the app: a hook nobody trusted is shown before the session starts; trusted, it runs and is shown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.model_server import exec_call, message
+from tui import PycodexApp
+from tui._approval_dialogs import ApprovalDialog
+from tui._cells import NoticeCell, TurnEndCell
+
+from .conftest import Scripted
+from .support import has_cell, screen_text, send, wait_until
+
+pytestmark = pytest.mark.anyio
+
+STEPS = [{"items": [exec_call("true", "c1", login=False)]}, {"items": [message("done")]}]
+
+
+def write_hook(codex_home: Path, marker: Path) -> None:
+    hook = {"type": "command", "command": f"cat >/dev/null; touch {marker}", "statusMessage": "Recording the call"}
+    table = {"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [hook]}]}}
+    (codex_home / "hooks.json").write_text(json.dumps(table), encoding="utf-8")
+
+
+async def test_a_new_hook_is_shown_and_once_trusted_it_runs(
+    scripted: Scripted, codex_home: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "hook-ran"
+    write_hook(codex_home, marker)
+    app = PycodexApp(scripted(STEPS))
+    async with app.run_test(size=(110, 32)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ApprovalDialog))
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Trust this hook before the session starts?" in shown
+        assert "PreToolUse [Bash]" in shown
+        assert "cat >/dev/null; touch" in shown
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.session is not None)
+        assert "trusted_hash" in (codex_home / "config.toml").read_text()
+        await send(pilot, "run it")
+        await wait_until(pilot, lambda: has_cell(app, TurnEndCell))
+        assert marker.exists()
+        assert has_cell(app, NoticeCell, "Recording the call done")
+
+
+async def test_a_hook_left_untrusted_does_not_run(scripted: Scripted, codex_home: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "hook-ran"
+    write_hook(codex_home, marker)
+    app = PycodexApp(scripted(STEPS))
+    async with app.run_test(size=(110, 32)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ApprovalDialog))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.session is not None)
+        await send(pilot, "run it")
+        await wait_until(pilot, lambda: has_cell(app, TurnEndCell))
+        assert not marker.exists()
+        assert (
+            not (codex_home / "config.toml").exists() or "trusted_hash" not in (codex_home / "config.toml").read_text()
+        )
