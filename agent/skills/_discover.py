@@ -101,7 +101,7 @@ def discover(
     searched: list[SkillRoot] = []
     seen: set[Path] = set()
     for root in roots:
-        if not root.path.is_dir():
+        if not _is_dir(root.path):
             continue
         searched.append(root)
         files, problem = _skill_files(root.path)
@@ -154,18 +154,30 @@ def _skill_files(root: Path) -> tuple[list[Path], SkillProblem | None]:
         except OSError:
             continue
         for entry in entries:
-            if entry.name == SKILL_FILE and entry.is_file():
-                files.append(Path(entry.path))
-            elif depth < MAX_DEPTH and not entry.name.startswith(".") and entry.is_dir():
-                real = _real(Path(entry.path))
-                if real not in visited:
-                    visited.add(real)
-                    queue.append((Path(entry.path), depth + 1))
+            try:
+                if entry.name == SKILL_FILE and entry.is_file():
+                    files.append(Path(entry.path))
+                    continue
+                if depth >= MAX_DEPTH or entry.name.startswith(".") or not entry.is_dir():
+                    continue
+            except OSError:
+                continue
+            real = _real(Path(entry.path))
+            if real not in visited:
+                visited.add(real)
+                queue.append((Path(entry.path), depth + 1))
     return files, None
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a folder on the way that this user may not read
+        return False
 
 
 def _real(path: Path) -> Path:
     try:
         return path.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python 3.11)
         return path.absolute()

@@ -1,5 +1,6 @@
 """Skills in a real `Session` driven by `ScriptedModel`: found in every root, listed to the model once, given whole
 when named with `$name`, malformed ones reported at the start; and the pieces (frontmatter, budget, mentions)."""
+# pyright: reportPrivateUsage=false
 
 from __future__ import annotations
 
@@ -304,3 +305,22 @@ def test_a_custom_prompt_fills_its_placeholders_and_keeps_arguments_it_has_no_pl
     assert expand_prompt(plain, "") == "Tidy up."
     with pytest.raises(PromptArgumentError, match="the arguments of /prompts:fix cannot be read"):
         expand_prompt(fix, '"unclosed')
+
+
+def test_a_root_with_too_many_folders_is_reported_and_a_link_loop_is_walked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.skills import _discover
+
+    write_skill(tmp_path / "a", "a", "first")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path)
+    assert [s.name for s in discover([SkillRoot(tmp_path, "user")]).skills] == ["a"]
+
+    for name in ("b", "c", "d"):
+        write_skill(tmp_path / name, name, "more")
+    monkeypatch.setattr(_discover, "MAX_DIRS_PER_ROOT", 3)
+    skills = discover([SkillRoot(tmp_path, "user")])
+    [problem] = skills.problems
+    assert problem.path == tmp_path
+    assert problem.message == "stopped looking for skills here after 3 folders; skills further in are not used"
+    assert [s.name for s in skills.skills] == ["a", "b"]
