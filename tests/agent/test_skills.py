@@ -324,3 +324,9 @@ def test_a_root_with_too_many_folders_is_reported_and_a_link_loop_is_walked_once
     assert problem.path == tmp_path
     assert problem.message == "stopped looking for skills here after 3 folders; skills further in are not used"
     assert [s.name for s in skills.skills] == ["a", "b"]
+
+
+def test_a_misspelt_key_in_skills_config_is_reported(places: dict[str, Path]) -> None:
+    config = config_for(places["cwd"], 'skills.config=[{path="/x/SKILL.md", enabeld=false}]')
+    assert any("unknown configuration key `skills.config.0.enabeld`" in w for w in config.warnings)
+    assert agent.skills.disabled_paths(config) == set()
