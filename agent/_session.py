@@ -23,7 +23,7 @@ import sandbox
 
 from . import _context
 from ._ids import uuid7
-from ._items import user_input_item
+from ._items import user_input_item, user_message_item
 from ._protocol import (
     Event,
     EventMsg,
@@ -447,8 +447,16 @@ class Session(TurnRunner):
 
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""
-        item, _, _ = user_input_item(items, self.config.cwd)
+        item, text, _ = user_input_item(items, self.config.cwd)
         self._pending.append(item)
+        if self._skills is not None and "$" in text:
+            from .skills import skill_injections
+
+            # Read here, at once (this method is synchronous): SKILL.md files are small.
+            injected, problems = skill_injections(self._skills, text)
+            self._pending.extend(user_message_item(t) for t in injected)
+            for problem in problems:
+                self._warn_now(problem)
 
     def interrupt(self) -> None:
         """Stop the running turn: the model stream is cancelled and its commands are killed."""

@@ -330,3 +330,22 @@ def test_a_misspelt_key_in_skills_config_is_reported(places: dict[str, Path]) ->
     config = config_for(places["cwd"], 'skills.config=[{path="/x/SKILL.md", enabeld=false}]')
     assert any("unknown configuration key `skills.config.0.enabeld`" in w for w in config.warnings)
     assert agent.skills.disabled_paths(config) == set()
+
+
+async def test_a_skill_named_in_input_added_to_a_running_turn_follows_that_input(places: dict[str, Path]) -> None:
+    write_skill(places["repo"] / ".agents/skills/fmt", "fmt", "Format it.")
+    sessions: list[agent.Session] = []
+
+    def script(prompt: Prompt) -> Any:
+        if len(model.prompts) == 1:
+            sessions[0].add_input([agent.TextInput(text="also run $fmt")])
+            return reply(text("first"))
+        return reply(text("second"))
+
+    model = ScriptedModel(script)
+    async with agent.Session(config_for(places["cwd"]), model=model, ephemeral=True) as session:
+        sessions.append(session)
+        await session.run_turn([agent.TextInput(text="go")])
+    user = texts_of(model.prompts[1], "user")
+    assert user[-2] == "also run $fmt"
+    assert user[-1].startswith("<skill>\n<name>fmt</name>\n")
