@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ._protocol import EventMsg
     from .config import Config
     from .hooks import Hooks
+    from .skills import SkillSet
     from .threads import ThreadRecorder
 from .tools import truncate_middle_tokens
 
@@ -390,6 +391,7 @@ class CompactingSession:
     _files_changed: list[str]
     _recorder: ThreadRecorder
     _hooks: Hooks | None
+    _skills: SkillSet | None
 
     async def _emit(self, turn_id: str, msg: EventMsg) -> None: ...
 
@@ -434,7 +436,7 @@ class CompactingSession:
         replacement = build_compacted_history(
             self.history,
             summary=summary,
-            initial_context=_context.initial_context(self.config, self._shell),
+            initial_context=_context.initial_context(self.config, self._shell, self._skills),
             plan=[step.model_dump() for step in self._plan],
             files_changed=self._files_changed,
             placement="before_last_user" if mid_turn else "start",

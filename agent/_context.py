@@ -7,13 +7,16 @@ import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sandbox
 
 from ._ids import uuid7
 from ._json import as_obj
 from .config import Config, find_project_root
+
+if TYPE_CHECKING:
+    from .skills import SkillSet
 
 PROJECT_DOC_SEPARATOR = "\n\n--- project-doc ---\n\n"
 
@@ -162,7 +165,7 @@ def _message(role: str, texts: list[str]) -> dict[str, Any]:
     }
 
 
-def initial_context(config: Config, shell: str) -> list[dict[str, Any]]:
+def initial_context(config: Config, shell: str, skills: SkillSet | None = None) -> list[dict[str, Any]]:
     """The history items a new thread starts with, before the first user message."""
     items = [_message("developer", [base_instructions(config)])]
     developer: list[str] = []
@@ -172,6 +175,12 @@ def initial_context(config: Config, shell: str) -> list[dict[str, Any]]:
         developer.append(config.developer_instructions)
     if developer:
         items.append(_message("developer", developer))
+    if skills is not None:
+        from .skills import listing_budget, skills_instructions
+
+        listing = skills_instructions(skills, listing_budget(config))
+        if listing is not None:
+            items.append(_message("developer", [listing]))
     user: list[str] = []
     agents = agents_md_text(config)
     if agents:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 import anyio
 import anyio.abc
+import anyio.to_thread
 import httpx2
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
@@ -23,7 +24,7 @@ import sandbox
 
 from . import _context
 from ._ids import uuid7
-from ._items import user_input_item
+from ._items import user_input_item, user_message_item
 from ._protocol import (
     AgentReasoning,
     AgentReasoningDelta,
@@ -53,6 +54,7 @@ from .tools import (
 if TYPE_CHECKING:
     from .execpolicy import Policy
     from .hooks import Hooks
+    from .skills import SkillSet
     from .threads import Rollout
     from .tools import McpBridge
 
@@ -159,6 +161,7 @@ class Session(TurnRunner):
         self._startup_notes: list[str] = []
         self._hooks: Hooks | None = None
         self._hook_contexts: list[str] = []
+        self._skills: SkillSet | None = None
         self._first_user_message: str | None = None
         self._title: str | None = None
         self._created_at = now_timestamp()
@@ -257,6 +260,7 @@ class Session(TurnRunner):
             ),
         )
         await self._start_hooks()
+        await self._load_skills()
         policy, problem = load_exec_policy(self.config)
         self._approval_state.policy = policy
         mcp_failures = [
@@ -287,6 +291,17 @@ class Session(TurnRunner):
             report=self._report_hook,
         )
         self._startup_notes.extend(notes)
+
+    async def _load_skills(self) -> None:
+        from .skills import load_skills
+
+        self._skills = await anyio.to_thread.run_sync(load_skills, self.config)
+        self._startup_notes.extend(self._skills.warnings())
+
+    @property
+    def skills(self) -> SkillSet | None:
+        """The skills this session found when it started (None until then)."""
+        return self._skills
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -494,8 +509,16 @@ class Session(TurnRunner):
 
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""
-        item, _, _ = user_input_item(items, self.config.cwd)
+        item, text, _ = user_input_item(items, self.config.cwd)
         self._pending.append(item)
+        if self._skills is not None and "$" in text:
+            from .skills import skill_injections
+
+            # Read here, at once (this method is synchronous): SKILL.md files are small.
+            injected, problems = skill_injections(self._skills, text)
+            self._pending.extend(user_message_item(t) for t in injected)
+            for problem in problems:
+                self._warn_now(problem)
 
     def interrupt(self) -> None:
         """Stop the running turn: the model stream is cancelled and its commands are killed."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import anyio
+import anyio.to_thread
 
 from sandbox import NetworkProxy, ShellEnvironmentPolicy
 
@@ -265,7 +266,7 @@ class TurnRunner(CompactingSession):
             self._repair_pending = False
             new_items.extend(unanswered_calls(self.history))
         if not self.history:
-            new_items.extend(_context.initial_context(self.config, self._shell))
+            new_items.extend(_context.initial_context(self.config, self._shell, self._skills))
         elif self._context_to_refresh is not None:
             new_items.extend(_context.context_changes(self.config, self._shell, self._context_to_refresh))
             self._context_to_refresh = None
@@ -274,6 +275,14 @@ class TurnRunner(CompactingSession):
             self._hook_contexts = []
         message, text, images = user_input_item(items, self.config.cwd)
         new_items.append(message)
+        if self._skills is not None and "$" in text:
+            from .skills import skill_injections
+
+            # A skill named with `$name` comes whole, right after the message that named it.
+            injected, problems = await anyio.to_thread.run_sync(skill_injections, self._skills, text)
+            new_items.extend(user_message_item(t) for t in injected)
+            for problem in problems:
+                await self._emit(turn_id, Warning(message=problem))
         self.history.extend(new_items)
         self._record(new_items)
         await self._emit(turn_id, UserMessage(message=text, images=tuple(images)))

@@ -20,6 +20,7 @@ from . import (
     _review_cmd,
     _sandbox_cmd,
     _sessions_cmd,
+    _skills_cmd,
     _tui_cmd,
 )
 
@@ -44,6 +45,7 @@ for module in (
     _mcp_cmd,
     _config_cmd,
     _hooks_cmd,
+    _skills_cmd,
     _mcp_server_cmd,
     _proxy_cmd,
     _app_server_cmd,

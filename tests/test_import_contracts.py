@@ -28,6 +28,7 @@ def test_pure_library_contract_lists_every_private_agent_module() -> None:
         "agent.apply_patch",
         "agent.execpolicy",
         "agent.review",
+        "agent.skills",
         "sandbox",
         "mcp_client",
         "mcp_server",

@@ -206,6 +206,7 @@ class PycodexApp(App[None]):
         if self._threads_given is None:
             self.threads = EngineThreads(config.codex_home)
         self.composer.cwd = config.cwd
+        self._load_custom_prompts(config)
         self._timeline = Timeline(self.transcript, clock=self.clock)
         self._timeline.cwd = config.cwd
         self._session_driver = SessionDriver(
@@ -220,6 +221,16 @@ class PycodexApp(App[None]):
             self.call_after_refresh(self.commands.pick_resume, first=True)
         else:
             self.call_after_refresh(self.start_driver)
+
+    def _load_custom_prompts(self, config: agent.Config) -> None:
+        from agent.skills import load_custom_prompts
+
+        from ._slash import prompt_commands
+
+        prompts, problems = load_custom_prompts(config.codex_home)
+        self.composer.custom_commands = prompt_commands(prompts)
+        for problem in problems:
+            self.notify_cell("warning", problem)
 
     def start_driver(self, resume_id: str | None = None, *, fresh: bool = False) -> None:
         if resume_id is not None or fresh:
@@ -246,6 +257,10 @@ class PycodexApp(App[None]):
         self._timeline.resumed = message.resumed is not None
         self._replay = list(message.resumed.events) if message.resumed is not None else None
         self._show_config(message.session.config)
+        skills = message.session.skills
+        self.composer.skills = (
+            [(s.name, s.short_description or s.description) for s in skills.enabled] if skills else []
+        )
         if self._initial_prompt:
             prompt, self._initial_prompt = self._initial_prompt, None
             self.send_prompt(prompt, ())

@@ -40,6 +40,9 @@ class SlashCommands:
         if not self.app.configured:
             self.app.notify_cell("warning", "pycodex is still starting; try again in a moment.")
             return True
+        if isinstance(parsed, str) and parsed.startswith("prompts:"):
+            self._custom_prompt(text.strip()[len("/prompts:") :])
+            return True
         if isinstance(parsed, str):
             names = ", ".join(f"/{c.name}" for c in COMMANDS)
             self.app.notify_cell("warning", f"There is no /{parsed} command. Try one of: {names}.")
@@ -234,6 +237,30 @@ class SlashCommands:
         from ._review_command import run_review_command
 
         await run_review_command(self.app, args)
+
+    def _custom_prompt(self, command: str) -> None:
+        """`/prompts:<name> [arguments]`: the prompt file read now, its placeholders filled, sent as a prompt."""
+        from agent.skills import PromptArgumentError, expand_prompt, load_custom_prompts, prompts_dir
+
+        name, _, arguments = command.partition(" ")
+        prompts, _ = load_custom_prompts(self.app.config.codex_home)
+        prompt = next((p for p in prompts if p.name == name), None)
+        if prompt is None:
+            folder = display_path(prompts_dir(self.app.config.codex_home), None)
+            known = ", ".join(f"/{p.command}" for p in prompts) or "none yet"
+            self.app.notify_cell(
+                "warning", f"There is no custom prompt {name!r} (a file {name}.md in {folder}); yours: {known}."
+            )
+            return
+        try:
+            text = expand_prompt(prompt, arguments)
+        except PromptArgumentError as exc:
+            self.app.notify_cell("warning", f"{exc}.")
+            return
+        if not text.strip():
+            self.app.notify_cell("warning", f"The custom prompt {prompt.path} is empty; nothing was sent.")
+            return
+        self.app.send_prompt(text, ())
 
     async def _init(self, args: str) -> None:
         target = self.app.config.cwd / "AGENTS.md"

@@ -1,7 +1,8 @@
 """The composer: where a person writes to the agent.
 
 Enter sends, Shift+Enter (or Ctrl+J) starts a new line. Up and Down walk the prompt history from the first and last
-line; Ctrl+R searches it. `/` completes slash commands and `@` completes files of the workspace. A pasted path to
+line; Ctrl+R searches it. `/` completes slash commands (the user's custom prompts included), `$` the session's
+skills and `@` files of the workspace. A pasted path to
 an image attaches the image; a paste of more than `LARGE_PASTE_CHARS` shows as one placeholder and is expanded when
 the prompt is sent.
 """
@@ -24,7 +25,7 @@ from textual.widgets.option_list import Option
 
 from ._file_search import is_image, list_workspace_files, search_files
 from ._prompt_history import PromptHistory
-from ._slash import complete_slash
+from ._slash import SlashCommand, complete_slash
 
 LARGE_PASTE_CHARS = 1000
 _PLACEHOLDER = re.compile(r"\[(?:Pasted text #\d+: [\d,]+ chars|Image #\d+ [^\]]*)\]")
@@ -175,7 +176,7 @@ class HistorySearch(Input):
 
 @dataclass
 class _Popup:
-    kind: Literal["slash", "file"]
+    kind: Literal["slash", "file", "skill"]
     start: Location
     end: Location
 
@@ -207,6 +208,10 @@ class Composer(Vertical):
         self._loading_files = False
         self._search_index: int | None = None
         self._search_draft = ""
+        self.custom_commands: list[SlashCommand] = []
+        """The `/prompts:<name>` commands (set by the app)."""
+        self.skills: list[tuple[str, str]] = []
+        """(name, description) of the session's skills, for `$` completion (set by the app)."""
 
     def compose(self) -> ComposeResult:
         yield self.popup
@@ -297,12 +302,20 @@ class Composer(Vertical):
     def _update_popup(self) -> None:
         token, start, end = self._token_at_cursor()
         if start == (0, 0) and token.startswith("/") and "/" not in token[1:]:
-            commands = complete_slash(token[1:])
+            commands = complete_slash(token[1:], self.custom_commands)
             if commands:
                 options = [
                     Option(Text.assemble((f"/{c.name}", "bold"), ("  " + c.help, "dim")), id=c.name) for c in commands
                 ]
                 self._open_popup(_Popup("slash", start, end), options)
+                return
+        elif token.startswith("$") and self.skills:
+            wanted = token[1:]
+            found = [s for s in self.skills if s[0].startswith(wanted)]
+            found += [s for s in self.skills if wanted in s[0] and s not in found]
+            if found:
+                options = [Option(Text.assemble((f"${n}", "bold"), ("  " + d, "dim")), id=n) for n, d in found]
+                self._open_popup(_Popup("skill", start, end), options)
                 return
         elif token.startswith("@"):
             if self._files is None:
@@ -365,8 +378,13 @@ class Composer(Vertical):
         if popup.kind == "slash":
             self.prompt.replace(f"/{option.id} ", popup.start, popup.end)
             self.prompt.move_cursor((0, len(option.id) + 2))
-            if event.key == "submit":
+            needs_arguments = any(c.name == option.id and c.takes_arguments for c in self.custom_commands)
+            if event.key == "submit" and not needs_arguments:
                 self.post_message(PromptInput.Submitted(self.prompt.text))
+            return
+        if popup.kind == "skill":
+            result = self.prompt.replace(f"${option.id} ", popup.start, popup.end)
+            self.prompt.move_cursor(result.end_location)
             return
         path = option.id
         if is_image(path):

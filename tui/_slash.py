@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import agent.skills
 
 
 @dataclass(frozen=True)
@@ -11,6 +16,8 @@ class SlashCommand:
     help: str
     while_running: bool = False
     """Usable while a turn runs (the others wait for the turn to end)."""
+    takes_arguments: bool = False
+    """Choosing it in the completion list leaves the cursor after it for arguments, even with Enter."""
 
 
 COMMANDS: tuple[SlashCommand, ...] = (
@@ -48,8 +55,20 @@ def parse_slash(text: str) -> tuple[SlashCommand, str] | str | None:
     return command, rest.strip()
 
 
-def complete_slash(prefix: str) -> list[SlashCommand]:
-    """Commands whose name starts with `prefix` (then those containing it)."""
-    starts = [c for c in COMMANDS if c.name.startswith(prefix)]
-    contains = [c for c in COMMANDS if prefix in c.name and c not in starts]
+def complete_slash(prefix: str, extra: Sequence[SlashCommand] = ()) -> list[SlashCommand]:
+    """Commands (the built-in ones, then `extra`) whose name starts with `prefix`, then those containing it."""
+    commands = [*COMMANDS, *extra]
+    starts = [c for c in commands if c.name.startswith(prefix)]
+    contains = [c for c in commands if prefix in c.name and c not in starts]
     return starts + contains
+
+
+def prompt_commands(prompts: Sequence[agent.skills.CustomPrompt]) -> list[SlashCommand]:
+    """The `/prompts:<name>` commands of the user's custom prompts."""
+    commands: list[SlashCommand] = []
+    for prompt in prompts:
+        text = prompt.description or f"your prompt in {prompt.path.name}"
+        if prompt.argument_hint:
+            text += f"  {prompt.argument_hint}"
+        commands.append(SlashCommand(prompt.command, text, while_running=True, takes_arguments=prompt.takes_arguments))
+    return commands

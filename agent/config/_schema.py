@@ -100,6 +100,20 @@ class HistoryToml(_Table):
     max_bytes: int | None = None
 
 
+class SkillConfigToml(_Table):
+    """`[[skills.config]]`: one skill turned off (or back on) by the path of its SKILL.md."""
+
+    path: str = Field(min_length=1)
+    enabled: bool = True
+
+
+class SkillsToml(_Table):
+    """`[skills]`."""
+
+    include_instructions: bool = True
+    config: list[SkillConfigToml] = Field(default_factory=lambda: [])
+
+
 class ProjectToml(_Table):
     trust_level: Literal["trusted", "untrusted"] | None = None
 
@@ -224,7 +238,7 @@ class ConfigToml(_Table):
     ghost_snapshot: Any = None
     agents: Any = None
     memories: Any = None
-    skills: Any = None
+    skills: SkillsToml = Field(default_factory=SkillsToml)
     plugins: Any = None
     marketplaces: Any = None
     apps: Any = None
@@ -268,4 +282,8 @@ def unknown_keys(model: BaseModel, prefix: str = "") -> list[str]:
             for key, sub in value.items():  # pyright: ignore[reportUnknownVariableType]
                 if isinstance(sub, BaseModel):
                     found.extend(unknown_keys(sub, f"{path}{key}."))
+        elif isinstance(value, list):
+            for index, sub in enumerate(value):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+                if isinstance(sub, BaseModel):
+                    found.extend(unknown_keys(sub, f"{path}{index}."))
     return found

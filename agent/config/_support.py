@@ -23,15 +23,9 @@ NOT_SUPPORTED_YET: frozenset[str] = frozenset(
         # the automatic approvals reviewer
         "approvals_reviewer",
         "auto_review",
-        "review_model",
         # ChatGPT sign-in (API key logins act: cli_auth_credentials_store, forced_login_method)
         "forced_chatgpt_workspace_id",
         "chatgpt_base_url",
-        # permission profiles and the network proxy
-        "permissions",
-        "default_permissions",
-        # skills
-        "skills",
         # OpenTelemetry
         "otel",
     }
