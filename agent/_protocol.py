@@ -276,6 +276,31 @@ class HookCompleted(_Model):
     message: str
 
 
+CollabTool = Literal["spawn_agent", "send_input", "wait", "close_agent"]
+
+
+class CollabToolCallBegin(_Model):
+    """A sub-agent tool call started (`wait_agent` and `resume_agent` are reported as `wait`, as Codex does)."""
+
+    type: Literal["collab_tool_call_begin"] = "collab_tool_call_begin"
+    call_id: str
+    tool: CollabTool
+    sender_thread_id: str
+
+
+class CollabToolCallEnd(_Model):
+    """A sub-agent tool call ended: the children it concerned and their states."""
+
+    type: Literal["collab_tool_call_end"] = "collab_tool_call_end"
+    call_id: str
+    tool: CollabTool
+    sender_thread_id: str
+    receiver_thread_ids: tuple[str, ...] = ()
+    prompt: str | None = None
+    agents_states: dict[str, dict[str, Any]] = Field(default_factory=lambda: {})
+    status: Literal["completed", "failed"] = "completed"
+
+
 class McpToolCallBegin(_Model):
     type: Literal["mcp_tool_call_begin"] = "mcp_tool_call_begin"
     call_id: str
@@ -320,7 +345,9 @@ EventMsg = Annotated[
     | McpToolCallBegin
     | McpToolCallEnd
     | HookStarted
-    | HookCompleted,
+    | HookCompleted
+    | CollabToolCallBegin
+    | CollabToolCallEnd,
     Field(discriminator="type"),
 ]
 

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from .hooks import Hooks
     from .skills import SkillSet
     from .threads import Rollout
-    from .tools import McpBridge
+    from .tools import AgentControl, McpBridge, SubAgentOrigin
 
 CLI_VERSION = "0.1.0"
 
@@ -82,7 +82,96 @@ _PERSISTED_EVENTS = frozenset(
 Source = Literal["exec", "mcp", "cli", "tui", "acp", "vscode"]
 
 
-class Session(TurnRunner):
+class _SessionFiles:
+    """The part of `Session` that keeps its files: the rollout (through the recorder), the index row, and releasing
+    them while the thread is idle (a mixin: the attributes below are the session's)."""
+
+    config: Config
+    thread_id: str
+    usage: TokenUsage
+    _recorder: ThreadRecorder
+    _resume: Rollout | None
+    _fork: bool
+    _source: str
+    _thread_source: str | None
+    _git: JsonObject | None
+    _startup_notes: list[str]
+    _first_user_message: str | None
+    _title: str | None
+    _created_at: str
+    _subagent: SubAgentOrigin | None
+    _send: MemoryObjectSendStream[Event]
+    history: list[JsonObject]
+
+    def _open_rollout(self) -> None:
+        resume = self._resume
+        if resume is not None and not self._fork:
+            # The same file, appended to; a second process writing this thread is refused, not interleaved.
+            repaired = self._recorder.open_resumed(resume)
+            if repaired:
+                self._startup_notes.append(repaired)
+            return
+        meta = session_meta(
+            self.config,
+            thread_id=self.thread_id,
+            source=self._source,
+            cli_version=CLI_VERSION,
+            base_instructions=_context.base_instructions(self.config),
+            git=self._git,
+            forked_from=resume,
+            subagent=self._subagent.meta() if self._subagent is not None else None,
+        )
+        if self._thread_source:
+            meta["thread_source"] = self._thread_source
+        self._recorder.open_new(self.thread_id, meta)
+        if resume is not None:
+            self._record(self.history)
+
+    async def _update_index(self) -> None:
+        rollout = self._recorder.path
+        if rollout is None:
+            return
+        record = thread_record(
+            self.config,
+            thread_id=self.thread_id,
+            rollout=rollout,
+            source=self._source,
+            git=self._git,
+            first_user_message=self._first_user_message,
+            created_at=self._created_at,
+            updated_at=now_timestamp(),
+            tokens_used=self.usage.total_tokens,
+        )
+        if self._title:
+            record = dataclasses.replace(record, title=self._title)
+        await self._recorder.update_index(record)
+
+    async def set_name(self, name: str | None) -> None:
+        """Name the thread (recorded as Codex's `thread_name_updated` event; listings show it)."""
+        self._title = name or None
+        event = {"type": "thread_name_updated", "thread_id": self.thread_id, "thread_name": name}
+        self._recorder.record("event_msg", event)
+        with anyio.CancelScope(shield=True):
+            await self._update_index()
+
+    @property
+    def first_user_message(self) -> str | None:
+        return self._first_user_message
+
+    @property
+    def rollout_path(self) -> Path | None:
+        return self._recorder.path
+
+    def _record(self, items: list[JsonObject]) -> None:
+        self._recorder.record_items(items)
+
+    def _warn_now(self, message: str) -> None:
+        # Sent without awaiting: the recorder reports from synchronous code, and the stream is unbounded.
+        with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+            self._send.send_nowait(Event(id="", msg=Warning(message=message)))
+
+
+class Session(_SessionFiles, TurnRunner):
     """One thread of work with the agent.
 
     Use as an async context manager; then `run_turn(...)` (or `submit` + `events()`). Commands started by the
@@ -105,6 +194,7 @@ class Session(TurnRunner):
         fork: bool = False,
         thread_source: str | None = None,
         model: Model | None = None,
+        subagent: SubAgentOrigin | None = None,
     ) -> None:
         """Args:
         config: the resolved configuration.
@@ -142,6 +232,9 @@ class Session(TurnRunner):
         self._tg: anyio.abc.TaskGroup | None = None
         self._exec: ExecSessions | None = None
         self._client: Model | None = model
+        self._model = model
+        self._subagent = subagent
+        self._agents: AgentControl | None = None
         self._recorder = ThreadRecorder(config.codex_home, report=self._warn_now)
         self._turn: RunningTurn | None = None
         self._log: SessionLog | None = None
@@ -167,23 +260,7 @@ class Session(TurnRunner):
         self._created_at = now_timestamp()
         self._git = _context.git_info(config.cwd)
         if resume is not None:
-            self._first_user_message = resume.first_user_message
-            self._title = resume.title if not fork else None
-            self._repair_pending = True
-            if not fork and resume.created_at:
-                self._created_at = resume.created_at
-            from .threads import resume_history
-
-            self.history = [dict(item) for item in resume_history(resume)]
-            self._plan = [PlanItem.model_validate(step) for step in resume.plan or []]
-            self._files_changed = list(resume.files_changed)
-            self._context_to_refresh = resume.last_turn_context or {}
-            if resume.token_usage:
-                self.usage = TokenUsage.model_validate(
-                    {k: v for k, v in resume.token_usage.items() if k in TokenUsage.model_fields}
-                )
-            if not fork:
-                self.thread_id = resume.thread_id
+            self._adopt(resume, fork=fork)
         self._mcp_manager: Any = None
         self._mcp: McpBridge | None = None
         self._proxy: sandbox.NetworkProxy | None = None
@@ -191,6 +268,26 @@ class Session(TurnRunner):
         self._env_policy = sandbox.ShellEnvironmentPolicy.model_validate(
             config.toml.shell_environment_policy.model_dump()
         )
+
+    def _adopt(self, resume: Rollout, *, fork: bool) -> None:
+        """Take over a recorded thread's history, plan, usage and (unless forking) its id."""
+        self._first_user_message = resume.first_user_message
+        self._title = resume.title if not fork else None
+        self._repair_pending = True
+        if not fork and resume.created_at:
+            self._created_at = resume.created_at
+        from .threads import resume_history
+
+        self.history = [dict(item) for item in resume_history(resume)]
+        self._plan = [PlanItem.model_validate(step) for step in resume.plan or []]
+        self._files_changed = list(resume.files_changed)
+        self._context_to_refresh = resume.last_turn_context or {}
+        if resume.token_usage:
+            self.usage = TokenUsage.model_validate(
+                {k: v for k, v in resume.token_usage.items() if k in TokenUsage.model_fields}
+            )
+        if not fork:
+            self.thread_id = resume.thread_id
 
     # ---- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -231,6 +328,7 @@ class Session(TurnRunner):
             self.config.codex_home / "shell_snapshots" / f"{self.thread_id}.sh",
             enabled=self.config.toml.features.get("shell_snapshot", True),
         )
+        self._agents = self._start_agents(tg)
         if self.config.mcp_servers:
             from .tools import start_bridge
 
@@ -336,6 +434,8 @@ class Session(TurnRunner):
             if self._hooks is not None and self._hooks.has("SessionEnd"):
                 with anyio.move_on_after(10):
                     await self._hooks.fire("SessionEnd", {"reason": "exit"})
+            if self._agents is not None:
+                await self._agents.aclose()
             if self._exec is not None:
                 self._exec.kill_all()
                 if self._exec.shell_snapshot is not None:
@@ -349,64 +449,6 @@ class Session(TurnRunner):
             if self._log is not None:
                 self._log.close()
             self._send.close()
-
-    def _open_rollout(self) -> None:
-        resume = self._resume
-        if resume is not None and not self._fork:
-            # The same file, appended to; a second process writing this thread is refused, not interleaved.
-            repaired = self._recorder.open_resumed(resume)
-            if repaired:
-                self._startup_notes.append(repaired)
-            return
-        meta = session_meta(
-            self.config,
-            thread_id=self.thread_id,
-            source=self._source,
-            cli_version=CLI_VERSION,
-            base_instructions=_context.base_instructions(self.config),
-            git=self._git,
-            forked_from=resume,
-        )
-        if self._thread_source:
-            meta["thread_source"] = self._thread_source
-        self._recorder.open_new(self.thread_id, meta)
-        if resume is not None:
-            self._record(self.history)
-
-    async def _update_index(self) -> None:
-        rollout = self._recorder.path
-        if rollout is None:
-            return
-        record = thread_record(
-            self.config,
-            thread_id=self.thread_id,
-            rollout=rollout,
-            source=self._source,
-            git=self._git,
-            first_user_message=self._first_user_message,
-            created_at=self._created_at,
-            updated_at=now_timestamp(),
-            tokens_used=self.usage.total_tokens,
-        )
-        if self._title:
-            record = dataclasses.replace(record, title=self._title)
-        await self._recorder.update_index(record)
-
-    async def set_name(self, name: str | None) -> None:
-        """Name the thread (recorded as Codex's `thread_name_updated` event; listings show it)."""
-        self._title = name or None
-        event = {"type": "thread_name_updated", "thread_id": self.thread_id, "thread_name": name}
-        self._recorder.record("event_msg", event)
-        with anyio.CancelScope(shield=True):
-            await self._update_index()
-
-    @property
-    def first_user_message(self) -> str | None:
-        return self._first_user_message
-
-    @property
-    def rollout_path(self) -> Path | None:
-        return self._recorder.path
 
     def reconfigure(
         self,
@@ -452,21 +494,6 @@ class Session(TurnRunner):
             return  # `hide_agent_reasoning`: the items stay in history, the front doors show none of it
         await self._emit(self._turn.turn_id if self._turn else "", msg)
 
-    def release_files(self) -> None:
-        """Close the rollout and let go of the thread's lock while no turn runs (a server keeping many idle threads
-        would otherwise hold two descriptors per thread). The next turn, or a late event, opens them again; if
-        another process took the thread meanwhile, that turn fails with `ThreadBusyError`."""
-        if self._turn is None and not self._closed:
-            self._recorder.release()
-
-    def _record(self, items: list[JsonObject]) -> None:
-        self._recorder.record_items(items)
-
-    def _warn_now(self, message: str) -> None:
-        # Sent without awaiting: the recorder reports from synchronous code, and the stream is unbounded.
-        with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
-            self._send.send_nowait(Event(id="", msg=Warning(message=message)))
-
     # ---- turns --------------------------------------------------------------------------------------------------
 
     async def run_turn(
@@ -506,6 +533,17 @@ class Session(TurnRunner):
             raise RuntimeError("cannot compact while a turn is running")
         if self.history:
             await self._compact("", mid_turn=False)
+
+    def release_files(self) -> None:
+        """Close the rollout and let go of the thread's lock while no turn runs (a server keeping many idle threads
+        would otherwise hold two descriptors per thread). The next turn, or a late event, opens them again; if
+        another process took the thread meanwhile, that turn fails with `ThreadBusyError`."""
+        if self._turn is None and not self._closed:
+            self._recorder.release()
+
+    def _child_session(self, config: Config, origin: SubAgentOrigin) -> Session:
+        # The same kind of session, talking to the same model, answered by the same front end.
+        return Session(config, approvals=self.approvals, ephemeral=self._ephemeral, model=self._model, subagent=origin)
 
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""

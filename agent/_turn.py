@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import anyio
+import anyio.abc
 import anyio.to_thread
 
 from sandbox import NetworkProxy, ShellEnvironmentPolicy
@@ -44,19 +45,25 @@ from ._protocol import (
     UserMessage,
     Warning,
 )
+from .config import Config
 from .errors import ProviderError
 from .hooks import Hook, HookRun, Hooks, contexts_message
 from .model import JsonObject, Model, ModelResponse, Prompt, StreamSink, request_knobs
 from .tools import (
+    AGENT_TOOLS,
+    AgentControl,
     ApprovalHandler,
     ApprovalState,
     ExecSessions,
+    SubAgentOrigin,
     ToolContext,
     ToolRegistry,
     TurnAbort,
     TurnFatal,
+    agent_tools_namespace,
     builtin_tools,
     handle_call,
+    max_depth,
 )
 
 Emit = Callable[[EventMsg], Awaitable[None]]
@@ -235,12 +242,18 @@ class TurnRunner(CompactingSession):
     _pending: list[JsonObject]
     _proxy: NetworkProxy | None
     _hooks: Hooks | None
+    _agents: AgentControl | None
+    _subagent: SubAgentOrigin | None
+    _model: Model | None
+    _ephemeral: bool
     _hook_contexts: list[str]
     """Context from SessionStart hooks, added to history when the next turn opens."""
 
     async def _emit_msg_current(self, msg: EventMsg) -> None: ...
 
     def _record(self, items: list[JsonObject]) -> None: ...
+
+    def _child_session(self, config: Config, origin: SubAgentOrigin) -> Any: ...
 
     def _warn_now(self, message: str) -> None: ...
 
@@ -304,6 +317,7 @@ class TurnRunner(CompactingSession):
             tools=registry,
             network_proxy=self._proxy,
             hooks=self._hooks,
+            agents=self._agents,
         )
 
     async def _report_hook(self, hook: Hook, run: HookRun | None, message: str) -> None:
@@ -336,6 +350,20 @@ class TurnRunner(CompactingSession):
         problem = notify(argv, payload)
         if problem is not None:
             self._warn_now(problem)
+
+    def _start_agents(self, tg: anyio.abc.TaskGroup) -> AgentControl | None:
+        """The session's sub-agents, unless this thread is at the depth limit."""
+        depth = self._subagent.depth if self._subagent is not None else 0
+        if depth >= max_depth(self.config):
+            return None
+
+        def child(config: Config, nickname: str) -> Any:
+            return self._child_session(config, SubAgentOrigin(self.thread_id, depth + 1, nickname))
+
+        async def notify_parent(text: str) -> None:
+            self._pending.append(user_message_item(text))
+
+        return AgentControl(self.config, tg, child, notify_parent)
 
     async def _prompt_verdict(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
         """Run the UserPromptSubmit hooks; returns why the prompt is refused, or None (their context is queued)."""
@@ -435,6 +463,10 @@ class TurnRunner(CompactingSession):
             )
 
         registry = ToolRegistry(builtin_tools(), self._mcp)
+        if self._agents is not None:
+            registry = ToolRegistry(
+                builtin_tools(), self._mcp, {"multi_agent_v1": (agent_tools_namespace(), AGENT_TOOLS)}
+            )
         build_prompt = self._prompt_builder(registry, output_schema)
         ctx = self._tool_context(turn_id, registry)
 

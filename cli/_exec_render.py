@@ -78,6 +78,8 @@ class JsonlRenderer:
             self._on_patch(msg)
         elif isinstance(msg, p.McpToolCallBegin | p.McpToolCallEnd):
             self._on_mcp_call(msg)
+        elif isinstance(msg, p.CollabToolCallBegin | p.CollabToolCallEnd):
+            self._on_collab_call(msg)
         elif isinstance(msg, p.Warning):
             self._write(
                 {"type": "item.completed", "item": {"id": self._new_id(), "type": "error", "message": msg.message}}
@@ -169,6 +171,31 @@ class JsonlRenderer:
                 },
             }
         )
+
+    def _on_collab_call(self, msg: p.CollabToolCallBegin | p.CollabToolCallEnd) -> None:
+        """Sub-agent calls as Codex's `collab_tool_call` items (a spawn's id appears when it completes)."""
+        base: dict[str, Any] = {"type": "collab_tool_call", "tool": msg.tool, "sender_thread_id": msg.sender_thread_id}
+        if isinstance(msg, p.CollabToolCallBegin):
+            item_id = self._new_id(f"collab:{msg.call_id}")
+            item: dict[str, Any] = {
+                "id": item_id,
+                **base,
+                "receiver_thread_ids": [],
+                "prompt": None,
+                "agents_states": {},
+            }
+            self._write({"type": "item.started", "item": {**item, "status": "in_progress"}})
+            return
+        item_id = self._ids.get(f"collab:{msg.call_id}") or self._new_id()
+        item = {
+            "id": item_id,
+            **base,
+            "receiver_thread_ids": list(msg.receiver_thread_ids),
+            "prompt": msg.prompt,
+            "agents_states": msg.agents_states,
+            "status": msg.status,
+        }
+        self._write({"type": "item.completed", "item": item})
 
     def _on_mcp_call(self, msg: p.McpToolCallBegin | p.McpToolCallEnd) -> None:
         if isinstance(msg, p.McpToolCallBegin):
@@ -360,6 +387,9 @@ class HumanRenderer:
                 self._usage = self._usage + msg.info.last_token_usage
         elif isinstance(msg, p.TurnAborted):
             self._line(f"{self._red}interrupted{self._reset}")
+        elif isinstance(msg, p.CollabToolCallEnd):
+            children = ", ".join(f"{i[:8]} {s.get('status', '')}" for i, s in msg.agents_states.items()) or "-"
+            self._line(f"{self._bold}{self._magenta}sub-agents{self._reset} {msg.tool}: {children}")
         elif isinstance(msg, p.HookCompleted):
             color = self._dim if msg.status == "completed" else self._red
             self._line(f"{color}hook:{self._reset} {msg.message}")

@@ -259,7 +259,7 @@ class SessionDriver:
         assert self.config is not None, "configure() the driver before running it"
         from ._hook_trust import confirm_hook_trust
 
-        await confirm_hook_trust(self._target, self.config)
+        await confirm_hook_trust(self._target, self.config, ask)
         factory = self.factory or agent.Session
         return factory(self.config, **kwargs), resumed
 

@@ -3,6 +3,7 @@ that was never trusted (or changed since) is shown with its command before the s
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -16,18 +17,19 @@ from ._approval_dialogs import ApprovalDialog, Choice
 from ._cells import ACCENT, MUTED
 from ._messages import Notice
 
+Ask = Callable[[MessagePump, Any, Any], Awaitable[Any]]
+"""How a dialog is shown and its answer awaited (`_bridge.ask`)."""
+
 _CHOICES: list[Choice] = [
     ("y", "approved", "Yes, trust them: they run as you, outside the sandbox"),
     ("n", "denied", "Not now: start without them"),
 ]
 
 
-async def confirm_hook_trust(target: MessagePump, config: agent.Config) -> None:
+async def confirm_hook_trust(target: MessagePump, config: agent.Config, ask: Ask) -> None:
     """Show the hooks nobody trusted yet and record the person's trust; nothing to ask, nothing shown."""
     from agent.config import system_config_dir
     from agent.hooks import hook_files, load_hooks, trust_hooks, trusted_hashes
-
-    from ._bridge import ask
 
     user_config = config.codex_home / "config.toml"
 

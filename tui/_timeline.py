@@ -18,6 +18,8 @@ from agent.protocol import (
     AgentReasoning,
     AgentReasoningDelta,
     ApplyPatchApprovalRequest,
+    CollabToolCallBegin,
+    CollabToolCallEnd,
     Error,
     EventMsg,
     ExecApprovalRequest,
@@ -167,6 +169,11 @@ class Timeline:
                 self._sink.add(call)
             case McpToolCallEnd():
                 await self._end_mcp_call(msg)
+            case CollabToolCallBegin():
+                pass  # shown when it ends, with the sub-agents it concerned
+            case CollabToolCallEnd():
+                await self._close_text()
+                self._sink.add(NoticeCell("info" if msg.status == "completed" else "warning", collab_text(msg)))
             case HookStarted():
                 pass  # the cell comes with the hook's end, which says what it decided
             case HookCompleted():
@@ -282,3 +289,18 @@ class Timeline:
             elapsed = int((self._clock() - self._turn_started) * 1000)
             self._sink.add(TurnEndCell(elapsed))
         self._turn_started = None
+
+
+def collab_text(msg: CollabToolCallEnd) -> str:
+    """A sub-agent call in one line: what was done, and each child's state."""
+    verbs = {
+        "spawn_agent": "Started sub-agent",
+        "send_input": "Sent input to",
+        "wait": "Waited for",
+        "close_agent": "Closed",
+    }
+    states = ", ".join(
+        f"{agent_id[:8]} {state.get('status', '')}" + (f": {state['message']}" if state.get("message") else "")
+        for agent_id, state in msg.agents_states.items()
+    )
+    return f"{verbs[msg.tool]} {states or '(none)'}" + (" — failed" if msg.status == "failed" else "")

@@ -18,8 +18,7 @@ from pydantic import BaseModel
 
 NOT_SUPPORTED_YET: frozenset[str] = frozenset(
     {
-        # sub-agents
-        "agents",
+        # sub-agent roles and jobs (the limits and default model act: ACTING_AGENT_KEYS)
         # the automatic approvals reviewer
         "approvals_reviewer",
         "auto_review",
@@ -94,6 +93,13 @@ def _matches(leaf: str, table: Iterable[str]) -> str | None:
     return None
 
 
+ACTING_AGENT_KEYS: frozenset[str] = frozenset(
+    {"max_threads", "max_depth", "default_subagent_model", "default_subagent_reasoning_effort"}
+)
+"""`[agents]` keys that act; any other key under `[agents]` (roles, `job_max_runtime_seconds`, `interrupt_message`)
+is reported as not supported yet."""
+
+
 def unsupported_keys(leaves: Iterable[str]) -> list[str]:
     """The keys of the two tables that the configuration sets, each once, in the order they are met.
 
@@ -110,6 +116,11 @@ def unsupported_keys(leaves: Iterable[str]) -> list[str]:
                     found.append(key)
             continue
         if leaf.startswith(("profiles.", "projects.", "mcp_servers.")) or leaf in ACTING_FEATURES:
+            continue
+        if leaf.startswith("agents."):
+            name = leaf.split(".")[1]
+            if name not in ACTING_AGENT_KEYS and f"agents.{name}" not in found:
+                found.append(f"agents.{name}")
             continue
         key = _matches(leaf, NOT_SUPPORTED_YET) or _matches(leaf, NOT_SUPPORTED)
         if key is not None and key not in found:

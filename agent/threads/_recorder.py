@@ -142,6 +142,7 @@ def session_meta(
     base_instructions: str,
     git: JsonObject | None,
     forked_from: Rollout | None,
+    subagent: JsonObject | None = None,
 ) -> JsonObject:
     """The `session_meta` record that opens a new rollout (Codex's fields)."""
     meta: JsonObject = {
@@ -158,6 +159,11 @@ def session_meta(
     }
     if git is not None:
         meta["git"] = git
+    if subagent is not None:
+        # Codex's shape for a thread spawned by another: the source names the parent and the depth.
+        meta["source"] = {"subagent": {"thread_spawn": subagent}}
+        meta["thread_source"] = "subagent"
+        meta["agent_nickname"] = subagent.get("agent_nickname")
     if forked_from is not None:
         meta["forked_from"] = {"id": forked_from.thread_id, "rollout_path": str(forked_from.path)}
     return meta

@@ -9,6 +9,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._agents import AGENT_TOOLS as AGENT_TOOLS
+    from ._agents import AgentControl as AgentControl
+    from ._agents import SubAgentOrigin as SubAgentOrigin
+    from ._agents import agent_tools_namespace as agent_tools_namespace
+    from ._agents import max_depth as max_depth
     from ._approvals import ApprovalHandler as ApprovalHandler
     from ._approvals import RejectingApprovals as RejectingApprovals
     from ._approvals import ask as ask
@@ -28,6 +33,11 @@ if TYPE_CHECKING:
     from ._truncate import truncate_middle_tokens as truncate_middle_tokens
 
 _WHERE = {
+    "max_depth": "._agents",
+    "agent_tools_namespace": "._agents",
+    "AGENT_TOOLS": "._agents",
+    "SubAgentOrigin": "._agents",
+    "AgentControl": "._agents",
     "ApprovalHandler": "._approvals",
     "ApprovalState": "._base",
     "ask": "._approvals",
@@ -48,6 +58,11 @@ _WHERE = {
 }
 
 __all__ = [
+    "max_depth",
+    "agent_tools_namespace",
+    "AGENT_TOOLS",
+    "SubAgentOrigin",
+    "AgentControl",
     "ApprovalHandler",
     "ApprovalState",
     "ask",

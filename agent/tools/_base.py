@@ -21,6 +21,7 @@ from ._turn_diff import TurnDiffTracker
 if TYPE_CHECKING:
     from ..execpolicy import Policy
     from ..hooks import Hooks
+    from ._agents import AgentControl
 
 JsonObject = dict[str, Any]
 RESOURCE_TOOLS = ("list_mcp_resources", "list_mcp_resource_templates", "read_mcp_resource")
@@ -77,6 +78,8 @@ class ToolContext:
     preapproved_calls: set[str] = field(default_factory=lambda: set[str]())
     """Calls a PreToolUse hook allowed: their approval questions are answered yes without asking."""
     stop_reason: str | None = None
+    agents: AgentControl | None = None
+    """The session's sub-agents (None at the depth limit: then the agent tools are not offered)."""
     """Set when a hook stopped the turn (`continue: false`): the turn ends after this round of calls."""
 
 

@@ -60,16 +60,27 @@ class Tool:
 class ToolRegistry:
     """The tools of a session: the built-in ones in the order the model sees them, and the MCP bridge's."""
 
-    def __init__(self, tools: Sequence[Tool], mcp: Any = None) -> None:
+    def __init__(
+        self,
+        tools: Sequence[Tool],
+        mcp: Any = None,
+        namespaces: dict[str, tuple[JsonObject, Sequence[Tool]]] | None = None,
+    ) -> None:
         self.tools = list(tools)
         self._by_name = {tool.name: tool for tool in self.tools}
         self.mcp = mcp
+        self.namespaces = namespaces or {}
+        """Built-in tool groups (the sub-agent tools): name → (the Responses namespace entry, its tools)."""
+        for _, grouped in self.namespaces.values():
+            self._by_name.update({tool.name: tool for tool in grouped})
         """The session's `McpBridge`, or None (typed loosely to keep `mcp` out of imports)."""
 
     def specs(self, wire: Wire, *, namespaces: bool) -> list[JsonObject]:
         """The definitions for a request: built-in tools, then the MCP servers' (grouped in namespaces when the
         wire supports them)."""
         specs = [tool.spec_for(wire) for tool in self.tools]
+        for entry, grouped in self.namespaces.values():
+            specs.extend([entry] if namespaces else [tool.spec_for(wire) for tool in grouped])
         if self.mcp is not None:
             specs.extend(self.mcp.tool_specs(namespaces=namespaces))
         return specs
@@ -81,7 +92,8 @@ class ToolRegistry:
             if tool is not None:
                 return tool
         if namespace:
-            return None
+            grouped = self.namespaces.get(namespace)
+            return next((tool for tool in grouped[1] if tool.name == name), None) if grouped else None
         return self._by_name.get(name)
 
     def all_parallel(self, names: Sequence[str]) -> bool:

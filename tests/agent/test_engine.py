@@ -99,6 +99,12 @@ async def test_a_turn_runs_a_plan_a_command_and_a_patch_then_answers(repo: Path)
         "update_plan",
         "apply_patch",
         "view_image",
+        # The sub-agent tools, inline on this provider (grouped as the `multi_agent_v1` namespace on OpenAI's).
+        "spawn_agent",
+        "send_input",
+        "wait_agent",
+        "close_agent",
+        "resume_agent",
     ]
 
 

@@ -1,0 +1,176 @@
+"""Sub-agents in-process: the parent spawns a child (a real session on the same scripted model), waits for its
+answer and finishes; the thread limit; the depth limit; closing the parent stops a running child."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import anyio
+import pytest
+
+import agent
+from agent.model import ModelResponse, Prompt, ScriptedModel, function_call, reply, text
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    work = tmp_path / "work"
+    work.mkdir()
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    return work
+
+
+def config_for(repo: Path, *overrides: str) -> agent.Config:
+    return agent.load_config(
+        agent.ConfigOverrides(cwd=repo, approval_policy="never", sandbox_mode="workspace-write"),
+        ['model_providers.unused={base_url="http://127.0.0.1:9/v1"}', "model_provider=unused", *overrides],
+    )
+
+
+def last_user_text(prompt: Prompt) -> str:
+    for item in reversed(prompt.input):
+        if item.get("type") == "message" and item.get("role") == "user":
+            return "".join(str(p.get("text", "")) for p in item.get("content", []))
+    return ""
+
+
+def has_agent_tools(prompt: Prompt) -> bool:
+    """Whether a request offers the sub-agent tools (grouped in their namespace on OpenAI, inline elsewhere)."""
+    return any(t.get("name") in ("multi_agent_v1", "spawn_agent") for t in prompt.tools)
+
+
+def outputs(prompt: Prompt) -> list[str]:
+    return [str(i["output"]) for i in prompt.input if str(i.get("type", "")).endswith("_output")]
+
+
+def agent_call(name: str, arguments: dict[str, object]) -> dict[str, object]:
+    call = function_call(name, arguments)
+    call["namespace"] = "multi_agent_v1"
+    return call
+
+
+class Router:
+    """Answers the parent and its children differently, from what each request carries."""
+
+    def __init__(self) -> None:
+        self.child_prompts: list[Prompt] = []
+
+    def __call__(self, prompt: Prompt) -> ModelResponse:
+        if not has_agent_tools(prompt):
+            self.child_prompts.append(prompt)
+            return reply(text("There are 3 files."))
+        done = outputs(prompt)
+        if not done:
+            return reply(agent_call("spawn_agent", {"message": "count the files"}))
+        if len(done) == 1:
+            spawned: dict[str, str] = json.loads(done[0])
+            return reply(agent_call("wait_agent", {"targets": [spawned["agent_id"]], "timeout_ms": 20000}))
+        return reply(text("The child said: " + done[-1]))
+
+
+async def test_a_child_runs_and_wait_returns_its_answer(repo: Path) -> None:
+    router = Router()
+    model = ScriptedModel(router)
+    async with agent.Session(config_for(repo), model=model, ephemeral=True) as session:
+        with anyio.fail_after(30):
+            outcome = await session.run_turn([agent.TextInput(text="go")])
+    assert outcome.status == "completed"
+    spawned = json.loads(outputs(model.prompts[1])[0])
+    assert set(spawned) == {"agent_id", "nickname"}
+    waited = json.loads(outputs(model.prompts[-1])[-1])
+    assert waited == {"status": {spawned["agent_id"]: {"completed": "There are 3 files."}}, "timed_out": False}
+    # The parent offers the namespace; the child, at the depth limit (1), gets no agent tools.
+    assert has_agent_tools(model.prompts[0])
+    assert not has_agent_tools(router.child_prompts[0])
+
+
+async def test_a_spawn_past_the_thread_limit_is_refused(repo: Path) -> None:
+    def script(prompt: Prompt) -> ModelResponse:
+        if not has_agent_tools(prompt):
+            return reply(text("done " + last_user_text(prompt)))
+        if not outputs(prompt):
+            return reply(agent_call("spawn_agent", {"message": "a"}), agent_call("spawn_agent", {"message": "b"}))
+        return reply(text("finished"))
+
+    model = ScriptedModel(script)
+    async with agent.Session(config_for(repo, "agents.max_threads=1"), model=model, ephemeral=True) as session:
+        with anyio.fail_after(30):
+            await session.run_turn([agent.TextInput(text="go")])
+    results = outputs(model.prompts[1])
+    assert "agent_id" in results[0]
+    assert results[1] == "collab spawn failed: agent thread limit reached"
+
+
+async def test_with_max_depth_zero_no_agent_tools_are_offered(repo: Path) -> None:
+    model = ScriptedModel([reply(text("ok"))])
+    async with agent.Session(config_for(repo, "agents.max_depth=0"), model=model, ephemeral=True) as session:
+        await session.run_turn([agent.TextInput(text="hi")])
+    assert not has_agent_tools(model.prompts[0])
+
+
+async def test_closing_the_parent_stops_a_child_running_a_command(repo: Path, tmp_path: Path) -> None:
+    started = tmp_path / "started"
+
+    def script(prompt: Prompt) -> ModelResponse:
+        if not has_agent_tools(prompt):
+            if outputs(prompt):
+                return reply(text("child done"))
+            cmd = f"touch {started}; sleep 30; touch {tmp_path / 'finished'}"
+            return reply(function_call("exec_command", {"cmd": cmd, "login": False, "yield_time_ms": 30000}))
+        if not outputs(prompt):
+            return reply(agent_call("spawn_agent", {"message": "work"}))
+        return reply(text("parent done"))
+
+    model = ScriptedModel(script)
+    config = config_for(repo, "sandbox_workspace_write.writable_roots=[" + json.dumps(str(tmp_path)) + "]")
+    with anyio.fail_after(30):
+        async with agent.Session(config, model=model, ephemeral=True) as session:
+            await session.run_turn([agent.TextInput(text="go")])
+            while not started.exists():  # noqa: ASYNC110 - a file another process creates: nothing to wait on
+                await anyio.sleep(0.05)
+    assert not (tmp_path / "finished").exists()
+
+
+def test_exec_json_shows_sub_agent_calls_as_collab_tool_call_items() -> None:
+    import io
+
+    from agent.protocol import CollabToolCallBegin, CollabToolCallEnd, Event
+    from cli._exec_render import JsonlRenderer
+
+    out = io.StringIO()
+    renderer = JsonlRenderer(out)
+    renderer.on_event(Event(id="t", msg=CollabToolCallBegin(call_id="c1", tool="spawn_agent", sender_thread_id="p")))
+    states = {"child": {"status": "pending_init", "message": None}}
+    end = CollabToolCallEnd(
+        call_id="c1",
+        tool="spawn_agent",
+        sender_thread_id="p",
+        receiver_thread_ids=("child",),
+        prompt="count",
+        agents_states=states,
+    )
+    renderer.on_event(Event(id="t", msg=end))
+    started, completed = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert started["type"] == "item.started"
+    assert started["item"]["type"] == "collab_tool_call" and started["item"]["receiver_thread_ids"] == []
+    assert completed["item"] == {
+        "id": started["item"]["id"],
+        "type": "collab_tool_call",
+        "tool": "spawn_agent",
+        "sender_thread_id": "p",
+        "receiver_thread_ids": ["child"],
+        "prompt": "count",
+        "agents_states": states,
+        "status": "completed",
+    }
+
+
+def test_agent_limits_act_and_roles_are_reported_as_not_supported_yet(repo: Path) -> None:
+    config = config_for(repo, "agents.max_threads=2", "agents.max_depth=2", 'agents.explorer.description="look"')
+    reported = " ".join(config.warnings)
+    assert "agents.explorer" in reported
+    assert "agents.max_threads" not in reported and "agents.max_depth" not in reported
