@@ -10,8 +10,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._command import CommandResult as CommandResult
-    from ._command import run_command as run_command
     from ._protocol import Event as Event
     from ._protocol import EventMsg as EventMsg
     from ._protocol import ImageUrlInput as ImageUrlInput
@@ -69,10 +67,12 @@ if TYPE_CHECKING:
     from .threads import set_archived as set_archived
     from .tools import ApprovalHandler as ApprovalHandler
     from .tools import RejectingApprovals as RejectingApprovals
+    from .tools._command import CommandResult as CommandResult
+    from .tools._command import run_command as run_command
 
 _WHERE = {
-    "CommandResult": "._command",
-    "run_command": "._command",
+    "CommandResult": ".tools._command",
+    "run_command": ".tools._command",
     "AuthStore": ".config._auth",
     "AuthStoreError": ".config._auth",
     "StoredAuth": ".config._auth",

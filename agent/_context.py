@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import sandbox
 
-from ._ids import uuid7
+from ._items import uuid7
 from ._json import as_obj
 from .config import Config, find_project_root
 

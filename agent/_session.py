@@ -23,8 +23,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 import sandbox
 
 from . import _context
-from ._ids import uuid7
-from ._items import user_input_item, user_message_item
+from ._items import user_input_item, user_message_item, uuid7
 from ._protocol import (
     AgentReasoning,
     AgentReasoningDelta,
@@ -37,12 +36,12 @@ from ._protocol import (
     UserInput,
     Warning,
 )
-from ._session_log import SessionLog
 from ._turn import RunningTurn, TurnOutcome, TurnRunner
 from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured, system_config_dir
 from .errors import SessionClosedError
 from .model import JsonObject, Model, ModelClient
 from .threads import ThreadRecorder, session_meta, thread_record
+from .threads._session_log import SessionLog
 from .tools import (
     ApprovalHandler,
     ApprovalState,

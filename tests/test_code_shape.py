@@ -240,3 +240,9 @@ def test_no_package_imports_another_packages_private_modules() -> None:
                 if parts[0] in PACKAGES and parts[0] != own and any(p.startswith("_") for p in parts[1:]):
                     offenders.append(f"{module.relative}:{node.lineno} imports {name}")
     assert offenders == []
+
+
+def test_agents_top_folder_holds_at_most_a_dozen_modules() -> None:
+    """New capabilities go into a room of `agent/` (config, model, tools, threads, hooks, skills, review), not its top."""
+    top = sorted(p.name for p in (ROOT / "agent").glob("*.py"))
+    assert len(top) <= 12, top

@@ -15,7 +15,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from .._ids import uuid7
+from .._items import uuid7
 from .._protocol import TokenUsage
 from ..errors import ProviderError
 from ._types import ModelResponse, Prompt, StreamSink

@@ -37,11 +37,11 @@ from types import TracebackType
 from typing import Any, Self
 
 from .. import errors
-from .._private import private_dirs, private_file
 from .._redact import redact_secrets
 from .._text import clean_values
 from ..errors import AgentError
 from ._lock import ThreadLock
+from ._private import private_dirs, private_file
 from ._reader import ARCHIVED_SESSIONS_DIR, RolloutReadError, ThreadSummary, rollout_summary
 from ._sqlite_home import sqlite_home
 

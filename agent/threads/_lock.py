@@ -21,8 +21,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from .._private import private_dirs
 from ..errors import SessionFileError, ThreadBusyError
+from ._private import private_dirs
 
 
 class ThreadLockedError(ThreadBusyError):

@@ -14,10 +14,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .._private import private_dirs
 from .._redact import redact_value
 from .._text import encode_text
 from ..errors import SessionFileError
+from ._private import private_dirs
 
 
 class RolloutError(SessionFileError):

@@ -14,7 +14,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
-from . import protocol as p
+from .. import protocol as p
 
 LOG_FILE_NAME = "pycodex.log"
 MAX_BYTES = 5 * 1024 * 1024

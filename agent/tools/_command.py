@@ -10,7 +10,7 @@ import anyio
 
 import sandbox
 
-from .config import Config
+from ..config import Config
 
 
 @dataclass(frozen=True)
