@@ -77,7 +77,9 @@ class Connection:
     async def notify(self, method: str, params: dict[str, Any]) -> None:
         if method in self._opted_out or not self.initialized:
             return
-        await self.send(wire.notification(method, params))
+        # Notifications go to clients and their logs, not to the model: secrets in them are masked (a command's
+        # output that prints a key, say). Requests such as approvals keep the text the person must judge.
+        await self.send(wire.notification(method, agent.redact_value(params)))
 
     async def server_request(self, method: str, params: dict[str, Any]) -> wire.Answer:
         """Ask the client; the answer's result is None when it answered with an error or went away."""

@@ -353,3 +353,24 @@ async def test_accepting_with_the_execpolicy_amendment_saves_the_rule(
     assert (work / "ruled.txt").read_text(encoding="utf-8") == "ruled\n"
     rules = (codex_home / "rules" / "default.rules").read_text(encoding="utf-8")
     assert json.dumps(amendment[0]) in rules
+
+
+async def test_a_secret_a_command_prints_is_masked_in_notifications_but_reaches_the_model(
+    work: Path, codex_home: Path, codex_schema: CodexSchema | None
+) -> None:
+    secret = "sk-proj-" + "Q7x" * 16
+    steps = [
+        {"items": [exec_call(f"echo OPENAI_API_KEY={secret}", "call_1", login=False)]},
+        {"items": [message("Printed it.")]},
+    ]
+    with ScriptedModelServer(steps) as model:
+        async with stdio_server(model.base_url, cwd=work, codex_home=codex_home, schema=codex_schema) as (client, _):
+            await client.initialize()
+            thread_id = await start_thread(client, work, approvalPolicy="never")
+            await client.call("turn/start", {"threadId": thread_id, "input": [{"type": "text", "text": "go"}]})
+            await client.wait_for(lambda m: m.get("method") == "turn/completed")
+        assert secret in json.dumps(model.requests[-1].body)
+    sent = json.dumps(client.messages)
+    assert secret not in sent
+    completed = [n["item"] for n in client.notifications("item/completed") if n["item"]["type"] == "commandExecution"]
+    assert "OPENAI_API_KEY=" in completed[0]["aggregatedOutput"]
