@@ -7,7 +7,6 @@ exit) measured in-process, next to the round trip of a real `exec_command` throu
 from __future__ import annotations
 
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -17,9 +16,9 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import agent  # noqa: E402
-from agent.hooks import Hooks, HookSet, parse_hooks  # noqa: E402
-from agent.model import ScriptedModel, function_call, reply, text  # noqa: E402
+import agent
+from agent.hooks import Hooks, HookSet, parse_hooks
+from agent.model import ScriptedModel, function_call, reply, text
 
 
 async def hook_runs(runs: int, work: Path) -> list[float]:
@@ -66,7 +65,7 @@ async def round_trips(runs: int, work: Path) -> list[float]:
 async def main(runs: int) -> None:
     with tempfile.TemporaryDirectory(dir=Path.home() / ".cache") as tmp:
         work = Path(tmp)
-        subprocess.run(["git", "init", "-q", str(work)], check=True)
+        await anyio.run_process(["git", "init", "-q", str(work)])
         hook = await hook_runs(runs, work)
         trip = await round_trips(runs, work)
     print(f"PreToolUse hook (exit 0), per call: median {statistics.median(hook):.1f} ms, min {min(hook):.1f} ms")
