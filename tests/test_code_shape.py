@@ -243,6 +243,6 @@ def test_no_package_imports_another_packages_private_modules() -> None:
 
 
 def test_agents_top_folder_holds_at_most_a_dozen_modules() -> None:
-    """New capabilities go into a room of `agent/` (config, model, tools, threads, hooks, skills, review), not its top."""
+    """New capabilities go into a room of `agent/` (config, model, tools, threads, hooks, ...), not its top."""
     top = sorted(p.name for p in (ROOT / "agent").glob("*.py"))
     assert len(top) <= 12, top
