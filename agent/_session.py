@@ -541,8 +541,12 @@ class Session(_SessionFiles, TurnRunner):
             self._recorder.release()
 
     def _child_session(self, config: Config, origin: SubAgentOrigin) -> Session:
-        # The same kind of session, talking to the same model, answered by the same front end.
-        return Session(config, approvals=self.approvals, ephemeral=self._ephemeral, model=self._model, subagent=origin)
+        # The same kind of session, talking to the same model, answered by the same front end (which is told which
+        # sub-agent asks).
+        from .tools import LabelledApprovals
+
+        approvals = LabelledApprovals(self.approvals, origin.nickname)
+        return Session(config, approvals=approvals, ephemeral=self._ephemeral, model=self._model, subagent=origin)
 
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 import anyio
 import anyio.abc
 
-from .._protocol import CollabToolCallBegin, CollabToolCallEnd, TextInput
+from .._protocol import ApprovalRequest, CollabToolCallBegin, CollabToolCallEnd, ReviewDecision, TextInput
 from ..errors import AgentError
+from ._approvals import ApprovalHandler
 from ._base import ArgumentError, ToolContext
 from ._tool import Output, Tool, ToolCall
 
@@ -60,6 +61,18 @@ class SubAgentOrigin:
 
     def meta(self) -> dict[str, Any]:
         return {"parent_thread_id": self.parent_thread_id, "depth": self.depth, "agent_nickname": self.nickname}
+
+
+class LabelledApprovals:
+    """A child's questions go to the parent's front end, each saying which sub-agent asks."""
+
+    def __init__(self, approvals: ApprovalHandler, nickname: str) -> None:
+        self._approvals = approvals
+        self._nickname = nickname
+
+    async def request_approval(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
+        reason = f"Sub-agent {self._nickname}: {request.reason}" if request.reason else f"Sub-agent {self._nickname}"
+        return await self._approvals.request_approval(request.model_copy(update={"reason": reason}), turn_id)
 
 
 @dataclass
