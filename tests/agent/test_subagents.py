@@ -213,3 +213,40 @@ async def test_a_childs_question_reaches_the_parents_approver_labelled_with_its_
     assert asked.command[-1] == "touch x"
     assert (asked.reason or "").startswith("Sub-agent ")
     assert not (repo / "x").exists()
+
+
+async def test_a_sub_agent_of_an_earlier_run_is_resumed_by_its_id(repo: Path) -> None:
+    router = Router()
+    config = config_for(repo)
+    async with agent.Session(config, model=ScriptedModel(router)) as first:
+        with anyio.fail_after(30):
+            await first.run_turn([agent.TextInput(text="go")])
+        parent_id = first.thread_id
+    rollout = agent.load_thread(agent.find_thread(config.codex_home, parent_id))
+    spawn_output = next(
+        json.loads(str(i["output"])) for i in rollout.items if str(i.get("output", "")).startswith('{"agent_id"')
+    )
+    agent_id = spawn_output["agent_id"]
+
+    def script(prompt: Prompt) -> ModelResponse:
+        if not has_agent_tools(prompt):
+            return reply(text("resumed and answered: " + last_user_text(prompt)))
+        done = outputs(prompt)[2:]  # the first run's spawn and wait outputs come first
+        if not done:
+            return reply(agent_call("resume_agent", {"id": agent_id}))
+        if len(done) == 1:
+            return reply(agent_call("send_input", {"target": agent_id, "message": "and the folders?"}))
+        if len(done) == 2:
+            return reply(agent_call("wait_agent", {"targets": [agent_id], "timeout_ms": 20000}))
+        return reply(text("ok"))
+
+    model = ScriptedModel(script)
+    async with agent.Session(config, model=model, resume=rollout) as second:
+        with anyio.fail_after(30):
+            await second.run_turn([agent.TextInput(text="continue")])
+    last = outputs(model.prompts[-1])
+    assert json.loads(last[-3]) == {"status": "pending_init"}
+    assert json.loads(last[-1]) == {
+        "status": {agent_id: {"completed": "resumed and answered: and the folders?"}},
+        "timed_out": False,
+    }
