@@ -17,8 +17,8 @@ from ._merge import MANAGED_CONFIG_FILE
 from ._schema import ConfigToml, RequirementsToml, WebSearchMode
 
 ApprovalsReviewer = Literal["user", "auto_review", "guardian_subagent"]
-SUPPORTED_REVIEWERS: tuple[ApprovalsReviewer, ...] = ("user",)
-"""The approvals reviewers pycodex has (the automatic reviewer is not built yet)."""
+SUPPORTED_REVIEWERS: tuple[ApprovalsReviewer, ...] = ("user", "auto_review", "guardian_subagent")
+"""The approvals reviewers pycodex has."""
 
 NOT_ENFORCED = (
     "remote_sandbox_config",
@@ -74,6 +74,13 @@ def apply_more_requirements(req: RequirementsToml, toml: ConfigToml, warnings: l
                 "pycodex has only `user` (the person at the front door): ask the administrator, or use Codex",
                 key="allowed_approvals_reviewers",
             )
+        reviewer = toml.approvals_reviewer
+        if reviewer is not None and reviewer not in reviewers:
+            fallback = "user" if "user" in reviewers else str(reviewers[0])  # pyright: ignore[reportUnknownArgumentType]
+            warnings.append(
+                f"approvals_reviewer `{reviewer}` is not allowed by requirements.toml; using `{fallback}` instead"
+            )
+            toml = toml.model_copy(update={"approvals_reviewer": fallback})
     modes: Any = req.allowed_web_search_modes
     if modes is not None:
         choices = get_args(WebSearchMode)
