@@ -76,11 +76,11 @@ def apply_more_requirements(req: RequirementsToml, toml: ConfigToml, warnings: l
             )
         reviewer = toml.approvals_reviewer
         if reviewer is not None and reviewer not in reviewers:
-            fallback = "user" if "user" in reviewers else str(reviewers[0])  # pyright: ignore[reportUnknownArgumentType]
+            instead = "user" if "user" in reviewers else str(reviewers[0])  # pyright: ignore[reportUnknownArgumentType]
             warnings.append(
-                f"approvals_reviewer `{reviewer}` is not allowed by requirements.toml; using `{fallback}` instead"
+                f"approvals_reviewer `{reviewer}` is not allowed by requirements.toml; using `{instead}` instead"
             )
-            toml = toml.model_copy(update={"approvals_reviewer": fallback})
+            toml = toml.model_copy(update={"approvals_reviewer": instead})
     modes: Any = req.allowed_web_search_modes
     if modes is not None:
         choices = get_args(WebSearchMode)

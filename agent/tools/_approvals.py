@@ -20,7 +20,6 @@ from .._protocol import (
     NetworkApprovalRequest,
     ReviewDecision,
 )
-
 from ._auto_review import review, reviewer_enabled
 
 if TYPE_CHECKING:

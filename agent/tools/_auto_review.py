@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 import anyio
 
@@ -128,8 +128,7 @@ async def review(ctx: ToolContext, request: ApprovalRequest) -> ReviewDecision:
     if _too_many(ctx.reviews.denied):
         await ctx.emit(
             Warning(
-                message="The automatic approval reviewer rejected too many actions in this turn; "
-                "interrupting the turn."
+                message="The automatic approval reviewer rejected too many actions in this turn; interrupting the turn."
             )
         )
         return "abort"
@@ -168,9 +167,13 @@ def parse_verdict(text: str) -> tuple[str, RiskLevel, UserAuthorization, str]:
     if outcome not in ("allow", "deny"):
         raise ValueError("the reviewer's answer has no outcome of allow or deny")
     risk_raw = verdict.get("risk_level")
-    risk: RiskLevel = risk_raw if risk_raw in get_args(RiskLevel) else ("low" if outcome == "allow" else "high")
+    risk: RiskLevel = "low" if outcome == "allow" else "high"
+    if risk_raw in get_args(RiskLevel):
+        risk = cast(RiskLevel, risk_raw)
     auth_raw = verdict.get("user_authorization")
-    authorization: UserAuthorization = auth_raw if auth_raw in get_args(UserAuthorization) else "unknown"
+    authorization: UserAuthorization = "unknown"
+    if auth_raw in get_args(UserAuthorization):
+        authorization = cast(UserAuthorization, auth_raw)
     rationale = verdict.get("rationale")
     return outcome, risk, authorization, rationale if isinstance(rationale, str) and rationale else _DEFAULT_RATIONALE
 

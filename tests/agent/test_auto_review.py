@@ -14,9 +14,9 @@ import anyio
 import pytest
 
 import agent
-from agent.tools import _auto_review as auto_review  # pyright: ignore[reportPrivateUsage]
 from agent.model import ModelResponse, Prompt, ScriptedModel, function_call, reply, text
 from agent.protocol import AutoReviewVerdict, Event, ExecApprovalRequest
+from agent.tools import _auto_review as auto_review  # pyright: ignore[reportPrivateUsage]
 
 pytestmark = pytest.mark.anyio
 
