@@ -74,12 +74,13 @@ def apply_more_requirements(req: RequirementsToml, toml: ConfigToml, warnings: l
                 "pycodex has only `user` (the person at the front door): ask the administrator, or use Codex",
                 key="allowed_approvals_reviewers",
             )
-        reviewer = toml.approvals_reviewer
-        if reviewer is not None and reviewer not in reviewers:
+        reviewer = toml.approvals_reviewer or "user"
+        if reviewer not in reviewers:
             instead = "user" if "user" in reviewers else str(reviewers[0])  # pyright: ignore[reportUnknownArgumentType]
-            warnings.append(
-                f"approvals_reviewer `{reviewer}` is not allowed by requirements.toml; using `{instead}` instead"
-            )
+            if toml.approvals_reviewer is not None:
+                warnings.append(
+                    f"approvals_reviewer `{reviewer}` is not allowed by requirements.toml; using `{instead}` instead"
+                )
             toml = toml.model_copy(update={"approvals_reviewer": instead})
     modes: Any = req.allowed_web_search_modes
     if modes is not None:
