@@ -39,14 +39,16 @@ VERDICT_SCHEMA: JsonObject = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "risk_level": {"enum": list(get_args(RiskLevel))},
-        "user_authorization": {"enum": list(get_args(UserAuthorization))},
-        "outcome": {"enum": ["allow", "deny"]},
+        "risk_level": {"type": "string", "enum": list(get_args(RiskLevel))},
+        "user_authorization": {"type": "string", "enum": list(get_args(UserAuthorization))},
+        "outcome": {"type": "string", "enum": ["allow", "deny"]},
         "rationale": {"type": "string"},
     },
-    "required": ["outcome"],
+    "required": ["risk_level", "user_authorization", "outcome", "rationale"],
 }
-"""The verdict the reviewer must give (also how tests tell a review request from the main model's)."""
+"""The verdict the reviewer must give (also how tests tell a review request from the main model's). Every field is
+required because requests use strict structured output; reading the answer is lenient all the same (only `outcome`
+must be there, as in Codex)."""
 REVIEW_TIMEOUT_S = 90.0
 _MAX_IN_A_ROW = 3
 _MAX_IN_WINDOW = (10, 50)
