@@ -39,9 +39,7 @@ def test_exec_asks_the_reviewer_and_shows_a_denied_command_as_declined(repo: Pat
         verdict("deny", "high", "deletes files outside the workspace"),
         {"items": [message("Done.", id="msg_2")]},
     ]
-    run = run_exec(
-        steps, ["--json", "-s", "workspace-write", "-c", 'approvals_reviewer="auto_review"', "go"], cwd=repo
-    )
+    run = run_exec(steps, ["--json", "-s", "workspace-write", "-c", 'approvals_reviewer="auto_review"', "go"], cwd=repo)
     assert run.returncode == 0, run.stderr
     assert (repo / "allowed.txt").exists()
     commands = run.items("command_execution")
@@ -60,3 +58,14 @@ def test_exec_without_a_reviewer_still_never_asks(repo: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert not (repo / "nope.txt").exists()
     assert len(run.requests) == 2
+
+
+def test_the_human_transcript_shows_the_verdict(repo: Path) -> None:
+    steps = [
+        {"items": [escalated("rm -rf /tmp/not-yours", "call_1")]},
+        verdict("deny", "critical", "deletes files outside the workspace"),
+        {"items": [message("Done.", id="msg_2")]},
+    ]
+    run = run_exec(steps, ["-s", "workspace-write", "-c", 'approvals_reviewer="auto_review"', "go"], cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert "auto-review denied (risk critical): deletes files outside the workspace" in run.stderr + run.stdout
