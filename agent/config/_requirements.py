@@ -54,6 +54,16 @@ def with_managed_config(requirements: RequirementsToml | None) -> RequirementsTo
     return RequirementsToml.model_validate(filled.model_dump(exclude_unset=False))
 
 
+def reviewer_warnings(toml: ConfigToml, approval_policy: str) -> list[str]:
+    """The automatic reviewer configured under a policy that never asks it (it acts only under `on-request`)."""
+    if toml.approvals_reviewer in ("auto_review", "guardian_subagent") and approval_policy != "on-request":
+        return [
+            f"approvals_reviewer `{toml.approvals_reviewer}` acts only with approval_policy `on-request`; "
+            f"under `{approval_policy}` no approval goes to the automatic reviewer"
+        ]
+    return []
+
+
 def apply_more_requirements(req: RequirementsToml, toml: ConfigToml, warnings: list[str]) -> ConfigToml:
     """Enforce `allowed_approvals_reviewers` and `allowed_web_search_modes`; report the fields not enforced.
 

@@ -183,3 +183,11 @@ def test_requirements_forbidding_the_reviewer_fall_back_to_the_user(
 def test_an_unknown_reviewer_is_a_config_error(repo: Path) -> None:
     with pytest.raises(agent.ConfigError, match="approvals_reviewer"):
         config_for(repo, ['approvals_reviewer="robot"'])
+
+
+def test_the_reviewer_under_another_policy_is_reported(repo: Path) -> None:
+    config = agent.load_config(
+        agent.ConfigOverrides(cwd=repo, approval_policy="untrusted"),
+        ['model_providers.unused={base_url="http://127.0.0.1:9/v1"}', "model_provider=unused", *REVIEWER],
+    )
+    assert any("acts only with approval_policy `on-request`" in w for w in config.warnings)
