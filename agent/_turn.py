@@ -253,7 +253,9 @@ class TurnRunner(CompactingSession):
 
     def _record(self, items: list[JsonObject]) -> None: ...
 
-    def _child_session(self, config: Config, origin: SubAgentOrigin) -> Any: ...
+    def _child_session(self, config: Config, origin: SubAgentOrigin, thread_id: str, resume: Any) -> Any: ...
+
+    async def _load_child_rollout(self, thread_id: str) -> Any: ...
 
     def _warn_now(self, message: str) -> None: ...
 
@@ -359,13 +361,13 @@ class TurnRunner(CompactingSession):
         if depth >= max_depth(self.config):
             return None
 
-        def child(config: Config, nickname: str) -> Any:
-            return self._child_session(config, SubAgentOrigin(self.thread_id, depth + 1, nickname))
+        def child(config: Config, nickname: str, thread_id: str, resume: Any) -> Any:
+            return self._child_session(config, SubAgentOrigin(self.thread_id, depth + 1, nickname), thread_id, resume)
 
         async def notify_parent(text: str) -> None:
             self._pending.append(user_message_item(text))
 
-        return AgentControl(self.config, tg, child, notify_parent)
+        return AgentControl(self.config, tg, child, notify_parent, self._load_child_rollout)
 
     async def _prompt_verdict(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
         """Run the UserPromptSubmit hooks; returns why the prompt is refused, or None (their context is queued)."""
