@@ -105,7 +105,7 @@ async def review(ctx: ToolContext, request: ApprovalRequest) -> ReviewDecision:
             text = "".join(_output_texts(response.items))
             outcome, risk, authorization, rationale = parse_verdict(text)
             status = "approved" if outcome == "allow" else "denied"
-        except (ProviderError, ValueError) as exc:
+        except (ProviderError, ValueError, OSError, RuntimeError) as exc:  # fail closed on whatever the review hits
             status, rationale = "failed", f"Automatic approval review failed ({exc}); the action was not allowed."
     if scope.cancelled_caught:
         status = "timed_out"
