@@ -69,6 +69,7 @@ from .tools import (
 Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]
 OnStop = Callable[[str | None, bool], Awaitable[str | None]]
+ChildEvent = Literal["SubagentStart", "SubagentStop"]
 # How long an Interrupt hook may hold up the end of an interrupted turn.
 _HOOK_GRACE_S = 10
 
@@ -367,7 +368,12 @@ class TurnRunner(CompactingSession):
         async def notify_parent(text: str) -> None:
             self._pending.append(user_message_item(text))
 
-        return AgentControl(self.config, tg, child, notify_parent, self._load_child_rollout)
+        async def on_child(event: ChildEvent, agent_id: str, nickname: str, status: Any) -> None:
+            if self._hooks is not None and self._hooks.has(event):
+                fields = {"agent_id": agent_id, "agent_nickname": nickname, "status": status}
+                await self._hooks.fire(event, fields)
+
+        return AgentControl(self.config, tg, child, notify_parent, self._load_child_rollout, on_child)
 
     async def _prompt_verdict(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
         """Run the UserPromptSubmit hooks; returns why the prompt is refused, or None (their context is queued)."""

@@ -51,6 +51,8 @@ class ChildSession(Protocol):
 ChildFactory = Callable[["Config", str, str, Any], Any]
 """(the child's config, its nickname, its thread id, the rollout to resume or None) → an `agent.Session` not yet
 entered. The thread id is the agent id the model sees, so a child can be resumed by it."""
+ChildHook = Callable[[Literal["SubagentStart", "SubagentStop"], str, str, Any], Awaitable[None]]
+"""Told when a child starts and stops (event, agent id, nickname, status): the parent's SubagentStart/Stop hooks."""
 LoadRollout = Callable[[str], Awaitable[Any]]
 """A recorded thread by id (an `agent.Rollout`); raises `AgentError` when there is none."""
 
@@ -109,12 +111,14 @@ class AgentControl:
         factory: ChildFactory,
         notify_parent: Callable[[str], Awaitable[None]],
         load_rollout: LoadRollout | None = None,
+        on_child: ChildHook | None = None,
     ) -> None:
         self._config = config
         self._tg = task_group
         self._factory = factory
         self._notify_parent = notify_parent
         self._load_rollout = load_rollout
+        self._on_child = on_child
         self.children: dict[str, Child] = {}
         self._used_names: set[str] = set()
 
@@ -174,6 +178,8 @@ class AgentControl:
             with child.scope:
                 async with self._factory(config, child.nickname, child.id, resume) as session:
                     child.session = session
+                    if self._on_child is not None:
+                        await self._on_child("SubagentStart", child.id, child.nickname, child.status)
                     while not child.closing:
                         if not child.inbox:
                             await child.wake.wait()
@@ -195,6 +201,9 @@ class AgentControl:
         finally:
             if child.status in ("pending_init", "running"):
                 child.set_status("shutdown")
+            if self._on_child is not None and child.session is not None:
+                with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+                    await self._on_child("SubagentStop", child.id, child.nickname, child.status)
             child.ended.set()
 
     async def _tell_parent(self, child: Child) -> None:

@@ -250,3 +250,26 @@ async def test_a_sub_agent_of_an_earlier_run_is_resumed_by_its_id(repo: Path) ->
         "status": {agent_id: {"completed": "resumed and answered: and the folders?"}},
         "timed_out": False,
     }
+
+
+async def test_subagent_start_and_stop_hooks_run_for_each_child(repo: Path, codex_home: Path, tmp_path: Path) -> None:
+    seen = tmp_path / "events"
+    command = f"cat >> {seen}; echo >> {seen}"
+    table = {
+        event: [{"matcher": "", "hooks": [{"type": "command", "command": command}]}]
+        for event in ("SubagentStart", "SubagentStop")
+    }
+    (codex_home / "hooks.json").write_text(json.dumps({"hooks": table}), encoding="utf-8")
+    overrides = agent.ConfigOverrides(
+        cwd=repo, approval_policy="never", sandbox_mode="workspace-write", bypass_hook_trust=True
+    )
+    config = agent.load_config(
+        overrides, ['model_providers.unused={base_url="http://127.0.0.1:9/v1"}', "model_provider=unused"]
+    )
+    async with agent.Session(config, model=ScriptedModel(Router()), ephemeral=True) as session:
+        with anyio.fail_after(30):
+            await session.run_turn([agent.TextInput(text="go")])
+    events = [json.loads(line) for line in seen.read_text().splitlines() if line.strip()]
+    assert [e["hook_event_name"] for e in events] == ["SubagentStart", "SubagentStop"]
+    assert events[0]["agent_id"] == events[1]["agent_id"]
+    assert events[1]["status"] == {"completed": "There are 3 files."}
