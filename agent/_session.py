@@ -75,6 +75,7 @@ _PERSISTED_EVENTS = frozenset(
         "exec_command_end",
         "patch_apply_end",
         "mcp_tool_call_end",
+        "auto_review_verdict",
     }
 )
 
