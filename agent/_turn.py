@@ -50,7 +50,6 @@ from .errors import ProviderError
 from .hooks import Hook, HookRun, Hooks, contexts_message
 from .model import JsonObject, Model, ModelResponse, Prompt, StreamSink, request_knobs
 from .tools import (
-    AGENT_TOOLS,
     AgentControl,
     ApprovalHandler,
     ApprovalState,
@@ -60,9 +59,11 @@ from .tools import (
     ToolRegistry,
     TurnAbort,
     TurnFatal,
+    agent_tools,
     agent_tools_namespace,
     builtin_tools,
     handle_call,
+    load_roles,
     max_depth,
 )
 
@@ -243,6 +244,7 @@ class TurnRunner(CompactingSession):
     _pending: list[JsonObject]
     _proxy: NetworkProxy | None
     _hooks: Hooks | None
+    _startup_notes: list[str]
     _agents: AgentControl | None
     _subagent: SubAgentOrigin | None
     _model: Model | None
@@ -373,7 +375,9 @@ class TurnRunner(CompactingSession):
                 fields = {"agent_id": agent_id, "agent_nickname": nickname, "status": status}
                 await self._hooks.fire(event, fields)
 
-        return AgentControl(self.config, tg, child, notify_parent, self._load_child_rollout, on_child)
+        roles, problems = load_roles(self.config.toml.agents, [self.config.codex_home, *self.config.project_codex_dirs])
+        self._startup_notes.extend(problems)
+        return AgentControl(self.config, tg, child, notify_parent, self._load_child_rollout, on_child, roles)
 
     async def _prompt_verdict(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
         """Run the UserPromptSubmit hooks; returns why the prompt is refused, or None (their context is queued)."""
@@ -474,8 +478,9 @@ class TurnRunner(CompactingSession):
 
         registry = ToolRegistry(builtin_tools(), self._mcp)
         if self._agents is not None:
+            tools = agent_tools(self._agents.roles)
             registry = ToolRegistry(
-                builtin_tools(), self._mcp, {"multi_agent_v1": (agent_tools_namespace(), AGENT_TOOLS)}
+                builtin_tools(), self._mcp, {"multi_agent_v1": (agent_tools_namespace(tools), tools)}
             )
         build_prompt = self._prompt_builder(registry, output_schema)
         ctx = self._tool_context(turn_id, registry)

@@ -90,11 +90,9 @@ def _matches(leaf: str, table: Iterable[str]) -> str | None:
     return None
 
 
-ACTING_AGENT_KEYS: frozenset[str] = frozenset(
-    {"max_threads", "max_depth", "default_subagent_model", "default_subagent_reasoning_effort"}
-)
-"""`[agents]` keys that act; any other key under `[agents]` (roles, `job_max_runtime_seconds`, `interrupt_message`)
-is reported as not supported yet."""
+UNSUPPORTED_AGENT_KEYS: frozenset[str] = frozenset({"job_max_runtime_seconds", "interrupt_message"})
+"""`[agents]` keys reported as not supported yet; the limits, the default model and the roles (`[agents.<role>]`)
+act."""
 
 
 def unsupported_keys(leaves: Iterable[str]) -> list[str]:
@@ -116,7 +114,7 @@ def unsupported_keys(leaves: Iterable[str]) -> list[str]:
             continue
         if leaf.startswith("agents."):
             name = leaf.split(".")[1]
-            if name not in ACTING_AGENT_KEYS and f"agents.{name}" not in found:
+            if name in UNSUPPORTED_AGENT_KEYS and f"agents.{name}" not in found:
                 found.append(f"agents.{name}")
             continue
         key = _matches(leaf, NOT_SUPPORTED_YET) or _matches(leaf, NOT_SUPPORTED)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ._agents import AgentControl as AgentControl
     from ._agents import LabelledApprovals as LabelledApprovals
     from ._agents import SubAgentOrigin as SubAgentOrigin
+    from ._agents import agent_tools as agent_tools
     from ._agents import agent_tools_namespace as agent_tools_namespace
     from ._agents import max_depth as max_depth
     from ._approvals import ApprovalHandler as ApprovalHandler
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from ._exec_sessions import ExecSessions as ExecSessions
     from ._mcp_bridge import McpBridge as McpBridge
     from ._mcp_bridge import start_bridge as start_bridge
+    from ._roles import Role as Role
+    from ._roles import load_roles as load_roles
     from ._shell_snapshot import ShellSnapshot as ShellSnapshot
     from ._tool import Tool as Tool
     from ._tool import ToolCall as ToolCall
@@ -34,6 +37,9 @@ if TYPE_CHECKING:
     from ._truncate import truncate_middle_tokens as truncate_middle_tokens
 
 _WHERE = {
+    "Role": "._roles",
+    "load_roles": "._roles",
+    "agent_tools": "._agents",
     "LabelledApprovals": "._agents",
     "max_depth": "._agents",
     "agent_tools_namespace": "._agents",
@@ -60,6 +66,9 @@ _WHERE = {
 }
 
 __all__ = [
+    "Role",
+    "load_roles",
+    "agent_tools",
     "LabelledApprovals",
     "max_depth",
     "agent_tools_namespace",

@@ -9,9 +9,11 @@ closed still counts against `max_threads`, as in Codex; when a child ends, the p
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
@@ -23,6 +25,7 @@ from .._protocol import ApprovalRequest, CollabToolCallBegin, CollabToolCallEnd,
 from ..errors import AgentError
 from ._approvals import ApprovalHandler
 from ._base import ArgumentError, ToolContext
+from ._roles import Role, agent_type_property
 from ._tool import Output, Tool, ToolCall
 
 if TYPE_CHECKING:
@@ -112,6 +115,7 @@ class AgentControl:
         notify_parent: Callable[[str], Awaitable[None]],
         load_rollout: LoadRollout | None = None,
         on_child: ChildHook | None = None,
+        roles: Mapping[str, Role] | None = None,
     ) -> None:
         self._config = config
         self._tg = task_group
@@ -119,6 +123,7 @@ class AgentControl:
         self._notify_parent = notify_parent
         self._load_rollout = load_rollout
         self._on_child = on_child
+        self.roles: Mapping[str, Role] = roles or {}
         self.children: dict[str, Child] = {}
         self._used_names: set[str] = set()
 
@@ -126,15 +131,29 @@ class AgentControl:
     def max_threads(self) -> int:
         return _agents_setting(self._config, "max_threads", 6)
 
-    def spawn(self, message: str, *, model: str | None, reasoning_effort: str | None) -> Child:
-        """Start a child with `message` as its first task. Raises `ArgumentError` past the thread limit."""
+    def spawn(
+        self, message: str, *, model: str | None, reasoning_effort: str | None, agent_type: str | None = None
+    ) -> Child:
+        """Start a child with `message` as its first task. Raises `ArgumentError` past the thread limit or for a
+        role that does not exist."""
+        role = None
+        if agent_type is not None and agent_type != "default":
+            role = self.roles.get(agent_type)
+            if role is None:
+                raise ArgumentError(f"unknown agent_type '{agent_type}'")
         open_children = [c for c in self.children.values() if c.status != "shutdown"]
         if len(open_children) >= self.max_threads:
             raise ArgumentError("collab spawn failed: agent thread limit reached")
-        child = Child(uuid7(), self._nickname())
+        child = Child(uuid7(), self._nickname(role.nickname_candidates if role else ()))
         child.inbox.append(message)
         self.children[child.id] = child
-        config = self._child_config(model, reasoning_effort)
+        config = self._child_config(
+            model or (role.model if role else None), reasoning_effort or (role.reasoning_effort if role else None)
+        )
+        if role is not None:
+            import dataclasses
+
+            config = dataclasses.replace(config, developer_instructions=role.developer_instructions)
         self._tg.start_soon(self._run_child, child, config, None)
         return child
 
@@ -154,8 +173,8 @@ class AgentControl:
         self._tg.start_soon(self._run_child, child, self._child_config(None, None), rollout)
         return child
 
-    def _nickname(self) -> str:
-        for name in _NICKNAMES:
+    def _nickname(self, candidates: tuple[str, ...] = ()) -> str:
+        for name in (*candidates, *_NICKNAMES):
             if name not in self._used_names:
                 self._used_names.add(name)
                 return name
@@ -322,6 +341,7 @@ async def _spawn(ctx: ToolContext, call: ToolCall) -> Output:
             message,
             model=args.get("model") if isinstance(args.get("model"), str) else None,
             reasoning_effort=args.get("reasoning_effort") if isinstance(args.get("reasoning_effort"), str) else None,
+            agent_type=args.get("agent_type") if isinstance(args.get("agent_type"), str) else None,
         )
     except ArgumentError:
         await _report(ctx, call, "spawn_agent", [], prompt=message, failed=True)
@@ -498,11 +518,21 @@ AGENT_TOOLS = (
 )
 
 
-def agent_tools_namespace() -> dict[str, Any]:
+def agent_tools(roles: Mapping[str, Role]) -> tuple[Tool, ...]:
+    """The five tools; `spawn_agent` takes `agent_type` only when the user defined a role (as in Codex)."""
+    if not roles:
+        return AGENT_TOOLS
+    spawn = AGENT_TOOLS[0]
+    spec = copy.deepcopy(spawn.spec)
+    spec["parameters"]["properties"]["agent_type"] = agent_type_property(roles)
+    return (dataclasses.replace(spawn, spec=spec), *AGENT_TOOLS[1:])
+
+
+def agent_tools_namespace(tools: tuple[Tool, ...] = AGENT_TOOLS) -> dict[str, Any]:
     """The five tools as one Responses `namespace` entry, as Codex sends them."""
     return {
         "type": "namespace",
         "name": NAMESPACE,
         "description": "Tools for starting and managing sub-agents.",
-        "tools": [tool.spec_for("responses") for tool in AGENT_TOOLS],
+        "tools": [tool.spec_for("responses") for tool in tools],
     }

@@ -169,11 +169,13 @@ def test_exec_json_shows_sub_agent_calls_as_collab_tool_call_items() -> None:
     }
 
 
-def test_agent_limits_act_and_roles_are_reported_as_not_supported_yet(repo: Path) -> None:
-    config = config_for(repo, "agents.max_threads=2", "agents.max_depth=2", 'agents.explorer.description="look"')
+def test_agent_limits_and_roles_act_and_job_runtime_is_reported_as_not_supported_yet(repo: Path) -> None:
+    config = config_for(
+        repo, "agents.max_threads=2", 'agents.explorer.description="look"', "agents.job_max_runtime_seconds=60"
+    )
     reported = " ".join(config.warnings)
-    assert "agents.explorer" in reported
-    assert "agents.max_threads" not in reported and "agents.max_depth" not in reported
+    assert "agents.job_max_runtime_seconds" in reported
+    assert "agents.explorer" not in reported and "agents.max_threads" not in reported
 
 
 async def test_a_childs_question_reaches_the_parents_approver_labelled_with_its_nickname(repo: Path) -> None:
@@ -273,3 +275,52 @@ async def test_subagent_start_and_stop_hooks_run_for_each_child(repo: Path, code
     assert [e["hook_event_name"] for e in events] == ["SubagentStart", "SubagentStop"]
     assert events[0]["agent_id"] == events[1]["agent_id"]
     assert events[1]["status"] == {"completed": "There are 3 files."}
+
+
+async def test_a_role_gives_the_child_its_instructions_and_agent_type_is_offered(repo: Path) -> None:
+    router = Router()
+
+    def script(prompt: Prompt) -> ModelResponse:
+        if not has_agent_tools(prompt):
+            router.child_prompts.append(prompt)
+            return reply(text("explored"))
+        if not outputs(prompt):
+            return reply(agent_call("spawn_agent", {"message": "look around", "agent_type": "explorer"}))
+        return reply(text("done"))
+
+    role = (
+        'agents.explorer={description="Reads the code and reports", '
+        'developer_instructions="Only read, never write.", nickname_candidates=["Scout"]}'
+    )
+    model = ScriptedModel(script)
+    async with agent.Session(config_for(repo, role), model=model, ephemeral=True) as session:
+        with anyio.fail_after(30):
+            await session.run_turn([agent.TextInput(text="go")])
+            while not router.child_prompts:  # noqa: ASYNC110 - the child runs beside the finished parent turn
+                await anyio.sleep(0.02)
+    spawn = next(t for t in model.prompts[0].tools if t.get("name") == "spawn_agent")
+    assert "explorer: Reads the code and reports" in spawn["parameters"]["properties"]["agent_type"]["description"]
+    assert json.loads(outputs(model.prompts[1])[0])["nickname"] == "Scout"
+    developer = [
+        str(p.get("text", ""))
+        for item in router.child_prompts[0].input
+        if item.get("role") == "developer"
+        for p in item.get("content", [])
+    ]
+    assert any("Only read, never write." in text for text in developer)
+
+
+async def test_an_unknown_agent_type_is_an_error_for_the_model(repo: Path) -> None:
+    def script(prompt: Prompt) -> ModelResponse:
+        if not outputs(prompt):
+            return reply(agent_call("spawn_agent", {"message": "x", "agent_type": "wizard"}))
+        return reply(text("ok"))
+
+    model = ScriptedModel(script)
+    async with agent.Session(config_for(repo), model=model, ephemeral=True) as session:
+        await session.run_turn([agent.TextInput(text="go")])
+    assert outputs(model.prompts[1]) == ["unknown agent_type 'wizard'"]
+    assert (
+        "agent_type"
+        not in next(t for t in model.prompts[0].tools if t.get("name") == "spawn_agent")["parameters"]["properties"]
+    )
