@@ -14,6 +14,7 @@ from agent import Event
 from agent import protocol as p
 
 from . import _shapes as shapes
+from ._hook_events import HookRuns
 from ._wire import now_ms
 
 Notification = tuple[str, dict[str, Any]]
@@ -67,6 +68,7 @@ class Translator:
     def __init__(self, thread_id: str) -> None:
         self.thread_id = thread_id
         self._turn: _Turn | None = None
+        self._hooks = HookRuns()
 
     @property
     def turn_id(self) -> str | None:
@@ -135,6 +137,9 @@ class Translator:
         msg = event.msg
         if isinstance(msg, p.TaskStarted):
             return self.begin_turn(msg.turn_id)
+        hooked = self._hooks.notifications(self.thread_id, self.turn_id, msg)
+        if hooked is not None:
+            return hooked
         turn = self._turn
         if turn is None or (event.id and event.id != turn.turn_id):
             return self._outside_turn(msg)

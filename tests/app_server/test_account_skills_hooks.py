@@ -11,7 +11,7 @@ import pytest
 
 from tests.app_server.client import stdio_server
 from tests.app_server.codex_schema import CodexSchema
-from tests.support.model_server import ScriptedModelServer
+from tests.support.model_server import ScriptedModelServer, exec_call, message
 
 pytestmark = pytest.mark.anyio
 
@@ -100,3 +100,45 @@ async def test_hooks_list_shows_a_configured_hook_and_its_trust(
             [trusted] = again["data"][0]["hooks"]
             assert trusted["trustStatus"] == "trusted" and trusted["enabled"] is True
             assert trusted["currentHash"].startswith("sha256:")
+
+
+def _hook(event: str, command: str, matcher: str = "") -> str:
+    head = f'[[hooks.{event}]]\nmatcher = "{matcher}"\n[[hooks.{event}.hooks]]\n'
+    return head + f'type = "command"\ncommand = {json.dumps(command)}\n'
+
+
+async def test_a_turn_reports_its_trusted_hooks_as_hook_notifications(
+    work: Path, codex_home: Path, codex_schema: CodexSchema | None, tmp_path: Path
+) -> None:
+    from agent.hooks import load_hooks, trust_hooks
+
+    marker = tmp_path / "prompted"
+    blocker = tmp_path / "block.sh"
+    blocker.write_text("#!/bin/sh\necho 'no touching today' >&2\nexit 2\n")
+    blocker.chmod(0o755)
+    config = codex_home / "config.toml"
+    config.write_text(_hook("UserPromptSubmit", f"touch {marker}") + _hook("PreToolUse", str(blocker), "Bash"))
+    assert trust_hooks(config, load_hooks([codex_home], trusted_hashes={}).all) == 2
+    steps = [{"items": [exec_call("touch made.txt", "c1", login=False)]}, {"items": [message("done")]}]
+    with ScriptedModelServer(steps) as model:
+        async with stdio_server(model.base_url, cwd=work, codex_home=codex_home, schema=codex_schema) as (client, _):
+            await client.initialize()
+            started = await client.call("thread/start", {"cwd": str(work), "approvalPolicy": "never"})
+            thread_id = started["thread"]["id"]
+            turn = await client.call("turn/start", {"threadId": thread_id, "input": [{"type": "text", "text": "go"}]})
+            done = await client.wait_for(lambda m: m.get("method") == "turn/completed")
+    assert done["params"]["turn"]["status"] == "completed"
+    assert marker.exists() and not (work / "made.txt").exists()
+    began = client.notifications("hook/started")
+    ended = client.notifications("hook/completed")
+    assert [n["run"]["eventName"] for n in began] == ["userPromptSubmit", "preToolUse"]
+    assert [(n["run"]["eventName"], n["run"]["status"]) for n in ended] == [
+        ("userPromptSubmit", "completed"),
+        ("preToolUse", "blocked"),
+    ]
+    assert all(n["threadId"] == thread_id and n["turnId"] == turn["turn"]["id"] for n in began + ended)
+    assert [n["run"]["id"] for n in began] == [n["run"]["id"] for n in ended]
+    assert all(n["run"]["status"] == "running" and n["run"]["sourcePath"] == str(config) for n in began)
+    assert ended[0]["run"]["entries"] == [] and ended[0]["run"]["source"] == "user"
+    [entry] = ended[1]["run"]["entries"]
+    assert entry["kind"] == "feedback" and "no touching today" in entry["text"]
