@@ -29,9 +29,7 @@ class Handler:
 
 # Methods other work of pycodex will serve; until then they answer this, naming what they wait for. One entry a
 # method: delete it when its handler lands.
-NOT_YET: dict[str, str] = {
-    "review/start": "run `pycodex review` (the method is not served yet)",
-}
+NOT_YET: dict[str, str] = {}
 
 # Every client request of Codex 0.169's app-server protocol (`codex app-server generate-json-schema`).
 CODEX_METHODS = frozenset(

@@ -133,6 +133,16 @@ class Translator:
             return [self._started(turn, item)]
         return [*self._completed(turn, item), self._n("thread/compacted", turnId=turn.turn_id)]
 
+    def review_mode(self, review: str, *, entered: bool) -> list[Notification]:
+        """The `enteredReviewMode` (the target) and `exitedReviewMode` (the findings) items of a review turn."""
+        turn = self._turn
+        assert turn is not None
+        kind = "enteredReviewMode" if entered else "exitedReviewMode"
+        return self._completed(turn, {"type": kind, "id": f"{kind}-{turn.turn_id}", "review": review})
+
+    def interrupted(self) -> list[Notification]:
+        return self._turn_ended("interrupted") if self._turn else []
+
     def on_event(self, event: Event) -> list[Notification]:
         msg = event.msg
         if isinstance(msg, p.TaskStarted):

@@ -58,6 +58,7 @@ HANDLERS: dict[str, Handler] = {
     "account/logout": Handler("_account_methods:logout", takes_params=False),
     "skills/list": Handler("_listing_methods:skills_list", slow=True),
     "hooks/list": Handler("_listing_methods:hooks_list", slow=True),
+    "review/start": Handler("_review_methods:review_start", slow=True),
     "command/exec": Handler("_misc_methods:command_exec", slow=True),
     "fuzzyFileSearch": Handler("_misc_methods:fuzzy_file_search", slow=True),
 }
