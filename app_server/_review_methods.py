@@ -106,12 +106,8 @@ async def _review(thread: LoadedThread, config: agent.Config, request: ReviewReq
         )
         await thread.broadcast(translator.end_turn())
         return
-
-    def started(session: agent.Session) -> None:
-        thread.reviewer = session
-
     try:
-        result = await run_review(config, request, source="exec", session_started=started)
+        result = await run_review(config, request, source="exec")
     except Exception as exc:  # a provider or config error: the review turn fails, the server goes on
         await thread.broadcast(translator.failed(f"the review failed: {exc}"))
         await thread.broadcast(translator.end_turn())

@@ -77,8 +77,8 @@ class LoadedThread:
         self.source: str | None = "vscode"
         self.thread_id = ""
         self.session: agent.Session | None = None
-        self.reviewer: agent.Session | None = None
-        """The reviewer of a review/start turn while it runs (turn/interrupt stops it)."""
+        self.stop_side: Callable[[], None] | None = None
+        """Stops the side turn (a review) while one runs: turn/interrupt calls it."""
         self.translator = Translator("")
         self.subscribers: list[Subscriber] = []
         self.owner: Subscriber | None = None
@@ -221,12 +221,18 @@ class LoadedThread:
             await self.turn_done.wait()
         self.owner = owner
         self.turn_done = anyio.Event()
+        scope = anyio.CancelScope()
+        self.stop_side = scope.cancel
 
         async def side() -> None:
             try:
-                await run()
+                with scope:
+                    await run()
+                if scope.cancelled_caught:
+                    notes = [] if self.translator.turn_id == turn_id else self.translator.begin_turn(turn_id)
+                    await self.broadcast([*notes, *self.translator.interrupted()])
             finally:
-                self.reviewer = None
+                self.stop_side = None
                 self.turn_id = None
                 self.owner = None
                 self.turn_done.set()

@@ -84,3 +84,23 @@ async def test_review_start_with_nothing_to_review_says_so_without_asking_the_mo
     assert model.requests == []
     exited = [n["item"] for n in client.notifications("item/completed")][-1]
     assert exited["type"] == "exitedReviewMode" and exited["review"].startswith("Nothing to review")
+
+
+async def test_turn_interrupt_stops_a_running_review(
+    work: Path, codex_home: Path, codex_schema: CodexSchema | None
+) -> None:
+    _commit_then_change(work)
+    with ScriptedModelServer([{"hang": True}]) as model:
+        async with stdio_server(model.base_url, cwd=work, codex_home=codex_home, schema=codex_schema) as (client, _):
+            await client.initialize()
+            thread_id = (await client.call("thread/start", {"cwd": str(work)}))["thread"]["id"]
+            target = {"type": "uncommittedChanges"}
+            turn_id = (await client.call("review/start", {"threadId": thread_id, "target": target}))["turn"]["id"]
+            await client.wait_for(lambda m: m.get("method") == "item/completed")
+            busy = await client.request("turn/start", {"threadId": thread_id, "input": [{"type": "text", "text": "x"}]})
+            assert "already running turn" in busy["error"]["message"]
+            await client.call("turn/interrupt", {"threadId": thread_id, "turnId": turn_id})
+            done = await client.wait_for(lambda m: m.get("method") == "turn/completed")
+            assert done["params"]["turn"]["status"] == "interrupted"
+            read = await client.call("thread/read", {"threadId": thread_id})
+            assert read["thread"]["status"] == {"type": "idle"}
