@@ -45,6 +45,7 @@ async def test_login_with_an_api_key_shows_in_account_read_and_logout_forgets_it
             gone = await client.call("account/read", {})
             assert gone["account"] is None
     assert not any("sk-test-secret-1234" in json.dumps(m) for m in client.messages if "method" in m)
+    assert "sk-test-secret-1234" not in (codex_home / "app-server.stderr").read_text(encoding="utf-8")
 
 
 async def test_skills_list_shows_a_skill_in_codex_home_and_a_broken_one(
