@@ -265,6 +265,10 @@ class HookStarted(_Model):
     type: Literal["hook_started"] = "hook_started"
     event: str
     message: str
+    key: str = ""
+    """The hook's key in `[hooks.state]` (pairs a start with its end)."""
+    source: str = ""
+    """The file it was configured in."""
 
 
 class HookCompleted(_Model):
@@ -274,6 +278,8 @@ class HookCompleted(_Model):
     event: str
     status: Literal["completed", "blocked", "failed"]
     message: str
+    key: str = ""
+    source: str = ""
 
 
 class AutoReviewVerdict(_Model):

@@ -330,14 +330,19 @@ class TurnRunner(CompactingSession):
     async def _report_hook(self, hook: Hook, run: HookRun | None, message: str) -> None:
         """Each hook's start and end, as events every front door shows."""
         if run is None:
-            await self._emit_msg_current(HookStarted(event=hook.event, message=message))
+            await self._emit_msg_current(
+                HookStarted(event=hook.event, message=message, key=hook.key, source=str(hook.source))
+            )
             return
         status: Literal["completed", "blocked", "failed"] = "completed"
         if run.failure is not None:
             status = "failed"
         elif run.exit_code == 2 or (run.output or {}).get("decision") == "block":
             status = "blocked"
-        await self._emit_msg_current(HookCompleted(event=run.hook.event, status=status, message=message))
+        done = HookCompleted(
+            event=run.hook.event, status=status, message=message, key=run.hook.key, source=str(run.hook.source)
+        )
+        await self._emit_msg_current(done)
 
     def _notify(self, turn_id: str, items: Sequence[UserInput], outcome: TurnOutcome) -> None:
         """`notify`: the configured program hears that the turn ended (not awaited)."""

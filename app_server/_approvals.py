@@ -182,6 +182,11 @@ class Questions:
 
         body = request.model_dump(mode="json", by_alias=True, exclude_none=True)
         body.setdefault("mode", "url" if "url" in body else "form")
+        form = body.get("requestedSchema")
+        if isinstance(form, dict):
+            # Codex's form schema holds only these keys (a server's `title` on the form, say, is dropped).
+            kept = ("$schema", "type", "properties", "required")
+            body["requestedSchema"] = {k: v for k, v in cast(dict[str, Any], form).items() if k in kept}
         params = {"threadId": self._thread.thread_id, "turnId": self._thread.turn_id, "serverName": server, **body}
         result = await self.ask("mcpServer/elicitation/request", params)
         answer = cast(dict[str, Any], result) if isinstance(result, dict) else {}

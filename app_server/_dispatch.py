@@ -29,13 +29,7 @@ class Handler:
 
 # Methods other work of pycodex will serve; until then they answer this, naming what they wait for. One entry a
 # method: delete it when its handler lands.
-NOT_YET: dict[str, str] = {
-    "account/login/start": "log in with `pycodex login --with-api-key` (the method is not served yet)",
-    "account/logout": "log out with `pycodex logout` (the method is not served yet)",
-    "skills/list": "list them with `pycodex skills list` (the method is not served yet)",
-    "hooks/list": "list them with `pycodex hooks list` (the method is not served yet)",
-    "review/start": "run `pycodex review` (the method is not served yet)",
-}
+NOT_YET: dict[str, str] = {}
 
 # Every client request of Codex 0.169's app-server protocol (`codex app-server generate-json-schema`).
 CODEX_METHODS = frozenset(

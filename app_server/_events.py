@@ -14,6 +14,7 @@ from agent import Event
 from agent import protocol as p
 
 from . import _shapes as shapes
+from ._hook_events import HookRuns
 from ._wire import now_ms
 
 Notification = tuple[str, dict[str, Any]]
@@ -67,6 +68,7 @@ class Translator:
     def __init__(self, thread_id: str) -> None:
         self.thread_id = thread_id
         self._turn: _Turn | None = None
+        self._hooks = HookRuns()
 
     @property
     def turn_id(self) -> str | None:
@@ -131,10 +133,23 @@ class Translator:
             return [self._started(turn, item)]
         return [*self._completed(turn, item), self._n("thread/compacted", turnId=turn.turn_id)]
 
+    def review_mode(self, review: str, *, entered: bool) -> list[Notification]:
+        """The `enteredReviewMode` (the target) and `exitedReviewMode` (the findings) items of a review turn."""
+        turn = self._turn
+        assert turn is not None
+        kind = "enteredReviewMode" if entered else "exitedReviewMode"
+        return self._completed(turn, {"type": kind, "id": f"{kind}-{turn.turn_id}", "review": review})
+
+    def interrupted(self) -> list[Notification]:
+        return self._turn_ended("interrupted") if self._turn else []
+
     def on_event(self, event: Event) -> list[Notification]:
         msg = event.msg
         if isinstance(msg, p.TaskStarted):
             return self.begin_turn(msg.turn_id)
+        hooked = self._hooks.notifications(self.thread_id, self.turn_id, msg)
+        if hooked is not None:
+            return hooked
         turn = self._turn
         if turn is None or (event.id and event.id != turn.turn_id):
             return self._outside_turn(msg)

@@ -1,4 +1,4 @@
-"""initialize, model/list, config/read, config/value/write, mcpServerStatus/list, account/read, command/exec and
+"""initialize, model/list, config/read, config/value/write, mcpServerStatus/list, command/exec and
 fuzzyFileSearch."""
 
 from __future__ import annotations
@@ -115,15 +115,6 @@ async def mcp_server_status_list(conn: Connection, params: Params) -> dict[str, 
         for name in sorted(config.mcp_servers)
     ]
     return {"data": data, "nextCursor": None}
-
-
-async def account_read(conn: Connection, params: Params) -> dict[str, Any]:
-    config = await base_config(conn)
-    provider = config.provider
-    needs_key = provider.id == "openai"
-    has_key = bool(os.environ.get("OPENAI_API_KEY", "").strip() or os.environ.get("CODEX_API_KEY", "").strip())
-    account = {"type": "apiKey"} if needs_key and has_key else None
-    return {"account": account, "requiresOpenaiAuth": needs_key and not has_key}
 
 
 async def command_exec(conn: Connection, params: Params) -> dict[str, Any]:

@@ -53,7 +53,12 @@ HANDLERS: dict[str, Handler] = {
     "config/value/write": Handler("_config_write:config_value_write"),
     "config/batchWrite": Handler("_config_write:config_batch_write"),
     "mcpServerStatus/list": Handler("_misc_methods:mcp_server_status_list"),
-    "account/read": Handler("_misc_methods:account_read"),
+    "account/read": Handler("_account_methods:account_read"),
+    "account/login/start": Handler("_account_methods:login_start"),
+    "account/logout": Handler("_account_methods:logout", takes_params=False),
+    "skills/list": Handler("_listing_methods:skills_list", slow=True),
+    "hooks/list": Handler("_listing_methods:hooks_list", slow=True),
+    "review/start": Handler("_review_methods:review_start", slow=True),
     "command/exec": Handler("_misc_methods:command_exec", slow=True),
     "fuzzyFileSearch": Handler("_misc_methods:fuzzy_file_search", slow=True),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -77,6 +77,8 @@ class LoadedThread:
         self.source: str | None = "vscode"
         self.thread_id = ""
         self.session: agent.Session | None = None
+        self.stop_side: Callable[[], None] | None = None
+        """Stops the side turn (a review) while one runs: turn/interrupt calls it."""
         self.translator = Translator("")
         self.subscribers: list[Subscriber] = []
         self.owner: Subscriber | None = None
@@ -209,6 +211,33 @@ class LoadedThread:
         self.owner = owner
         self.turn_done = anyio.Event()
         self._tg.start_soon(self._run_compaction, self.session, turn_id)
+
+    async def run_side_turn(self, turn_id: str, run: Callable[[], Awaitable[None]], *, owner: Subscriber) -> None:
+        """Run `run` as this thread's turn `turn_id`, beside the thread's session (a review); `run` sends the turn's
+        notifications itself."""
+        assert self._tg is not None
+        self.turn_id = turn_id
+        with anyio.move_on_after(10):
+            await self.turn_done.wait()
+        self.owner = owner
+        self.turn_done = anyio.Event()
+        scope = anyio.CancelScope()
+        self.stop_side = scope.cancel
+
+        async def side() -> None:
+            try:
+                with scope:
+                    await run()
+                if scope.cancelled_caught:
+                    notes = [] if self.translator.turn_id == turn_id else self.translator.begin_turn(turn_id)
+                    await self.broadcast([*notes, *self.translator.interrupted()])
+            finally:
+                self.stop_side = None
+                self.turn_id = None
+                self.owner = None
+                self.turn_done.set()
+
+        self._tg.start_soon(side)
 
     async def _run_compaction(self, session: agent.Session, turn_id: str) -> None:
         translator = self.translator

@@ -126,6 +126,8 @@ async def turn_interrupt(conn: Connection, params: Params) -> dict[str, Any]:
     if thread.turn_id != turn_id:
         running = f"turn {thread.turn_id} is running" if thread.turn_id else "no turn is running"
         raise ThreadError(f"cannot interrupt turn {turn_id}: {running}", thread_id=thread.thread_id)
-    if thread.session is not None:
+    if thread.stop_side is not None:
+        thread.stop_side()
+    elif thread.session is not None:
         thread.session.interrupt()
     return {}

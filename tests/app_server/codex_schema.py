@@ -24,6 +24,7 @@ _RESULT_NAMES = {
     "config/value/write": "ConfigWriteResponse",
     "config/batchWrite": "ConfigWriteResponse",
     "initialize": "InitializeResponse",
+    "account/logout": "LogoutAccountResponse",
 }
 
 
