@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _with_options(command: Callable[..., None], *, resume: bool) -> Callable[..., None]:
-    """`command` with a signature (which typer reads) of its own parameters followed by exec's options: all of them
+    """`command` under a signature (which typer reads) of its own parameters followed by exec's options: all of them
     for `exec`, those that `exec resume` takes too for it. The options reach `command` in its `**options`."""
     own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.kind != p.VAR_KEYWORD]
     generated = [
@@ -58,8 +58,12 @@ def _with_options(command: Callable[..., None], *, resume: bool) -> Callable[...
         for option in OPTIONS
         if option.resume or not resume
     ]
-    command.__signature__ = inspect.Signature([*own, *generated])  # pyright: ignore[reportFunctionMemberAccess]
-    return command
+
+    def typed(**values: Any) -> None:
+        command(**values)
+
+    typed.__signature__ = inspect.Signature([*own, *generated])  # pyright: ignore[reportFunctionMemberAccess]
+    return typed
 
 
 def _exec_options(prompt: str | None, options: dict[str, Any]) -> ExecOptions:
