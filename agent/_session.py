@@ -540,9 +540,27 @@ class Session(_SessionFiles, TurnRunner):
         if self._turn is None and not self._closed:
             self._recorder.release()
 
-    def _child_session(self, config: Config, origin: SubAgentOrigin) -> Session:
-        # The same kind of session, talking to the same model, answered by the same front end.
-        return Session(config, approvals=self.approvals, ephemeral=self._ephemeral, model=self._model, subagent=origin)
+    def _child_session(self, config: Config, origin: SubAgentOrigin, thread_id: str, resume: Any) -> Session:
+        # The same kind of session, talking to the same model, answered by the same front end (which is told which
+        # sub-agent asks).
+        from .tools import LabelledApprovals
+
+        approvals = LabelledApprovals(self.approvals, origin.nickname)
+        return Session(
+            config,
+            approvals=approvals,
+            ephemeral=self._ephemeral,
+            model=self._model,
+            subagent=origin,
+            thread_id=thread_id,
+            resume=resume,
+        )
+
+    async def _load_child_rollout(self, thread_id: str) -> Any:
+        from .threads import find_thread, load_thread
+
+        record = await anyio.to_thread.run_sync(find_thread, self.config.codex_home, thread_id)
+        return await anyio.to_thread.run_sync(load_thread, record)
 
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""

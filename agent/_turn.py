@@ -69,6 +69,7 @@ from .tools import (
 Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]
 OnStop = Callable[[str | None, bool], Awaitable[str | None]]
+ChildEvent = Literal["SubagentStart", "SubagentStop"]
 # How long an Interrupt hook may hold up the end of an interrupted turn.
 _HOOK_GRACE_S = 10
 
@@ -253,7 +254,9 @@ class TurnRunner(CompactingSession):
 
     def _record(self, items: list[JsonObject]) -> None: ...
 
-    def _child_session(self, config: Config, origin: SubAgentOrigin) -> Any: ...
+    def _child_session(self, config: Config, origin: SubAgentOrigin, thread_id: str, resume: Any) -> Any: ...
+
+    async def _load_child_rollout(self, thread_id: str) -> Any: ...
 
     def _warn_now(self, message: str) -> None: ...
 
@@ -357,13 +360,18 @@ class TurnRunner(CompactingSession):
         if depth >= max_depth(self.config):
             return None
 
-        def child(config: Config, nickname: str) -> Any:
-            return self._child_session(config, SubAgentOrigin(self.thread_id, depth + 1, nickname))
+        def child(config: Config, nickname: str, thread_id: str, resume: Any) -> Any:
+            return self._child_session(config, SubAgentOrigin(self.thread_id, depth + 1, nickname), thread_id, resume)
 
         async def notify_parent(text: str) -> None:
             self._pending.append(user_message_item(text))
 
-        return AgentControl(self.config, tg, child, notify_parent)
+        async def on_child(event: ChildEvent, agent_id: str, nickname: str, status: Any) -> None:
+            if self._hooks is not None and self._hooks.has(event):
+                fields = {"agent_id": agent_id, "agent_nickname": nickname, "status": status}
+                await self._hooks.fire(event, fields)
+
+        return AgentControl(self.config, tg, child, notify_parent, self._load_child_rollout, on_child)
 
     async def _prompt_verdict(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
         """Run the UserPromptSubmit hooks; returns why the prompt is refused, or None (their context is queued)."""

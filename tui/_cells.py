@@ -286,6 +286,41 @@ def _mcp_result_text(result: Mapping[str, Any] | None) -> str:
 
 
 @dataclass(eq=False)
+class SubAgentCell(Cell):
+    """A sub-agent the model started: its state and last message (ctrl+o shows the whole message and how to open
+    the child's own transcript)."""
+
+    agent_id: str
+    status: str = "pending_init"
+    message: str | None = None
+
+    def renderable(self, details: bool) -> RenderableType:
+        running = self.status in ("pending_init", "running")
+        failed = self.status in ("errored", "interrupted", "not_found")
+        head = Text()
+        head.append(
+            "◌ " if running else ("✗ " if failed else "✓ "), style=ACCENT if running else ("red" if failed else "green")
+        )
+        head.append("Sub-agent ", style="bold")
+        head.append(self.agent_id[:8], style=ACCENT)
+        head.append(f" · {self.status.replace('_', ' ')}", style=MUTED)
+        parts: list[RenderableType] = [head]
+        if self.message:
+            lines = self.message.splitlines() or [""]
+            shown = lines if details else lines[:1]
+            body = Text("\n".join(shown), style=MUTED)
+            if len(shown) < len(lines):
+                body.append(" …", style=MUTED)
+            parts.append(_indented(body, 4))
+        if details:
+            parts.append(_indented(Text(f"its transcript: pycodex resume {self.agent_id}", style=MUTED), 4))
+        return Group(*parts)
+
+    def plain(self) -> str:
+        return f"sub-agent {self.agent_id} {self.status} {self.message or ''}".rstrip()
+
+
+@dataclass(eq=False)
 class McpCell(Cell):
     """A call to a tool of an MCP server."""
 

@@ -57,6 +57,7 @@ from ._cells import (
     PatchCell,
     PlanCell,
     ReasoningCell,
+    SubAgentCell,
     TurnEndCell,
     UserCell,
 )
@@ -87,6 +88,7 @@ class Timeline:
         self._commands: dict[str, CommandCell] = {}
         self._patches: dict[str, PatchCell] = {}
         self._mcp: dict[str, McpCell] = {}
+        self._sub_agents: dict[str, SubAgentCell] = {}
         self._answer: AgentCell | None = None
         self._reasoning: ReasoningCell | None = None
         self._turn_started: float | None = None
@@ -173,7 +175,9 @@ class Timeline:
                 pass  # shown when it ends, with the sub-agents it concerned
             case CollabToolCallEnd():
                 await self._close_text()
-                self._sink.add(NoticeCell("info" if msg.status == "completed" else "warning", collab_text(msg)))
+                if msg.status == "failed":
+                    self._sink.add(NoticeCell("warning", collab_text(msg)))
+                self._show_sub_agents(msg)
             case HookStarted():
                 pass  # the cell comes with the hook's end, which says what it decided
             case HookCompleted():
@@ -257,6 +261,20 @@ class Timeline:
         call.duration_ms = msg.duration_ms
         call.finished = True
         self._sink.changed(call)
+
+    def _show_sub_agents(self, msg: CollabToolCallEnd) -> None:
+        """One cell per child, added when it is first seen and updated by every later call that reports it."""
+        for agent_id, state in msg.agents_states.items():
+            cell = self._sub_agents.get(agent_id)
+            if cell is None:
+                cell = SubAgentCell(agent_id)
+                self._sub_agents[agent_id] = cell
+                self._sink.add(cell)
+            cell.status = str(state.get("status") or cell.status)
+            message = state.get("message")
+            cell.message = str(message) if message else cell.message
+            cell.finished = cell.status not in ("pending_init", "running")
+            self._sink.changed(cell)
 
     async def _close_answer(self) -> None:
         if self._answer is not None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._agents import AGENT_TOOLS as AGENT_TOOLS
     from ._agents import AgentControl as AgentControl
+    from ._agents import LabelledApprovals as LabelledApprovals
     from ._agents import SubAgentOrigin as SubAgentOrigin
     from ._agents import agent_tools_namespace as agent_tools_namespace
     from ._agents import max_depth as max_depth
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from ._truncate import truncate_middle_tokens as truncate_middle_tokens
 
 _WHERE = {
+    "LabelledApprovals": "._agents",
     "max_depth": "._agents",
     "agent_tools_namespace": "._agents",
     "AGENT_TOOLS": "._agents",
@@ -58,6 +60,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "LabelledApprovals",
     "max_depth",
     "agent_tools_namespace",
     "AGENT_TOOLS",

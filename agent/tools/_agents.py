@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 import anyio
 import anyio.abc
 
-from .._protocol import CollabToolCallBegin, CollabToolCallEnd, TextInput
+from .._items import uuid7
+from .._protocol import ApprovalRequest, CollabToolCallBegin, CollabToolCallEnd, ReviewDecision, TextInput
 from ..errors import AgentError
+from ._approvals import ApprovalHandler
 from ._base import ArgumentError, ToolContext
 from ._tool import Output, Tool, ToolCall
 
@@ -46,8 +48,13 @@ class ChildSession(Protocol):
     def interrupt(self) -> None: ...
 
 
-ChildFactory = Callable[["Config", str], Any]
-"""(the child's config, its nickname) → an `agent.Session` not yet entered."""
+ChildFactory = Callable[["Config", str, str, Any], Any]
+"""(the child's config, its nickname, its thread id, the rollout to resume or None) → an `agent.Session` not yet
+entered. The thread id is the agent id the model sees, so a child can be resumed by it."""
+ChildHook = Callable[[Literal["SubagentStart", "SubagentStop"], str, str, Any], Awaitable[None]]
+"""Told when a child starts and stops (event, agent id, nickname, status): the parent's SubagentStart/Stop hooks."""
+LoadRollout = Callable[[str], Awaitable[Any]]
+"""A recorded thread by id (an `agent.Rollout`); raises `AgentError` when there is none."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,18 @@ class SubAgentOrigin:
 
     def meta(self) -> dict[str, Any]:
         return {"parent_thread_id": self.parent_thread_id, "depth": self.depth, "agent_nickname": self.nickname}
+
+
+class LabelledApprovals:
+    """A child's questions go to the parent's front end, each saying which sub-agent asks."""
+
+    def __init__(self, approvals: ApprovalHandler, nickname: str) -> None:
+        self._approvals = approvals
+        self._nickname = nickname
+
+    async def request_approval(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
+        reason = f"Sub-agent {self._nickname}: {request.reason}" if request.reason else f"Sub-agent {self._nickname}"
+        return await self._approvals.request_approval(request.model_copy(update={"reason": reason}), turn_id)
 
 
 @dataclass
@@ -91,11 +110,15 @@ class AgentControl:
         task_group: anyio.abc.TaskGroup,
         factory: ChildFactory,
         notify_parent: Callable[[str], Awaitable[None]],
+        load_rollout: LoadRollout | None = None,
+        on_child: ChildHook | None = None,
     ) -> None:
         self._config = config
         self._tg = task_group
         self._factory = factory
         self._notify_parent = notify_parent
+        self._load_rollout = load_rollout
+        self._on_child = on_child
         self.children: dict[str, Child] = {}
         self._used_names: set[str] = set()
 
@@ -108,11 +131,27 @@ class AgentControl:
         open_children = [c for c in self.children.values() if c.status != "shutdown"]
         if len(open_children) >= self.max_threads:
             raise ArgumentError("collab spawn failed: agent thread limit reached")
-        child = Child(str(uuid.uuid4()), self._nickname())
+        child = Child(uuid7(), self._nickname())
         child.inbox.append(message)
         self.children[child.id] = child
         config = self._child_config(model, reasoning_effort)
-        self._tg.start_soon(self._run_child, child, config)
+        self._tg.start_soon(self._run_child, child, config, None)
+        return child
+
+    async def resume(self, agent_id: str) -> Child:
+        """Open a sub-agent of an earlier run again from its rollout (it waits for input). Raises `ArgumentError`
+        when no such thread was recorded, or past the thread limit."""
+        if self._load_rollout is None:
+            raise ArgumentError(f"agent with id {agent_id} not found")
+        try:
+            rollout = await self._load_rollout(agent_id)
+        except AgentError:
+            raise ArgumentError(f"agent with id {agent_id} not found") from None
+        if len([c for c in self.children.values() if c.status != "shutdown"]) >= self.max_threads:
+            raise ArgumentError("collab spawn failed: agent thread limit reached")
+        child = Child(agent_id, self._nickname())
+        self.children[agent_id] = child
+        self._tg.start_soon(self._run_child, child, self._child_config(None, None), rollout)
         return child
 
     def _nickname(self) -> str:
@@ -134,11 +173,13 @@ class AgentControl:
             changes["reasoning_effort"] = effort
         return dataclasses.replace(self._config, **changes)
 
-    async def _run_child(self, child: Child, config: Config) -> None:
+    async def _run_child(self, child: Child, config: Config, resume: Any) -> None:
         try:
             with child.scope:
-                async with self._factory(config, child.nickname) as session:
+                async with self._factory(config, child.nickname, child.id, resume) as session:
                     child.session = session
+                    if self._on_child is not None:
+                        await self._on_child("SubagentStart", child.id, child.nickname, child.status)
                     while not child.closing:
                         if not child.inbox:
                             await child.wake.wait()
@@ -160,6 +201,9 @@ class AgentControl:
         finally:
             if child.status in ("pending_init", "running"):
                 child.set_status("shutdown")
+            if self._on_child is not None and child.session is not None:
+                with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+                    await self._on_child("SubagentStop", child.id, child.nickname, child.status)
             child.ended.set()
 
     async def _tell_parent(self, child: Child) -> None:
@@ -353,9 +397,13 @@ async def _close(ctx: ToolContext, call: ToolCall) -> Output:
 
 async def _resume(ctx: ToolContext, call: ToolCall) -> Output:
     control = _control(ctx)
-    child = _target(control, call.arguments.get("id"))
+    raw = str(call.arguments.get("id"))
+    child = _target(control, raw)
     if isinstance(child, str):
-        return child
+        if child.startswith("invalid"):
+            return child
+        # Not one of this run's children: a sub-agent of an earlier run, opened again from its rollout.
+        child = await control.resume(raw)
     await _report(ctx, call, "wait", [child])
     return json.dumps({"status": child.status}, separators=(",", ":"))
 

@@ -174,3 +174,102 @@ def test_agent_limits_act_and_roles_are_reported_as_not_supported_yet(repo: Path
     reported = " ".join(config.warnings)
     assert "agents.explorer" in reported
     assert "agents.max_threads" not in reported and "agents.max_depth" not in reported
+
+
+async def test_a_childs_question_reaches_the_parents_approver_labelled_with_its_nickname(repo: Path) -> None:
+    from agent.protocol import ApprovalRequest, ExecApprovalRequest, ReviewDecision
+
+    class Approver:
+        def __init__(self) -> None:
+            self.asked: list[ApprovalRequest] = []
+
+        async def request_approval(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
+            self.asked.append(request)
+            return "denied"
+
+    def script(prompt: Prompt) -> ModelResponse:
+        if not has_agent_tools(prompt):
+            if outputs(prompt):
+                return reply(text("child gave up"))
+            return reply(function_call("exec_command", {"cmd": "touch x", "login": False}))
+        done = outputs(prompt)
+        if not done:
+            return reply(agent_call("spawn_agent", {"message": "make x"}))
+        if len(done) == 1:
+            spawned: dict[str, str] = json.loads(done[0])
+            return reply(agent_call("wait_agent", {"targets": [spawned["agent_id"]], "timeout_ms": 20000}))
+        return reply(text("parent done"))
+
+    approver = Approver()
+    config = agent.load_config(
+        agent.ConfigOverrides(cwd=repo, approval_policy="untrusted", sandbox_mode="workspace-write"),
+        ['model_providers.unused={base_url="http://127.0.0.1:9/v1"}', "model_provider=unused"],
+    )
+    async with agent.Session(config, model=ScriptedModel(script), approvals=approver, ephemeral=True) as session:
+        with anyio.fail_after(30):
+            await session.run_turn([agent.TextInput(text="go")])
+    [asked] = approver.asked
+    assert isinstance(asked, ExecApprovalRequest)
+    assert asked.command[-1] == "touch x"
+    assert (asked.reason or "").startswith("Sub-agent ")
+    assert not (repo / "x").exists()
+
+
+async def test_a_sub_agent_of_an_earlier_run_is_resumed_by_its_id(repo: Path) -> None:
+    router = Router()
+    config = config_for(repo)
+    async with agent.Session(config, model=ScriptedModel(router)) as first:
+        with anyio.fail_after(30):
+            await first.run_turn([agent.TextInput(text="go")])
+        parent_id = first.thread_id
+    rollout = agent.load_thread(agent.find_thread(config.codex_home, parent_id))
+    spawn_output = next(
+        json.loads(str(i["output"])) for i in rollout.items if str(i.get("output", "")).startswith('{"agent_id"')
+    )
+    agent_id = spawn_output["agent_id"]
+
+    def script(prompt: Prompt) -> ModelResponse:
+        if not has_agent_tools(prompt):
+            return reply(text("resumed and answered: " + last_user_text(prompt)))
+        done = outputs(prompt)[2:]  # the first run's spawn and wait outputs come first
+        if not done:
+            return reply(agent_call("resume_agent", {"id": agent_id}))
+        if len(done) == 1:
+            return reply(agent_call("send_input", {"target": agent_id, "message": "and the folders?"}))
+        if len(done) == 2:
+            return reply(agent_call("wait_agent", {"targets": [agent_id], "timeout_ms": 20000}))
+        return reply(text("ok"))
+
+    model = ScriptedModel(script)
+    async with agent.Session(config, model=model, resume=rollout) as second:
+        with anyio.fail_after(30):
+            await second.run_turn([agent.TextInput(text="continue")])
+    last = outputs(model.prompts[-1])
+    assert json.loads(last[-3]) == {"status": "pending_init"}
+    assert json.loads(last[-1]) == {
+        "status": {agent_id: {"completed": "resumed and answered: and the folders?"}},
+        "timed_out": False,
+    }
+
+
+async def test_subagent_start_and_stop_hooks_run_for_each_child(repo: Path, codex_home: Path, tmp_path: Path) -> None:
+    seen = tmp_path / "events"
+    command = f"cat >> {seen}; echo >> {seen}"
+    table = {
+        event: [{"matcher": "", "hooks": [{"type": "command", "command": command}]}]
+        for event in ("SubagentStart", "SubagentStop")
+    }
+    (codex_home / "hooks.json").write_text(json.dumps({"hooks": table}), encoding="utf-8")
+    overrides = agent.ConfigOverrides(
+        cwd=repo, approval_policy="never", sandbox_mode="workspace-write", bypass_hook_trust=True
+    )
+    config = agent.load_config(
+        overrides, ['model_providers.unused={base_url="http://127.0.0.1:9/v1"}', "model_provider=unused"]
+    )
+    async with agent.Session(config, model=ScriptedModel(Router()), ephemeral=True) as session:
+        with anyio.fail_after(30):
+            await session.run_turn([agent.TextInput(text="go")])
+    events = [json.loads(line) for line in seen.read_text().splitlines() if line.strip()]
+    assert [e["hook_event_name"] for e in events] == ["SubagentStart", "SubagentStop"]
+    assert events[0]["agent_id"] == events[1]["agent_id"]
+    assert events[1]["status"] == {"completed": "There are 3 files."}

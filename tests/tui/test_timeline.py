@@ -236,3 +236,30 @@ async def test_a_replayed_turn_ends_with_a_plain_rule() -> None:
     await timeline.apply(TaskComplete(turn_id="t"))
     [end] = sink.cells
     assert isinstance(end, TurnEndCell) and end.plain() == ""
+
+
+async def test_each_sub_agent_gets_one_cell_that_follows_its_state() -> None:
+    from agent.protocol import CollabToolCallEnd
+    from tui._cells import SubAgentCell
+
+    child = "0190abcd-0000-7000-8000-000000000001"
+    spawned = CollabToolCallEnd(
+        call_id="c1",
+        tool="spawn_agent",
+        sender_thread_id="p",
+        receiver_thread_ids=(child,),
+        agents_states={child: {"status": "pending_init", "message": None}},
+    )
+    waited = CollabToolCallEnd(
+        call_id="c2",
+        tool="wait",
+        sender_thread_id="p",
+        receiver_thread_ids=(child,),
+        agents_states={child: {"status": "completed", "message": "There are 3 files.\nDetails follow."}},
+    )
+    sink = await play(spawned, waited)
+    [cell] = sink.cells
+    assert isinstance(cell, SubAgentCell)
+    assert (cell.status, cell.finished) == ("completed", True)
+    assert cell.plain() == f"sub-agent {child} completed There are 3 files.\nDetails follow."
+    assert sink.log == [("add", "SubAgentCell"), ("changed", "SubAgentCell"), ("changed", "SubAgentCell")]
