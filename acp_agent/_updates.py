@@ -174,6 +174,7 @@ class UpdateMapper:
                 | p.NetworkApprovalRequest()  # asked as a permission on the command's tool call
                 | p.HookStarted()  # hooks are the user's own scripts: only a block or a failure is shown
                 | p.HookCompleted()
+                | p.AutoReviewVerdict()  # the call's own update says it was declined
                 | p.CollabToolCallBegin()  # a sub-agent call is a tool call of the parent: its output says it all
                 | p.CollabToolCallEnd()
             ):

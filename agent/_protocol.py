@@ -276,6 +276,18 @@ class HookCompleted(_Model):
     message: str
 
 
+class AutoReviewVerdict(_Model):
+    """The automatic approvals reviewer answered a question (`approvals_reviewer = "auto_review"`)."""
+
+    type: Literal["auto_review_verdict"] = "auto_review_verdict"
+    call_id: str
+    status: Literal["approved", "denied", "timed_out", "failed"]
+    risk_level: Literal["low", "medium", "high", "critical"] | None = None
+    user_authorization: Literal["unknown", "low", "medium", "high"] | None = None
+    rationale: str = ""
+    action: dict[str, Any] = Field(default_factory=lambda: dict[str, Any]())
+
+
 CollabTool = Literal["spawn_agent", "send_input", "wait", "close_agent"]
 
 
@@ -346,6 +358,7 @@ EventMsg = Annotated[
     | McpToolCallEnd
     | HookStarted
     | HookCompleted
+    | AutoReviewVerdict
     | CollabToolCallBegin
     | CollabToolCallEnd,
     Field(discriminator="type"),

@@ -75,6 +75,7 @@ _PERSISTED_EVENTS = frozenset(
         "exec_command_end",
         "patch_apply_end",
         "mcp_tool_call_end",
+        "auto_review_verdict",
     }
 )
 
@@ -101,6 +102,10 @@ class _SessionFiles:
     _subagent: SubAgentOrigin | None
     _send: MemoryObjectSendStream[Event]
     history: list[JsonObject]
+    _plan: list[Any]
+    _files_changed: list[str]
+    _context_to_refresh: JsonObject | None
+    _repair_pending: bool
 
     def _open_rollout(self) -> None:
         resume = self._resume
@@ -168,6 +173,32 @@ class _SessionFiles:
         # Sent without awaiting: the recorder reports from synchronous code, and the stream is unbounded.
         with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
             self._send.send_nowait(Event(id="", msg=Warning(message=message)))
+
+    def _adopt(self, resume: Rollout, *, fork: bool) -> None:
+        """Take over a recorded thread's history, plan, usage and (unless forking) its id."""
+        self._first_user_message = resume.first_user_message
+        self._title = resume.title if not fork else None
+        self._repair_pending = True
+        if not fork and resume.created_at:
+            self._created_at = resume.created_at
+        from .threads import resume_history
+
+        self.history = [dict(item) for item in resume_history(resume)]
+        self._plan = [PlanItem.model_validate(step) for step in resume.plan or []]
+        self._files_changed = list(resume.files_changed)
+        self._context_to_refresh = resume.last_turn_context or {}
+        if resume.token_usage:
+            self.usage = TokenUsage.model_validate(
+                {k: v for k, v in resume.token_usage.items() if k in TokenUsage.model_fields}
+            )
+        if not fork:
+            self.thread_id = resume.thread_id
+
+    async def _load_child_rollout(self, thread_id: str) -> Any:
+        from .threads import find_thread, load_thread
+
+        record = await anyio.to_thread.run_sync(find_thread, self.config.codex_home, thread_id)
+        return await anyio.to_thread.run_sync(load_thread, record)
 
 
 class Session(_SessionFiles, TurnRunner):
@@ -267,26 +298,6 @@ class Session(_SessionFiles, TurnRunner):
         self._env_policy = sandbox.ShellEnvironmentPolicy.model_validate(
             config.toml.shell_environment_policy.model_dump()
         )
-
-    def _adopt(self, resume: Rollout, *, fork: bool) -> None:
-        """Take over a recorded thread's history, plan, usage and (unless forking) its id."""
-        self._first_user_message = resume.first_user_message
-        self._title = resume.title if not fork else None
-        self._repair_pending = True
-        if not fork and resume.created_at:
-            self._created_at = resume.created_at
-        from .threads import resume_history
-
-        self.history = [dict(item) for item in resume_history(resume)]
-        self._plan = [PlanItem.model_validate(step) for step in resume.plan or []]
-        self._files_changed = list(resume.files_changed)
-        self._context_to_refresh = resume.last_turn_context or {}
-        if resume.token_usage:
-            self.usage = TokenUsage.model_validate(
-                {k: v for k, v in resume.token_usage.items() if k in TokenUsage.model_fields}
-            )
-        if not fork:
-            self.thread_id = resume.thread_id
 
     # ---- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -555,12 +566,6 @@ class Session(_SessionFiles, TurnRunner):
             thread_id=thread_id,
             resume=resume,
         )
-
-    async def _load_child_rollout(self, thread_id: str) -> Any:
-        from .threads import find_thread, load_thread
-
-        record = await anyio.to_thread.run_sync(find_thread, self.config.codex_home, thread_id)
-        return await anyio.to_thread.run_sync(load_thread, record)
 
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""

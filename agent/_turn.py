@@ -321,6 +321,8 @@ class TurnRunner(CompactingSession):
             network_proxy=self._proxy,
             hooks=self._hooks,
             agents=self._agents,
+            model=self._client,
+            history=self.history,
         )
 
     async def _report_hook(self, hook: Hook, run: HookRun | None, message: str) -> None:

@@ -80,6 +80,8 @@ class JsonlRenderer:
             self._on_mcp_call(msg)
         elif isinstance(msg, p.CollabToolCallBegin | p.CollabToolCallEnd):
             self._on_collab_call(msg)
+        elif isinstance(msg, p.AutoReviewVerdict) and msg.status != "approved":
+            self._on_declined(msg)
         elif isinstance(msg, p.Warning):
             self._write(
                 {"type": "item.completed", "item": {"id": self._new_id(), "type": "error", "message": msg.message}}
@@ -119,6 +121,21 @@ class JsonlRenderer:
             "aggregated_output": msg.aggregated_output,
             "exit_code": msg.exit_code,
             "status": "completed" if msg.exit_code == 0 else "failed",
+        }
+        self._write({"type": "item.completed", "item": item})
+
+    def _on_declined(self, msg: p.AutoReviewVerdict) -> None:
+        """A command the automatic reviewer refused: a `command_execution` item that never ran."""
+        argv = msg.action.get("command")
+        if msg.action.get("tool") != "exec_command" or not isinstance(argv, list):
+            return
+        item = {
+            "id": self._new_id(),
+            "type": "command_execution",
+            "command": shlex.join(str(a) for a in argv),  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+            "aggregated_output": "",
+            "exit_code": None,
+            "status": "declined",
         }
         self._write({"type": "item.completed", "item": item})
 
@@ -390,6 +407,10 @@ class HumanRenderer:
         elif isinstance(msg, p.CollabToolCallEnd):
             children = ", ".join(f"{i[:8]} {s.get('status', '')}" for i, s in msg.agents_states.items()) or "-"
             self._line(f"{self._bold}{self._magenta}sub-agents{self._reset} {msg.tool}: {children}")
+        elif isinstance(msg, p.AutoReviewVerdict):
+            color = self._dim if msg.status == "approved" else self._red
+            risk = f" (risk {msg.risk_level})" if msg.risk_level else ""
+            self._line(f"{color}auto-review {msg.status}{risk}:{self._reset} {msg.rationale}")
         elif isinstance(msg, p.HookCompleted):
             color = self._dim if msg.status == "completed" else self._red
             self._line(f"{color}hook:{self._reset} {msg.message}")

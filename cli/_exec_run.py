@@ -109,8 +109,13 @@ def build_config(options: ExecOptions) -> Config:
         bypass_approvals_and_sandbox=options.yolo,
         bypass_hook_trust=options.bypass_hook_trust,
     )
-    # exec never asks anyone: approval requests become rejections the model is told about.
+    # exec never asks anyone: approval requests become rejections the model is told about, unless the automatic
+    # reviewer (`approvals_reviewer = "auto_review"`) is there to answer them (then exec asks it: on-request).
     overrides = agent.overrides_from_flags(flags, approval_policy=("never", "exec (always never)"))
+    config = agent.load_config(overrides, options.config, strict=options.strict_config)
+    if options.yolo or config.toml.approvals_reviewer not in ("auto_review", "guardian_subagent"):
+        return config
+    overrides = agent.overrides_from_flags(flags, approval_policy=("on-request", "exec (automatic reviewer)"))
     return agent.load_config(overrides, options.config, strict=options.strict_config)
 
 

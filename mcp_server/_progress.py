@@ -76,6 +76,10 @@ def step(msg: p.EventMsg) -> tuple[str, LogLevel] | None:
             return f"Error: {_short(text)}", "error"
         case p.HookCompleted(message=text, status=status):
             return f"Hook: {_short(text)}", ("info" if status == "completed" else "warning")
+        case p.AutoReviewVerdict(status=status, rationale=text):
+            return f"Auto-review {status.replace('_', ' ')}: {_short(text)}", (
+                "info" if status == "approved" else "warning"
+            )
         case p.CollabToolCallEnd(tool=tool, receiver_thread_ids=ids, status=status):
             children = ", ".join(i[:8] for i in ids) or "no sub-agent"
             return f"Sub-agents: {tool} ({children})", ("info" if status == "completed" else "warning")

@@ -23,7 +23,15 @@ MAX_CLASS_LINES = 400
 # `_compact` reaches the threads package that the rollout reader, which needs `_compact`, belongs to.
 AGENT_CYCLES_ALLOWED = frozenset(
     {
-        frozenset({"agent.tools._agents", "agent.tools._approvals", "agent.tools._base", "agent.tools._tool"}),
+        frozenset(
+            {
+                "agent.tools._agents",
+                "agent.tools._approvals",
+                "agent.tools._auto_review",
+                "agent.tools._base",
+                "agent.tools._tool",
+            }
+        ),
         frozenset(
             {
                 "agent._compact",

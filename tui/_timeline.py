@@ -18,6 +18,7 @@ from agent.protocol import (
     AgentReasoning,
     AgentReasoningDelta,
     ApplyPatchApprovalRequest,
+    AutoReviewVerdict,
     CollabToolCallBegin,
     CollabToolCallEnd,
     Error,
@@ -184,6 +185,10 @@ class Timeline:
                 await self._close_text()
                 kind: NoticeKind = "hook" if msg.status == "completed" else "warning"
                 self._sink.add(NoticeCell(kind, msg.message))
+            case AutoReviewVerdict():
+                await self._close_text()
+                verdict = f"Auto-review {msg.status.replace('_', ' ')}: {msg.rationale}"
+                self._sink.add(NoticeCell("info" if msg.status == "approved" else "warning", verdict))
             case TaskComplete():
                 await self._end_turn(interrupted=False)
             case TurnAborted():

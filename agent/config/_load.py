@@ -32,7 +32,7 @@ from ._providers import (
     builtin_provider,
     provider_from_toml,
 )
-from ._requirements import apply_more_requirements, with_managed_config
+from ._requirements import apply_more_requirements, reviewer_warnings, with_managed_config
 from ._schema import (
     ApprovalPolicy,
     ConfigToml,
@@ -201,6 +201,7 @@ def load_config(
     if requirements is not None:
         approval_policy, sandbox_mode = _apply_requirements(requirements, approval_policy, sandbox_mode, toml, warnings)
         toml = apply_more_requirements(requirements, toml, warnings)
+    warnings.extend(reviewer_warnings(toml, approval_policy))
 
     sandbox_policy = _sandbox_policy(toml, sandbox_mode, permissions)
 

@@ -17,8 +17,8 @@ from ._merge import MANAGED_CONFIG_FILE
 from ._schema import ConfigToml, RequirementsToml, WebSearchMode
 
 ApprovalsReviewer = Literal["user", "auto_review", "guardian_subagent"]
-SUPPORTED_REVIEWERS: tuple[ApprovalsReviewer, ...] = ("user",)
-"""The approvals reviewers pycodex has (the automatic reviewer is not built yet)."""
+SUPPORTED_REVIEWERS: tuple[ApprovalsReviewer, ...] = ("user", "auto_review", "guardian_subagent")
+"""The approvals reviewers pycodex has."""
 
 NOT_ENFORCED = (
     "remote_sandbox_config",
@@ -54,6 +54,16 @@ def with_managed_config(requirements: RequirementsToml | None) -> RequirementsTo
     return RequirementsToml.model_validate(filled.model_dump(exclude_unset=False))
 
 
+def reviewer_warnings(toml: ConfigToml, approval_policy: str) -> list[str]:
+    """The automatic reviewer configured under a policy that never asks it (it acts only under `on-request`)."""
+    if toml.approvals_reviewer in ("auto_review", "guardian_subagent") and approval_policy != "on-request":
+        return [
+            f"approvals_reviewer `{toml.approvals_reviewer}` acts only with approval_policy `on-request`; "
+            f"under `{approval_policy}` no approval goes to the automatic reviewer"
+        ]
+    return []
+
+
 def apply_more_requirements(req: RequirementsToml, toml: ConfigToml, warnings: list[str]) -> ConfigToml:
     """Enforce `allowed_approvals_reviewers` and `allowed_web_search_modes`; report the fields not enforced.
 
@@ -74,6 +84,14 @@ def apply_more_requirements(req: RequirementsToml, toml: ConfigToml, warnings: l
                 "pycodex has only `user` (the person at the front door): ask the administrator, or use Codex",
                 key="allowed_approvals_reviewers",
             )
+        reviewer = toml.approvals_reviewer or "user"
+        if reviewer not in reviewers:
+            instead = "user" if "user" in reviewers else str(reviewers[0])  # pyright: ignore[reportUnknownArgumentType]
+            if toml.approvals_reviewer is not None:
+                warnings.append(
+                    f"approvals_reviewer `{reviewer}` is not allowed by requirements.toml; using `{instead}` instead"
+                )
+            toml = toml.model_copy(update={"approvals_reviewer": instead})
     modes: Any = req.allowed_web_search_modes
     if modes is not None:
         choices = get_args(WebSearchMode)

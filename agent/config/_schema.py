@@ -87,6 +87,16 @@ class ToolToggleToml(_Table):
     enabled: bool | None = None
 
 
+class AutoReviewToml(_Table):
+    """`[auto_review]`: the automatic approvals reviewer's settings."""
+
+    policy: str | None = None
+    """Extra policy text for the reviewer (what this workspace allows or forbids)."""
+
+
+ApprovalsReviewerName = Literal["user", "auto_review", "guardian_subagent"]
+
+
 class ToolsToml(_Table):
     """`[tools]`."""
 
@@ -135,8 +145,9 @@ class ProfileToml(_Table):
     oss_provider: str | None = None
     include_permissions_instructions: bool | None = None
     include_environment_context: bool | None = None
+    approvals_reviewer: ApprovalsReviewerName | None = None
+    auto_review: AutoReviewToml | None = None
     # Known to Codex, unused here.
-    approvals_reviewer: Any = None
     plan_mode_reasoning_effort: Any = None
     personality: Any = None
     service_tier: ServiceTier | None = None
@@ -210,8 +221,8 @@ class ConfigToml(_Table):
     personality: Any = None
     service_tier: ServiceTier | None = None
     chatgpt_base_url: Any = None
-    approvals_reviewer: Any = None
-    auto_review: Any = None
+    approvals_reviewer: ApprovalsReviewerName | None = None
+    auto_review: AutoReviewToml | None = None
     zsh_path: Any = None
     include_apps_instructions: Any = None
     commit_attribution: Any = None

@@ -19,9 +19,6 @@ from pydantic import BaseModel
 NOT_SUPPORTED_YET: frozenset[str] = frozenset(
     {
         # sub-agent roles and jobs (the limits and default model act: ACTING_AGENT_KEYS)
-        # the automatic approvals reviewer
-        "approvals_reviewer",
-        "auto_review",
         # ChatGPT sign-in (API key logins act: cli_auth_credentials_store, forced_login_method)
         "forced_chatgpt_workspace_id",
         "chatgpt_base_url",

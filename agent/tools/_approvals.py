@@ -20,6 +20,7 @@ from .._protocol import (
     NetworkApprovalRequest,
     ReviewDecision,
 )
+from ._auto_review import review, reviewer_enabled
 
 if TYPE_CHECKING:
     from ._base import ToolContext
@@ -56,6 +57,8 @@ async def ask(ctx: ToolContext, request: ApprovalRequest, keys: Iterable[str]) -
             if decision == "approved_for_session":
                 granted.update(scoped)
             return decision
+    if reviewer_enabled(ctx):
+        return await review(ctx, request)  # the automatic reviewer answers instead of the user
     await ctx.emit(request)
     decision = await ctx.approvals.request_approval(request, ctx.turn_id)
     if decision == "approved_for_session":

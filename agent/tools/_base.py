@@ -14,6 +14,7 @@ from sandbox import ShellEnvironmentPolicy
 from .._protocol import EventMsg, PlanItem
 from ..config import Config
 from ._approvals import ApprovalHandler
+from ._auto_review import ReviewState
 from ._exec_sessions import ExecSessions
 from ._tool import ToolRegistry
 from ._turn_diff import TurnDiffTracker
@@ -21,6 +22,7 @@ from ._turn_diff import TurnDiffTracker
 if TYPE_CHECKING:
     from ..execpolicy import Policy
     from ..hooks import Hooks
+    from ..model import Model
     from ._agents import AgentControl
 
 JsonObject = dict[str, Any]
@@ -79,6 +81,11 @@ class ToolContext:
     """Calls a PreToolUse hook allowed: their approval questions are answered yes without asking."""
     stop_reason: str | None = None
     agents: AgentControl | None = None
+    model: Model | None = None
+    """The session's model, for the automatic approvals reviewer (`approvals_reviewer = "auto_review"`)."""
+    history: list[JsonObject] = field(default_factory=lambda: list[JsonObject]())
+    """The conversation so far (the reviewer's transcript)."""
+    reviews: ReviewState = field(default_factory=ReviewState)
     """The session's sub-agents (None at the depth limit: then the agent tools are not offered)."""
     """Set when a hook stopped the turn (`continue: false`): the turn ends after this round of calls."""
 

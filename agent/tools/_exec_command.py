@@ -23,6 +23,7 @@ from .. import apply_patch as ap
 from .. import execpolicy
 from .._protocol import ExecApprovalRequest
 from ._approvals import ask
+from ._auto_review import denial_text
 from ._base import ArgumentError, ToolContext, TurnAbort, TurnFatal, resolve_path
 from ._exec_sessions import ExecToolError, shell_argv
 from ._patch import run_apply_patch
@@ -125,7 +126,7 @@ async def run_exec_command(ctx: ToolContext, call_id: str, args: JsonObject) -> 
         if decision == "abort":
             raise TurnAbort
         if decision == "denied":
-            return REJECTED_BY_USER
+            return denial_text(ctx, call_id, REJECTED_BY_USER)
         if decision == "approved_execpolicy_amendment" and requirement.proposed_amendment:
             await _remember_rule(ctx, requirement.proposed_amendment)
         approved_by_user = True

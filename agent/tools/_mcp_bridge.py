@@ -16,6 +16,7 @@ from .._json import as_obj
 from .._protocol import McpInvocation, McpToolCallApprovalRequest, McpToolCallBegin, McpToolCallEnd
 from ..errors import McpStartupFailedError
 from ._approvals import ask
+from ._auto_review import denial_text
 from ._base import RESOURCE_TOOLS, ToolContext, TurnAbort
 from ._tool import Output, Tool, ToolCall
 
@@ -135,7 +136,7 @@ class McpBridge:
             if decision == "abort":
                 raise TurnAbort
             if decision == "denied":
-                return "tool call rejected by user"
+                return denial_text(ctx, call_id, "tool call rejected by user")
         await ctx.emit(McpToolCallBegin(call_id=call_id, invocation=invocation))
         started = time.monotonic()
         try:

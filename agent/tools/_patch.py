@@ -15,6 +15,7 @@ import sandbox
 from .. import apply_patch as ap
 from .._protocol import ApplyPatchApprovalRequest, FileChange, PatchApplyBegin, PatchApplyEnd, TurnDiff
 from ._approvals import ask
+from ._auto_review import denial_text
 from ._base import ToolContext, TurnAbort
 from ._truncate import rust_float
 
@@ -118,7 +119,7 @@ async def _vet_and_apply(
         if decision == "abort":
             raise TurnAbort
         if decision == "denied":
-            return "patch rejected by user"
+            return denial_text(ctx, call_id, "patch rejected by user")
 
     ctx.diff_tracker.remember(plan.affected_paths)
     await ctx.emit(PatchApplyBegin(call_id=call_id, auto_approved=auto, changes=changes))

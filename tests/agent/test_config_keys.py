@@ -203,14 +203,13 @@ def test_managed_config_is_a_layer_above_the_flags_and_pins_its_values(
     assert any("not allowed by requirements.toml" in w for w in pinned.warnings)
 
 
-def test_allowed_approvals_reviewers_without_user_refuses_to_start(
+def test_allowed_approvals_reviewers_without_user_selects_the_automatic_reviewer(
     codex_home: Path, project: Path, system_dir: Path
 ) -> None:
     (system_dir / "requirements.toml").write_text('allowed_approvals_reviewers = ["user", "auto_review"]\n')
     assert load_config(ConfigOverrides(cwd=project)).approval_policy == "on-request"
     (system_dir / "requirements.toml").write_text('allowed_approvals_reviewers = ["auto_review"]\n')
-    with pytest.raises(ConfigError, match="pycodex has only `user`"):
-        load_config(ConfigOverrides(cwd=project))
+    assert load_config(ConfigOverrides(cwd=project)).toml.approvals_reviewer == "auto_review"
     (system_dir / "requirements.toml").write_text('allowed_approvals_reviewers = ["robot"]\n')
     with pytest.raises(ConfigError, match="non-empty list"):
         load_config(ConfigOverrides(cwd=project))

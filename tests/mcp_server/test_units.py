@@ -110,6 +110,8 @@ def test_progress_lines_are_short_and_human() -> None:
     assert step(p.AgentMessageDelta(item_id="i", delta="x")) is None
     long = step(p.AgentMessage(message="word " * 100))
     assert long is not None and len(long[0]) <= 108 and long[0].endswith("…")
+    denied = p.AutoReviewVerdict(call_id="c", status="timed_out", rationale="no answer")
+    assert step(denied) == ("Auto-review timed out: no answer", "warning")
 
 
 def test_the_stdio_entry_imports_neither_the_sdk_nor_the_engine() -> None:
