@@ -63,7 +63,8 @@ def main() -> None:
             # A plain `exec` skips building the typer app, as `sandbox` and `apply-patch` do.
             try:
                 _import_engine()
-                from ._exec_run import ExecOptions, run_exec
+                from ._exec_options import ExecOptions
+                from ._exec_run import run_exec
 
                 code = run_exec(ExecOptions(**options))
             except KeyboardInterrupt:  # Ctrl-C before the turn's own handler is installed

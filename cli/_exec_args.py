@@ -4,45 +4,18 @@
 first model request. So `cli.main` parses a plain `exec` invocation here. The typer command in `_exec_cmd` stays
 the reference: it renders `--help` and words the usage errors, so anything this parser is not sure about (help, an
 unknown option, a missing value, a second prompt) returns None and the argument list goes to typer unchanged.
-`tests/cli/test_exec_args.py` checks that both parsers agree.
+Both are built from the one declaration of the options, `_exec_options.ExecOptions`;
+`tests/cli/test_exec_args.py` checks that they agree.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-# option → (field of cli._exec_run.ExecOptions, kind): "flag" (no value), "value" (last one wins), "path",
-# "list" (repeatable) or "paths" (repeatable paths).
-OPTIONS: dict[str, tuple[str, str]] = {
-    "--json": ("json_mode", "flag"),
-    "--experimental-json": ("json_mode", "flag"),
-    "--output-last-message": ("output_last_message", "path"),
-    "-o": ("output_last_message", "path"),
-    "--output-schema": ("output_schema", "path"),
-    "--model": ("model", "value"),
-    "-m": ("model", "value"),
-    "--sandbox": ("sandbox", "value"),
-    "-s": ("sandbox", "value"),
-    "--cd": ("cd", "path"),
-    "-C": ("cd", "path"),
-    "--skip-git-repo-check": ("skip_git_repo_check", "flag"),
-    "--ephemeral": ("ephemeral", "flag"),
-    "--image": ("images", "paths"),
-    "-i": ("images", "paths"),
-    "--full-auto": ("full_auto", "flag"),
-    "--dangerously-bypass-approvals-and-sandbox": ("yolo", "flag"),
-    "--yolo": ("yolo", "flag"),
-    "--config": ("config", "list"),
-    "-c": ("config", "list"),
-    "--profile": ("profile", "value"),
-    "-p": ("profile", "value"),
-    "--oss": ("oss", "flag"),
-    "--strict-config": ("strict_config", "flag"),
-    "--add-dir": ("add_dirs", "paths"),
-    "--thread-source": ("thread_source", "value"),
-    "--cyber-access-program": ("cyber_access_program", "value"),
-    "--dangerously-bypass-hook-trust": ("bypass_hook_trust", "flag"),
-}
+from ._exec_options import OPTIONS as _TABLE
+
+# option spelling → (field of `ExecOptions`, kind), from the one declaration in `_exec_options`.
+OPTIONS: dict[str, tuple[str, str]] = {spelling: (o.dest, o.kind) for o in _TABLE for spelling in o.flags}
 
 # The options that take a value (so the next word is not the prompt, nor `resume`/`fork`).
 VALUE_OPTIONS = frozenset(name for name, (_, kind) in OPTIONS.items() if kind != "flag")

@@ -1,215 +1,95 @@
-"""`pycodex exec`: run the agent non-interactively on one prompt."""
+"""`pycodex exec`: run the agent non-interactively on one prompt.
+
+The options of `exec` and of `exec resume`/`exec fork` are not spelled out here: each command's signature is its
+own arguments plus the parameters built from `_exec_options.OPTIONS`, the one declaration of exec's options.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 
-if TYPE_CHECKING:
-    from ._exec_run import ExecOptions
+from ._exec_options import OPTIONS, ExecOptions, Kind
 
-SandboxOption = Annotated[
-    str | None,
-    typer.Option(
-        "--sandbox", "-s", help="Sandbox policy for model commands: read-only, workspace-write or danger-full-access."
-    ),
-]
+# The parameter type typer parses each kind of option into.
+_TYPES: dict[Kind, Any] = {
+    "flag": bool,
+    "value": str | None,
+    "path": Path | None,
+    "list": list[str] | None,
+    "paths": list[Path] | None,
+}
 
-JsonOption = Annotated[
-    bool,
-    typer.Option("--json", "--experimental-json", help="Print events as JSON Lines on stdout."),
-]
-AddDirOption = Annotated[
-    list[Path] | None,
-    typer.Option("--add-dir", help="Another directory the agent may write to, besides the workspace (repeatable)."),
-]
-ThreadSourceOption = Annotated[
-    str | None,
-    typer.Option("--thread-source", help="Who started the thread (recorded in the session file), e.g. user."),
-]
-CyberOption = Annotated[
-    str | None,
-    typer.Option(
-        "--cyber-access-program",
-        help="Accepted for Codex's SDK (standard, daybreak_blue, daybreak_red); pycodex does not use it.",
-    ),
-]
+_EXEC_HELP = (
+    "Run the agent on PROMPT without a UI and print the final answer (events go to stderr, or to stdout as JSON "
+    "Lines with --json). Use - to read the prompt from stdin; piped stdin is appended to PROMPT. Continue a recorded "
+    "session with `pycodex exec resume [--last | ID] [PROMPT]`, or a copy of it with `pycodex exec fork ID [PROMPT]` "
+    "(see their --help). `pycodex exec review ...` runs a code review instead (see `pycodex review --help`)."
+)
+_RESUME_HELP = (
+    "Continue a recorded session with a new prompt: `pycodex exec resume --last PROMPT` or `pycodex exec resume ID "
+    "PROMPT` (ID may be a unique prefix); `pycodex exec fork ID [PROMPT]` starts a new session from a copy, leaving "
+    "the original untouched. Same options as exec."
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add `exec` (and `exec resume`, `exec fork`, reached through `cli.main`'s argv rewrite) to `app`."""
-    _register_exec(app)
-    _register_resume(app)
+    app.command("exec", help=_EXEC_HELP)(_with_options(_exec_command, resume=False))
+    app.command("exec-resume", hidden=True, help=_RESUME_HELP)(_with_options(_exec_resume, resume=True))
 
 
-def _register_exec(app: typer.Typer) -> None:
-
-    @app.command(
-        "exec",
-        help="Run the agent on PROMPT without a UI and print the final answer (events go to stderr, or to stdout "
-        "as JSON Lines with --json). Use - to read the prompt from stdin; piped stdin is appended to PROMPT. "
-        "Continue a recorded session with `pycodex exec resume [--last | ID] [PROMPT]`, or a copy of it with "
-        "`pycodex exec fork ID [PROMPT]` (see their --help). "
-        "`pycodex exec review ...` runs a code review instead (see `pycodex review --help`).",
-    )
-    def exec_command(  # pyright: ignore[reportUnusedFunction]
-        prompt: Annotated[str | None, typer.Argument(help="What to do. `-` reads it from stdin.")] = None,
-        json_mode: JsonOption = False,
-        output_last_message: Annotated[
-            Path | None, typer.Option("--output-last-message", "-o", help="Write the final message to FILE.")
-        ] = None,
-        output_schema: Annotated[
-            Path | None, typer.Option("--output-schema", help="JSON Schema the final message must follow.")
-        ] = None,
-        model: Annotated[str | None, typer.Option("--model", "-m", help="Model to use.")] = None,
-        sandbox: SandboxOption = None,
-        cd: Annotated[Path | None, typer.Option("--cd", "-C", help="Work in this directory.")] = None,
-        skip_git_repo_check: Annotated[
-            bool, typer.Option("--skip-git-repo-check", help="Allow running outside a git repository.")
-        ] = False,
-        bypass_hook_trust: Annotated[
-            bool,
-            typer.Option(
-                "--dangerously-bypass-hook-trust",
-                help="Run configured hooks that were never trusted (they run as you, outside the sandbox).",
-            ),
-        ] = False,
-        ephemeral: Annotated[bool, typer.Option("--ephemeral", help="Do not write a session file.")] = False,
-        image: Annotated[
-            list[Path] | None, typer.Option("--image", "-i", help="Attach an image to the prompt (repeatable).")
-        ] = None,
-        full_auto: Annotated[
-            bool, typer.Option("--full-auto", help="Shorthand for --sandbox workspace-write.")
-        ] = False,
-        yolo: Annotated[
-            bool,
-            typer.Option(
-                "--dangerously-bypass-approvals-and-sandbox",
-                "--yolo",
-                help="Run every command without sandbox or approvals. Only for machines that are sandboxes already.",
-            ),
-        ] = False,
-        config: Annotated[
-            list[str] | None, typer.Option("--config", "-c", help="Override a config value: -c key=value (TOML).")
-        ] = None,
-        profile: Annotated[str | None, typer.Option("--profile", "-p", help="Config profile to use.")] = None,
-        oss: Annotated[bool, typer.Option("--oss", help="Use the local open-source provider (Ollama).")] = False,
-        strict_config: Annotated[
-            bool, typer.Option("--strict-config", help="Treat unknown config keys as errors.")
-        ] = False,
-        add_dir: AddDirOption = None,
-        thread_source: ThreadSourceOption = None,
-        cyber_access_program: CyberOption = None,
-    ) -> None:
-        from ._exec_run import ExecOptions, run_exec
-
-        options = ExecOptions(
-            prompt=prompt,
-            json_mode=json_mode,
-            output_last_message=output_last_message,
-            output_schema=output_schema,
-            model=model,
-            sandbox=sandbox,
-            cd=cd,
-            skip_git_repo_check=skip_git_repo_check,
-            bypass_hook_trust=bypass_hook_trust,
-            ephemeral=ephemeral,
-            images=list(image or []),
-            full_auto=full_auto,
-            yolo=yolo,
-            config=list(config or []),
-            profile=profile,
-            oss=oss,
-            strict_config=strict_config,
-            add_dirs=list(add_dir or []),
-            thread_source=thread_source,
-            cyber_access_program=cyber_access_program,
+def _with_options(command: Callable[..., None], *, resume: bool) -> Callable[..., None]:
+    """`command` under a signature (which typer reads) of its own parameters followed by exec's options: all of them
+    for `exec`, those that `exec resume` takes too for it. The options reach `command` in its `**options`."""
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.kind != p.VAR_KEYWORD]
+    generated = [
+        inspect.Parameter(
+            option.dest,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[_TYPES[option.kind], typer.Option(*option.flags, help=option.help)],
+            default=False if option.kind == "flag" else None,
         )
-        raise typer.Exit(run_exec(options))
+        for option in OPTIONS
+        if option.resume or not resume
+    ]
+
+    def typed(**values: Any) -> None:
+        command(**values)
+
+    typed.__signature__ = inspect.Signature([*own, *generated])  # pyright: ignore[reportFunctionMemberAccess]
+    return typed
 
 
-def _register_resume(app: typer.Typer) -> None:
-    @app.command(
-        "exec-resume",
-        hidden=True,
-        help="Continue a recorded session with a new prompt: `pycodex exec resume --last PROMPT` or "
-        "`pycodex exec resume ID PROMPT` (ID may be a unique prefix); `pycodex exec fork ID [PROMPT]` starts a new "
-        "session from a copy, leaving the original untouched. Same options as exec.",
-    )
-    def exec_resume(  # pyright: ignore[reportUnusedFunction]
-        args: Annotated[list[str] | None, typer.Argument(help="[ID] [PROMPT]")] = None,
-        last: Annotated[bool, typer.Option("--last", help="Resume the most recent session in this directory.")] = False,
-        all_dirs: Annotated[bool, typer.Option("--all", help="With --last: the most recent session anywhere.")] = False,
-        fork: Annotated[
-            bool, typer.Option("--fork", help="Start a new session from a copy (what `exec fork` runs).")
-        ] = False,
-        json_mode: JsonOption = False,
-        output_last_message: Annotated[
-            Path | None, typer.Option("--output-last-message", "-o", help="Write the final message to FILE.")
-        ] = None,
-        output_schema: Annotated[
-            Path | None, typer.Option("--output-schema", help="JSON Schema the final message must follow.")
-        ] = None,
-        model: Annotated[str | None, typer.Option("--model", "-m", help="Model to use from now on.")] = None,
-        sandbox: SandboxOption = None,
-        cd: Annotated[Path | None, typer.Option("--cd", "-C", help="Work in this directory.")] = None,
-        skip_git_repo_check: Annotated[
-            bool, typer.Option("--skip-git-repo-check", help="Allow running outside a git repository.")
-        ] = False,
-        bypass_hook_trust: Annotated[
-            bool,
-            typer.Option("--dangerously-bypass-hook-trust", help="Run hooks nobody has trusted yet, without asking."),
-        ] = False,
-        image: Annotated[
-            list[Path] | None, typer.Option("--image", "-i", help="Attach an image to the prompt (repeatable).")
-        ] = None,
-        full_auto: Annotated[
-            bool, typer.Option("--full-auto", help="Shorthand for --sandbox workspace-write.")
-        ] = False,
-        yolo: Annotated[
-            bool,
-            typer.Option(
-                "--dangerously-bypass-approvals-and-sandbox",
-                "--yolo",
-                help="Run every command without sandbox or approvals. Only for machines that are sandboxes already.",
-            ),
-        ] = False,
-        config: Annotated[
-            list[str] | None, typer.Option("--config", "-c", help="Override a config value: -c key=value (TOML).")
-        ] = None,
-        profile: Annotated[str | None, typer.Option("--profile", "-p", help="Config profile to use.")] = None,
-        strict_config: Annotated[
-            bool, typer.Option("--strict-config", help="Treat unknown and unsupported config keys as errors.")
-        ] = False,
-        add_dir: AddDirOption = None,
-        thread_source: ThreadSourceOption = None,
-        cyber_access_program: CyberOption = None,
-    ) -> None:
-        from ._exec_run import ExecOptions
+def _exec_options(prompt: str | None, options: dict[str, Any]) -> ExecOptions:
+    """The `ExecOptions` of what typer parsed (a repeatable option nobody gave comes as None)."""
+    return ExecOptions(prompt=prompt, **{dest: given for dest, given in options.items() if given is not None})
 
-        options = ExecOptions(
-            json_mode=json_mode,
-            output_last_message=output_last_message,
-            output_schema=output_schema,
-            model=model,
-            sandbox=sandbox,
-            cd=cd,
-            skip_git_repo_check=skip_git_repo_check,
-            bypass_hook_trust=bypass_hook_trust,
-            images=list(image or []),
-            full_auto=full_auto,
-            yolo=yolo,
-            config=list(config or []),
-            profile=profile,
-            strict_config=strict_config,
-            add_dirs=list(add_dir or []),
-            thread_source=thread_source,
-            cyber_access_program=cyber_access_program,
-        )
-        _resume_or_fork(args or [], options, last=last, all_dirs=all_dirs, fork=fork)
+
+def _exec_command(
+    prompt: Annotated[str | None, typer.Argument(help="What to do. `-` reads it from stdin.")] = None,
+    **options: Any,
+) -> None:
+    from ._exec_run import run_exec
+
+    raise typer.Exit(run_exec(_exec_options(prompt, options)))
+
+
+def _exec_resume(
+    args: Annotated[list[str] | None, typer.Argument(help="[ID] [PROMPT]")] = None,
+    last: Annotated[bool, typer.Option("--last", help="Resume the most recent session in this directory.")] = False,
+    all_dirs: Annotated[bool, typer.Option("--all", help="With --last: the most recent session anywhere.")] = False,
+    fork: Annotated[
+        bool, typer.Option("--fork", help="Start a new session from a copy (what `exec fork` runs).")
+    ] = False,
+    **options: Any,
+) -> None:
+    _resume_or_fork(args or [], _exec_options(None, options), last=last, all_dirs=all_dirs, fork=fork)
 
 
 def _resume_or_fork(args: list[str], options: ExecOptions, *, last: bool, all_dirs: bool, fork: bool) -> None:

@@ -12,7 +12,6 @@ import os
 import select
 import signal
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import anyio
 import agent
 from agent import Config, TurnOutcome
 
+from ._exec_options import ExecOptions
 from ._exec_render import HumanRenderer, JsonlRenderer
 
 EXIT_OK = 0
@@ -29,34 +29,6 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 STDIN_WAIT_S = 1.0
 CYBER_ACCESS_PROGRAMS = ("standard", "daybreak_blue", "daybreak_red")
-
-
-@dataclass
-class ExecOptions:
-    prompt: str | None = None
-    json_mode: bool = False
-    output_last_message: Path | None = None
-    output_schema: Path | None = None
-    model: str | None = None
-    sandbox: str | None = None
-    cd: Path | None = None
-    skip_git_repo_check: bool = False
-    bypass_hook_trust: bool = False
-    ephemeral: bool = False
-    images: list[Path] = field(default_factory=lambda: [])
-    full_auto: bool = False
-    yolo: bool = False
-    config: list[str] = field(default_factory=lambda: [])
-    profile: str | None = None
-    oss: bool = False
-    strict_config: bool = False
-    add_dirs: list[Path] = field(default_factory=lambda: [])
-    thread_source: str | None = None
-    cyber_access_program: str | None = None
-    resume: str | None = None
-    resume_last: bool = False
-    resume_all: bool = False
-    fork: bool = False
 
 
 class UsageError(Exception):

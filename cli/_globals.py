@@ -11,41 +11,44 @@ A first word that is not a command is the TUI's first prompt (`pycodex "fix the 
 
 from __future__ import annotations
 
+import functools
 import json
 
-# option → (canonical long name, whether it takes a value)
-GLOBAL_OPTIONS: dict[str, tuple[str, bool]] = {
-    "-c": ("--config", True),
-    "--config": ("--config", True),
-    "-m": ("--model", True),
-    "--model": ("--model", True),
-    "-p": ("--profile", True),
-    "--profile": ("--profile", True),
-    "-C": ("--cd", True),
-    "--cd": ("--cd", True),
-    "-s": ("--sandbox", True),
-    "--sandbox": ("--sandbox", True),
+# Codex's global options that exec does not have; the others are the ones `_exec_options` marks `before`.
+_NOT_EXEC: dict[str, tuple[str, bool]] = {
     "-a": ("--ask-for-approval", True),
     "--ask-for-approval": ("--ask-for-approval", True),
-    "--strict-config": ("--strict-config", False),
-    "--oss": ("--oss", False),
-    "--full-auto": ("--full-auto", False),
-    "--yolo": ("--dangerously-bypass-approvals-and-sandbox", False),
-    "--dangerously-bypass-approvals-and-sandbox": ("--dangerously-bypass-approvals-and-sandbox", False),
 }
-
-_ALL = frozenset(name for name, _ in GLOBAL_OPTIONS.values())
 _CONFIG_ONLY = frozenset({"--config", "--profile", "--strict-config"})
 
-# command → the global options it has itself; the groups list their subcommands' words.
-ACCEPTS: dict[str, frozenset[str]] = {
-    "exec": _ALL - {"--ask-for-approval"},
-    "resume": _ALL - {"--dangerously-bypass-approvals-and-sandbox"},
-    "config": _CONFIG_ONLY | {"--cd"},
-    "mcp-server": _CONFIG_ONLY,
-    "mcp": frozenset(),
-    "sandbox": frozenset({"--config", "--full-auto", "--cd"}),
-}
+
+@functools.cache
+def global_options() -> dict[str, tuple[str, bool]]:
+    """option → (canonical long name, whether it takes a value). Built on first use: the table of exec's options is
+    only imported when an option comes before the command."""
+    from ._exec_options import OPTIONS
+
+    table = dict(_NOT_EXEC)
+    for option in OPTIONS:
+        if option.before:
+            table.update(dict.fromkeys(option.flags, (option.flags[0], option.kind != "flag")))
+    return table
+
+
+@functools.cache
+def accepts() -> dict[str, frozenset[str]]:
+    """command → the global options it has itself; the groups list their subcommands' words."""
+    every = frozenset(name for name, _ in global_options().values())
+    return {
+        "exec": every - {name for name, _ in _NOT_EXEC.values()},
+        "resume": every - {"--dangerously-bypass-approvals-and-sandbox"},
+        "config": _CONFIG_ONLY | {"--cd"},
+        "mcp-server": _CONFIG_ONLY,
+        "mcp": frozenset(),
+        "sandbox": frozenset({"--config", "--full-auto", "--cd"}),
+    }
+
+
 GROUPS = frozenset({"config", "mcp", "sandbox", "execpolicy"})
 COMMANDS = frozenset(
     {
@@ -83,7 +86,7 @@ def _leading(argv: list[str]) -> tuple[list[tuple[str, str | None]], int]:
     while index < len(argv):
         word = argv[index]
         name, has_inline, inline = word.partition("=") if word.startswith("--") else (word, "", "")
-        spec = GLOBAL_OPTIONS.get(name)
+        spec = global_options().get(name)
         if spec is None:
             break
         canonical, takes_value = spec
@@ -115,6 +118,8 @@ def hoist(argv: list[str]) -> list[str]:
     Raises:
         GlobalOptionError: an option the command cannot use.
     """
+    if not argv or not argv[0].startswith("-"):
+        return argv  # nothing before the command
     options, index = _leading(argv)
     if not options or index >= len(argv):
         return argv
@@ -125,7 +130,7 @@ def hoist(argv: list[str]) -> list[str]:
     if command not in COMMANDS:
         # `pycodex [OPTIONS] "PROMPT"`: the TUI with a first prompt.
         return [*_words(options), "--prompt", command, *rest]
-    accepted = ACCEPTS.get(command, frozenset())
+    accepted = accepts().get(command, frozenset())
     kept: list[tuple[str, str | None]] = []
     for name, value in options:
         if name in accepted:

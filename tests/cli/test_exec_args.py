@@ -8,14 +8,17 @@ errors, forms it does not take), typer must be the one answering.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 import cli._exec_run
 from cli._app import app
 from cli._exec_args import first_positional, parse_exec
-from cli._exec_run import ExecOptions
+from cli._exec_options import OPTIONS, ExecOptions
+from cli._globals import accepts, global_options, hoist
 
 
 def _typer_options(args: list[str], monkeypatch: pytest.MonkeyPatch) -> ExecOptions:
@@ -101,3 +104,31 @@ def test_exec_review_is_left_to_typer_and_the_review_command() -> None:
     assert parse_exec(["review"]) is None
     assert parse_exec(["--json", "review", "--uncommitted"]) is None
     assert parse_exec(["--", "review"]) == {"prompt": "review"}  # after `--` it is a prompt like any other
+
+
+def _typer_params(name: str) -> dict[str, tuple[str, ...]]:
+    group: Any = typer.main.get_command(app)
+    params: list[Any] = group.commands[name].params
+    return {str(p.name): tuple(p.opts) for p in params if type(p).__name__.endswith("Option")}
+
+
+def test_the_typer_commands_take_exactly_the_declared_options() -> None:
+    declared = {o.dest: o.flags for o in OPTIONS}
+    assert _typer_params("exec") == declared
+    own = {"last": ("--last",), "all_dirs": ("--all",), "fork": ("--fork",)}
+    for_resume = {o.dest: o.flags for o in OPTIONS if o.resume}
+    assert _typer_params("exec-resume") == {**own, **for_resume}
+    assert {"ephemeral", "oss"} == declared.keys() - for_resume.keys()
+
+
+def test_options_before_exec_are_the_declared_ones() -> None:
+    before = {flag for o in OPTIONS if o.before for flag in o.flags}
+    assert before == set(global_options()) - {"-a", "--ask-for-approval"}
+    assert accepts()["exec"] == {o.flags[0] for o in OPTIONS if o.before}
+    assert hoist(["--yolo", "-C", "/w", "exec", "go"]) == [
+        "exec",
+        "--dangerously-bypass-approvals-and-sandbox",
+        "--cd",
+        "/w",
+        "go",
+    ]
