@@ -112,9 +112,11 @@ def test_openai_provider_gets_namespaces_and_namespaced_calls_work(repo: Path, c
         requests = server.requests
     assert proc.returncode == 0, proc.stderr
     namespaces = [t for t in requests[0].body["tools"] if t["type"] == "namespace"]
-    assert [n["name"] for n in namespaces] == ["mcp__everything"]
-    assert "get_sum" in [t["name"] for t in namespaces[0]["tools"]]
-    assert all("$schema" not in t["parameters"] for t in namespaces[0]["tools"])
+    # The sub-agent tools come as their own namespace on OpenAI's wire, before the MCP servers'.
+    assert [n["name"] for n in namespaces] == ["multi_agent_v1", "mcp__everything"]
+    everything = namespaces[1]
+    assert "get_sum" in [t["name"] for t in everything["tools"]]
+    assert all("$schema" not in t["parameters"] for t in everything["tools"])
     output = [i["output"] for i in requests[1].body["input"] if i.get("type") == "function_call_output"][-1]
     assert "The sum of 2 and 3 is 5." in json.dumps(output)
     item = [
