@@ -83,6 +83,8 @@ class RemoteSession:
         self._last_message: str | None = None
         self._items: dict[str, dict[str, Any]] = {}
         self._overrides: dict[str, Any] = {}
+        self.skills: Any = None
+        """Skills live on the server's side: none are offered for `$` completion here."""
 
     # ---- lifecycle ----------------------------------------------------------------------------------------------
 

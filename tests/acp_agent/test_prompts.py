@@ -216,7 +216,7 @@ async def test_a_patch_outside_the_sandbox_asks_with_its_diff_and_allow_once_app
     assert tool_call.kind == "edit"
     content: list[Any] = tool_call.content or []
     reason, diff = content
-    assert reason.content.text == "The patch writes outside the writable roots."
+    assert reason.content.text == "The sandbox is read-only: nothing may be written without your approval."
     assert (diff.path, diff.old_text, diff.new_text) == (str(work / "new.txt"), None, "fresh\n")
     assert (work / "new.txt").read_text() == "fresh\n"
 

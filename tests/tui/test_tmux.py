@@ -82,7 +82,7 @@ def test_pycodex_in_tmux_asks_before_a_command_and_shows_the_answer(tmux: Tmux, 
         command = f"cd {repo} && env {exports} {PYCODEX} --ask-for-approval untrusted --sandbox workspace-write"
         tmux.run("new-session", "-d", "-s", "chat", "-x", "100", "-y", "30", command)
 
-        tmux.wait_for(lambda s: "enter send" in s and "test-model" in s)
+        tmux.wait_for(lambda s: "/ commands" in s and "test-model" in s)
         tmux.run("send-keys", "-t", "chat", "-l", "make the file please")
         tmux.run("send-keys", "-t", "chat", "Enter")
         asked = tmux.wait_for(lambda s: "Allow the agent to run this command?" in s)
