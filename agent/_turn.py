@@ -343,6 +343,10 @@ class TurnRunner(CompactingSession):
             event=run.hook.event, status=status, message=message, key=run.hook.key, source=str(run.hook.source)
         )
         await self._emit_msg_current(done)
+        system_message = (run.output or {}).get("systemMessage")
+        if isinstance(system_message, str) and system_message:
+            # Codex shows a hook's `systemMessage` as a warning: exec's JSONL readers see it as one too.
+            await self._emit_msg_current(Warning(message=system_message))
 
     def _notify(self, turn_id: str, items: Sequence[UserInput], outcome: TurnOutcome) -> None:
         """`notify`: the configured program hears that the turn ended (not awaited)."""

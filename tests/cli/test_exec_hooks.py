@@ -221,3 +221,15 @@ def test_hooks_of_an_untrusted_project_never_load(codex_home: Path, repo: Path, 
     assert run.returncode == 0, run.stderr
     assert (repo / "made.txt").exists()
     assert not marker.exists()
+
+
+def test_a_hooks_system_message_is_a_warning_in_the_json_stream(codex_home: Path, repo: Path, tmp_path: Path) -> None:
+    answer = {"systemMessage": "remember to run the linter"}
+    hook = script(tmp_path / "note.sh", f"cat >/dev/null\necho '{json.dumps(answer)}'\n")
+    configure(codex_home, "PreToolUse", str(hook))
+    run = run_exec(TOUCH, [BYPASS, "--json", "go"], cwd=repo)
+    assert run.returncode == 0, run.stderr
+    errors = [
+        e["item"]["message"] for e in run.events if e["type"] == "item.completed" and e["item"]["type"] == "error"
+    ]
+    assert "remember to run the linter" in errors
