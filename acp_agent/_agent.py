@@ -35,6 +35,7 @@ from acp.schema import (
     SessionResumeCapabilities,
     SetSessionConfigOptionResponse,
     SetSessionModeResponse,
+    TerminalAuthMethod,
 )
 
 import agent
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from acp import Client
 
 AUTH_METHOD = "openai-api-key"
+LOGIN_METHOD = "pycodex-login"
 API_KEY_VAR = "OPENAI_API_KEY"
 LIST_PAGE = 50
 # How long closing a session waits for its running turn to stop and its MCP servers to shut down.
@@ -113,14 +115,26 @@ class PycodexAgent:
                     "names in config.toml).",
                     vars=[AuthEnvVar(name=API_KEY_VAR, label="OpenAI API key", secret=True)],
                     link="https://platform.openai.com/api-keys",
-                )
+                ),
+                TerminalAuthMethod(
+                    type="terminal",
+                    id=LOGIN_METHOD,
+                    name="Log in with an API key",
+                    description="Stores the key as `pycodex login --with-api-key` does (auth.json or the OS keyring); "
+                    "every later session uses it.",
+                    args=["login", "--with-api-key"],
+                ),
             ],
             agent_info=Implementation(name="pycodex", title="pycodex", version=_version()),
         )
 
     async def authenticate(self, method_id: str, **kwargs: Any) -> AuthenticateResponse:
+        if method_id == LOGIN_METHOD:
+            if await anyio.to_thread.run_sync(_stored_login) is None:
+                raise RequestError(AUTH_REQUIRED, "no stored login: run `pycodex login --with-api-key` and try again")
+            return AuthenticateResponse()
         if method_id != AUTH_METHOD:
-            raise invalid_params(f"unknown auth method {method_id!r}; pycodex offers {AUTH_METHOD!r}")
+            raise invalid_params(f"unknown auth method {method_id!r}; pycodex offers {AUTH_METHOD!r}, {LOGIN_METHOD!r}")
         if not self._env.get(API_KEY_VAR):
             raise RequestError(
                 AUTH_REQUIRED, f"{API_KEY_VAR} is not set: restart pycodex acp with it in its environment"
@@ -148,14 +162,14 @@ class PycodexAgent:
             raise internal(f"pycodex's configuration is invalid: {exc}") from None
         except agent.ProviderNotConfiguredError as exc:
             # No key and no local model server: the editor offers the API-key method.
-            raise RequestError(AUTH_REQUIRED, str(exc), {"authMethods": [AUTH_METHOD]}) from None
+            raise RequestError(AUTH_REQUIRED, str(exc), {"authMethods": [AUTH_METHOD, LOGIN_METHOD]}) from None
         key_var = config.provider.env_key
         if key_var and not self._env.get(key_var):
             raise RequestError(
                 AUTH_REQUIRED,
                 f"the model provider {config.provider.id!r} needs an API key in {key_var}; set it in the "
                 "environment the editor starts pycodex acp with",
-                {"authMethods": [AUTH_METHOD]},
+                {"authMethods": [AUTH_METHOD, LOGIN_METHOD]},
             )
         return config
 
@@ -343,3 +357,12 @@ class PycodexAgent:
         for session in self._sessions.values():
             session.close()
         self._sessions.clear()
+
+
+def _stored_login() -> Any:
+    """The login `pycodex login` stored (None when there is none), read with the user's config."""
+    try:
+        config = agent.load_config(agent.ConfigOverrides())
+        return agent.AuthStore(config.codex_home, config.toml.cli_auth_credentials_store).load()
+    except agent.AgentError:
+        return None

@@ -64,6 +64,21 @@ async def test_without_any_model_provider_a_new_session_asks_for_authentication(
         with pytest.raises(RequestError) as no_key:
             await pyagent.authenticate(method_id="openai-api-key")
         assert refused.value.code == -32000 and "OPENAI_API_KEY" in str(refused.value)
-        assert refused.value.data == {"authMethods": ["openai-api-key"]}
+        assert refused.value.data == {"authMethods": ["openai-api-key", "pycodex-login"]}
         assert unknown_method.value.code == -32602
         assert no_key.value.code == -32000
+
+
+@pytest.mark.anyio
+async def test_the_login_method_accepts_a_key_stored_by_pycodex_login(tmp_path: Path, codex_home: Path) -> None:
+    import json
+
+    async with anyio.create_task_group() as tg:
+        pyagent = PycodexAgent(AcpOptions(), tg, env={})
+        with pytest.raises(RequestError) as missing:
+            await pyagent.authenticate(method_id="pycodex-login")
+        assert missing.value.code == -32000 and "pycodex login --with-api-key" in str(missing.value)
+        auth = {"auth_mode": "apikey", "OPENAI_API_KEY": "sk-stored-key-1234567890"}
+        (codex_home / "auth.json").write_text(json.dumps(auth), encoding="utf-8")
+        (codex_home / "auth.json").chmod(0o600)
+        await pyagent.authenticate(method_id="pycodex-login")

@@ -65,7 +65,9 @@ async def test_initialize_advertises_capabilities_the_api_key_method_and_agent_i
     assert sessions is not None and None not in (sessions.list, sessions.resume, sessions.close)
     assert answer.agent_info is not None and answer.agent_info.name == "pycodex"
     methods = answer.auth_methods or []
-    assert [(m.id, [v.name for v in m.vars]) for m in methods] == [("openai-api-key", ["OPENAI_API_KEY"])]  # type: ignore[union-attr]
+    assert [m.id for m in methods] == ["openai-api-key", "pycodex-login"]
+    assert [v.name for v in methods[0].vars] == ["OPENAI_API_KEY"]  # type: ignore[union-attr]
+    assert methods[1].args == ["login", "--with-api-key"]  # type: ignore[union-attr]
 
 
 async def test_a_prompt_streams_thoughts_a_plan_a_command_an_edit_and_the_answer(
