@@ -37,6 +37,7 @@ from ._credentials import McpCredentialStore as McpCredentialStore
 from ._credentials import StoredOAuthCredentials as StoredOAuthCredentials
 from ._credentials import credentials_key as credentials_key
 from ._credentials import write_private_json as write_private_json
+from ._credentials import write_private_text as write_private_text
 from ._elicitation import ElicitationHandler as ElicitationHandler
 from ._elicitation import ElicitationRequest as ElicitationRequest
 from ._elicitation import apply_schema_defaults as apply_schema_defaults
@@ -131,6 +132,7 @@ __all__ = [
     "compact_json",
     "credentials_key",
     "write_private_json",
+    "write_private_text",
     "decline_authorization",
     "decline_elicitation",
     "default_codex_home",

@@ -6,9 +6,6 @@ atomically and kept at mode 0600 (it may hold headers with secrets).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -24,6 +21,7 @@ from ._config import (
     parse_mcp_servers,
     parse_server_config,
 )
+from ._credentials import write_private_text
 from .errors import McpConfigError
 
 CONFIG_FILE_NAME = "config.toml"
@@ -50,19 +48,7 @@ def _load_document(path: Path) -> tomlkit.TOMLDocument:
 def _write_document(path: Path, document: tomlkit.TOMLDocument) -> None:
     text = tomlkit.dumps(document)  # pyright: ignore[reportUnknownMemberType]
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".config.", suffix=".toml.tmp", dir=path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private_text(path, text)
     except OSError as exc:
         raise McpConfigError(f"could not write {path}: {exc.strerror}") from None
 

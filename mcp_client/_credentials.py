@@ -47,15 +47,15 @@ CREDENTIALS_FILE_NAME = ".credentials.json"
 CLIENT_SECRETS_FILE_NAME = ".pycodex-mcp-client-secrets.json"
 
 
-def write_private_json(path: Path, data: Any) -> None:
-    """Write `data` as pretty JSON (2 spaces) to `path`, mode 0600, atomically: a temporary file beside it, synced,
-    then renamed over it. The directory is created (0700) if needed. Raises `OSError`."""
+def write_private_text(path: Path, text: str) -> None:
+    """Write `text` to `path`, mode 0600, atomically: a temporary file beside it, synced, then renamed over it. The
+    directory is created (0700) if needed. The one writer of files that may hold secrets. Raises `OSError`."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -63,6 +63,11 @@ def write_private_json(path: Path, data: Any) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_private_json(path: Path, data: Any) -> None:
+    """Write `data` as pretty JSON (2 spaces) with `write_private_text`. Raises `OSError`."""
+    write_private_text(path, json.dumps(data, indent=2))
 
 
 def credentials_key(server_name: str, url: str) -> str:

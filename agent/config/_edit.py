@@ -3,9 +3,6 @@ comments and layout survive, written to a temporary file and renamed over the or
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,20 +34,11 @@ def edit_config(path: Path, change: Callable[[TOMLDocument], None]) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step (mode 0600; the folder is created 0700)."""
+    """Replace `path` with `text` in one step (mode 0600; the folder is created 0700): `mcp_client`'s one writer of
+    private files."""
+    from mcp_client import write_private_text
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private_text(path, text)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}", source=str(path)) from None
