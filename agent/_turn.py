@@ -182,7 +182,7 @@ async def _run_calls(ctx: ToolContext, calls: list[JsonObject], history: list[Js
     """
     results: list[JsonObject | None] = [None] * len(calls)
     try:
-        if len(calls) > 1 and ctx.tools.all_parallel([str(c.get("name")) for c in calls]):
+        if len(calls) > 1 and ctx.tools.all_parallel([_tool_of(c) for c in calls]):
             async with anyio.create_task_group() as tg:
                 for index, call in enumerate(calls):
                     tg.start_soon(_run_one, ctx, call, results, index)
@@ -193,6 +193,12 @@ async def _run_calls(ctx: ToolContext, calls: list[JsonObject], history: list[Js
         outputs = [r if r is not None else output_item(c, "aborted") for r, c in zip(results, calls, strict=True)]
         history.extend(outputs)
         record(outputs)
+
+
+def _tool_of(call: JsonObject) -> tuple[str, str | None]:
+    """The (name, namespace) a call names."""
+    namespace = call.get("namespace")
+    return str(call.get("name")), namespace if isinstance(namespace, str) else None
 
 
 async def _run_one(ctx: ToolContext, call: JsonObject, results: list[JsonObject | None], index: int) -> None:

@@ -11,17 +11,22 @@ from ._authorization import ConsoleAuthorization as ConsoleAuthorization
 from ._authorization import decline_authorization as decline_authorization
 from ._config import DEFAULT_STARTUP_TIMEOUT_SEC as DEFAULT_STARTUP_TIMEOUT_SEC
 from ._config import DEFAULT_TOOL_TIMEOUT_SEC as DEFAULT_TOOL_TIMEOUT_SEC
+from ._config import SERVER_KEYS as SERVER_KEYS
+from ._config import UNSUPPORTED_SERVER_KEYS as UNSUPPORTED_SERVER_KEYS
 from ._config import ApprovalMode as ApprovalMode
 from ._config import CredentialsStoreMode as CredentialsStoreMode
 from ._config import EnvVarSpec as EnvVarSpec
 from ._config import McpOAuthSettings as McpOAuthSettings
+from ._config import McpProtocol as McpProtocol
 from ._config import McpServerConfig as McpServerConfig
 from ._config import McpServerOAuthConfig as McpServerOAuthConfig
 from ._config import McpStdioTransport as McpStdioTransport
 from ._config import McpStreamableHttpTransport as McpStreamableHttpTransport
 from ._config import McpToolConfig as McpToolConfig
+from ._config import nearest_server_key as nearest_server_key
 from ._config import parse_mcp_servers as parse_mcp_servers
 from ._config import parse_server_config as parse_server_config
+from ._config import unknown_server_keys as unknown_server_keys
 from ._config import validate_server_name as validate_server_name
 from ._config_file import add_server as add_server
 from ._config_file import http_server_table as http_server_table
@@ -108,6 +113,7 @@ __all__ = [
     "McpModelOutput",
     "McpOAuthError",
     "McpOAuthSettings",
+    "McpProtocol",
     "McpRequiredServerError",
     "McpServerConfig",
     "McpServerInfo",
@@ -124,7 +130,9 @@ __all__ = [
     "McpUnknownToolError",
     "PreRegisteredClient",
     "QualifiedToolName",
+    "SERVER_KEYS",
     "StoredOAuthCredentials",
+    "UNSUPPORTED_SERVER_KEYS",
     "add_server",
     "apply_schema_defaults",
     "auth_status",
@@ -138,6 +146,7 @@ __all__ = [
     "default_codex_home",
     "format_wall_time",
     "http_server_table",
+    "nearest_server_key",
     "load_mcp_servers",
     "load_oauth_settings",
     "login",
@@ -157,6 +166,7 @@ __all__ = [
     "stdio_server_table",
     "tool_result_to_item_result",
     "tool_result_to_model_output",
+    "unknown_server_keys",
     "user_config_path",
     "validate_server_name",
 ]

@@ -22,6 +22,7 @@ DEFAULT_TOOL_TIMEOUT_SEC = 120.0
 
 ApprovalMode = Literal["auto", "prompt", "approve"]
 CredentialsStoreMode = Literal["auto", "keyring", "file"]
+McpProtocol = Literal["handshake-first", "newest"]
 
 _SERVER_NAME = re.compile(r"^[A-Za-z0-9_\-:@/.]+$")
 
@@ -125,6 +126,11 @@ class McpServerConfig(_Model):
     scopes: list[str] | None = None
     oauth: McpServerOAuthConfig | None = None
     oauth_resource: str | None = None
+    protocol: McpProtocol = "handshake-first"
+    """Ours. `handshake-first`: the initialize handshake (the 2025-11-25 era, as Codex speaks it), in which a server
+    can ask questions mid-call (`ctx.elicit`, sampling, roots); the 2026-07-28 era only for a server that refuses the
+    handshake. `newest`: the newest era the server offers (stateless 2026-07-28, where a server can ask only by
+    returning an input-required result)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -181,6 +187,55 @@ class McpServerConfig(_Model):
         if per_tool is not None and per_tool.approval_mode is not None:
             return per_tool.approval_mode
         return self.default_tools_approval_mode or "auto"
+
+
+UNSUPPORTED_SERVER_KEYS = {
+    "http_headers_helper": "a command that prints HTTP headers",
+    "experimental_environment": "a remote execution environment for the server",
+    "name": "a legacy key Codex ignores as well",
+}
+"""Keys of a `[mcp_servers.<name>]` table that Codex has and pycodex does not act on (reported, never silent)."""
+
+SERVER_KEYS = frozenset(
+    {*McpServerConfig.model_fields, *_TRANSPORT_KEYS, "startup_timeout_ms", *UNSUPPORTED_SERVER_KEYS} - {"transport"}
+)
+"""Every key a `[mcp_servers.<name>]` table may set."""
+
+_NESTED_KEYS: dict[str, frozenset[str]] = {
+    "oauth": frozenset(McpServerOAuthConfig.model_fields),
+    "tools": frozenset(McpToolConfig.model_fields),
+}
+
+
+def unknown_server_keys(table: Mapping[str, Any]) -> list[str]:
+    """The keys of one `[mcp_servers.<name>]` table that nothing declares, as dotted paths inside the table
+    (`tols`, `oauth.client`, `tools.echo.aproval_mode`)."""
+    found = [str(key) for key in table if key not in SERVER_KEYS]
+    oauth = table.get("oauth")
+    if isinstance(oauth, Mapping):
+        found += [f"oauth.{key}" for key in cast("Mapping[str, Any]", oauth) if key not in _NESTED_KEYS["oauth"]]
+    tools = table.get("tools")
+    if isinstance(tools, Mapping):
+        for tool, settings in cast("Mapping[str, Any]", tools).items():
+            if isinstance(settings, Mapping):
+                keys = cast("Mapping[str, Any]", settings)
+                found += [f"tools.{tool}.{key}" for key in keys if key not in _NESTED_KEYS["tools"]]
+    return found
+
+
+def nearest_server_key(key: str) -> str | None:
+    """The declared key closest to an unknown one (same level), for a "did you mean"."""
+    import difflib
+
+    parts = key.split(".")
+    if len(parts) == 1:
+        candidates = SERVER_KEYS
+    elif parts[0] in _NESTED_KEYS:
+        candidates = _NESTED_KEYS[parts[0]]
+    else:
+        return None
+    close = difflib.get_close_matches(parts[-1], sorted(candidates), n=1, cutoff=0.6)
+    return ".".join([*parts[:-1], close[0]]) if close else None
 
 
 def _describe(error: ValidationError) -> tuple[str, str | None]:

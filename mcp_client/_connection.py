@@ -276,12 +276,11 @@ class ServerRunner:
             def new_target() -> Any:
                 return streamable_http_client(url, http_client=http)
 
-        # A stdio server gets the handshake era first: there it can send requests of its own mid-call, which is how
-        # servers built on the SDK ask (`ctx.elicit`, sampling, roots). Under 2026-07-28 (what `auto` picks when a
-        # server offers it) such a request fails with -32600 "no back-channel". A server that refuses the handshake
-        # (2026-only) is connected again with `auto`. HTTP servers keep `auto`: the stateless era is what they
-        # are built for (and what the conformance suite checks).
-        modes = ("legacy", "auto") if isinstance(transport, McpStdioTransport) else ("auto",)
+        # `handshake-first` (the default): the handshake era, where a server can send requests of its own mid-call,
+        # which is how servers built on the SDK ask (`ctx.elicit`, sampling, roots), over stdio and Streamable HTTP
+        # alike. Under 2026-07-28 (what `auto` picks when a server offers it) such a request fails with -32600 "no
+        # back-channel". A server that refuses the handshake (2026-only) is connected again with `auto`.
+        modes = ("legacy", "auto") if self.config.protocol == "handshake-first" else ("auto",)
         for mode in modes:
             attempt = AsyncExitStack()
             try:

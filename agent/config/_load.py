@@ -206,7 +206,7 @@ def load_config(
     sandbox_policy = _sandbox_policy(toml, sandbox_mode, permissions)
 
     base_instructions, compact_prompt = _instruction_files(overrides, toml, provenance)
-    mcp_servers = _mcp_servers(toml, provenance)
+    mcp_servers = _mcp_servers(toml, provenance, warnings, strict=strict)
 
     return Config(
         codex_home=home,
@@ -360,12 +360,36 @@ def _instruction_files(
     return base_instructions, compact_prompt
 
 
-def _mcp_servers(toml: ConfigToml, provenance: Mapping[str, Source]) -> dict[str, Any]:
-    """`[mcp_servers]`, checked by the MCP client's own rules."""
+def _mcp_servers(
+    toml: ConfigToml, provenance: Mapping[str, Source], warnings: list[str], *, strict: bool
+) -> dict[str, Any]:
+    """`[mcp_servers]`, checked by the MCP client's own rules; a key no server table declares, or one pycodex does
+    not act on, is reported (with `strict`, an error) like any other key."""
     mcp_servers: dict[str, Any] = {}
     if toml.mcp_servers:
         import mcp_client  # only when servers are configured: it is slow to import
 
+        unsupported: list[str] = []
+        for name, table in toml.mcp_servers.items():
+            for sub in mcp_client.unknown_server_keys(table):
+                key = f"mcp_servers.{name}.{sub}"
+                source = provenance.get(key) or _nearest_source(provenance, key)
+                where = f" in {source}" if source else ""
+                near = mcp_client.nearest_server_key(sub)
+                hint = f" (did you mean `mcp_servers.{name}.{near}`?)" if near else ""
+                if strict:
+                    raise UnknownConfigKeyError(
+                        f"unknown configuration key `{key}`{where}{hint}", key=key, source=str(source)
+                    )
+                warnings.append(f"unknown configuration key `{key}`{where} (ignored){hint}")
+            unsupported += [f"mcp_servers.{name}.{key}" for key in table if key in mcp_client.UNSUPPORTED_SERVER_KEYS]
+        if unsupported:
+            where = ", ".join(f"`{key}` in {_nearest_source(provenance, key)}" for key in unsupported)
+            message = f"recognised but not supported by pycodex: {where}"
+            if strict:
+                first = unsupported[0]
+                raise UnknownConfigKeyError(message, key=first, source=str(_nearest_source(provenance, first)))
+            warnings.append(f"{message}. These keys are ignored.")
         try:
             mcp_servers = mcp_client.parse_mcp_servers(dict(toml.mcp_servers))
         except mcp_client.McpConfigError as exc:

@@ -114,7 +114,9 @@ class McpBridge:
         async def call_tool(ctx: ToolContext, call: ToolCall) -> Output:
             return await self.call(ctx, call.call_id, found, call.arguments)
 
-        return Tool(name, {}, call_tool, approval="mcp_tool_call")
+        # `supports_parallel_tool_calls`: the server's calls may run at once when a response asks for several.
+        parallel = self.manager.server_config(found.server).supports_parallel_tool_calls
+        return Tool(name, {}, call_tool, parallel=parallel, approval="mcp_tool_call")
 
     def resolve(self, name: str, namespace: str | None) -> mcp_client.McpToolInfo | None:
         if namespace:

@@ -96,6 +96,6 @@ class ToolRegistry:
             return next((tool for tool in grouped[1] if tool.name == name), None) if grouped else None
         return self._by_name.get(name)
 
-    def all_parallel(self, names: Sequence[str]) -> bool:
-        """Whether calls to all of these tools may run at once."""
-        return all((tool := self._by_name.get(name)) is not None and tool.parallel for name in names)
+    def all_parallel(self, calls: Sequence[tuple[str, str | None]]) -> bool:
+        """Whether calls to all of these tools (name, namespace) may run at once."""
+        return all((tool := self.find(name, namespace)) is not None and tool.parallel for name, namespace in calls)

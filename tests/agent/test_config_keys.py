@@ -105,6 +105,15 @@ def test_service_tier_web_search_and_summaries_reach_the_request(codex_home: Pat
         ("sandbox_workspace_write.writeable_roots=[]", "did you mean `sandbox_workspace_write.writable_roots`?"),
         ("profiles.fast.modle=x", "did you mean `profiles.fast.model`?"),
         ("model_providers.m.base_ur='http://x'", "did you mean `model_providers.m.base_url`?"),
+        (
+            "mcp_servers.s={command='x', suports_parallel_tool_calls=true}",
+            "did you mean `mcp_servers.s.supports_parallel_tool_calls`?",
+        ),
+        (
+            "mcp_servers.s={command='x', tools={echo={aproval_mode='prompt'}}}",
+            "did you mean `mcp_servers.s.tools.echo.approval_mode`?",
+        ),
+        ("mcp_servers.s={url='http://x/mcp', oauth={client_di='a'}}", "did you mean `mcp_servers.s.oauth.client_id`?"),
     ],
 )
 def test_unknown_keys_suggest_the_nearest_known_key_even_in_sub_tables(
@@ -223,3 +232,14 @@ def test_allowed_web_search_modes_and_unenforced_requirements(
     assert "web_search" not in request_knobs(config)
     assert any("web_search `live` is not allowed" in w for w in config.warnings)
     assert any("`enforce_residency`, which pycodex does not enforce" in w for w in config.warnings)
+
+
+def test_an_mcp_server_key_pycodex_does_not_act_on_is_reported(codex_home: Path, project: Path) -> None:
+    override = "mcp_servers.s={url='http://x/mcp', http_headers_helper=['print-headers']}"
+    config = load_config(ConfigOverrides(cwd=project), [override])
+    assert [w for w in config.warnings if "mcp_servers.s.http_headers_helper" in w] == [
+        f"recognised but not supported by pycodex: `mcp_servers.s.http_headers_helper` in -c {override}. These keys are"
+        " ignored."
+    ]
+    with pytest.raises(UnknownConfigKeyError, match="http_headers_helper"):
+        load_config(ConfigOverrides(cwd=project), [override], strict=True)

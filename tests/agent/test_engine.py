@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -166,6 +167,28 @@ async def test_an_mcp_tool_approved_for_the_session_is_not_asked_again(repo: Pat
     assert isinstance(asked, McpToolCallApprovalRequest)
     assert (asked.invocation.server, asked.invocation.tool, asked.invocation.arguments) == ("toolbox", "echo", echo)
     assert all("hello" in out for out in [*outputs(model.prompts[1]), *outputs(model.prompts[2])])
+
+
+MEETING = Path(__file__).resolve().parents[1] / "mcp_client/servers/meeting.py"
+
+
+@pytest.mark.parametrize(("parallel", "expected"), [(True, ["met", "met"]), (False, ["alone", "alone"])])
+async def test_an_mcp_server_marked_parallel_has_its_calls_run_at_once(
+    repo: Path, parallel: bool, expected: list[str]
+) -> None:
+    calls = [
+        function_call("mcp__meeting__meet", {"wait": 5.0 if parallel else 0.3}, call_id="a"),
+        function_call("mcp__meeting__meet", {"wait": 5.0 if parallel else 0.3}, call_id="b"),
+    ]
+    model = ScriptedModel([reply(*calls), reply(text("ok"))])
+    table = f'{{command="{sys.executable}", args=["{MEETING}"], supports_parallel_tool_calls={str(parallel).lower()}}}'
+    config = config_for(repo, overrides=[f"mcp_servers.meeting={table}"])
+    async with agent.Session(config, model=model, ephemeral=True) as session:
+        with anyio.fail_after(30):
+            outcome = await session.run_turn([agent.TextInput(text="go")])
+    assert outcome.status == "completed"
+    # Each output is "Wall time: ...\nOutput:\n<the structured result>".
+    assert [json.loads(out.split("\n")[-1])["result"] for out in outputs(model.prompts[1])] == expected
 
 
 async def test_an_interrupt_stops_the_turn_and_its_command(repo: Path) -> None:

@@ -13,6 +13,9 @@ Not listed, because we do not implement them: the extension scenarios of the bar
 Known gap behind a passing scenario: in `sep-2322-client-request-state` the `mcp` SDK (2.3) rejects a 2026-07-28
 tool result without `resultType` as malformed instead of taking it as complete; the scenario only checks that the
 client does not retry it, so it passes, but that call fails.
+
+The 2026-07-28 scenarios run with the server table's `protocol = "newest"` (the adapter reads the era the harness
+names); the default, `handshake-first`, is what the 2025 scenarios exercise.
 """
 
 from __future__ import annotations
