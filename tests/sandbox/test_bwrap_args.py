@@ -122,15 +122,21 @@ def test_the_guard_checks_that_the_workspace_codex_is_read_only_inside(tmp_path:
     assert guard_args(Plan(True, False)) == []
 
 
-def test_the_helper_refuses_to_start_a_command_when_a_guarded_path_is_unprotected(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["python", "native"])
+def test_the_helper_refuses_to_start_a_command_when_a_guarded_path_is_unprotected(tmp_path: Path, kind: str) -> None:
     import subprocess
     import sys
 
     from sandbox._confine import LANDLOCK_HELPER
     from sandbox._landlock import GUARD_MESSAGE
+    from sandbox._native import native_helper
 
+    native = native_helper()
+    if kind == "native" and native is None:
+        pytest.skip("no C compiler here to build the native sandbox helper")
+    helper = [native] if kind == "native" and native else [sys.executable, "-I", "-S", LANDLOCK_HELPER]
     (tmp_path / "writable").mkdir()
     for guarded in (tmp_path / "missing", tmp_path / "writable"):
-        argv = [sys.executable, "-I", "-S", LANDLOCK_HELPER, "--no-landlock", "--guard-present", str(guarded)]
+        argv = [*helper, "--no-landlock", "--guard-present", str(guarded)]
         result = subprocess.run([*argv, "--", "true"], capture_output=True, text=True, timeout=60, check=False)
         assert (result.returncode, result.stderr) == (1, f"{GUARD_MESSAGE} {guarded}\n")

@@ -12,6 +12,7 @@ import anyio
 import pytest
 
 import sandbox._confine
+import sandbox._native
 from sandbox import ShellEnvironmentPolicy, build_env, spawn
 
 from ._arena import COMBOS, POLICIES, Arena, Combo, make_arena, report_for
@@ -65,6 +66,10 @@ async def test_each_escape_probe_is_allowed_or_denied_exactly_as_the_policy_says
         monkeypatch.chdir(arena.base)
     report = report_for(combo.backend)
     monkeypatch.setattr(sandbox._confine, "detect", lambda: report)
+    if combo.python_helper:
+        monkeypatch.setattr(sandbox._native, "native_helper", lambda: None)
+    elif combo.backend != "none" and sandbox._native.native_helper() is None:
+        pytest.skip("no C compiler here built the native sandbox helper (the -python-helper combos cover this path)")
     if probe.name.startswith("tcp_connect_to_ipv6") and arena.tcp6 is None:
         pytest.skip("no IPv6 loopback (::1) on this machine")
     if probe.name == "signal_a_process_outside" and combo.backend == "landlock" and report.landlock_abi < 6:

@@ -158,8 +158,9 @@ def test_a_proxied_plan_runs_the_forwarder_in_a_new_network_namespace_under_bubb
 
 
 def test_under_bubblewrap_the_landlock_helper_starts_the_forwarder_and_opens_only_the_proxy_ports() -> None:
-    from sandbox._confine import LANDLOCK_HELPER, confine_plan
+    from sandbox._confine import confine_plan
     from sandbox._detect import SandboxReport
+    from sandbox._native import helper_argv
     from sandbox._plan import Plan
     from sandbox._route import BRIDGE
 
@@ -174,7 +175,8 @@ def test_under_bubblewrap_the_landlock_helper_starts_the_forwarder_and_opens_onl
             tail = confined.argv[confined.argv.index("--chdir") + 3 :]
             helper = tail[: tail.index("--") + 1]
             # bubblewrap, then the helper (guard, Landlock, the ready byte), then the forwarder, then the command.
-            assert helper[1:4] == ["-I", "-S", LANDLOCK_HELPER] and helper[4:6] == ["--ready-fd", "9"]
+            prefix = helper_argv()
+            assert helper[: len(prefix)] == prefix and helper[len(prefix) : len(prefix) + 2] == ["--ready-fd", "9"]
             assert [a for a in helper if a in ("--tcp-port", "--network", "4000", "4001")] == opens
             forwarder = tail[len(helper) :]
             assert forwarder[1:] == [

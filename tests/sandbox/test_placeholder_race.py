@@ -10,6 +10,7 @@ root here, so no other process on the machine can race these tests (nor they it)
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import threading
@@ -116,3 +117,27 @@ async def test_without_the_retry_the_churn_breaks_commands(
     if not failures:
         pytest.skip("the churn did not hit the window between plan and mount in this run")
     assert all(output.startswith(("bwrap: ", "pycodex sandbox: a protected path")) for output in failures), failures
+
+
+async def test_another_programs_empty_codex_cannot_be_removed_while_a_command_runs(roots: tuple[Path, Path]) -> None:
+    """An empty `.codex` made by someone else (Codex's placeholder) is pinned while our command runs: its owner's
+    removal fails, so the read-only mount on it cannot vanish and let the command create `.codex` afresh."""
+    ws, other = roots
+    (ws / ".codex").mkdir()
+    script = (
+        "while [ ! -e go ]; do sleep 0.01; done; mkdir -p .codex 2>/dev/null; "
+        "echo x > .codex/config.toml 2>/dev/null && echo WROTE || echo denied"
+    )
+    policy = WorkspaceWrite(writable_roots=(other,), exclude_slash_tmp=True, exclude_tmpdir_env_var=True)
+    with anyio.fail_after(60):
+        async with anyio.create_task_group() as tg:
+            proc = await spawn(["/bin/sh", "-c", script], cwd=ws, env=dict(os.environ), policy=policy, task_group=tg)
+            with pytest.raises(OSError) as removal:
+                os.rmdir(ws / ".codex")
+            (ws / "go").touch()
+            code = await proc.wait()
+            output = proc.take_output().decode(errors="replace")
+            proc.close()
+    assert removal.value.errno == errno.ENOTEMPTY
+    assert (code, output.splitlines()[-1]) == (0, "denied"), output
+    assert (ws / ".codex").is_dir() and list((ws / ".codex").iterdir()) == []  # the pin went with the sandbox
