@@ -138,6 +138,6 @@ async def test_another_programs_empty_codex_cannot_be_removed_while_a_command_ru
             code = await proc.wait()
             output = proc.take_output().decode(errors="replace")
             proc.close()
-        assert removal.value.errno == errno.ENOTEMPTY
-        assert (code, output.splitlines()[-1]) == (0, "denied"), output
+            assert removal.value.errno == errno.ENOTEMPTY
+            assert (code, output.splitlines()[-1]) == (0, "denied"), output
     assert (ws / ".codex").is_dir() and list((ws / ".codex").iterdir()) == []  # the pin went with the sandbox
