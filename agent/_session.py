@@ -139,7 +139,8 @@ class _SessionFiles:
             self.config,
             thread_id=self.thread_id,
             rollout=rollout,
-            source=self._source,
+            # A child's rollout records its parent as its source; the index says "subagent", as a sync reads it.
+            source="subagent" if self._subagent is not None else self._source,
             git=self._git,
             first_user_message=self._first_user_message,
             created_at=self._created_at,
