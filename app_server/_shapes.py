@@ -19,6 +19,27 @@ APPROVAL_POLICIES = ("untrusted", "on-failure", "on-request", "never")
 _SOURCES: dict[str, Any] = {"exec": "exec", "cli": "cli", "tui": "cli", "vscode": "vscode", "mcp": {"custom": "mcp"}}
 
 
+SOURCE_KINDS = (
+    "cli",
+    "vscode",
+    "exec",
+    "appServer",
+    "subAgent",
+    "subAgentReview",
+    "subAgentCompact",
+    "subAgentThreadSpawn",
+    "subAgentOther",
+    "unknown",
+)
+_SOURCE_KINDS = {"exec": "exec", "cli": "cli", "tui": "cli", "vscode": "vscode", "subagent": "subAgentThreadSpawn"}
+
+
+def source_kind_matches(source: str | None, kinds: Sequence[str]) -> bool:
+    """Whether a thread recorded with `source` is of one of Codex's `ThreadSourceKind`s (`subAgent`: any child)."""
+    kind = _SOURCE_KINDS.get(source or "", "unknown")
+    return kind in kinds or ("subAgent" in kinds and kind.startswith("subAgent"))
+
+
 def sandbox_policy(policy: Any) -> dict[str, Any]:
     """`SandboxPolicy` for one of `sandbox`'s policies."""
     kind = policy.type
