@@ -162,3 +162,40 @@ async def test_a_spawn_past_the_thread_limit_is_a_failed_item(
     assert {i["id"] for i in items(client, "item/started", "collabAgentToolCall")} == {"call_one", "call_two"}
     started = [a for a in items(client, "item/completed", "subAgentActivity") if a["kind"] == "started"]
     assert [a["agentThreadId"] for a in started] == ok["receiverThreadIds"]
+
+
+def test_a_wait_cut_short_by_an_interrupt_ends_as_interrupted_and_resume_is_resume_agent() -> None:
+    from agent.protocol import CollabToolCallBegin, CollabToolCallEnd, Event
+    from app_server._events import Translator
+
+    translator = Translator("parent")
+    translator.begin_turn("turn")
+    resumed = CollabToolCallEnd(
+        call_id="c1",
+        tool="resume_agent",
+        sender_thread_id="parent",
+        receiver_thread_ids=("kid",),
+        agents_states={"kid": {"status": "pending_init", "message": None}},
+    )
+    ((_, started), (_, ended)) = translator.on_event(Event(id="turn", msg=resumed))
+    assert started["item"]["tool"] == ended["item"]["tool"] == "resumeAgent"
+    assert ended["item"]["agentsStates"] == {"kid": {"status": "pendingInit", "message": None}}
+    wait = CollabToolCallBegin(call_id="c2", tool="wait", sender_thread_id="parent", receiver_thread_ids=("kid",))
+    translator.on_event(Event(id="turn", msg=wait))
+    out = translator.interrupted()
+    (cut,) = [params["item"] for method, params in out if method == "item/completed"]
+    assert cut["id"] == "c2" and cut["status"] == "interrupted" and cut["receiverThreadIds"] == ["kid"]
+    assert [method for method, _ in out][-1] == "turn/completed"
+
+
+def test_exec_still_reports_resume_agent_as_wait() -> None:
+    import io
+
+    from agent.protocol import CollabToolCallBegin, Event
+    from cli._exec_render import JsonlRenderer
+
+    out = io.StringIO()
+    begin = CollabToolCallBegin(call_id="c", tool="resume_agent", sender_thread_id="p", receiver_thread_ids=("k",))
+    JsonlRenderer(out).on_event(Event(id="t", msg=begin))
+    item = json.loads(out.getvalue())["item"]
+    assert item["tool"] == "wait" and item["receiver_thread_ids"] == ["k"]
