@@ -271,6 +271,9 @@ class AgentControl:
         if interrupt and child.session is not None:
             child.session.interrupt()
         child.inbox.append(message)
+        if isinstance(child.status, dict) or child.status == "interrupted":
+            # New work for a child that had finished: a wait from now on waits for this task, not the last one.
+            child.set_status("running")
         child.wake.set()
 
     def close(self, child: Child) -> Any:

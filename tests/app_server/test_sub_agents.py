@@ -50,14 +50,23 @@ async def test_spawn_wait_and_close_show_as_collab_items_and_the_child_as_activi
     work: Path, codex_home: Path, codex_schema: CodexSchema | None
 ) -> None:
     steps = [
-        parent(agent_call("spawn_agent", {"message": "count the files"}, "call_spawn")),
+        parent(agent_call("spawn_agent", {"message": "count the files", "agent_type": "explorer"}, "call_spawn")),
         child("There are 3 files."),
         parent(agent_call("wait_agent", {"targets": ["{{agent_id}}"], "timeout_ms": 20000}, "call_wait")),
+        parent(agent_call("send_input", {"target": "{{agent_id}}", "message": "and the folders?"}, "call_send")),
+        child("There are 2 folders."),
+        parent(agent_call("wait_agent", {"targets": ["{{agent_id}}"], "timeout_ms": 20000}, "call_wait_2")),
         parent(agent_call("close_agent", {"target": "{{agent_id}}"}, "call_close")),
-        parent(message("The child counted 3 files.")),
+        parent(message("The child counted 3 files and 2 folders.")),
     ]
+    role = (
+        'agents.explorer={description="Reads the code and reports", '
+        'developer_instructions="Only read, never write.", nickname_candidates=["Scout"]}'
+    )
     with ScriptedModelServer(steps) as model:
-        async with stdio_server(model.base_url, cwd=work, codex_home=codex_home, schema=codex_schema) as (client, _):
+        async with stdio_server(
+            model.base_url, cwd=work, codex_home=codex_home, schema=codex_schema, args=["-c", role]
+        ) as (client, _):
             thread_id = await run_turn(client, work, "count them with a helper")
             spawned = json.loads(
                 next(
@@ -69,15 +78,17 @@ async def test_spawn_wait_and_close_show_as_collab_items_and_the_child_as_activi
             child_id = spawned["agent_id"]
             listed = await client.call("thread/list", {"sourceKinds": ["subAgentThreadSpawn"]})
             read = await client.call("thread/read", {"threadId": child_id})
+            resumed = await client.call("thread/resume", {"threadId": child_id})
             everything = await client.call("thread/list", {})
             bad_kind = await client.request("thread/list", {"sourceKinds": ["robots"]})
     assert not model.rejections
-    (child_request,) = [r for r in model.requests if PARENT not in json.dumps(r.body)]
-    child_model = child_request.body["model"]
+    child_requests = [r for r in model.requests if PARENT not in json.dumps(r.body)]
+    assert len(child_requests) == 2
+    child_model = child_requests[0].body["model"]
 
     started = {i["id"]: i for i in items(client, "item/started", "collabAgentToolCall")}
     completed = {i["id"]: i for i in items(client, "item/completed", "collabAgentToolCall")}
-    assert list(started) == list(completed) == ["call_spawn", "call_wait", "call_close"]
+    assert list(started) == list(completed) == ["call_spawn", "call_wait", "call_send", "call_wait_2", "call_close"]
     base = {"type": "collabAgentToolCall", "senderThreadId": thread_id, "model": None, "reasoningEffort": None}
     assert started["call_spawn"] == {
         **base,
@@ -109,6 +120,19 @@ async def test_spawn_wait_and_close_show_as_collab_items_and_the_child_as_activi
         "agentsStates": {child_id: {"status": "completed", "message": "There are 3 files."}},
         "status": "completed",
     }
+    assert completed["call_send"] == {
+        **base,
+        "id": "call_send",
+        "tool": "sendInput",
+        "receiverThreadIds": [child_id],
+        "prompt": "and the folders?",
+        "agentsStates": {child_id: {"status": "running", "message": None}},
+        "status": "completed",
+    }
+    # The second wait waits for the new task, not the answer the child gave before.
+    assert completed["call_wait_2"]["agentsStates"] == {
+        child_id: {"status": "completed", "message": "There are 2 folders."}
+    }
     assert completed["call_close"]["tool"] == "closeAgent"
     assert completed["call_close"]["receiverThreadIds"] == [child_id]
     assert completed["call_close"]["agentsStates"] == {child_id: {"status": "shutdown", "message": None}}
@@ -118,17 +142,20 @@ async def test_spawn_wait_and_close_show_as_collab_items_and_the_child_as_activi
     assert [(a["kind"], a["agentThreadId"], a["agentPath"]) for a in activity] == [
         ("started", child_id, child_id),
         ("completed", child_id, child_id),
+        ("interacted", child_id, child_id),
+        ("completed", child_id, child_id),
     ]
-    assert activity[0]["model"] == completed["call_spawn"]["model"]
+    assert activity[0]["model"] == child_model
+    assert all(a["model"] is None for a in activity[1:])
     assert {a["id"] for a in items(client, "item/started", "subAgentActivity")} == {a["id"] for a in activity}
 
     # The child's own thread names its parent, its nickname and where it came from.
     (listed_child,) = listed["data"]
-    for thread in (listed_child, read["thread"]):
+    for thread in (listed_child, read["thread"], resumed["thread"]):
         assert thread["id"] == child_id
         assert thread["parentThreadId"] == thread_id
-        assert thread["agentNickname"] == spawned["nickname"]
-        assert thread["agentRole"] is None
+        assert thread["agentNickname"] == spawned["nickname"] == "Scout"
+        assert thread["agentRole"] == "explorer"
         spawn = thread["source"]["subAgent"]["thread_spawn"]
         assert spawn["parent_thread_id"] == thread_id and spawn["depth"] == 1
     # Without `sourceKinds`, thread/list shows the threads people started, not their sub-agents.
