@@ -4,7 +4,8 @@
 Each child is a real session (its own rollout, sandbox and approvals; the approvals reach the parent's front end)
 run in the parent's task group. `AgentControl` keeps the children of one session: a finished child that was not
 closed still counts against `max_threads`, as in Codex; when a child ends, the parent is told with a
-`<subagent_notification>` user message.
+`<subagent_notification>` user message. The parent's front end hears of every call (`CollabToolCallBegin`/`End`)
+and of what each child does (`SubAgentActivity`: started, given input, interrupted, finished a task).
 """
 
 from __future__ import annotations
