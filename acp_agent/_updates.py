@@ -177,6 +177,7 @@ class UpdateMapper:
                 | p.AutoReviewVerdict()  # the call's own update says it was declined
                 | p.CollabToolCallBegin()  # a sub-agent call is a tool call of the parent: its output says it all
                 | p.CollabToolCallEnd()
+                | p.SubAgentActivity()
             ):
                 return []
             case _:

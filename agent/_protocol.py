@@ -294,20 +294,25 @@ class AutoReviewVerdict(_Model):
     action: dict[str, Any] = Field(default_factory=lambda: dict[str, Any]())
 
 
-CollabTool = Literal["spawn_agent", "send_input", "wait", "close_agent"]
+CollabTool = Literal["spawn_agent", "send_input", "wait", "close_agent", "resume_agent"]
+"""The sub-agent tool a call used (`wait_agent` is `wait`, as Codex names it; exec reports `resume_agent` as
+`wait` too, the app-server as `resumeAgent`)."""
 
 
 class CollabToolCallBegin(_Model):
-    """A sub-agent tool call started (`wait_agent` and `resume_agent` are reported as `wait`, as Codex does)."""
+    """A sub-agent tool call started (a spawn's child is not known yet: its id comes with the end)."""
 
     type: Literal["collab_tool_call_begin"] = "collab_tool_call_begin"
     call_id: str
     tool: CollabTool
     sender_thread_id: str
+    receiver_thread_ids: tuple[str, ...] = ()
+    prompt: str | None = None
 
 
 class CollabToolCallEnd(_Model):
-    """A sub-agent tool call ended: the children it concerned and their states."""
+    """A sub-agent tool call ended: the children it concerned and their states (`agents_states` maps a child's id
+    to `{"status": <snake_case word>, "message": <its final or error message, or None>}`)."""
 
     type: Literal["collab_tool_call_end"] = "collab_tool_call_end"
     call_id: str
@@ -317,6 +322,22 @@ class CollabToolCallEnd(_Model):
     prompt: str | None = None
     agents_states: dict[str, dict[str, Any]] = Field(default_factory=lambda: {})
     status: Literal["completed", "failed"] = "completed"
+    model: str | None = None
+    """For a spawn: the model the child runs (None when it could not start)."""
+    reasoning_effort: str | None = None
+
+
+class SubAgentActivity(_Model):
+    """A child of this thread started (spawned or resumed), was given input, was interrupted, or finished a task
+    (completed or errored). Sent on the parent's stream, in the parent's current turn ("" between turns)."""
+
+    type: Literal["sub_agent_activity"] = "sub_agent_activity"
+    agent_thread_id: str
+    agent_path: str
+    """How the parent addresses the child (v1 agents: its thread id, as in `<subagent_notification>`)."""
+    kind: Literal["started", "interacted", "interrupted", "completed"]
+    model: str | None = None
+    reasoning_effort: str | None = None
 
 
 class McpToolCallBegin(_Model):
@@ -366,7 +387,8 @@ EventMsg = Annotated[
     | HookCompleted
     | AutoReviewVerdict
     | CollabToolCallBegin
-    | CollabToolCallEnd,
+    | CollabToolCallEnd
+    | SubAgentActivity,
     Field(discriminator="type"),
 ]
 

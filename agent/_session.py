@@ -139,7 +139,7 @@ class _SessionFiles:
             self.config,
             thread_id=self.thread_id,
             rollout=rollout,
-            source=self._source,
+            source=self._index_source(),
             git=self._git,
             first_user_message=self._first_user_message,
             created_at=self._created_at,
@@ -149,6 +149,15 @@ class _SessionFiles:
         if self._title:
             record = dataclasses.replace(record, title=self._title)
         await self._recorder.update_index(record)
+
+    def _index_source(self) -> str:
+        # A child's rollout records its parent as its source: the index says "subagent", as a sync reads it, also
+        # when a front door resumes the child's thread later.
+        resume = self._resume
+        recorded = resume.meta.get("source") if resume is not None and not self._fork else None
+        if self._subagent is not None or (isinstance(recorded, dict) and "subagent" in recorded):
+            return "subagent"
+        return self._source
 
     async def set_name(self, name: str | None) -> None:
         """Name the thread (recorded as Codex's `thread_name_updated` event; listings show it)."""

@@ -379,8 +379,9 @@ class TurnRunner(CompactingSession):
         if depth >= max_depth(self.config):
             return None
 
-        def child(config: Config, nickname: str, thread_id: str, resume: Any) -> Any:
-            return self._child_session(config, SubAgentOrigin(self.thread_id, depth + 1, nickname), thread_id, resume)
+        def child(config: Config, nickname: str, thread_id: str, resume: Any, role: str | None) -> Any:
+            origin = SubAgentOrigin(self.thread_id, depth + 1, nickname, role)
+            return self._child_session(config, origin, thread_id, resume)
 
         async def notify_parent(text: str) -> None:
             self._pending.append(user_message_item(text))
@@ -392,7 +393,9 @@ class TurnRunner(CompactingSession):
 
         roles, problems = load_roles(self.config.toml.agents, [self.config.codex_home, *self.config.project_codex_dirs])
         self._startup_notes.extend(problems)
-        return AgentControl(self.config, tg, child, notify_parent, self._load_child_rollout, on_child, roles)
+        return AgentControl(
+            self.config, tg, child, notify_parent, self._load_child_rollout, on_child, roles, self._emit_msg_current
+        )
 
     async def _prompt_verdict(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
         """Run the UserPromptSubmit hooks; returns why the prompt is refused, or None (their context is queued)."""

@@ -14,6 +14,7 @@ from agent import Event
 from agent import protocol as p
 
 from . import _shapes as shapes
+from ._collab_items import activity_item, collab_item
 from ._hook_events import HookRuns
 from ._wire import now_ms
 
@@ -55,6 +56,7 @@ class _Turn:
     items_completed: set[str] = field(default_factory=lambda: set[str]())
     commands: dict[str, dict[str, Any]] = field(default_factory=lambda: dict[str, dict[str, Any]]())
     patches: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: dict[str, list[dict[str, Any]]]())
+    collab: dict[str, dict[str, Any]] = field(default_factory=lambda: dict[str, dict[str, Any]]())
     message_id: str | None = None
     message_text: str = ""
     reasoning_id: str | None = None
@@ -237,6 +239,13 @@ class Translator:
             )
         if isinstance(msg, p.McpToolCallBegin | p.McpToolCallEnd):
             return self._mcp(turn, msg)
+        if isinstance(msg, p.CollabToolCallBegin):
+            turn.collab[msg.call_id] = item = collab_item(msg)
+            return [self._started(turn, item)]
+        if isinstance(msg, p.CollabToolCallEnd):
+            return self._completed(turn, collab_item(msg))
+        if isinstance(msg, p.SubAgentActivity):
+            return self._completed(turn, activity_item(msg))
         if isinstance(msg, p.PlanUpdate):
             plan = [{"step": s.step, "status": _PLAN_STATUS[s.status]} for s in msg.plan]
             return [self._n("turn/plan/updated", turnId=tid, explanation=msg.explanation, plan=plan)]
@@ -335,6 +344,9 @@ class Translator:
         for call_id, item in turn.commands.items():
             if call_id in turn.items_started and call_id not in turn.items_completed:
                 out.extend(self._completed(turn, {**item, "status": "failed"}))
+        for call_id, item in turn.collab.items():  # a wait cut short by turn/interrupt
+            if call_id not in turn.items_completed:
+                out.extend(self._completed(turn, {**item, "status": "interrupted"}))
         out.append(self.status({"type": "idle"}))
         out.append(self._n("turn/completed", turn=self.turn_object(status, completed=True)))
         self._turn = None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -15,6 +17,27 @@ SANDBOX_MODES = ("read-only", "workspace-write", "danger-full-access")
 APPROVAL_POLICIES = ("untrusted", "on-failure", "on-request", "never")
 # Codex's SessionSource for our rollouts' `source` values.
 _SOURCES: dict[str, Any] = {"exec": "exec", "cli": "cli", "tui": "cli", "vscode": "vscode", "mcp": {"custom": "mcp"}}
+
+
+SOURCE_KINDS = (
+    "cli",
+    "vscode",
+    "exec",
+    "appServer",
+    "subAgent",
+    "subAgentReview",
+    "subAgentCompact",
+    "subAgentThreadSpawn",
+    "subAgentOther",
+    "unknown",
+)
+_SOURCE_KINDS = {"exec": "exec", "cli": "cli", "tui": "cli", "vscode": "vscode", "subagent": "subAgentThreadSpawn"}
+
+
+def source_kind_matches(source: str | None, kinds: Sequence[str]) -> bool:
+    """Whether a thread recorded with `source` is of one of Codex's `ThreadSourceKind`s (`subAgent`: any child)."""
+    kind = _SOURCE_KINDS.get(source or "", "unknown")
+    return kind in kinds or ("subAgent" in kinds and kind.startswith("subAgent"))
 
 
 def sandbox_policy(policy: Any) -> dict[str, Any]:
@@ -88,13 +111,15 @@ def thread(
     git: dict[str, Any] | None = None,
     forked_from: str | None = None,
     turns: Sequence[dict[str, Any]] = (),
+    spawn: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A `Thread` object."""
+    """A `Thread` object; `spawn` is a sub-agent's origin (the rollout's `thread_spawn`: parent, depth, nickname,
+    role), which gives it Codex's `subAgent` source and its parent, nickname and role."""
     return {
         "id": thread_id,
         "sessionId": thread_id,
         "forkedFromId": forked_from,
-        "parentThreadId": None,
+        "parentThreadId": spawn.get("parent_thread_id") if spawn else None,
         "preview": preview,
         "ephemeral": ephemeral,
         "projectId": None,
@@ -107,10 +132,10 @@ def thread(
         "cwd": cwd,
         "cliVersion": CLI_VERSION,
         "originator": "pycodex",
-        "source": _SOURCES.get(source or "", "unknown"),
+        "source": {"subAgent": {"thread_spawn": spawn}} if spawn else _SOURCES.get(source or "", "unknown"),
         "threadSource": None,
-        "agentNickname": None,
-        "agentRole": None,
+        "agentNickname": spawn.get("agent_nickname") if spawn else None,
+        "agentRole": spawn.get("agent_role") if spawn else None,
         "gitInfo": git,
         "name": name,
         "turns": list(turns),
@@ -134,7 +159,37 @@ def thread_of_record(record: ThreadRecord, *, status: dict[str, Any] | None = No
         source=record.source,
         status=status,
         git=git,
+        spawn=spawn_origin(record.rollout_path) if record.source == "subagent" else None,
     )
+
+
+def thread_spawn(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """A rollout's `session_meta.source.subagent.thread_spawn` in the shape Codex's schema gives it, or None."""
+    source = meta.get("source")
+    sub = cast(dict[str, Any], source).get("subagent") if isinstance(source, dict) else None
+    spawn = cast(dict[str, Any], sub).get("thread_spawn") if isinstance(sub, dict) else None
+    if not isinstance(spawn, dict):
+        return None
+    fields = cast(dict[str, Any], spawn)
+    parent, depth = fields.get("parent_thread_id"), fields.get("depth")
+    if not isinstance(parent, str) or not isinstance(depth, int):
+        return None
+    out: dict[str, Any] = {"parent_thread_id": parent, "depth": depth}
+    for key in ("agent_path", "agent_nickname", "agent_role"):
+        value = fields.get(key)
+        out[key] = value if isinstance(value, str) else None
+    return out
+
+
+def spawn_origin(rollout: Path) -> dict[str, Any] | None:
+    """The `thread_spawn` origin in the first record (`session_meta`) of a sub-agent's rollout, or None."""
+    try:
+        with rollout.open("rb") as file:
+            first: object = json.loads(file.readline())
+    except (OSError, ValueError):
+        return None
+    payload = cast(dict[str, Any], first).get("payload") if isinstance(first, dict) else None
+    return thread_spawn(cast(dict[str, Any], payload)) if isinstance(payload, dict) else None
 
 
 def usage(value: TokenUsage) -> dict[str, int]:

@@ -199,6 +199,13 @@ async def thread_list(conn: Connection, params: Params) -> dict[str, Any]:
     elif isinstance(cwd_filter, list):
         cwds = cast(list[Any], cwd_filter)
     providers = params.opt_str_list("modelProviders")
+    kinds = params.opt_str_list("sourceKinds")
+    unknown = [k for k in kinds or () if k not in shapes.SOURCE_KINDS]
+    if unknown:
+        raise InvalidParamsError(
+            f"Invalid params for thread/list: unknown `sourceKinds` value {unknown[0]!r} "
+            f"(one of {', '.join(shapes.SOURCE_KINDS)})"
+        )
     search = params.opt_str("searchTerm")
     home = conn.server.codex_home()
 
@@ -211,6 +218,10 @@ async def thread_list(conn: Connection, params: Params) -> dict[str, Any]:
             records = [r for r in records if r.cwd in cwds]
         if providers:
             records = [r for r in records if (r.model_provider or "openai") in providers]
+        if kinds:
+            records = [r for r in records if shapes.source_kind_matches(r.source, kinds)]
+        else:  # sub-agents' threads only when asked for (`sourceKinds`), as Codex lists them
+            records = [r for r in records if r.source != "subagent"]
         return records
 
     records = await anyio.to_thread.run_sync(query)

@@ -75,6 +75,8 @@ class LoadedThread:
         self.name: str | None = None
         self.forked_from: str | None = None
         self.source: str | None = "vscode"
+        self.spawn: dict[str, Any] | None = None
+        """A sub-agent thread's origin (parent, nickname, role) when one is resumed."""
         self.thread_id = ""
         self.session: agent.Session | None = None
         self.stop_side: Callable[[], None] | None = None
@@ -154,6 +156,7 @@ class LoadedThread:
             ephemeral=self.ephemeral,
             forked_from=self.forked_from,
             turns=turns,
+            spawn=self.spawn,
         )
 
     async def subscribe(self, subscriber: Subscriber) -> None:
@@ -308,6 +311,8 @@ class Threads:
             recorded = resume.meta.get("source")
             if not fork and isinstance(recorded, str):
                 thread.source = recorded
+            if not fork:
+                thread.spawn = shapes.thread_spawn(resume.meta)
         await self._tg.start(self._run, thread, resume, fork, thread_source)
         self._loaded[thread.thread_id] = thread
         return thread

@@ -191,14 +191,16 @@ class JsonlRenderer:
 
     def _on_collab_call(self, msg: p.CollabToolCallBegin | p.CollabToolCallEnd) -> None:
         """Sub-agent calls as Codex's `collab_tool_call` items (a spawn's id appears when it completes)."""
-        base: dict[str, Any] = {"type": "collab_tool_call", "tool": msg.tool, "sender_thread_id": msg.sender_thread_id}
+        # Codex's exec reports `resume_agent` as `wait`.
+        tool = "wait" if msg.tool == "resume_agent" else msg.tool
+        base: dict[str, Any] = {"type": "collab_tool_call", "tool": tool, "sender_thread_id": msg.sender_thread_id}
         if isinstance(msg, p.CollabToolCallBegin):
             item_id = self._new_id(f"collab:{msg.call_id}")
             item: dict[str, Any] = {
                 "id": item_id,
                 **base,
-                "receiver_thread_ids": [],
-                "prompt": None,
+                "receiver_thread_ids": list(msg.receiver_thread_ids),
+                "prompt": msg.prompt,
                 "agents_states": {},
             }
             self._write({"type": "item.started", "item": {**item, "status": "in_progress"}})

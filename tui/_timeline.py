@@ -38,6 +38,7 @@ from agent.protocol import (
     PlanUpdate,
     SessionConfigured,
     StreamError,
+    SubAgentActivity,
     TaskComplete,
     TaskStarted,
     TokenCount,
@@ -179,6 +180,8 @@ class Timeline:
                 if msg.status == "failed":
                     self._sink.add(NoticeCell("warning", collab_text(msg)))
                 self._show_sub_agents(msg)
+            case SubAgentActivity():
+                pass  # a child's cell shows its state as the calls about it (spawn, wait, close) report it
             case HookStarted():
                 pass  # the cell comes with the hook's end, which says what it decided
             case HookCompleted():
@@ -321,6 +324,7 @@ def collab_text(msg: CollabToolCallEnd) -> str:
         "send_input": "Sent input to",
         "wait": "Waited for",
         "close_agent": "Closed",
+        "resume_agent": "Resumed",
     }
     states = ", ".join(
         f"{agent_id[:8]} {state.get('status', '')}" + (f": {state['message']}" if state.get("message") else "")

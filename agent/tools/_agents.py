@@ -4,7 +4,8 @@
 Each child is a real session (its own rollout, sandbox and approvals; the approvals reach the parent's front end)
 run in the parent's task group. `AgentControl` keeps the children of one session: a finished child that was not
 closed still counts against `max_threads`, as in Codex; when a child ends, the parent is told with a
-`<subagent_notification>` user message.
+`<subagent_notification>` user message. The parent's front end hears of every call (`CollabToolCallBegin`/`End`)
+and of what each child does (`SubAgentActivity`: started, given input, interrupted, finished a task).
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ import anyio
 import anyio.abc
 
 from .._items import uuid7
-from .._protocol import ApprovalRequest, CollabToolCallBegin, CollabToolCallEnd, ReviewDecision, TextInput
+from .._protocol import (
+    ApprovalRequest,
+    CollabTool,
+    CollabToolCallBegin,
+    CollabToolCallEnd,
+    ReviewDecision,
+    SubAgentActivity,
+    TextInput,
+)
 from ..errors import AgentError
 from ._approvals import ApprovalHandler
 from ._base import ArgumentError, ToolContext
@@ -51,11 +60,13 @@ class ChildSession(Protocol):
     def interrupt(self) -> None: ...
 
 
-ChildFactory = Callable[["Config", str, str, Any], Any]
-"""(the child's config, its nickname, its thread id, the rollout to resume or None) → an `agent.Session` not yet
-entered. The thread id is the agent id the model sees, so a child can be resumed by it."""
+ChildFactory = Callable[["Config", str, str, Any, "str | None"], Any]
+"""(the child's config, its nickname, its thread id, the rollout to resume or None, its role or None) → an
+`agent.Session` not yet entered. The thread id is the agent id the model sees, so a child can be resumed by it."""
 ChildHook = Callable[[Literal["SubagentStart", "SubagentStop"], str, str, Any], Awaitable[None]]
 """Told when a child starts and stops (event, agent id, nickname, status): the parent's SubagentStart/Stop hooks."""
+ActivityHook = Callable[[SubAgentActivity], Awaitable[None]]
+"""Told what a child does that the parent's front end shows (the parent emits it as an event)."""
 LoadRollout = Callable[[str], Awaitable[Any]]
 """A recorded thread by id (an `agent.Rollout`); raises `AgentError` when there is none."""
 
@@ -67,9 +78,15 @@ class SubAgentOrigin:
     parent_thread_id: str
     depth: int
     nickname: str
+    role: str | None = None
 
     def meta(self) -> dict[str, Any]:
-        return {"parent_thread_id": self.parent_thread_id, "depth": self.depth, "agent_nickname": self.nickname}
+        return {
+            "parent_thread_id": self.parent_thread_id,
+            "depth": self.depth,
+            "agent_nickname": self.nickname,
+            "agent_role": self.role,
+        }
 
 
 class LabelledApprovals:
@@ -97,6 +114,9 @@ class Child:
     wake: anyio.Event = field(default_factory=anyio.Event)
     closing: bool = False
     ended: anyio.Event = field(default_factory=anyio.Event)
+    role: str | None = None
+    model: str | None = None
+    reasoning_effort: str | None = None
 
     def set_status(self, status: Any) -> None:
         self.status = status
@@ -116,6 +136,7 @@ class AgentControl:
         load_rollout: LoadRollout | None = None,
         on_child: ChildHook | None = None,
         roles: Mapping[str, Role] | None = None,
+        on_activity: ActivityHook | None = None,
     ) -> None:
         self._config = config
         self._tg = task_group
@@ -123,6 +144,7 @@ class AgentControl:
         self._notify_parent = notify_parent
         self._load_rollout = load_rollout
         self._on_child = on_child
+        self._on_activity = on_activity
         self.roles: Mapping[str, Role] = roles or {}
         self.children: dict[str, Child] = {}
         self._used_names: set[str] = set()
@@ -151,9 +173,9 @@ class AgentControl:
             model or (role.model if role else None), reasoning_effort or (role.reasoning_effort if role else None)
         )
         if role is not None:
-            import dataclasses
-
             config = dataclasses.replace(config, developer_instructions=role.developer_instructions)
+            child.role = agent_type
+        child.model, child.reasoning_effort = config.model, config.reasoning_effort
         self._tg.start_soon(self._run_child, child, config, None)
         return child
 
@@ -170,7 +192,9 @@ class AgentControl:
             raise ArgumentError("collab spawn failed: agent thread limit reached")
         child = Child(agent_id, self._nickname())
         self.children[agent_id] = child
-        self._tg.start_soon(self._run_child, child, self._child_config(None, None), rollout)
+        config = self._child_config(None, None)
+        child.model, child.reasoning_effort = config.model, config.reasoning_effort
+        self._tg.start_soon(self._run_child, child, config, rollout)
         return child
 
     def _nickname(self, candidates: tuple[str, ...] = ()) -> str:
@@ -181,8 +205,6 @@ class AgentControl:
         return f"Agent {len(self._used_names) + 1}"
 
     def _child_config(self, model: str | None, reasoning_effort: str | None) -> Config:
-        import dataclasses
-
         changes: dict[str, Any] = {}
         chosen = model or _agents_setting(self._config, "default_subagent_model", None)
         if chosen:
@@ -195,7 +217,7 @@ class AgentControl:
     async def _run_child(self, child: Child, config: Config, resume: Any) -> None:
         try:
             with child.scope:
-                async with self._factory(config, child.nickname, child.id, resume) as session:
+                async with self._factory(config, child.nickname, child.id, resume, child.role) as session:
                     child.session = session
                     if self._on_child is not None:
                         await self._on_child("SubagentStart", child.id, child.nickname, child.status)
@@ -213,9 +235,11 @@ class AgentControl:
                             child.set_status({"errored": outcome.error or "the turn failed"})
                         else:
                             child.set_status("interrupted")
+                        await self.report(child, "interrupted" if child.status == "interrupted" else "completed")
                         await self._tell_parent(child)
         except AgentError as exc:
             child.set_status({"errored": str(exc)})
+            await self.report(child, "completed")
             await self._tell_parent(child)
         finally:
             if child.status in ("pending_init", "running"):
@@ -225,6 +249,21 @@ class AgentControl:
                     await self._on_child("SubagentStop", child.id, child.nickname, child.status)
             child.ended.set()
 
+    async def report(self, child: Child, kind: Literal["started", "interacted", "interrupted", "completed"]) -> None:
+        """Tell the parent's front end what `child` did (its model and effort go with `started`)."""
+        if self._on_activity is None:
+            return
+        started = kind == "started"
+        await self._on_activity(
+            SubAgentActivity(
+                agent_thread_id=child.id,
+                agent_path=child.id,
+                kind=kind,
+                model=child.model if started else None,
+                reasoning_effort=child.reasoning_effort if started else None,
+            )
+        )
+
     async def _tell_parent(self, child: Child) -> None:
         payload = json.dumps({"agent_path": child.id, "status": child.status}, separators=(",", ":"))
         await self._notify_parent(f"<subagent_notification>\n{payload}\n</subagent_notification>")
@@ -233,6 +272,9 @@ class AgentControl:
         if interrupt and child.session is not None:
             child.session.interrupt()
         child.inbox.append(message)
+        if isinstance(child.status, dict) or child.status == "interrupted":
+            # New work for a child that had finished: a wait from now on waits for this task, not the last one.
+            child.set_status("running")
         child.wake.set()
 
     def close(self, child: Child) -> Any:
@@ -289,16 +331,30 @@ def _target(control: AgentControl, raw: object) -> Child | str:
     return child if child is not None else f"agent with id {text} not found"
 
 
+async def _begin(
+    ctx: ToolContext, call: ToolCall, tool: CollabTool, children: list[Child], *, prompt: str | None = None
+) -> None:
+    begin = CollabToolCallBegin(
+        call_id=call.call_id,
+        tool=tool,
+        sender_thread_id=ctx.thread_id,
+        receiver_thread_ids=tuple(c.id for c in children),
+        prompt=prompt,
+    )
+    await ctx.emit(begin)
+
+
 async def _report(
     ctx: ToolContext,
     call: ToolCall,
-    tool: Literal["spawn_agent", "send_input", "wait", "close_agent"],
+    tool: CollabTool,
     children: list[Child],
     *,
     prompt: str | None = None,
     failed: bool = False,
 ) -> None:
     states = {c.id: {"status": _status_word(c.status), "message": _message_of(c.status)} for c in children}
+    spawned = children[0] if tool == "spawn_agent" and children else None
     await ctx.emit(
         CollabToolCallEnd(
             call_id=call.call_id,
@@ -308,6 +364,8 @@ async def _report(
             prompt=prompt,
             agents_states=states,
             status="failed" if failed else "completed",
+            model=spawned.model if spawned else None,
+            reasoning_effort=spawned.reasoning_effort if spawned else None,
         )
     )
 
@@ -335,7 +393,7 @@ async def _spawn(ctx: ToolContext, call: ToolCall) -> Output:
         message = "\n".join(str(i.get("text", "")) for i in entries if i.get("type") == "text")
     if not isinstance(message, str) or not message:
         raise ArgumentError("Provide one of: message or items")
-    await ctx.emit(CollabToolCallBegin(call_id=call.call_id, tool="spawn_agent", sender_thread_id=ctx.thread_id))
+    await _begin(ctx, call, "spawn_agent", [], prompt=message)
     try:
         child = control.spawn(
             message,
@@ -347,6 +405,7 @@ async def _spawn(ctx: ToolContext, call: ToolCall) -> Output:
         await _report(ctx, call, "spawn_agent", [], prompt=message, failed=True)
         raise
     await _report(ctx, call, "spawn_agent", [child], prompt=message)
+    await control.report(child, "started")
     return json.dumps({"agent_id": child.id, "nickname": child.nickname}, separators=(",", ":"))
 
 
@@ -358,8 +417,10 @@ async def _send_input(ctx: ToolContext, call: ToolCall) -> Output:
     message = call.arguments.get("message")
     if not isinstance(message, str) or not message:
         raise ArgumentError("Provide one of: message or items")
+    await _begin(ctx, call, "send_input", [child], prompt=message)
     control.send(child, message, interrupt=call.arguments.get("interrupt") is True)
     await _report(ctx, call, "send_input", [child], prompt=message)
+    await control.report(child, "interacted")
     return json.dumps({"submission_id": str(uuid.uuid4())}, separators=(",", ":"))
 
 
@@ -381,7 +442,7 @@ async def _wait(ctx: ToolContext, call: ToolCall) -> Output:
             status[str(raw_target)] = "not_found"  # pyright: ignore[reportUnknownArgumentType]
         else:
             found.append(child)
-    await ctx.emit(CollabToolCallBegin(call_id=call.call_id, tool="wait", sender_thread_id=ctx.thread_id))
+    await _begin(ctx, call, "wait", found)
     done = [c for c in found if _finished(c)]
     if not done and found:
         with anyio.move_on_after(timeout_ms / 1000):
@@ -410,6 +471,7 @@ async def _close(ctx: ToolContext, call: ToolCall) -> Output:
     child = _target(control, call.arguments.get("target"))
     if isinstance(child, str):
         return child
+    await _begin(ctx, call, "close_agent", [child])
     previous = control.close(child)
     await _report(ctx, call, "close_agent", [child])
     return json.dumps({"previous_status": previous}, separators=(",", ":"))
@@ -423,8 +485,16 @@ async def _resume(ctx: ToolContext, call: ToolCall) -> Output:
         if child.startswith("invalid"):
             return child
         # Not one of this run's children: a sub-agent of an earlier run, opened again from its rollout.
-        child = await control.resume(raw)
-    await _report(ctx, call, "wait", [child])
+        await _begin(ctx, call, "resume_agent", [])
+        try:
+            child = await control.resume(raw)
+        except ArgumentError:
+            await _report(ctx, call, "resume_agent", [], failed=True)
+            raise
+    else:
+        await _begin(ctx, call, "resume_agent", [child])
+    await _report(ctx, call, "resume_agent", [child])
+    await control.report(child, "interacted")
     return json.dumps({"status": child.status}, separators=(",", ":"))
 
 

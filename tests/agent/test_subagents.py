@@ -324,3 +324,45 @@ async def test_an_unknown_agent_type_is_an_error_for_the_model(repo: Path) -> No
         "agent_type"
         not in next(t for t in model.prompts[0].tools if t.get("name") == "spawn_agent")["parameters"]["properties"]
     )
+
+
+async def test_the_parent_hears_each_thing_its_child_does_as_sub_agent_activity(repo: Path) -> None:
+    child_asked = anyio.Event()
+
+    async def script(prompt: Prompt) -> ModelResponse:
+        if not has_agent_tools(prompt):
+            if last_user_text(prompt) == "count the files":
+                child_asked.set()
+                await anyio.sleep_forever()  # busy until the parent interrupts it
+            return reply(text("redirected: " + last_user_text(prompt)))
+        done = outputs(prompt)
+        if not done:
+            return reply(agent_call("spawn_agent", {"message": "count the files", "reasoning_effort": "low"}))
+        agent_id = json.loads(done[0])["agent_id"]
+        if len(done) == 1:
+            await child_asked.wait()
+            return reply(agent_call("send_input", {"target": agent_id, "message": "list dirs", "interrupt": True}))
+        if len(done) == 2:
+            return reply(agent_call("wait_agent", {"targets": [agent_id], "timeout_ms": 20000}))
+        return reply(text("done"))
+
+    model = ScriptedModel(script)
+    async with agent.Session(config_for(repo), model=model, ephemeral=True) as session:
+        with anyio.fail_after(30):
+            await session.run_turn([agent.TextInput(text="go")])
+        events = session.events()
+        seen: list[agent.protocol.SubAgentActivity] = []
+        while True:
+            try:
+                msg = events.receive_nowait().msg
+            except anyio.WouldBlock:
+                break
+            if isinstance(msg, agent.protocol.SubAgentActivity):
+                seen.append(msg)
+    waited = json.loads(outputs(model.prompts[-1])[-1])
+    assert list(waited["status"].values()) == [{"completed": "redirected: list dirs"}]
+    kinds = [a.kind for a in seen]
+    assert kinds[0] == "started" and kinds[-1] == "completed"
+    assert sorted(kinds[1:-1]) == ["interacted", "interrupted"]
+    assert len({a.agent_thread_id for a in seen}) == 1
+    assert seen[0].reasoning_effort == "low" and seen[0].model == session.config.model

@@ -12,9 +12,15 @@ Each POST consumes the next step of the script. A step is a dict:
     {"raw": ["data: ...\n\n", ...]}        send these SSE frames as they are (a stream of the wrong shape)
 
 In a step's items, the text `{{session_id}}` is replaced by the newest `session ID N` that a tool output in the
-request reported, so a script can poll a command that is still running (`write_stdin`).
+request reported, so a script can poll a command that is still running (`write_stdin`), and `{{agent_id}}` by the
+newest sub-agent id a `spawn_agent` output reported (to wait for it, or close it).
 
 and `"repeat": true` on the last step makes it answer every later request.
+
+Requests that race (a parent and the sub-agent it spawned ask at the same time) are told apart with conditions on a
+step: `"when": "text"` (the request's JSON body contains it) and `"unless": "text"` (it does not). Each request
+takes the first step not yet used whose conditions fit it (a step without conditions fits any request), so a
+script without conditions answers in order, as always.
 
 Strict mode (the default; `strict=False` turns it off) behaves like the real API (`strict_rules.py`): a request it
 would reject gets its 400 answer and does not consume a step (the rejections are kept in `rejections`); on the
@@ -109,16 +115,26 @@ class ScriptState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     index: int = 0
     responses: int = 0
+    used: set[int] = field(default_factory=lambda: set[int]())
 
-    def next_step(self) -> Step:
+    def next_step(self, body: str = "") -> Step:
         with self.lock:
-            if self.index < len(self.steps):
-                step = self.steps[self.index]
-                self.index += 1
+            for at in range(self.index, len(self.steps)):
+                step = self.steps[at]
+                if at in self.used or not _fits(step, body):
+                    continue
+                self.used.add(at)
+                while self.index in self.used:
+                    self.index += 1
                 return step
             if self.steps and self.steps[-1].get("repeat"):
                 return self.steps[-1]
             return {"status": 500, "body": "scripted model server: the script has no more steps"}
+
+
+def _fits(step: Step, body: str) -> bool:
+    when, unless = step.get("when"), step.get("unless")
+    return (when is None or when in body) and (unless is None or unless not in body)
 
 
 def _sse(event: str, data: dict[str, Any]) -> bytes:
@@ -266,16 +282,17 @@ def chat_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, *, co
 
 
 _SESSION_ID = re.compile(r"session ID (\d+)")
+_AGENT_ID = re.compile(r'agent_id[\\"]*:[\\"]*([0-9a-f-]{36})')
 
 
 def _fill_session_id(step: Step, body: dict[str, Any]) -> Step:
-    text = json.dumps(step)
-    if "{{session_id}}" not in text:
-        return step
-    found = _SESSION_ID.findall(json.dumps(body))
-    if not found:
-        return step
-    return json.loads(text.replace("{{session_id}}", found[-1]))
+    text = original = json.dumps(step)
+    for marker, pattern in (("{{session_id}}", _SESSION_ID), ("{{agent_id}}", _AGENT_ID)):
+        if marker in text:
+            found = pattern.findall(json.dumps(body))
+            if found:
+                text = text.replace(marker, found[-1])
+    return step if text == original else json.loads(text)
 
 
 def _as_reasoning_model(state: ScriptState, body: dict[str, Any], items: list[dict[str, Any]]) -> list[Any]:
@@ -333,7 +350,7 @@ class _Handler(BaseHTTPRequestHandler):
                     state.rejections.append((recorded, rejection[1]))
                 self._send_json(*rejection)
                 return
-        step = _fill_session_id(state.next_step(), body)
+        step = _fill_session_id(state.next_step(raw.decode("utf-8", "replace")), body)
         if delay := step.get("delay"):
             time.sleep(float(delay))
         if step.get("no_headers"):
