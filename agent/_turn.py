@@ -435,6 +435,12 @@ class TurnRunner(CompactingSession):
         knobs = request_knobs(self.config)
         if (web_search := knobs.pop("web_search", None)) is not None:
             tools = [*tools, web_search]
+        # As Codex marks a sub-agent's requests (the provider can tell them from the parent's).
+        headers = (
+            {"x-openai-subagent": "collab_spawn", "x-codex-parent-thread-id": self._subagent.parent_thread_id}
+            if self._subagent is not None
+            else {}
+        )
 
         def build_prompt() -> Prompt:
             return Prompt(
@@ -444,6 +450,7 @@ class TurnRunner(CompactingSession):
                 parallel_tool_calls=True,
                 output_schema=output_schema,
                 prompt_cache_key=self.thread_id,
+                extra_headers=headers,
                 **knobs,
             )
 

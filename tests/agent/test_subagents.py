@@ -86,6 +86,12 @@ async def test_a_child_runs_and_wait_returns_its_answer(repo: Path) -> None:
     # The parent offers the namespace; the child, at the depth limit (1), gets no agent tools.
     assert has_agent_tools(model.prompts[0])
     assert not has_agent_tools(router.child_prompts[0])
+    # The child's requests are marked as Codex marks them; the parent's are not.
+    assert router.child_prompts[0].extra_headers == {
+        "x-openai-subagent": "collab_spawn",
+        "x-codex-parent-thread-id": session.thread_id,
+    }
+    assert model.prompts[0].extra_headers == {}
 
 
 async def test_a_spawn_past_the_thread_limit_is_refused(repo: Path) -> None:

@@ -14,7 +14,8 @@ Each POST consumes the next step of the script. A step is a dict:
 In a step's items, the text `{{session_id}}` is replaced by the newest `session ID N` that a tool output in the
 request reported, so a script can poll a command that is still running (`write_stdin`).
 
-and `"repeat": true` on the last step makes it answer every later request.
+and `"repeat": true` on the last step makes it answer every later request. `lanes` give the requests a test matches
+(e.g. a sub-agent's, by header) their own script beside the main one.
 
 Strict mode (the default; `strict=False` turns it off) behaves like the real API (`strict_rules.py`): a request it
 would reject gets its 400 answer and does not consume a step (the rejections are kept in `rejections`); on the
@@ -22,7 +23,8 @@ Responses wire every response to a request with a `reasoning` object starts with
 as a reasoning model sends), and reasoning items carry `encrypted_content` only when the request's `include` asks
 for `reasoning.encrypted_content`. Items use the Responses output shapes
 (`message`, `reasoning`, `function_call`, `custom_tool_call`); on the Chat Completions wire they are converted into
-content and tool-call deltas. Every request is recorded (`requests`) with its path, headers and JSON body.
+content and tool-call deltas. Every request is recorded (`requests`) with its path, headers and JSON body, when it
+arrived and when its answer was written.
 
 Run standalone (for examples and benchmarks): `python tests/support/model_server.py SCRIPT.json` prints
 `http://127.0.0.1:PORT/v1` on its first line and serves until killed.
@@ -35,7 +37,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -98,6 +100,8 @@ class RecordedRequest:
     headers: dict[str, str]
     body: dict[str, Any]
     received_at: float = field(default_factory=time.time)
+    answered_at: float | None = None
+    """When the server finished writing its answer (for a stream: after the last event)."""
 
 
 @dataclass
@@ -109,9 +113,15 @@ class ScriptState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     index: int = 0
     responses: int = 0
+    lanes: list[tuple[Callable[[RecordedRequest], bool], list[Step]]] = field(default_factory=lambda: [])
 
-    def next_step(self) -> Step:
+    def next_step(self, request: RecordedRequest | None = None) -> Step:
         with self.lock:
+            for matches, steps in self.lanes:
+                if request is not None and matches(request):
+                    if not steps:
+                        return {"status": 500, "body": "scripted model server: the lane has no more steps"}
+                    return steps[0] if len(steps) == 1 and steps[0].get("repeat") else steps.pop(0)
             if self.index < len(self.steps):
                 step = self.steps[self.index]
                 self.index += 1
@@ -333,7 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
                     state.rejections.append((recorded, rejection[1]))
                 self._send_json(*rejection)
                 return
-        step = _fill_session_id(state.next_step(), body)
+        step = _fill_session_id(state.next_step(recorded), body)
         if delay := step.get("delay"):
             time.sleep(float(delay))
         if step.get("no_headers"):
@@ -390,6 +400,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
+        recorded.answered_at = time.time()
         self.close_connection = True
 
     def _hang(self) -> None:
@@ -423,8 +434,16 @@ class _Server(ThreadingHTTPServer):
 class ScriptedModelServer:
     """The server, running in a background thread while used as a context manager."""
 
-    def __init__(self, steps: list[Step], *, strict: bool = True) -> None:
-        self.state = ScriptState(list(steps), strict)
+    def __init__(
+        self,
+        steps: list[Step],
+        *,
+        strict: bool = True,
+        lanes: Sequence[tuple[Callable[[RecordedRequest], bool], list[Step]]] = (),
+    ) -> None:
+        """`lanes`: requests a lane's test matches take that lane's steps instead of the main script's (the first
+        lane that matches wins; e.g. a sub-agent's requests, told apart by a header, get their own script)."""
+        self.state = ScriptState(list(steps), strict, lanes=[(m, list(ls)) for m, ls in lanes])
         self._server = _Server(self.state)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
