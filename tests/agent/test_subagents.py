@@ -402,3 +402,36 @@ async def test_an_unknown_agent_type_is_an_error_for_the_model(repo: Path) -> No
         "agent_type"
         not in next(t for t in model.prompts[0].tools if t.get("name") == "spawn_agent")["parameters"]["properties"]
     )
+
+
+async def test_send_input_with_interrupt_tells_the_childs_next_turn_who_stopped_it(repo: Path) -> None:
+    child_asked = anyio.Event()
+    child_prompts: list[Prompt] = []
+
+    async def script(prompt: Prompt) -> ModelResponse:
+        if not has_agent_tools(prompt):
+            if last_user_text(prompt) == "work":
+                child_asked.set()
+                return reply(function_call("exec_command", {"cmd": "sleep 30", "login": False, "yield_time_ms": 30000}))
+            child_prompts.append(prompt)
+            return reply(text("hi"))
+        done = outputs(prompt)
+        if not done:
+            return reply(agent_call("spawn_agent", {"message": "work"}))
+        agent_id = json.loads(done[0])["agent_id"]
+        if len(done) == 1:
+            await child_asked.wait()
+            return reply(agent_call("send_input", {"target": agent_id, "message": "say hi", "interrupt": True}))
+        if len(done) == 2:
+            return reply(agent_call("wait_agent", {"targets": [agent_id], "timeout_ms": 20000}))
+        return reply(text("parent done"))
+
+    model = ScriptedModel(script)
+    async with agent.Session(config_for(repo), model=model, ephemeral=True) as session:
+        with anyio.fail_after(20):
+            await session.run_turn([agent.TextInput(text="go")])
+    final = outputs(model.prompts[-1])
+    assert json.loads(final[2])["status"] == {json.loads(final[0])["agent_id"]: {"completed": "hi"}}
+    [retry] = child_prompts
+    notes = [t for t in user_texts(retry) if t.startswith("<turn_aborted>")]
+    assert len(notes) == 1 and "The parent agent interrupted the previous turn" in notes[0]
