@@ -60,6 +60,19 @@ def user_message_item(text: str) -> JsonObject:
     return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
 
 
+USER_INTERRUPTED = "The user interrupted the previous turn before it finished."
+
+
+def turn_aborted_item(reason: str = USER_INTERRUPTED) -> JsonObject:
+    """The note left in history when a turn is cut short (`agents.interrupt_message`), so that the next turn's model
+    knows; `reason` says who or what stopped it."""
+    text = (
+        f"<turn_aborted>\n{reason} Tools and commands it started may have been stopped part-way: check the current "
+        "state (files, processes) before relying on that work or repeating it.\n</turn_aborted>"
+    )
+    return user_message_item(text)
+
+
 def output_item(call: JsonObject, output: str | list[JsonObject]) -> JsonObject:
     """The history item answering `call`."""
     if call.get("type") == "custom_tool_call":

@@ -589,9 +589,15 @@ class Session(_SessionFiles, TurnRunner):
             for problem in problems:
                 self._warn_now(problem)
 
-    def interrupt(self) -> None:
-        """Stop the running turn: the model stream is cancelled and its commands are killed."""
+    def interrupt(self, reason: str | None = None) -> None:
+        """Stop the running turn: the model stream is cancelled and its commands are killed.
+
+        `reason` is the first sentence of the note left in history for the next turn's model (with
+        `agents.interrupt_message`, the default); None says the user interrupted.
+        """
         if self._turn is not None:
+            if self._turn.interrupt_reason is None:
+                self._turn.interrupt_reason = reason
             self._turn.scope.cancel()
 
 

@@ -15,11 +15,13 @@ from sandbox import NetworkProxy, ShellEnvironmentPolicy
 from . import _context
 from ._compact import CompactingSession
 from ._items import (
+    USER_INTERRUPTED,
     is_tool_call,
     message_text,
     normalise_output_item,
     output_item,
     reasoning_text,
+    turn_aborted_item,
     unanswered_calls,
     user_input_item,
     user_message_item,
@@ -195,6 +197,12 @@ async def _run_calls(ctx: ToolContext, calls: list[JsonObject], history: list[Js
         record(outputs)
 
 
+def _interrupt_message(config: Config) -> bool:
+    """`agents.interrupt_message` (default true; its type is checked when the config loads)."""
+    table = config.toml.agents
+    return not (isinstance(table, dict) and table.get("interrupt_message") is False)  # pyright: ignore[reportUnknownMemberType]
+
+
 def _tool_of(call: JsonObject) -> tuple[str, str | None]:
     """The (name, namespace) a call names."""
     namespace = call.get("namespace")
@@ -213,6 +221,8 @@ class RunningTurn:
     scope: anyio.CancelScope
     done: anyio.Event
     outcome: TurnOutcome | None = None
+    interrupt_reason: str | None = None
+    """Why the turn was interrupted, for the note left in history (None: the user did)."""
 
 
 class _HookedModel:
@@ -273,6 +283,10 @@ class TurnRunner(CompactingSession):
             if self._exec is not None:
                 # Killed commands report their end before the turn reports it was aborted.
                 await self._exec.kill_all_and_wait()
+            if _interrupt_message(self.config):
+                note = turn_aborted_item(turn.interrupt_reason or USER_INTERRUPTED)
+                self.history.append(note)
+                self._record([note])
             await self._emit(turn.turn_id, TurnAborted(turn_id=turn.turn_id))
             if self._hooks is not None and self._hooks.has("Interrupt"):
                 with anyio.move_on_after(_HOOK_GRACE_S):
@@ -424,6 +438,12 @@ class TurnRunner(CompactingSession):
         knobs = request_knobs(self.config)
         if (web_search := knobs.pop("web_search", None)) is not None:
             tools = [*tools, web_search]
+        # As Codex marks a sub-agent's requests (the provider can tell them from the parent's).
+        headers = (
+            {"x-openai-subagent": "collab_spawn", "x-codex-parent-thread-id": self._subagent.parent_thread_id}
+            if self._subagent is not None
+            else {}
+        )
 
         def build_prompt() -> Prompt:
             return Prompt(
@@ -433,6 +453,7 @@ class TurnRunner(CompactingSession):
                 parallel_tool_calls=True,
                 output_schema=output_schema,
                 prompt_cache_key=self.thread_id,
+                extra_headers=headers,
                 **knobs,
             )
 

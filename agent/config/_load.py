@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sandbox import DangerFullAccess, NetworkPolicy, ReadOnly, SandboxMode, WorkspaceWrite, policy_for_mode
 
 from ..errors import ConfigError, UnknownConfigKeyError
+from ._agents_table import check_agents_settings
 from ._auth import with_stored_login
 from ._layers import (
     Source,
@@ -184,6 +185,7 @@ def load_config(
         raise _validation_error(exc, provenance) from None
 
     warnings.extend(_unknown_key_warnings(toml, provenance, strict=strict))
+    check_agents_settings(toml.agents, provenance)
 
     # Provider.
     provider = _provider(toml, env, provenance, warnings, user_config)

@@ -18,7 +18,6 @@ from pydantic import BaseModel
 
 NOT_SUPPORTED_YET: frozenset[str] = frozenset(
     {
-        # sub-agent roles and jobs (the limits and default model act: ACTING_AGENT_KEYS)
         # ChatGPT sign-in (API key logins act: cli_auth_credentials_store, forced_login_method)
         "forced_chatgpt_workspace_id",
         "chatgpt_base_url",
@@ -90,9 +89,9 @@ def _matches(leaf: str, table: Iterable[str]) -> str | None:
     return None
 
 
-UNSUPPORTED_AGENT_KEYS: frozenset[str] = frozenset({"job_max_runtime_seconds", "interrupt_message"})
-"""`[agents]` keys reported as not supported yet; the limits, the default model and the roles (`[agents.<role>]`)
-act."""
+UNSUPPORTED_AGENT_KEYS: frozenset[str] = frozenset()
+"""`[agents]` keys reported as not supported yet: none; the limits, the job runtime bound, the interrupt message, the
+default model and the roles (`[agents.<role>]`) act."""
 
 
 def unsupported_keys(leaves: Iterable[str]) -> list[str]:

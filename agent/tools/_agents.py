@@ -57,7 +57,7 @@ class ChildSession(Protocol):
 
     async def run_turn(self, items: Any) -> Any: ...
 
-    def interrupt(self) -> None: ...
+    def interrupt(self, reason: str | None = None) -> None: ...
 
 
 ChildFactory = Callable[["Config", str, str, Any, "str | None"], Any]
@@ -228,11 +228,13 @@ class AgentControl:
                             continue
                         message, child.inbox = "\n\n".join(child.inbox), []
                         child.set_status("running")
-                        outcome = await session.run_turn([TextInput(text=message)])
+                        outcome, overran = await self._run_job(session, message)
                         if outcome.status == "completed":
                             child.set_status({"completed": outcome.last_agent_message or ""})
                         elif outcome.status == "failed":
                             child.set_status({"errored": outcome.error or "the turn failed"})
+                        elif overran is not None:
+                            child.set_status({"errored": overran})
                         else:
                             child.set_status("interrupted")
                         await self.report(child, "interrupted" if child.status == "interrupted" else "completed")
@@ -264,16 +266,44 @@ class AgentControl:
             )
         )
 
+    async def _run_job(self, session: Any, message: str) -> tuple[Any, str | None]:
+        """One job of a child (a turn), bounded by `agents.job_max_runtime_seconds` when it is set: past it the
+        turn is interrupted (its commands are killed). Returns the turn's outcome, and the error text when the bound
+        stopped it."""
+        limit = job_max_runtime_seconds(self._config)
+        if limit is None:
+            return await session.run_turn([TextInput(text=message)]), None
+        overran: str | None = None
+        outcome: Any = None
+        async with anyio.create_task_group() as tg:
+
+            async def watchdog() -> None:
+                nonlocal overran
+                await anyio.sleep(limit)
+                overran = (
+                    f"the job ran longer than agents.job_max_runtime_seconds ({limit} s) and was stopped; "
+                    "its commands were killed"
+                )
+                session.interrupt(
+                    f"The previous turn was stopped because it ran longer than the sub-agent job limit "
+                    f"(agents.job_max_runtime_seconds = {limit})."
+                )
+
+            tg.start_soon(watchdog)
+            outcome = await session.run_turn([TextInput(text=message)])
+            tg.cancel_scope.cancel()
+        return outcome, overran if outcome.status == "aborted" else None
+
     async def _tell_parent(self, child: Child) -> None:
         payload = json.dumps({"agent_path": child.id, "status": child.status}, separators=(",", ":"))
         await self._notify_parent(f"<subagent_notification>\n{payload}\n</subagent_notification>")
 
     def send(self, child: Child, message: str, *, interrupt: bool) -> None:
         if interrupt and child.session is not None:
-            child.session.interrupt()
+            child.session.interrupt("The parent agent interrupted the previous turn to send new input.")
         child.inbox.append(message)
-        if isinstance(child.status, dict) or child.status == "interrupted":
-            # New work for a child that had finished: a wait from now on waits for this task, not the last one.
+        if child.status != "shutdown":
+            # A new job is queued: a wait_agent that follows waits for its answer, not the previous one's.
             child.set_status("running")
         child.wake.set()
 
@@ -281,7 +311,7 @@ class AgentControl:
         previous = child.status
         child.closing = True
         if child.session is not None:
-            child.session.interrupt()
+            child.session.interrupt("The parent agent closed this sub-agent while the turn was running.")
         child.wake.set()
         child.set_status("shutdown")
         return previous
@@ -305,6 +335,13 @@ def max_depth(config: Config) -> int:
     """How deep sub-agents may nest (a child at this depth gets no agent tools); Codex's default is 1."""
     value = _agents_setting(config, "max_depth", 1)
     return value if isinstance(value, int) else 1
+
+
+def job_max_runtime_seconds(config: Config) -> int | None:
+    """`agents.job_max_runtime_seconds`: how long one job of a sub-agent (a turn started by spawn_agent, send_input or
+    resume_agent) may run; None (the default) sets no bound. Checked to be a whole number ≥ 1 when the config loads."""
+    value = _agents_setting(config, "job_max_runtime_seconds", None)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _agents_setting(config: Config, key: str, default: Any) -> Any:

@@ -207,7 +207,9 @@ async def test_an_interrupt_stops_the_turn_and_its_command(repo: Path) -> None:
             with anyio.fail_after(10):
                 outcome = await session.run_turn([agent.TextInput(text="go")])
                 assert outcome.status == "aborted"
-    assert session.history[-1]["output"] == "aborted"
+    # The call is answered `aborted`, then the note for the next turn's model (agents.interrupt_message).
+    assert session.history[-2]["output"] == "aborted"
+    assert session.history[-1]["content"][0]["text"].startswith("<turn_aborted>")
 
 
 async def test_compaction_replaces_the_history_with_the_summary(repo: Path) -> None:

@@ -86,6 +86,12 @@ async def test_a_child_runs_and_wait_returns_its_answer(repo: Path) -> None:
     # The parent offers the namespace; the child, at the depth limit (1), gets no agent tools.
     assert has_agent_tools(model.prompts[0])
     assert not has_agent_tools(router.child_prompts[0])
+    # The child's requests are marked as Codex marks them; the parent's are not.
+    assert router.child_prompts[0].extra_headers == {
+        "x-openai-subagent": "collab_spawn",
+        "x-codex-parent-thread-id": session.thread_id,
+    }
+    assert model.prompts[0].extra_headers == {}
 
 
 async def test_a_spawn_past_the_thread_limit_is_refused(repo: Path) -> None:
@@ -169,13 +175,85 @@ def test_exec_json_shows_sub_agent_calls_as_collab_tool_call_items() -> None:
     }
 
 
-def test_agent_limits_and_roles_act_and_job_runtime_is_reported_as_not_supported_yet(repo: Path) -> None:
+def test_every_agents_setting_and_role_acts_and_none_is_reported(repo: Path) -> None:
     config = config_for(
-        repo, "agents.max_threads=2", 'agents.explorer.description="look"', "agents.job_max_runtime_seconds=60"
+        repo,
+        "agents.max_threads=2",
+        'agents.explorer.description="look"',
+        "agents.job_max_runtime_seconds=60",
+        "agents.interrupt_message=false",
     )
-    reported = " ".join(config.warnings)
-    assert "agents.job_max_runtime_seconds" in reported
-    assert "agents.explorer" not in reported and "agents.max_threads" not in reported
+    assert not [w for w in config.warnings if "agents" in w]
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "problem"),
+    [
+        ("agents.job_max_runtime_seconds=0", "agents.job_max_runtime_seconds", "must be at least 1 (got 0)"),
+        ('agents.job_max_runtime_seconds="60"', "agents.job_max_runtime_seconds", "expected a whole number"),
+        ("agents.job_max_runtime_seconds=true", "agents.job_max_runtime_seconds", "expected a whole number"),
+        ('agents.interrupt_message="no"', "agents.interrupt_message", "expected true or false"),
+        ("agents.max_threads=0", "agents.max_threads", "must be at least 1"),
+    ],
+)
+def test_a_bad_agents_setting_is_a_config_error_naming_the_key(
+    repo: Path, override: str, key: str, problem: str
+) -> None:
+    with pytest.raises(agent.ConfigError) as info:
+        config_for(repo, override)
+    assert info.value.key == key
+    assert f"invalid value for `{key}`" in str(info.value) and problem in str(info.value)
+    assert "-c" in str(info.value) and info.value.exit_code == 2
+
+
+def user_texts(prompt: Prompt) -> list[str]:
+    return [
+        "".join(str(p.get("text", "")) for p in item.get("content", []))
+        for item in prompt.input
+        if item.get("type") == "message" and item.get("role") == "user"
+    ]
+
+
+async def test_a_child_job_past_job_max_runtime_seconds_is_stopped_and_reported_errored(repo: Path) -> None:
+    child_prompts: list[Prompt] = []
+
+    def script(prompt: Prompt) -> ModelResponse:
+        if not has_agent_tools(prompt):
+            if last_user_text(prompt) == "work":
+                cmd = f"sleep 30; touch {repo / 'finished'}"
+                return reply(function_call("exec_command", {"cmd": cmd, "login": False, "yield_time_ms": 30000}))
+            child_prompts.append(prompt)
+            return reply(text("retried"))
+        done = outputs(prompt)
+        if not done:
+            return reply(agent_call("spawn_agent", {"message": "work"}))
+        agent_id = json.loads(done[0])["agent_id"]
+        if len(done) in (1, 3):
+            return reply(agent_call("wait_agent", {"targets": [agent_id], "timeout_ms": 20000}))
+        if len(done) == 2:
+            return reply(agent_call("send_input", {"target": agent_id, "message": "try again"}))
+        return reply(text("parent done"))
+
+    model = ScriptedModel(script)
+    config = config_for(repo, "agents.job_max_runtime_seconds=1")
+    async with agent.Session(config, model=model, ephemeral=True) as session:
+        with anyio.fail_after(20):
+            outcome = await session.run_turn([agent.TextInput(text="go")])
+    assert outcome.status == "completed"
+    final = outputs(model.prompts[-1])
+    agent_id = json.loads(final[0])["agent_id"]
+    first_wait = json.loads(final[1])["status"][agent_id]
+    assert list(first_wait) == ["errored"]
+    assert "agents.job_max_runtime_seconds (1 s)" in first_wait["errored"]
+    assert json.loads(final[3])["status"][agent_id] == {"completed": "retried"}
+    # The parent was told, as for any child that ends.
+    notified = [t for p in model.prompts for t in user_texts(p) if t.startswith("<subagent_notification>")]
+    assert any('"errored"' in t and "job_max_runtime_seconds" in t for t in notified)
+    # The child's command was stopped, and its next job knows why the previous one ended.
+    [retry] = child_prompts
+    assert outputs(retry) == ["aborted"]
+    assert any(t.startswith("<turn_aborted>") and "job_max_runtime_seconds = 1" in t for t in user_texts(retry))
+    assert not (repo / "finished").exists()
 
 
 async def test_a_childs_question_reaches_the_parents_approver_labelled_with_its_nickname(repo: Path) -> None:
@@ -366,3 +444,36 @@ async def test_the_parent_hears_each_thing_its_child_does_as_sub_agent_activity(
     assert sorted(kinds[1:-1]) == ["interacted", "interrupted"]
     assert len({a.agent_thread_id for a in seen}) == 1
     assert seen[0].reasoning_effort == "low" and seen[0].model == session.config.model
+
+
+async def test_send_input_with_interrupt_tells_the_childs_next_turn_who_stopped_it(repo: Path) -> None:
+    child_asked = anyio.Event()
+    child_prompts: list[Prompt] = []
+
+    async def script(prompt: Prompt) -> ModelResponse:
+        if not has_agent_tools(prompt):
+            if last_user_text(prompt) == "work":
+                child_asked.set()
+                return reply(function_call("exec_command", {"cmd": "sleep 30", "login": False, "yield_time_ms": 30000}))
+            child_prompts.append(prompt)
+            return reply(text("hi"))
+        done = outputs(prompt)
+        if not done:
+            return reply(agent_call("spawn_agent", {"message": "work"}))
+        agent_id = json.loads(done[0])["agent_id"]
+        if len(done) == 1:
+            await child_asked.wait()
+            return reply(agent_call("send_input", {"target": agent_id, "message": "say hi", "interrupt": True}))
+        if len(done) == 2:
+            return reply(agent_call("wait_agent", {"targets": [agent_id], "timeout_ms": 20000}))
+        return reply(text("parent done"))
+
+    model = ScriptedModel(script)
+    async with agent.Session(config_for(repo), model=model, ephemeral=True) as session:
+        with anyio.fail_after(20):
+            await session.run_turn([agent.TextInput(text="go")])
+    final = outputs(model.prompts[-1])
+    assert json.loads(final[2])["status"] == {json.loads(final[0])["agent_id"]: {"completed": "hi"}}
+    [retry] = child_prompts
+    notes = [t for t in user_texts(retry) if t.startswith("<turn_aborted>")]
+    assert len(notes) == 1 and "The parent agent interrupted the previous turn" in notes[0]

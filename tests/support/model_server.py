@@ -15,7 +15,8 @@ In a step's items, the text `{{session_id}}` is replaced by the newest `session 
 request reported, so a script can poll a command that is still running (`write_stdin`), and `{{agent_id}}` by the
 newest sub-agent id a `spawn_agent` output reported (to wait for it, or close it).
 
-and `"repeat": true` on the last step makes it answer every later request.
+and `"repeat": true` on the last step makes it answer every later request. `lanes` give the requests a test matches
+(e.g. a sub-agent's, by header) their own script beside the main one.
 
 Requests that race (a parent and the sub-agent it spawned ask at the same time) are told apart with conditions on a
 step: `"when": "text"` (the request's JSON body contains it) and `"unless": "text"` (it does not). Each request
@@ -28,7 +29,8 @@ Responses wire every response to a request with a `reasoning` object starts with
 as a reasoning model sends), and reasoning items carry `encrypted_content` only when the request's `include` asks
 for `reasoning.encrypted_content`. Items use the Responses output shapes
 (`message`, `reasoning`, `function_call`, `custom_tool_call`); on the Chat Completions wire they are converted into
-content and tool-call deltas. Every request is recorded (`requests`) with its path, headers and JSON body.
+content and tool-call deltas. Every request is recorded (`requests`) with its path, headers and JSON body, when it
+arrived and when its answer was written.
 
 Run standalone (for examples and benchmarks): `python tests/support/model_server.py SCRIPT.json` prints
 `http://127.0.0.1:PORT/v1` on its first line and serves until killed.
@@ -41,7 +43,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -104,6 +106,8 @@ class RecordedRequest:
     headers: dict[str, str]
     body: dict[str, Any]
     received_at: float = field(default_factory=time.time)
+    answered_at: float | None = None
+    """When the server finished writing its answer (for a stream: after the last event)."""
 
 
 @dataclass
@@ -116,9 +120,15 @@ class ScriptState:
     index: int = 0
     responses: int = 0
     used: set[int] = field(default_factory=lambda: set[int]())
+    lanes: list[tuple[Callable[[RecordedRequest], bool], list[Step]]] = field(default_factory=lambda: [])
 
-    def next_step(self, body: str = "") -> Step:
+    def next_step(self, request: RecordedRequest | None = None, body: str = "") -> Step:
         with self.lock:
+            for matches, steps in self.lanes:
+                if request is not None and matches(request):
+                    if not steps:
+                        return {"status": 500, "body": "scripted model server: the lane has no more steps"}
+                    return steps[0] if len(steps) == 1 and steps[0].get("repeat") else steps.pop(0)
             for at in range(self.index, len(self.steps)):
                 step = self.steps[at]
                 if at in self.used or not _fits(step, body):
@@ -350,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
                     state.rejections.append((recorded, rejection[1]))
                 self._send_json(*rejection)
                 return
-        step = _fill_session_id(state.next_step(raw.decode("utf-8", "replace")), body)
+        step = _fill_session_id(state.next_step(recorded, raw.decode("utf-8", "replace")), body)
         if delay := step.get("delay"):
             time.sleep(float(delay))
         if step.get("no_headers"):
@@ -407,6 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
+        recorded.answered_at = time.time()
         self.close_connection = True
 
     def _hang(self) -> None:
@@ -440,8 +451,16 @@ class _Server(ThreadingHTTPServer):
 class ScriptedModelServer:
     """The server, running in a background thread while used as a context manager."""
 
-    def __init__(self, steps: list[Step], *, strict: bool = True) -> None:
-        self.state = ScriptState(list(steps), strict)
+    def __init__(
+        self,
+        steps: list[Step],
+        *,
+        strict: bool = True,
+        lanes: Sequence[tuple[Callable[[RecordedRequest], bool], list[Step]]] = (),
+    ) -> None:
+        """`lanes`: requests a lane's test matches take that lane's steps instead of the main script's (the first
+        lane that matches wins; e.g. a sub-agent's requests, told apart by a header, get their own script)."""
+        self.state = ScriptState(list(steps), strict, lanes=[(m, list(ls)) for m, ls in lanes])
         self._server = _Server(self.state)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
