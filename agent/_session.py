@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from .hooks import Hooks
     from .skills import SkillSet
     from .threads import Rollout
-    from .tools import AgentControl, McpBridge, SubAgentOrigin
+    from .tools import AgentControl, McpBridge, SubAgentInfo, SubAgentOrigin
 
 CLI_VERSION = "0.1.0"
 
@@ -566,6 +566,18 @@ class Session(_SessionFiles, TurnRunner):
             thread_id=thread_id,
             resume=resume,
         )
+
+    def sub_agents(self) -> list[SubAgentInfo]:
+        """The sub-agents this session started or reopened, oldest first (none where it may start none)."""
+        return self._agents.listing() if self._agents is not None else []
+
+    async def sub_agent_events(self, agent_id: str) -> MemoryObjectReceiveStream[Event] | None:
+        """A sub-agent's own event stream, from its first event (its `SessionConfigured`) on, live while it runs;
+        it ends when the child's session closes. Handed out once per child (read it from one place, and close it);
+        None for an id that is not a sub-agent of this session, one that never got a session, or a second ask."""
+        if self._agents is None:
+            return None
+        return await self._agents.events(agent_id)
 
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""
