@@ -16,6 +16,10 @@ request reported, so a script can poll a command that is still running (`write_s
 
 and `"repeat": true` on the last step makes it answer every later request.
 
+With `route=` (a function of the request's JSON body returning a step) the steps list is not used: each request is
+answered with the step the function chooses, so concurrent callers (a parent and its sub-agents) can be told apart
+by what they send rather than by the order they happen to arrive in. It runs in the server's request thread.
+
 Strict mode (the default; `strict=False` turns it off) behaves like the real API (`strict_rules.py`): a request it
 would reject gets its 400 answer and does not consume a step (the rejections are kept in `rejections`); on the
 Responses wire every response to a request with a `reasoning` object starts with a reasoning item (empty summary,
@@ -35,7 +39,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -109,6 +113,7 @@ class ScriptState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     index: int = 0
     responses: int = 0
+    route: Callable[[dict[str, Any]], Step] | None = None
 
     def next_step(self) -> Step:
         with self.lock:
@@ -333,7 +338,7 @@ class _Handler(BaseHTTPRequestHandler):
                     state.rejections.append((recorded, rejection[1]))
                 self._send_json(*rejection)
                 return
-        step = _fill_session_id(state.next_step(), body)
+        step = _fill_session_id(state.route(body) if state.route is not None else state.next_step(), body)
         if delay := step.get("delay"):
             time.sleep(float(delay))
         if step.get("no_headers"):
@@ -423,8 +428,10 @@ class _Server(ThreadingHTTPServer):
 class ScriptedModelServer:
     """The server, running in a background thread while used as a context manager."""
 
-    def __init__(self, steps: list[Step], *, strict: bool = True) -> None:
-        self.state = ScriptState(list(steps), strict)
+    def __init__(
+        self, steps: list[Step], *, strict: bool = True, route: Callable[[dict[str, Any]], Step] | None = None
+    ) -> None:
+        self.state = ScriptState(list(steps), strict, route=route)
         self._server = _Server(self.state)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

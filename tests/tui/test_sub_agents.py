@@ -1,0 +1,153 @@
+"""A sub-agent's own transcript in the TUI: a click on its entry (or `/agents`) opens it over the main one, it follows
+the child while it runs, Escape goes back, and the main session runs on meanwhile.
+
+The model is the scripted server with a router: the parent (offered the sub-agent tools) spawns a child and waits
+for it; the child (at the depth limit, offered none) answers once the test opens its gate.
+"""
+# pyright: reportPrivateUsage=false
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import agent
+from tests.support.model_server import ScriptedModelServer, function_call, message, reasoning
+from tui import PycodexApp
+from tui._cells import AgentCell, NoticeCell, ReasoningCell, SubAgentCell, TurnEndCell, UserCell
+from tui._pickers import PickerDialog
+from tui._sub_agents import SubAgentScreen
+from tui._transcript import CellView
+
+from .support import cells_of, has_cell, screen_text, send, turn_done, wait_until
+
+pytestmark = pytest.mark.anyio
+
+CHILD_TASK = "count the files"
+CHILD_ANSWER = "There are 3 files."
+PARENT_ANSWER = "The child counted 3 files."
+
+
+class Router:
+    """Answers the parent and its child from what each request carries; the child waits for `gate`."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+
+    def __call__(self, body: dict[str, Any]) -> dict[str, Any]:
+        if "spawn_agent" not in json.dumps(body.get("tools", [])):
+            self.gate.wait(20)
+            return {"items": [reasoning("**Counting files**"), message(CHILD_ANSWER, id="msg_child")]}
+        outputs = [str(i.get("output")) for i in body.get("input", []) if i.get("type") == "function_call_output"]
+        if not outputs:
+            return {"items": [function_call("spawn_agent", {"message": CHILD_TASK}, "call_spawn")]}
+        if len(outputs) == 1:
+            agent_id = json.loads(outputs[0])["agent_id"]
+            return {"items": [function_call("wait_agent", {"targets": [agent_id], "timeout_ms": 20000}, "call_wait")]}
+        return {"items": [message(PARENT_ANSWER, id="msg_parent")]}
+
+
+@pytest.fixture
+def router() -> Iterator[Router]:
+    made = Router()
+    yield made
+    made.gate.set()  # a failed test must not leave the child's request hanging
+
+
+@pytest.fixture
+def config(repo: Path, router: Router) -> Iterator[agent.Config]:
+    with ScriptedModelServer([], route=router) as server:
+        yield agent.load_config(
+            agent.ConfigOverrides(cwd=repo, approval_policy="never", sandbox_mode="workspace-write"),
+            [
+                f'model_providers.mock={{name="Scripted", base_url="{server.base_url}"}}',
+                "model_provider=mock",
+                "model=test-model",
+            ],
+        )
+
+
+def child_screen(app: PycodexApp) -> SubAgentScreen | None:
+    return app.screen if isinstance(app.screen, SubAgentScreen) else None
+
+
+def shows(app: PycodexApp, kind: type[Any], text: str) -> bool:
+    screen = child_screen(app)
+    return screen is not None and any(isinstance(c, kind) and text in c.plain() for c in screen.transcript.cells)
+
+
+async def test_a_click_opens_the_running_childs_transcript_which_follows_it_and_escape_goes_back(
+    config: agent.Config, router: Router
+) -> None:
+    app = PycodexApp(config)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await send(pilot, "go")
+        await wait_until(pilot, lambda: has_cell(app, SubAgentCell))
+        [cell] = cells_of(app, SubAgentCell)
+        assert isinstance(cell, SubAgentCell)
+        assert app.session is not None
+        [child] = app.session.sub_agents()
+        assert cell.nickname == child.nickname and cell.agent_id == child.id
+
+        view = next(v for v in app.transcript.query(CellView) if v.cell is cell)
+        await pilot.click(view)
+        await wait_until(pilot, lambda: shows(app, UserCell, CHILD_TASK))
+        screen = child_screen(app)
+        assert screen is not None
+        # The child is still waiting for the model: no answer yet, and the title says who it is.
+        assert not shows(app, AgentCell, CHILD_ANSWER)
+        assert child.nickname in screen_text(app) and "esc back to the main transcript" in screen_text(app)
+
+        router.gate.set()
+        await wait_until(pilot, lambda: shows(app, AgentCell, CHILD_ANSWER))
+        await wait_until(pilot, lambda: shows(app, TurnEndCell, ""))
+        assert shows(app, ReasoningCell, "Counting files")
+        assert CHILD_ANSWER in screen_text(app)
+        assert not any(isinstance(c, AgentCell) and PARENT_ANSWER in c.plain() for c in screen.transcript.cells)
+
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: child_screen(app) is None)
+        # The parent went on while the child's view was open: it got the answer and finished its turn.
+        await wait_until(pilot, lambda: turn_done(app) and has_cell(app, AgentCell, PARENT_ANSWER))
+        assert PARENT_ANSWER in screen_text(app)
+        assert not has_cell(app, UserCell, CHILD_TASK)
+
+
+async def test_agents_lists_the_children_and_opens_a_finished_one_again(config: agent.Config, router: Router) -> None:
+    router.gate.set()
+    app = PycodexApp(config)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await send(pilot, "go")
+        await wait_until(pilot, lambda: turn_done(app) and has_cell(app, AgentCell, PARENT_ANSWER))
+        assert app.session is not None
+        [child] = app.session.sub_agents()
+
+        for _ in range(2):  # the second time from the log the TUI kept
+            await send(pilot, "/agents")
+            await wait_until(pilot, lambda: isinstance(app.screen, PickerDialog))
+            assert child.nickname in screen_text(app) and "completed" in screen_text(app)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: shows(app, AgentCell, CHILD_ANSWER))
+            assert shows(app, UserCell, CHILD_TASK)
+            await wait_until(pilot, lambda: CHILD_ANSWER in screen_text(app))
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: child_screen(app) is None)
+
+        await send(pilot, f"/agents {child.nickname.lower()}")
+        await wait_until(pilot, lambda: shows(app, AgentCell, CHILD_ANSWER))
+
+
+async def test_agents_without_children_says_so(config: agent.Config) -> None:
+    app = PycodexApp(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await send(pilot, "/agents")
+        await wait_until(pilot, lambda: has_cell(app, NoticeCell, "has not started any sub-agents"))
+        assert not isinstance(app.screen, PickerDialog)
