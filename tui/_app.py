@@ -323,7 +323,7 @@ class PycodexApp(App[None]):
     def _open_sub_agent(self, message: OpenSubAgent) -> None:
         from ._sub_agents import open_sub_agent
 
-        open_sub_agent(self, message.agent_id)
+        open_sub_agent(self, message.agent_id, self.composer.prompt.focus)
 
     @on(TurnStarted)
     def _turn_started(self, message: TurnStarted) -> None:

@@ -49,7 +49,7 @@ class Host(Protocol):
 
     def notify_cell(self, kind: NoticeKind, text: str) -> None: ...
 
-    def push_screen(self, screen: Screen[Any]) -> object: ...
+    def push_screen(self, screen: Screen[Any], callback: Callable[[Any], None] | None = None) -> object: ...
 
     def run_worker(
         self, work: Coroutine[Any, Any, None], *, group: str = "default", exit_on_error: bool = True
@@ -232,8 +232,9 @@ class SubAgentScreen(Screen[None]):
         self.transcript.anchor()
 
 
-def open_sub_agent(app: Host, agent_id: str) -> None:
-    """Show the transcript of the current session's sub-agent `agent_id` (a warning when there is none)."""
+def open_sub_agent(app: Host, agent_id: str, back: Callable[[], object]) -> None:
+    """Show the transcript of the current session's sub-agent `agent_id` (a warning when there is none); `back`
+    is called when the person leaves it."""
     session = app.session
     info = next((i for i in session.sub_agents() if i.id == agent_id), None) if session is not None else None
     if session is None or info is None:
@@ -252,4 +253,7 @@ def open_sub_agent(app: Host, agent_id: str) -> None:
     if app.sub_agent_feeds is None:
         app.sub_agent_feeds = SubAgentFeeds(app, app.clock)
     log = app.sub_agent_feeds.log_for(session, agent_id)
-    app.push_screen(SubAgentScreen(info, log, status))
+    def left(_: object) -> None:
+        back()
+
+    app.push_screen(SubAgentScreen(info, log, status), left)

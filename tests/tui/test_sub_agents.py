@@ -102,24 +102,28 @@ async def test_a_click_opens_the_running_childs_transcript_which_follows_it_and_
         assert screen is not None
         # The child is still waiting for the model: no answer yet, and the title says who it is.
         assert not shows(app, AgentCell, CHILD_ANSWER)
-        assert child.nickname in screen_text(app) and "esc back to the main transcript" in screen_text(app)
+        await wait_until(
+            pilot, lambda: child.nickname in screen_text(app) and "esc back to the main" in screen_text(app)
+        )
 
         router.gate.set()
         await wait_until(pilot, lambda: shows(app, AgentCell, CHILD_ANSWER))
         await wait_until(pilot, lambda: shows(app, TurnEndCell, ""))
         assert shows(app, ReasoningCell, "Counting files")
-        assert CHILD_ANSWER in screen_text(app)
+        await wait_until(pilot, lambda: CHILD_ANSWER in screen_text(app))
         assert not any(isinstance(c, AgentCell) and PARENT_ANSWER in c.plain() for c in screen.transcript.cells)
 
         await pilot.press("escape")
         await wait_until(pilot, lambda: child_screen(app) is None)
         # The parent went on while the child's view was open: it got the answer and finished its turn.
         await wait_until(pilot, lambda: turn_done(app) and has_cell(app, AgentCell, PARENT_ANSWER))
-        assert PARENT_ANSWER in screen_text(app)
+        await wait_until(pilot, lambda: PARENT_ANSWER in screen_text(app))
         assert not has_cell(app, UserCell, CHILD_TASK)
 
 
-async def test_agents_lists_the_children_and_opens_a_finished_one_again(config: agent.Config, router: Router) -> None:
+async def test_a_finished_child_opens_from_its_settled_entry_and_from_agents(
+    config: agent.Config, router: Router
+) -> None:
     router.gate.set()
     app = PycodexApp(config)
     async with app.run_test(size=(110, 40)) as pilot:
@@ -129,19 +133,32 @@ async def test_agents_lists_the_children_and_opens_a_finished_one_again(config: 
         assert app.session is not None
         [child] = app.session.sub_agents()
 
-        for _ in range(2):  # the second time from the log the TUI kept
-            await send(pilot, "/agents")
-            await wait_until(pilot, lambda: isinstance(app.screen, PickerDialog))
-            assert child.nickname in screen_text(app) and "completed" in screen_text(app)
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: shows(app, AgentCell, CHILD_ANSWER))
-            assert shows(app, UserCell, CHILD_TASK)
-            await wait_until(pilot, lambda: CHILD_ANSWER in screen_text(app))
-            await pilot.press("escape")
-            await wait_until(pilot, lambda: child_screen(app) is None)
+        # Settled entries are drawn as lines of the history view (as a long or resumed thread's are): a click on
+        # the sub-agent's line opens it too.
+        app.transcript.add_many([])
+        history = app.transcript.history
+        [index] = [i for i, c in enumerate(history.cells) if isinstance(c, SubAgentCell)]
+        await pilot.pause()
+        await pilot.click(history, offset=(4, history._starts[index]))
+        await wait_until(pilot, lambda: shows(app, AgentCell, CHILD_ANSWER))
+        assert shows(app, UserCell, CHILD_TASK)
+        # The turn ended before the view opened; it still has its rule (timed by when its events arrived).
+        await wait_until(pilot, lambda: shows(app, TurnEndCell, "worked for"))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: child_screen(app) is None)
+
+        # Again, from the list (and from the log the TUI kept: the engine hands the stream out once).
+        await send(pilot, "/agents")
+        await wait_until(pilot, lambda: isinstance(app.screen, PickerDialog))
+        await wait_until(pilot, lambda: child.nickname in screen_text(app) and "completed" in screen_text(app))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: shows(app, AgentCell, CHILD_ANSWER))
+        await wait_until(pilot, lambda: CHILD_ANSWER in screen_text(app))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: child_screen(app) is None)
 
         await send(pilot, f"/agents {child.nickname.lower()}")
-        await wait_until(pilot, lambda: shows(app, AgentCell, CHILD_ANSWER))
+        await wait_until(pilot, lambda: shows(app, UserCell, CHILD_TASK))
 
 
 async def test_agents_without_children_says_so(config: agent.Config) -> None:
