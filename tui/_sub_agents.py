@@ -47,6 +47,9 @@ class Host(Protocol):
     clock: Callable[[], float]
     sub_agent_feeds: SubAgentFeeds | None
 
+    @property
+    def screen_stack(self) -> list[Screen[Any]]: ...
+
     def notify_cell(self, kind: NoticeKind, text: str) -> None: ...
 
     def push_screen(self, screen: Screen[Any], callback: Callable[[Any], None] | None = None) -> object: ...
@@ -233,15 +236,20 @@ class SubAgentScreen(Screen[None]):
 
 
 def open_sub_agent(app: Host, agent_id: str, back: Callable[[], object]) -> None:
-    """Show the transcript of the current session's sub-agent `agent_id` (a warning when there is none); `back`
-    is called when the person leaves it."""
+    """Show the transcript of the current session's sub-agent `agent_id`; `back` is called when the person leaves
+    it. For an id that is not one of the session's sub-agents, a warning goes to the transcript on screen."""
     session = app.session
     info = next((i for i in session.sub_agents() if i.id == agent_id), None) if session is not None else None
     if session is None or info is None:
-        app.notify_cell(
-            "warning",
-            f"Sub-agent {agent_id} is not one of this session's: `pycodex resume {agent_id}` opens its transcript.",
+        text = (
+            f"Sub-agent {agent_id} is not one of this session's (it belongs to an earlier session, or to a "
+            f"sub-agent): `pycodex resume {agent_id}` opens its transcript."
         )
+        top = next((s for s in reversed(app.screen_stack) if isinstance(s, SubAgentScreen)), None)
+        if top is not None:
+            top.transcript.add(NoticeCell("warning", text))
+        else:
+            app.notify_cell("warning", text)
         return
 
     def status() -> agent.SubAgentInfo | None:
@@ -250,10 +258,10 @@ def open_sub_agent(app: Host, agent_id: str, back: Callable[[], object]) -> None
             return None
         return next((i for i in session.sub_agents() if i.id == agent_id), None)
 
-    if app.sub_agent_feeds is None:
-        app.sub_agent_feeds = SubAgentFeeds(app, app.clock)
-    log = app.sub_agent_feeds.log_for(session, agent_id)
     def left(_: object) -> None:
         back()
 
+    if app.sub_agent_feeds is None:
+        app.sub_agent_feeds = SubAgentFeeds(app, app.clock)
+    log = app.sub_agent_feeds.log_for(session, agent_id)
     app.push_screen(SubAgentScreen(info, log, status), left)

@@ -20,6 +20,7 @@ import agent
 from tests.support.model_server import ScriptedModelServer, function_call, message, reasoning
 from tui import PycodexApp
 from tui._cells import AgentCell, NoticeCell, ReasoningCell, SubAgentCell, TurnEndCell, UserCell
+from tui._messages import OpenSubAgent
 from tui._pickers import PickerDialog
 from tui._sub_agents import SubAgentScreen
 from tui._transcript import CellView
@@ -34,21 +35,26 @@ PARENT_ANSWER = "The child counted 3 files."
 
 
 class Router:
-    """Answers the parent and its child from what each request carries; the child waits for `gate`."""
+    """Answers the parent and its child from what each request carries; the child waits for `gate`, the parent's
+    last answer for `parent_gate`."""
 
     def __init__(self) -> None:
         self.gate = threading.Event()
+        self.parent_gate = threading.Event()
+        self.parent_requests: list[dict[str, Any]] = []
 
     def __call__(self, body: dict[str, Any]) -> dict[str, Any]:
         if "spawn_agent" not in json.dumps(body.get("tools", [])):
             self.gate.wait(20)
             return {"items": [reasoning("**Counting files**"), message(CHILD_ANSWER, id="msg_child")]}
+        self.parent_requests.append(body)
         outputs = [str(i.get("output")) for i in body.get("input", []) if i.get("type") == "function_call_output"]
         if not outputs:
             return {"items": [function_call("spawn_agent", {"message": CHILD_TASK}, "call_spawn")]}
         if len(outputs) == 1:
             agent_id = json.loads(outputs[0])["agent_id"]
             return {"items": [function_call("wait_agent", {"targets": [agent_id], "timeout_ms": 20000}, "call_wait")]}
+        self.parent_gate.wait(20)
         return {"items": [message(PARENT_ANSWER, id="msg_parent")]}
 
 
@@ -56,7 +62,8 @@ class Router:
 def router() -> Iterator[Router]:
     made = Router()
     yield made
-    made.gate.set()  # a failed test must not leave the child's request hanging
+    made.gate.set()  # a failed test must not leave a request hanging
+    made.parent_gate.set()
 
 
 @pytest.fixture
@@ -113,9 +120,13 @@ async def test_a_click_opens_the_running_childs_transcript_which_follows_it_and_
         await wait_until(pilot, lambda: CHILD_ANSWER in screen_text(app))
         assert not any(isinstance(c, AgentCell) and PARENT_ANSWER in c.plain() for c in screen.transcript.cells)
 
+        # The parent went on while the child's view was open: it has the child's answer and asked the model again.
+        await wait_until(pilot, lambda: len(router.parent_requests) == 3)
         await pilot.press("escape")
         await wait_until(pilot, lambda: child_screen(app) is None)
-        # The parent went on while the child's view was open: it got the answer and finished its turn.
+        # Esc left the view; it did not interrupt the parent's turn, which finishes once the model answers.
+        assert app.driver.running and not has_cell(app, NoticeCell, "Interrupted")
+        router.parent_gate.set()
         await wait_until(pilot, lambda: turn_done(app) and has_cell(app, AgentCell, PARENT_ANSWER))
         await wait_until(pilot, lambda: PARENT_ANSWER in screen_text(app))
         assert not has_cell(app, UserCell, CHILD_TASK)
@@ -125,6 +136,7 @@ async def test_a_finished_child_opens_from_its_settled_entry_and_from_agents(
     config: agent.Config, router: Router
 ) -> None:
     router.gate.set()
+    router.parent_gate.set()
     app = PycodexApp(config)
     async with app.run_test(size=(110, 40)) as pilot:
         await wait_until(pilot, lambda: app.session is not None)
@@ -168,3 +180,7 @@ async def test_agents_without_children_says_so(config: agent.Config) -> None:
         await send(pilot, "/agents")
         await wait_until(pilot, lambda: has_cell(app, NoticeCell, "has not started any sub-agents"))
         assert not isinstance(app.screen, PickerDialog)
+        # An entry of a thread that is not this session's (a resumed one's) names the way to its transcript.
+        app.post_message(OpenSubAgent("0190aaaa-0000-7000-8000-000000000000"))
+        await wait_until(pilot, lambda: has_cell(app, NoticeCell, "pycodex resume 0190aaaa-0000-7000"))
+        assert child_screen(app) is None
