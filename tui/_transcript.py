@@ -29,7 +29,8 @@ class CellView(Static):
     """A live cell drawn from its renderable."""
 
     def __init__(self, cell: Cell, details: bool) -> None:
-        super().__init__(cell.renderable(details), classes="transcript-cell")
+        clickable = " sub-agent-cell" if isinstance(cell, SubAgentCell) else ""
+        super().__init__(cell.renderable(details), classes="transcript-cell" + clickable)
         self.cell = cell
 
     def redraw(self, details: bool) -> None:
