@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from .threads import set_archived as set_archived
     from .tools import ApprovalHandler as ApprovalHandler
     from .tools import RejectingApprovals as RejectingApprovals
+    from .tools import SubAgentInfo as SubAgentInfo
     from .tools._command import CommandResult as CommandResult
     from .tools._command import run_command as run_command
 
@@ -115,6 +116,7 @@ _WHERE = {
     "ProviderRequestError": ".errors",
     "ProviderUnavailableError": ".errors",
     "RejectingApprovals": ".tools._approvals",
+    "SubAgentInfo": ".tools._agents",
     "ReviewDecision": "._protocol",
     "Session": "._session",
     "Source": ".config._layers",
@@ -176,6 +178,7 @@ __all__ = [
     "ProviderRequestError",
     "ProviderUnavailableError",
     "RejectingApprovals",
+    "SubAgentInfo",
     "ReviewDecision",
     "Session",
     "Source",

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from .hooks import Hooks
     from .skills import SkillSet
     from .threads import Rollout
-    from .tools import AgentControl, McpBridge, SubAgentOrigin
+    from .tools import AgentControl, McpBridge, SubAgentInfo, SubAgentOrigin
 
 CLI_VERSION = "0.1.0"
 
@@ -106,6 +106,15 @@ class _SessionFiles:
     _files_changed: list[str]
     _context_to_refresh: JsonObject | None
     _repair_pending: bool
+    _turn: Any
+    _closed: bool
+
+    def release_files(self) -> None:
+        """Close the rollout and let go of the thread's lock while no turn runs (a server keeping many idle threads
+        would otherwise hold two descriptors per thread). The next turn, or a late event, opens them again; if
+        another process took the thread meanwhile, that turn fails with `ThreadBusyError`."""
+        if self._turn is None and not self._closed:
+            self._recorder.release()
 
     def _open_rollout(self) -> None:
         resume = self._resume
@@ -553,13 +562,6 @@ class Session(_SessionFiles, TurnRunner):
         if self.history:
             await self._compact("", mid_turn=False)
 
-    def release_files(self) -> None:
-        """Close the rollout and let go of the thread's lock while no turn runs (a server keeping many idle threads
-        would otherwise hold two descriptors per thread). The next turn, or a late event, opens them again; if
-        another process took the thread meanwhile, that turn fails with `ThreadBusyError`."""
-        if self._turn is None and not self._closed:
-            self._recorder.release()
-
     def _child_session(self, config: Config, origin: SubAgentOrigin, thread_id: str, resume: Any) -> Session:
         # The same kind of session, talking to the same model, answered by the same front end (which is told which
         # sub-agent asks).
@@ -575,6 +577,18 @@ class Session(_SessionFiles, TurnRunner):
             thread_id=thread_id,
             resume=resume,
         )
+
+    def sub_agents(self) -> list[SubAgentInfo]:
+        """The sub-agents this session started or reopened, oldest first (none where it may start none)."""
+        return self._agents.listing() if self._agents is not None else []
+
+    async def sub_agent_events(self, agent_id: str) -> MemoryObjectReceiveStream[Event] | None:
+        """A sub-agent's own event stream, from its first event (its `SessionConfigured`) on, live while it runs;
+        it ends when the child's session closes. Handed out once per child (read it from one place, and close it);
+        None for an id that is not a sub-agent of this session, one that never got a session, or a second ask."""
+        if self._agents is None:
+            return None
+        return await self._agents.events(agent_id)
 
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""

@@ -28,6 +28,7 @@ from ._composer import Composer
 from ._messages import (
     CloseDialog,
     Notice,
+    OpenSubAgent,
     SessionClosed,
     SessionEvent,
     SessionReady,
@@ -38,13 +39,14 @@ from ._messages import (
 from ._prompt_history import PromptHistory
 from ._status_bar import StatusBar, context_text
 from ._threads import FeatureUnavailable, ThreadStore, UnavailableThreads
-from ._transcript import Transcript
+from ._transcript import Transcript, on_screen
 
 if TYPE_CHECKING:
     import agent
     from agent.protocol import TokenUsageInfo
 
     from ._bridge import SessionDriver, SessionFactory
+    from ._sub_agents import SubAgentFeeds
     from ._timeline import Timeline
 
 ConfigLoader: TypeAlias = "Callable[[], agent.Config]"
@@ -139,6 +141,8 @@ class PycodexApp(App[None]):
         self._replay: list[Any] | None = None
         self._quit_armed_at: float | None = None
         self._quitting = False
+        self.sub_agent_feeds: SubAgentFeeds | None = None
+        """The event logs of the sub-agents whose transcripts were opened (made with the first)."""
 
     def on_unmount(self) -> None:
         if self._session_driver is not None:
@@ -255,6 +259,7 @@ class PycodexApp(App[None]):
         self._timeline = Timeline(self.transcript, clock=self.clock)
         self._timeline.cwd = message.session.config.cwd
         self._timeline.resumed = message.resumed is not None
+        self._timeline.sub_agents = message.session.sub_agents
         self._replay = list(message.resumed.events) if message.resumed is not None else None
         self._show_config(message.session.config)
         skills = message.session.skills
@@ -313,6 +318,12 @@ class PycodexApp(App[None]):
         self.transcript.add_many(collector.cells)
         self.transcript.add(NoticeCell("info", f"Resumed: {len(collector.cells)} entries above. Carry on below."))
         self._show_context()
+
+    @on(OpenSubAgent)
+    def _open_sub_agent(self, message: OpenSubAgent) -> None:
+        from ._sub_agents import open_sub_agent
+
+        open_sub_agent(self, message.agent_id, self.composer.prompt.focus)
 
     @on(TurnStarted)
     def _turn_started(self, message: TurnStarted) -> None:
@@ -414,16 +425,17 @@ class PycodexApp(App[None]):
             self._session_driver.interrupt()
 
     def action_toggle_details(self) -> None:
-        self.transcript.set_details(not self.transcript.details)
+        transcript = on_screen(self, self.transcript)
+        transcript.set_details(not transcript.details)
 
     def action_scroll_transcript(self, direction: int) -> None:
         if direction < 0:
-            self.transcript.scroll_page_up(animate=False)
+            on_screen(self, self.transcript).scroll_page_up(animate=False)
         else:
-            self.transcript.scroll_page_down(animate=False)
+            on_screen(self, self.transcript).scroll_page_down(animate=False)
 
     def action_follow(self) -> None:
-        self.transcript.anchor()
+        on_screen(self, self.transcript).anchor()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("scroll_transcript", "follow") and isinstance(self.screen, ModalScreen):

@@ -287,12 +287,13 @@ def _mcp_result_text(result: Mapping[str, Any] | None) -> str:
 
 @dataclass(eq=False)
 class SubAgentCell(Cell):
-    """A sub-agent the model started: its state and last message (ctrl+o shows the whole message and how to open
-    the child's own transcript)."""
+    """A sub-agent the model started: its state and last message (ctrl+o shows the whole message). A click on it
+    (or `/agents`) opens the child's own transcript."""
 
     agent_id: str
     status: str = "pending_init"
     message: str | None = None
+    nickname: str | None = None
 
     def renderable(self, details: bool) -> RenderableType:
         running = self.status in ("pending_init", "running")
@@ -302,8 +303,11 @@ class SubAgentCell(Cell):
             "◌ " if running else ("✗ " if failed else "✓ "), style=ACCENT if running else ("red" if failed else "green")
         )
         head.append("Sub-agent ", style="bold")
-        head.append(self.agent_id[:8], style=ACCENT)
+        if self.nickname:
+            head.append(self.nickname + " ", style=f"bold {ACCENT}")
+        head.append(self.agent_id[:8], style=MUTED if self.nickname else ACCENT)
         head.append(f" · {self.status.replace('_', ' ')}", style=MUTED)
+        head.append(" · click to open", style=f"italic {MUTED}")
         parts: list[RenderableType] = [head]
         if self.message:
             lines = self.message.splitlines() or [""]
@@ -313,11 +317,13 @@ class SubAgentCell(Cell):
                 body.append(" …", style=MUTED)
             parts.append(_indented(body, 4))
         if details:
-            parts.append(_indented(Text(f"its transcript: pycodex resume {self.agent_id}", style=MUTED), 4))
+            hint = f"its transcript: click here or type /agents (after this session: pycodex resume {self.agent_id})"
+            parts.append(_indented(Text(hint, style=MUTED), 4))
         return Group(*parts)
 
     def plain(self) -> str:
-        return f"sub-agent {self.agent_id} {self.status} {self.message or ''}".rstrip()
+        name = f"{self.nickname} " if self.nickname else ""
+        return f"sub-agent {name}{self.agent_id} {self.status} {self.message or ''}".rstrip()
 
 
 @dataclass(eq=False)

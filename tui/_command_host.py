@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from textual.message import Message
 from textual.screen import Screen, ScreenResultCallbackType
 
 if TYPE_CHECKING:
@@ -56,6 +57,8 @@ class CommandHost(Protocol):
     def start_driver(self, resume_id: str | None = None, *, fresh: bool = False) -> None: ...
 
     def send_prompt(self, text: str, images: tuple[Path, ...]) -> None: ...
+
+    def post_message(self, message: Message) -> bool: ...
 
     def action_quit_app(self) -> None: ...
 

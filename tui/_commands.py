@@ -10,6 +10,7 @@ import agent
 from ._cells import DiffCell, StatusCell
 from ._format import display_path, tokens_text
 from ._git_diff import NotARepository, working_tree_diff
+from ._messages import OpenSubAgent
 from ._slash import COMMANDS, parse_slash
 from ._status_bar import context_text
 from ._threads import ThreadSummary
@@ -232,6 +233,33 @@ class SlashCommands:
             state = failure.split(": ", 1)[-1] if failure else "started"
             rows.append((name, f"{_transport(config.mcp_servers[name])} · {state}"))
         self.app.transcript.add(StatusCell("MCP servers", rows))
+
+    async def _agents(self, args: str) -> None:
+        """`/agents`: pick one of the session's sub-agents and open its transcript; `/agents NAME` (a nickname or
+        the start of an id) opens it at once."""
+        session = self._session_or_warn()
+        if session is None:
+            return
+        children = session.sub_agents()
+        if not children:
+            self.app.notify_cell("info", "This session has not started any sub-agents.")
+            return
+        if args:
+            wanted = args.strip().lower()
+            found = [c for c in children if c.nickname.lower() == wanted or c.id.startswith(wanted)]
+            if len(found) == 1:
+                self.app.post_message(OpenSubAgent(found[0].id))
+            else:
+                names = ", ".join(c.nickname for c in children)
+                self.app.notify_cell("warning", f"No single sub-agent is called {args.strip()!r}; there are: {names}.")
+            return
+        from ._pickers import agents_picker
+
+        def chosen(agent_id: str | None) -> None:
+            if agent_id is not None:
+                self.app.post_message(OpenSubAgent(agent_id))
+
+        self.app.push_screen(agents_picker(children), callback=chosen)
 
     async def _review(self, args: str) -> None:
         from ._review_command import run_review_command

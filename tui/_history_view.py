@@ -15,13 +15,15 @@ import gc
 import time
 from bisect import bisect_right
 
+from textual import events
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.visual import Visual, visualize
 from textual.widget import Widget
 
-from ._cells import Cell
+from ._cells import Cell, SubAgentCell
+from ._messages import OpenSubAgent
 
 EAGER_CELLS = 16
 """Up to this many cells appended at once are drawn right away; more are drawn lazily."""
@@ -168,6 +170,19 @@ class HistoryView(Widget):
             self._restart_lines()
             self.refresh(layout=True)
         self._schedule()
+
+    def cell_at(self, y: int) -> Cell | None:
+        """The cell drawn on content line `y`, if any."""
+        if y < 0 or y >= self._total or not self.cells:
+            return None
+        return self.cells[bisect_right(self._starts, y) - 1]
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        cell = self.cell_at(offset.y) if offset is not None else None
+        if isinstance(cell, SubAgentCell):
+            event.stop()
+            self.post_message(OpenSubAgent(cell.agent_id))
 
     # ---- Textual's line API -------------------------------------------------------------------------------------
 

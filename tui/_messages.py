@@ -68,3 +68,11 @@ class CloseDialog(Message):
     def __init__(self, dialog: ModalScreen[Any]) -> None:
         super().__init__()
         self.dialog = dialog
+
+
+class OpenSubAgent(Message):
+    """Show the transcript of the session's sub-agent `agent_id` (its entry was clicked)."""
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__()
+        self.agent_id = agent_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -19,6 +19,9 @@ from ._cells import ACCENT, MUTED
 from ._dialog import Dialog
 from ._format import display_path, first_line
 from ._threads import ThreadSummary, age_text
+
+if TYPE_CHECKING:
+    import agent
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,17 @@ def resume_picker(threads: Sequence[ThreadSummary], now: datetime.datetime) -> P
         for t in threads
     ]
     return PickerDialog("Resume a past session", choices)
+
+
+def agents_picker(children: Sequence[agent.SubAgentInfo]) -> PickerDialog:
+    """The session's sub-agents, newest first: nickname, role, status and the start of the last message."""
+    choices: list[Choice] = []
+    for child in reversed(children):
+        parts = [child.role or "default", child.status.replace("_", " ")]
+        if child.message:
+            parts.append(first_line(child.message, 50))
+        choices.append(Choice(child.id, child.nickname, " · ".join(parts)))
+    return PickerDialog("Open a sub-agent's transcript", choices)
 
 
 APPROVAL_PRESETS: tuple[tuple[str, str, str, str], ...] = (

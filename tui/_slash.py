@@ -29,6 +29,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("diff", "show the working tree's changes, untracked files included", while_running=True),
     SlashCommand("status", "model, permissions, tokens used and context left", while_running=True),
     SlashCommand("mcp", "MCP servers and their tools", while_running=True),
+    SlashCommand("agents", "open a sub-agent's own transcript (or: NAME)", while_running=True),
     SlashCommand("init", "ask the agent to write an AGENTS.md for this repository"),
     SlashCommand("review", "a read-only reviewer looks at your changes (or: base BRANCH, commit SHA, TEXT)"),
     SlashCommand("quit", "leave pycodex", while_running=True),

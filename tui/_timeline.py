@@ -8,9 +8,9 @@ Every event type is handled (the match ends in `assert_never`), so none is dropp
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol, assert_never
+from typing import TYPE_CHECKING, Protocol, assert_never
 
 from agent.protocol import (
     AgentMessage,
@@ -64,6 +64,9 @@ from ._cells import (
     UserCell,
 )
 
+if TYPE_CHECKING:
+    from agent import SubAgentInfo
+
 VERSION = "0.1.0"
 
 INTERRUPTED_TEXT = "Interrupted. Tell the agent what to do differently, or ask for something else."
@@ -94,6 +97,8 @@ class Timeline:
         self._answer: AgentCell | None = None
         self._reasoning: ReasoningCell | None = None
         self._turn_started: float | None = None
+        self.sub_agents: Callable[[], Sequence[SubAgentInfo]] | None = None
+        """The session's children (`Session.sub_agents`): where a sub-agent's nickname is found."""
         self.resumed = False
         self.replaying = False
         """Replaying a past thread: turn durations are unknown, so turns end with a plain rule."""
@@ -275,7 +280,8 @@ class Timeline:
         for agent_id, state in msg.agents_states.items():
             cell = self._sub_agents.get(agent_id)
             if cell is None:
-                cell = SubAgentCell(agent_id)
+                known = self.sub_agents() if self.sub_agents is not None else ()
+                cell = SubAgentCell(agent_id, nickname=next((c.nickname for c in known if c.id == agent_id), None))
                 self._sub_agents[agent_id] = cell
                 self._sink.add(cell)
             cell.status = str(state.get("status") or cell.status)

@@ -7,14 +7,16 @@ the cost of a layout, stays flat however long the thread gets. Answers stream in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from textual.app import ComposeResult
+from textual import events
+from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ._cells import AgentCell, Cell
+from ._cells import AgentCell, Cell, SubAgentCell
 from ._history_view import HistoryView
+from ._messages import OpenSubAgent
 
 if TYPE_CHECKING:
     from ._answer_view import AnswerView
@@ -27,11 +29,17 @@ class CellView(Static):
     """A live cell drawn from its renderable."""
 
     def __init__(self, cell: Cell, details: bool) -> None:
-        super().__init__(cell.renderable(details), classes="transcript-cell")
+        clickable = " sub-agent-cell" if isinstance(cell, SubAgentCell) else ""
+        super().__init__(cell.renderable(details), classes="transcript-cell" + clickable)
         self.cell = cell
 
     def redraw(self, details: bool) -> None:
         self.update(self.cell.renderable(details))
+
+    def on_click(self, event: events.Click) -> None:
+        if isinstance(self.cell, SubAgentCell):
+            event.stop()
+            self.post_message(OpenSubAgent(self.cell.agent_id))
 
 
 LiveView: TypeAlias = "CellView | AnswerView"
@@ -161,3 +169,12 @@ class Transcript(VerticalScroll, can_focus=True):
     def is_following(self) -> bool:
         """True while the view sticks to the newest line."""
         return self.is_anchored and not self._anchor_released
+
+
+def on_screen(app: App[Any], main: Transcript) -> Transcript:
+    """The transcript shown: a sub-agent's when one is open (under any dialog), else `main`."""
+    for screen in reversed(app.screen_stack):
+        transcript = getattr(screen, "transcript", None)
+        if isinstance(transcript, Transcript):
+            return transcript
+    return main

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ._agents import AGENT_TOOLS as AGENT_TOOLS
     from ._agents import AgentControl as AgentControl
     from ._agents import LabelledApprovals as LabelledApprovals
+    from ._agents import SubAgentInfo as SubAgentInfo
     from ._agents import SubAgentOrigin as SubAgentOrigin
     from ._agents import agent_tools as agent_tools
     from ._agents import agent_tools_namespace as agent_tools_namespace
@@ -44,6 +45,7 @@ _WHERE = {
     "max_depth": "._agents",
     "agent_tools_namespace": "._agents",
     "AGENT_TOOLS": "._agents",
+    "SubAgentInfo": "._agents",
     "SubAgentOrigin": "._agents",
     "AgentControl": "._agents",
     "ApprovalHandler": "._approvals",
@@ -73,6 +75,7 @@ __all__ = [
     "max_depth",
     "agent_tools_namespace",
     "AGENT_TOOLS",
+    "SubAgentInfo",
     "SubAgentOrigin",
     "AgentControl",
     "ApprovalHandler",

@@ -101,10 +101,24 @@ class LabelledApprovals:
         return await self._approvals.request_approval(request.model_copy(update={"reason": reason}), turn_id)
 
 
+@dataclass(frozen=True)
+class SubAgentInfo:
+    """A sub-agent of a session as a front end lists it: its id (the child's thread id), nickname, role (None for
+    the default one), status word (`pending_init`, `running`, `completed`, `errored`, `interrupted`, `shutdown`) and
+    last message (its answer or error), if any."""
+
+    id: str
+    nickname: str
+    role: str | None
+    status: str
+    message: str | None
+
+
 @dataclass
 class Child:
     id: str
     nickname: str
+    role: str | None = None
     status: Any = "pending_init"
     """`pending_init`, `running`, `{"completed": msg}`, `{"errored": msg}`, `shutdown`, `interrupted`."""
     session: Any = None
@@ -114,9 +128,17 @@ class Child:
     wake: anyio.Event = field(default_factory=anyio.Event)
     closing: bool = False
     ended: anyio.Event = field(default_factory=anyio.Event)
-    role: str | None = None
     model: str | None = None
     reasoning_effort: str | None = None
+    events: Any = None
+    """A receiving end of the child session's event stream, opened before the session starts (so it holds every
+    event, and outlives the session); handed to one reader by `AgentControl.events`."""
+    events_taken: bool = False
+    made: anyio.Event = field(default_factory=anyio.Event)
+    """Set once `events` is there (or the child failed before it had a session)."""
+
+    def info(self) -> SubAgentInfo:
+        return SubAgentInfo(self.id, self.nickname, self.role, _status_word(self.status), _message_of(self.status))
 
     def set_status(self, status: Any) -> None:
         self.status = status
@@ -166,7 +188,7 @@ class AgentControl:
         open_children = [c for c in self.children.values() if c.status != "shutdown"]
         if len(open_children) >= self.max_threads:
             raise ArgumentError("collab spawn failed: agent thread limit reached")
-        child = Child(uuid7(), self._nickname(role.nickname_candidates if role else ()))
+        child = Child(uuid7(), self._nickname(role.nickname_candidates if role else ()), agent_type if role else None)
         child.inbox.append(message)
         self.children[child.id] = child
         config = self._child_config(
@@ -217,7 +239,10 @@ class AgentControl:
     async def _run_child(self, child: Child, config: Config, resume: Any) -> None:
         try:
             with child.scope:
-                async with self._factory(config, child.nickname, child.id, resume, child.role) as session:
+                made = self._factory(config, child.nickname, child.id, resume, child.role)
+                child.events = made.events().clone()
+                child.made.set()
+                async with made as session:
                     child.session = session
                     if self._on_child is not None:
                         await self._on_child("SubagentStart", child.id, child.nickname, child.status)
@@ -249,6 +274,7 @@ class AgentControl:
             if self._on_child is not None and child.session is not None:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                     await self._on_child("SubagentStop", child.id, child.nickname, child.status)
+            child.made.set()
             child.ended.set()
 
     async def report(self, child: Child, kind: Literal["started", "interacted", "interrupted", "completed"]) -> None:
@@ -294,6 +320,23 @@ class AgentControl:
             tg.cancel_scope.cancel()
         return outcome, overran if outcome.status == "aborted" else None
 
+    def listing(self) -> list[SubAgentInfo]:
+        """Every child of this session, in the order they were started."""
+        return [child.info() for child in self.children.values()]
+
+    async def events(self, agent_id: str) -> Any:
+        """The child's event stream from its first event (a `MemoryObjectReceiveStream[Event]`; it ends when the
+        child's session closes), once per child: None for an unknown id, a child that never started a session, or
+        when it was handed out already."""
+        child = self.children.get(agent_id)
+        if child is None or child.events_taken:
+            return None
+        await child.made.wait()
+        if child.events is None or child.events_taken:
+            return None
+        child.events_taken = True
+        return child.events
+
     async def _tell_parent(self, child: Child) -> None:
         payload = json.dumps({"agent_path": child.id, "status": child.status}, separators=(",", ":"))
         await self._notify_parent(f"<subagent_notification>\n{payload}\n</subagent_notification>")
@@ -329,6 +372,9 @@ class AgentControl:
                 await child.ended.wait()
         for child in self.children.values():
             child.scope.cancel()
+            child.made.set()
+            if child.events is not None and not child.events_taken:
+                child.events.close()  # nobody asked for them; a reader closes the one it was given
 
 
 def max_depth(config: Config) -> int:

@@ -94,6 +94,30 @@ async def test_a_child_runs_and_wait_returns_its_answer(repo: Path) -> None:
     assert model.prompts[0].extra_headers == {}
 
 
+async def test_a_front_end_lists_the_children_and_reads_a_childs_own_events(repo: Path) -> None:
+    from agent.protocol import AgentMessage, SessionConfigured, UserMessage
+
+    model = ScriptedModel(Router())
+    async with agent.Session(config_for(repo), model=model, ephemeral=True) as session:
+        assert session.sub_agents() == []
+        with anyio.fail_after(30):
+            await session.run_turn([agent.TextInput(text="go")])
+        [child] = session.sub_agents()
+        spawned = json.loads(outputs(model.prompts[1])[0])
+        assert (child.id, child.nickname, child.role) == (spawned["agent_id"], spawned["nickname"], None)
+        assert (child.status, child.message) == ("completed", "There are 3 files.")
+        stream = await session.sub_agent_events(child.id)
+        assert stream is not None
+        assert await session.sub_agent_events(child.id) is None  # one reader only
+        assert await session.sub_agent_events("not-a-child") is None
+        with stream:
+            # Everything the child emitted since it started is there, though it was read after the fact.
+            msgs = [stream.receive_nowait().msg for _ in range(stream.statistics().current_buffer_used)]
+    assert isinstance(msgs[0], SessionConfigured) and msgs[0].session_id == child.id
+    assert [m.message for m in msgs if isinstance(m, UserMessage)] == ["count the files"]
+    assert [m.message for m in msgs if isinstance(m, AgentMessage)] == ["There are 3 files."]
+
+
 async def test_a_spawn_past_the_thread_limit_is_refused(repo: Path) -> None:
     def script(prompt: Prompt) -> ModelResponse:
         if not has_agent_tools(prompt):

@@ -23,6 +23,10 @@ step: `"when": "text"` (the request's JSON body contains it) and `"unless": "tex
 takes the first step not yet used whose conditions fit it (a step without conditions fits any request), so a
 script without conditions answers in order, as always.
 
+With `route=` (a function of the request's JSON body returning a step) the steps list is not used: each request is
+answered with the step the function chooses, so concurrent callers (a parent and its sub-agents) can be told apart
+by what they send rather than by the order they happen to arrive in. It runs in the server's request thread.
+
 Strict mode (the default; `strict=False` turns it off) behaves like the real API (`strict_rules.py`): a request it
 would reject gets its 400 answer and does not consume a step (the rejections are kept in `rejections`); on the
 Responses wire every response to a request with a `reasoning` object starts with a reasoning item (empty summary,
@@ -121,6 +125,7 @@ class ScriptState:
     responses: int = 0
     used: set[int] = field(default_factory=lambda: set[int]())
     lanes: list[tuple[Callable[[RecordedRequest], bool], list[Step]]] = field(default_factory=lambda: [])
+    route: Callable[[dict[str, Any]], Step] | None = None
 
     def next_step(self, request: RecordedRequest | None = None, body: str = "") -> Step:
         with self.lock:
@@ -360,7 +365,10 @@ class _Handler(BaseHTTPRequestHandler):
                     state.rejections.append((recorded, rejection[1]))
                 self._send_json(*rejection)
                 return
-        step = _fill_session_id(state.next_step(recorded, raw.decode("utf-8", "replace")), body)
+        step = (
+            state.route(body) if state.route is not None else state.next_step(recorded, raw.decode("utf-8", "replace"))
+        )
+        step = _fill_session_id(step, body)
         if delay := step.get("delay"):
             time.sleep(float(delay))
         if step.get("no_headers"):
@@ -457,10 +465,12 @@ class ScriptedModelServer:
         *,
         strict: bool = True,
         lanes: Sequence[tuple[Callable[[RecordedRequest], bool], list[Step]]] = (),
+        route: Callable[[dict[str, Any]], Step] | None = None,
     ) -> None:
         """`lanes`: requests a lane's test matches take that lane's steps instead of the main script's (the first
-        lane that matches wins; e.g. a sub-agent's requests, told apart by a header, get their own script)."""
-        self.state = ScriptState(list(steps), strict, lanes=[(m, list(ls)) for m, ls in lanes])
+        lane that matches wins; e.g. a sub-agent's requests, told apart by a header, get their own script).
+        `route`: every request is answered with the step this function of its JSON body returns."""
+        self.state = ScriptState(list(steps), strict, lanes=[(m, list(ls)) for m, ls in lanes], route=route)
         self._server = _Server(self.state)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
