@@ -48,6 +48,7 @@ from .tools import (
     ExecSessions,
     RejectingApprovals,
     ShellSnapshot,
+    prefetch_snapshot,
 )
 
 if TYPE_CHECKING:
@@ -356,6 +357,11 @@ class Session(_SessionFiles, TurnRunner):
             self.config.codex_home / "shell_snapshots" / f"{self.thread_id}.sh",
             enabled=self.config.toml.features.get("shell_snapshot", True),
         )
+        if self.config.toml.allow_login_shell and self._proxy is None:
+            # While the first model request is under way: the first command would otherwise pay for it.
+            policy = self.config.sandbox_policy
+            env = sandbox.build_env(self._env_policy, sandbox_policy=policy, thread_id=self.thread_id)
+            tg.start_soon(prefetch_snapshot, self._exec.shell_snapshot, self._shell, tg, self.config, env)
         self._agents = self._start_agents(tg)
         if self.config.mcp_servers:
             from .tools import start_bridge

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ._roles import Role as Role
     from ._roles import load_roles as load_roles
     from ._shell_snapshot import ShellSnapshot as ShellSnapshot
+    from ._shell_snapshot import prefetch_snapshot as prefetch_snapshot
     from ._tool import Tool as Tool
     from ._tool import ToolCall as ToolCall
     from ._tool import ToolRegistry as ToolRegistry
@@ -58,6 +59,7 @@ _WHERE = {
     "RejectingApprovals": "._approvals",
     "start_bridge": "._mcp_bridge",
     "ShellSnapshot": "._shell_snapshot",
+    "prefetch_snapshot": "._shell_snapshot",
     "Tool": "._tool",
     "ToolCall": "._tool",
     "ToolContext": "._base",
@@ -88,6 +90,7 @@ __all__ = [
     "RejectingApprovals",
     "start_bridge",
     "ShellSnapshot",
+    "prefetch_snapshot",
     "Tool",
     "ToolCall",
     "ToolContext",

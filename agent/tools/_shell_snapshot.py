@@ -5,6 +5,8 @@ a hundred processes per command. As Codex does, the first command of a session r
 capture what the profile set up: the environment variables it added or changed (and those it removed), its shell
 functions and aliases. Each later command runs `bash -c` on top of that file.
 
+- The capture starts with the session, while the first model request is under way (what a command would have paid
+  on the first call); a command that comes first waits for it.
 - The capture runs exactly where a command would (the same sandbox, environment and directory), so the profile
   runs no more freely than before.
 - The snapshot is refreshed when it is stale: a profile file changed, it is older than `MAX_AGE_S`, or the file no
@@ -26,11 +28,15 @@ import shlex
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.abc
 
 import sandbox
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 MAX_AGE_S = 30 * 60
 CAPTURE_TIMEOUT_S = 10.0
@@ -120,7 +126,28 @@ class ShellSnapshot:
         allow_degraded: bool,
     ) -> list[str] | None:
         """`[shell, -c, ". SNAPSHOT; COMMAND"]`, capturing first when needed; None to run a login shell instead."""
+        if not await self.prepare(
+            shell, tg=tg, cwd=cwd, env=env, policy=policy, policy_cwd=policy_cwd, allow_degraded=allow_degraded
+        ):
+            return None
+        return [shell, "-c", f". {shlex.quote(str(self.path))}\n{command}"]
+
+    async def prepare(
+        self,
+        shell: str,
+        *,
+        tg: anyio.abc.TaskGroup,
+        cwd: Path,
+        env: Mapping[str, str],
+        policy: sandbox.ReadOnly | sandbox.WorkspaceWrite | sandbox.DangerFullAccess,
+        policy_cwd: Path,
+        allow_degraded: bool,
+    ) -> bool:
+        """Capture the snapshot unless a fresh one is there (the session calls this as it starts, so that the first
+        command finds it ready); False when it cannot be had (login shells for the session)."""
         async with self._lock:
+            if self._failed:
+                return False
             if not self._fresh(env):
                 script = await self._capture(shell, tg, cwd, env, policy, policy_cwd, allow_degraded)
                 try:
@@ -130,10 +157,10 @@ class ShellSnapshot:
                 except OSError:
                     # No capture, or nowhere to keep it ($CODEX_HOME read-only): login shells for the session.
                     self._failed = True
-                    return None
+                    return False
                 self._signature = _signature(env)
                 self._taken_at = time.monotonic()
-        return [shell, "-c", f". {shlex.quote(str(self.path))}\n{command}"]
+        return True
 
     async def _capture(
         self,
@@ -177,3 +204,23 @@ class ShellSnapshot:
         """Delete the file (the session ends); a file that cannot be deleted must not fail the session's end."""
         with contextlib.suppress(OSError):
             self.path.unlink(missing_ok=True)
+
+
+async def prefetch_snapshot(
+    snapshot: ShellSnapshot, shell: str, tg: anyio.abc.TaskGroup, config: Config, env: Mapping[str, str]
+) -> None:
+    """Capture the login environment as a session starts, as its first command confined like the session would."""
+    if not snapshot.wraps(shell):
+        return
+    try:
+        await snapshot.prepare(
+            shell,
+            tg=tg,
+            cwd=config.cwd,
+            env=env,
+            policy=config.sandbox_policy,
+            policy_cwd=config.cwd,
+            allow_degraded=config.toml.sandbox_allow_degraded,
+        )
+    except (sandbox.SandboxUnavailableError, sandbox.SandboxSetupError, OSError):
+        return  # the first command meets the same problem and reports it

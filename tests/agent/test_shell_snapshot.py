@@ -98,3 +98,20 @@ def test_a_snapshot_that_cannot_be_written_falls_back_to_login_shells(tmp_path: 
     assert outputs == ["greet:hello-from-profile", "greet:hello-from-profile"]
     # The failed capture, then a real login shell for each command.
     assert counter.read_text().splitlines() == ["sourced"] * 3
+
+
+def test_the_snapshot_is_captured_as_the_session_starts_before_any_command(tmp_path: Path, codex_home: Path) -> None:
+    home, work = _home(tmp_path)
+    counter = work / "count"
+    env = {"HOME": str(home), "PROFILE_COUNTER": str(counter), "SHELL": "/bin/bash"}
+    # A turn that runs no command: the profile still ran once, while the model request was under way.
+    steps = [{"delay": 0.5, "items": [message("nothing to run")]}]
+    run = run_exec(steps, ["--skip-git-repo-check", "-s", "workspace-write", "go"], cwd=work, env=env)
+    assert run.returncode == 0, run.stderr
+    assert counter.read_text().splitlines() == ["sourced"]
+    counter.unlink()
+    # Without login shells there is nothing to capture.
+    args = ["--skip-git-repo-check", "-s", "workspace-write", "-c", "allow_login_shell=false", "go"]
+    run = run_exec([{"items": [message("ok")]}], args, cwd=work, env=env)
+    assert run.returncode == 0, run.stderr
+    assert not counter.exists()
