@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import functools
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -145,16 +146,20 @@ class _SessionFiles:
         rollout = self._recorder.path
         if rollout is None:
             return
-        record = thread_record(
-            self.config,
-            thread_id=self.thread_id,
-            rollout=rollout,
-            source=self._index_source(),
-            git=self._git,
-            first_user_message=self._first_user_message,
-            created_at=self._created_at,
-            updated_at=now_timestamp(),
-            tokens_used=self.usage.total_tokens,
+        # In a worker thread: the first call imports the index (sqlite3), which must not hold up the first request.
+        record = await anyio.to_thread.run_sync(
+            functools.partial(
+                thread_record,
+                self.config,
+                thread_id=self.thread_id,
+                rollout=rollout,
+                source=self._index_source(),
+                git=self._git,
+                first_user_message=self._first_user_message,
+                created_at=self._created_at,
+                updated_at=now_timestamp(),
+                tokens_used=self.usage.total_tokens,
+            )
         )
         if self._title:
             record = dataclasses.replace(record, title=self._title)
@@ -191,7 +196,7 @@ class _SessionFiles:
     def _warn_now(self, message: str) -> None:
         # Sent without awaiting: the recorder reports from synchronous code, and the stream is unbounded.
         with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
-            self._send.send_nowait(Event(id="", msg=Warning(message=message)))
+            self._send.send_nowait(Event.model_construct(id="", msg=Warning(message=message)))
 
     def _adopt(self, resume: Rollout, *, fork: bool) -> None:
         """Take over a recorded thread's history, plan, usage and (unless forking) its id."""
@@ -220,7 +225,25 @@ class _SessionFiles:
         return await anyio.to_thread.run_sync(load_thread, record)
 
 
-class Session(_SessionFiles, TurnRunner):
+class _SubAgentViews:
+    """What a front end sees of a session's sub-agents (a mixin: `_agents` is the session's)."""
+
+    _agents: AgentControl | None
+
+    def sub_agents(self) -> list[SubAgentInfo]:
+        """The sub-agents this session started or reopened, oldest first (none where it may start none)."""
+        return self._agents.listing() if self._agents is not None else []
+
+    async def sub_agent_events(self, agent_id: str) -> MemoryObjectReceiveStream[Event] | None:
+        """A sub-agent's own event stream, from its first event (its `SessionConfigured`) on, live while it runs;
+        it ends when the child's session closes. Handed out once per child (read it from one place, and close it);
+        None for an id that is not a sub-agent of this session, one that never got a session, or a second ask."""
+        if self._agents is None:
+            return None
+        return await self._agents.events(agent_id)
+
+
+class Session(_SessionFiles, _SubAgentViews, TurnRunner):
     """One thread of work with the agent.
 
     Use as an async context manager; then `run_turn(...)` (or `submit` + `events()`). Commands started by the
@@ -301,6 +324,7 @@ class Session(_SessionFiles, TurnRunner):
         self._context_to_refresh: JsonObject | None = None
         self._repair_pending = False
         self._startup_notes: list[str] = []
+        self._hook_notes: list[str] = []
         self._hooks: Hooks | None = None
         self._hook_contexts: list[str] = []
         self._skills: SkillSet | None = None
@@ -391,8 +415,10 @@ class Session(_SessionFiles, TurnRunner):
                 rollout_path=str(self._recorder.path) if self._recorder.path else None,
             ),
         )
-        await self._start_hooks()
-        await self._load_skills()
+        async with anyio.create_task_group() as starting:  # independent: hooks in the loop, skills in a thread
+            starting.start_soon(self._start_hooks)
+            starting.start_soon(self._load_skills)
+        self._startup_notes.extend([*self._hook_notes, *(self._skills.warnings() if self._skills else [])])
         policy, problem = load_exec_policy(self.config)
         self._approval_state.policy = policy
         mcp_failures = [
@@ -422,13 +448,12 @@ class Session(_SessionFiles, TurnRunner):
             transcript_path=lambda: self._recorder.path,
             report=self._report_hook,
         )
-        self._startup_notes.extend(notes)
+        self._hook_notes = notes
 
     async def _load_skills(self) -> None:
         from .skills import load_skills
 
         self._skills = await anyio.to_thread.run_sync(load_skills, self.config)
-        self._startup_notes.extend(self._skills.warnings())
 
     @property
     def skills(self) -> SkillSet | None:
@@ -516,7 +541,9 @@ class Session(_SessionFiles, TurnRunner):
         if self._log is not None:
             self._log.event(msg)
         try:
-            self._send.send_nowait(Event(id=turn_id, msg=msg))
+            # Built without validation: `msg` is one already, and validating the union of every event kind would
+            # first build its validator (~20 ms, on the way to the first model request).
+            self._send.send_nowait(Event.model_construct(id=turn_id, msg=msg))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             # After close (a command killed on the way out reporting its end): nobody is listening any more.
             return
@@ -583,18 +610,6 @@ class Session(_SessionFiles, TurnRunner):
             thread_id=thread_id,
             resume=resume,
         )
-
-    def sub_agents(self) -> list[SubAgentInfo]:
-        """The sub-agents this session started or reopened, oldest first (none where it may start none)."""
-        return self._agents.listing() if self._agents is not None else []
-
-    async def sub_agent_events(self, agent_id: str) -> MemoryObjectReceiveStream[Event] | None:
-        """A sub-agent's own event stream, from its first event (its `SessionConfigured`) on, live while it runs;
-        it ends when the child's session closes. Handed out once per child (read it from one place, and close it);
-        None for an id that is not a sub-agent of this session, one that never got a session, or a second ask."""
-        if self._agents is None:
-            return None
-        return await self._agents.events(agent_id)
 
     def add_input(self, items: tuple[UserInput, ...] | list[UserInput]) -> None:
         """Give more input to the running turn: it reaches the model with the next request."""

@@ -189,7 +189,8 @@ class ShellSnapshot:
                 return render(bytes(output), env) if code == 0 and len(output) <= MAX_CAPTURE_BYTES else None
             return None
         finally:
-            process.kill()
+            # Reaped here: the capture starts with the session, which may close (and cancel it) mid-capture.
+            process.kill_and_reap()
             process.close()
 
     def _write(self, script: str) -> None:
