@@ -121,9 +121,11 @@ async def test_abort_ends_the_turn(repo: Path) -> None:
         )
         async with agent.Session(config, approvals=approver, ephemeral=True) as session:
             outcome = await session.run_turn([agent.TextInput(text="go")])
-            # Every call in history is answered, so a later turn (or a resume) can still be sent.
-            assert session.history[-1]["type"] == "function_call_output"
-            assert session.history[-1]["output"] == "aborted"
+            # Every call in history is answered, so a later turn (or a resume) can still be sent; then the note
+            # that the turn was cut short (`agents.interrupt_message`, on by default).
+            answer, note = session.history[-2:]
+            assert (answer["type"], answer["call_id"], answer["output"]) == ("function_call_output", "c1", "aborted")
+            assert note["role"] == "user" and "<turn_aborted>" in str(note["content"])
         assert len(server.requests) == 1
     assert outcome.status == "aborted"
 
