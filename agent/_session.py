@@ -381,8 +381,11 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
             self.config.codex_home / "shell_snapshots" / f"{self.thread_id}.sh",
             enabled=self.config.toml.features.get("shell_snapshot", True),
         )
-        if self.config.toml.allow_login_shell and self._proxy is None:
-            # While the first model request is under way: the first command would otherwise pay for it.
+        confined = not isinstance(self.config.sandbox_policy, sandbox.DangerFullAccess)
+        if self.config.toml.allow_login_shell and self._proxy is None and confined:
+            # While the first model request is under way: the first command would otherwise pay for it. Only in the
+            # sandbox: a session that ends first kills the capture, and a profile killed half-way with full rights
+            # can leave its own lock files behind (pyenv's rehash lock, for one).
             policy = self.config.sandbox_policy
             env = sandbox.build_env(self._env_policy, sandbox_policy=policy, thread_id=self.thread_id)
             tg.start_soon(prefetch_snapshot, self._exec.shell_snapshot, self._shell, tg, self.config, env)

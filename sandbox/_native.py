@@ -98,9 +98,10 @@ def _trusted(path: Path) -> bool:
 
 
 def _build(compiler: str, place: Path, name: str) -> str | None:
-    """Compile into `place` (created private if missing), check the result, and move it into place atomically."""
+    """Compile into `place` (created if missing, writable only by us), check the result, and move it into place
+    atomically."""
     try:
-        place.mkdir(mode=0o700, parents=True, exist_ok=True)
+        place.mkdir(mode=0o755, parents=True, exist_ok=True)  # as Python makes __pycache__: only we may write
     except OSError:
         return None
     partial = place / f".{name}.{os.getpid()}.tmp"

@@ -104,7 +104,10 @@ class Process:
             raise BrokenPipeError("stdin is closed for this process")
         view = memoryview(data)
         while view:
-            await anyio.wait_writable(self._in_fd)
+            try:
+                await anyio.wait_writable(self._in_fd)
+            except anyio.ClosedResourceError:
+                raise BrokenPipeError("the process was closed while writing to it") from None
             try:
                 n = os.write(self._in_fd, view)
             except BlockingIOError:
@@ -144,7 +147,10 @@ class Process:
     async def _read_loop(self) -> None:
         try:
             while True:
-                await anyio.wait_readable(self._out_fd)
+                try:
+                    await anyio.wait_readable(self._out_fd)
+                except anyio.ClosedResourceError:
+                    break  # closed under us (`close` while the process still ran)
                 try:
                     chunk = os.read(self._out_fd, _READ_CHUNK)
                 except BlockingIOError:
@@ -176,6 +182,9 @@ class Process:
         """Release the file descriptors (after the process is done or killed)."""
         for fd in {self._out_fd, self._in_fd}:
             if fd is not None:
+                # A task still waiting on the descriptor is woken first: otherwise its wait would stay registered
+                # for the number, and the next descriptor to get that number could not be waited on.
+                anyio.notify_closing(fd)
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._in_fd = None

@@ -226,6 +226,14 @@ class RemoteSession:
             params = {"threadId": self.thread_id, "turnId": self._turn_id}
             self._tg.start_soon(self._call_quietly, "turn/interrupt", params)
 
+    def sub_agents(self) -> list[agent.SubAgentInfo]:
+        """The app-server's sub-agents are its own: their activity arrives as items, their transcripts are not
+        streamed to an attached TUI (`pycodex resume <id>` opens one)."""
+        return []
+
+    async def sub_agent_events(self, agent_id: str) -> None:
+        return None
+
     def add_input(self, items: Sequence[agent.UserInput]) -> None:
         if self._turn_id is not None and self._tg is not None:
             params = {"threadId": self.thread_id, "expectedTurnId": self._turn_id, "input": _inputs(items)}

@@ -5,8 +5,10 @@ a hundred processes per command. As Codex does, the first command of a session r
 capture what the profile set up: the environment variables it added or changed (and those it removed), its shell
 functions and aliases. Each later command runs `bash -c` on top of that file.
 
-- The capture starts with the session, while the first model request is under way (what a command would have paid
-  on the first call); a command that comes first waits for it.
+- In a sandboxed session the capture starts with the session, while the first model request is under way (what a
+  command would have paid on the first call); a command that comes first waits for it. With full access it waits
+  for the first command: a session that ends first kills the capture, and a profile killed half-way outside the
+  sandbox can leave its lock files behind.
 - The capture runs exactly where a command would (the same sandbox, environment and directory), so the profile
   runs no more freely than before.
 - The snapshot is refreshed when it is stale: a profile file changed, it is older than `MAX_AGE_S`, or the file no
