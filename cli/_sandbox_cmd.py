@@ -229,22 +229,36 @@ def _status(as_json: bool) -> int:
 
     report = detect()
     network, problem = _network_in_force(Path.cwd())
+    helper = _helper_in_use(report.backend)
     if as_json:
         import json
 
         data = report.to_json()
+        data["helper"] = helper
         data["network"] = network.to_json() if network is not None else None
         if problem:
             data["network_problem"] = problem
         typer.echo(json.dumps(data, indent=2))
     else:
         lines = report.lines()
+        if helper is not None:
+            lines.append(f"inner layer (Landlock, guard): {helper}")
         if network is not None:
             lines += network.lines()
         else:
             lines.append(f"network: {problem or 'no permission profile with a network policy is in force here'}")
         typer.echo("\n".join(lines))
     return 0 if report.can_confine else 1
+
+
+def _helper_in_use(backend: str) -> str | None:
+    """Which sandbox helper confines commands here (built now if it can be), or None where no helper runs."""
+    if backend not in ("bubblewrap", "landlock"):
+        return None
+    from sandbox._native import native_helper
+
+    native = native_helper()
+    return f"native program {native}" if native else "Python script (no C compiler built the native one)"
 
 
 def _network_in_force(cwd: Path) -> tuple[NetworkPolicy | None, str | None]:

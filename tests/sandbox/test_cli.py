@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import detect
+from sandbox._native import native_helper
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux sandbox")
 FAST = "import sys; from cli._sandbox_cmd import main; sys.exit(main(sys.argv[1:]))"
@@ -96,6 +97,11 @@ def test_status_says_what_is_enforced_as_text_and_json(tmp_path: Path) -> None:
     assert f"backend for confined policies: {detect().backend}" in text.stdout
     data = json.loads(pycodex("status", "--json", cwd=tmp_path, fast=True).stdout)
     assert data["backend"] == detect().backend and data["can_confine"] == detect().can_confine
+    if detect().backend in ("bubblewrap", "landlock"):
+        native = native_helper()
+        expected = f"native program {native}" if native else "Python script (no C compiler built the native one)"
+        assert data["helper"] == expected
+        assert f"inner layer (Landlock, guard): {expected}" in text.stdout
 
 
 def test_macos_profile_can_be_printed_anywhere_and_running_it_elsewhere_is_refused(tmp_path: Path) -> None:
