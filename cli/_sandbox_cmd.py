@@ -255,7 +255,7 @@ def _helper_in_use(backend: str) -> str | None:
     """Which sandbox helper confines commands here (built now if it can be), or None where no helper runs."""
     if backend not in ("bubblewrap", "landlock"):
         return None
-    from sandbox._native import native_helper
+    from sandbox import native_helper
 
     native = native_helper()
     return f"native program {native}" if native else "Python script (no C compiler built the native one)"

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ._process import default_shell as default_shell
     from ._process import spawn as spawn
     from ._profiles import PermissionProfile as PermissionProfile
+    from ._native import native_helper as native_helper
     from ._profiles import ProfileError as ProfileError
     from ._profiles import permission_profile as permission_profile
     from ._proxy import ApprovalAnswer as ApprovalAnswer
@@ -78,6 +79,7 @@ _WHERE = {
     "confine_plan": "._confine",
     "default_shell": "._process",
     "detect": "._detect",
+    "native_helper": "._native",
     "find_bwrap": "._detect",
     "has_full_network": "._policy",
     "is_likely_sandbox_denied": "._denial",
@@ -124,6 +126,7 @@ __all__ = [
     "has_full_network",
     "is_likely_sandbox_denied",
     "is_path_writable",
+    "native_helper",
     "permission_profile",
     "plan_for_mode",
     "plan_for_policy",
