@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ._env import compose_env as compose_env
     from ._env_policy import ShellEnvironmentPolicy as ShellEnvironmentPolicy
     from ._env_policy import build_env as build_env
+    from ._native import native_helper as native_helper
     from ._netpolicy import NetworkPolicy as NetworkPolicy
     from ._plan import Plan as Plan
     from ._plan import WritableRoot as WritableRoot
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from ._process import default_shell as default_shell
     from ._process import spawn as spawn
     from ._profiles import PermissionProfile as PermissionProfile
-    from ._native import native_helper as native_helper
     from ._profiles import ProfileError as ProfileError
     from ._profiles import permission_profile as permission_profile
     from ._proxy import ApprovalAnswer as ApprovalAnswer
