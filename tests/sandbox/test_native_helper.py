@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import _native
+import sandbox._native
 from sandbox._detect import detect
 from sandbox._native import PYTHON_HELPER, helper_argv, native_helper
 
@@ -95,12 +95,12 @@ def test_a_native_helper_beneath_a_writable_root_is_not_used(native: list[str]) 
 
 def test_pycodex_sandbox_helper_python_forces_the_python_helper(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYCODEX_SANDBOX_HELPER", "python")
-    _native.native_helper.cache_clear()
+    sandbox._native.native_helper.cache_clear()
     try:
         assert native_helper() is None and helper_argv() == PYTHON
     finally:
         monkeypatch.delenv("PYCODEX_SANDBOX_HELPER")
-        _native.native_helper.cache_clear()
+        sandbox._native.native_helper.cache_clear()
 
 
 def test_a_helper_file_someone_else_could_write_is_not_trusted(tmp_path: Path) -> None:
@@ -108,27 +108,29 @@ def test_a_helper_file_someone_else_could_write_is_not_trusted(tmp_path: Path) -
     built.write_text("#!/bin/sh\n")
     built.chmod(0o700)
     tmp_path.chmod(0o700)
-    assert _native._trusted(built)  # pyright: ignore[reportPrivateUsage]
+    assert sandbox._native._trusted(built)  # pyright: ignore[reportPrivateUsage]
     built.chmod(0o722)
-    assert not _native._trusted(built)  # pyright: ignore[reportPrivateUsage]
+    assert not sandbox._native._trusted(built)  # pyright: ignore[reportPrivateUsage]
     built.chmod(0o700)
     tmp_path.chmod(0o777)
-    assert not _native._trusted(built)  # pyright: ignore[reportPrivateUsage]
+    assert not sandbox._native._trusted(built)  # pyright: ignore[reportPrivateUsage]
 
 
 def test_a_source_that_does_not_build_leaves_the_python_helper_and_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if _native._compiler() is None:  # pyright: ignore[reportPrivateUsage]
+    if sandbox._native._compiler() is None:  # pyright: ignore[reportPrivateUsage]
         pytest.skip("no C compiler here")
     broken = tmp_path / "_helper.c"
     broken.write_text("this is not C\n")
-    monkeypatch.setattr(_native, "SOURCE", broken)
+    monkeypatch.setattr(sandbox._native, "SOURCE", broken)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    _native.native_helper.cache_clear()
+    sandbox._native.native_helper.cache_clear()
     try:
         assert native_helper() is None and helper_argv() == PYTHON
     finally:
-        _native.native_helper.cache_clear()
-    leftovers = [p.name for p in Path(_native.__file__).with_name("__pycache__").iterdir() if p.name.endswith(".tmp")]
+        sandbox._native.native_helper.cache_clear()
+    leftovers = [
+        p.name for p in Path(sandbox._native.__file__).with_name("__pycache__").iterdir() if p.name.endswith(".tmp")
+    ]
     assert leftovers == [] and not any((tmp_path / "cache").rglob("*helper*"))
