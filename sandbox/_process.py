@@ -50,6 +50,7 @@ class Process:
         self.sandbox_backend = self._confined.backend
         self.sandbox_warnings = tuple(self._confined.warnings)
         self._out_fd = out_fd
+        self._fds_closed = False
         self._in_fd = in_fd
         self.tty = tty
         self.pid = popen.pid
@@ -179,15 +180,19 @@ class Process:
             self._eof.set()
 
     def close(self) -> None:
-        """Release the file descriptors (after the process is done or killed)."""
-        for fd in {self._out_fd, self._in_fd}:
-            if fd is not None:
-                # A task still waiting on the descriptor is woken first: otherwise its wait would stay registered
-                # for the number, and the next descriptor to get that number could not be waited on.
-                anyio.notify_closing(fd)
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self._in_fd = None
+        """Release the file descriptors (after the process is done or killed); idempotent."""
+        if not self._fds_closed:
+            # Once only: closing a number again would close whatever descriptor has been given that number since.
+            self._fds_closed = True
+            for fd in {self._out_fd, self._in_fd}:
+                if fd is not None:
+                    # A task still waiting on the descriptor is woken first: otherwise its wait would stay registered
+                    # for the number, and the next descriptor to get that number could not be waited on.
+                    with contextlib.suppress(RuntimeError):  # no event loop running here: nobody can be waiting
+                        anyio.notify_closing(fd)
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            self._in_fd = None
         if self._popen.poll() is not None:
             # Only once the sandbox is gone: removing a placeholder earlier would unprotect a running command.
             self._confined.release()

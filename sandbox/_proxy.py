@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import os
 import shutil
 import socket
 import tempfile
@@ -232,13 +233,22 @@ class NetworkProxy:
         guarded = self._guarded(handler)
 
         async def run(channel: anyio.abc.UNIXSocketStream) -> None:
+            # Read with `wait_readable` and `socket.recv_fds` rather than the stream's `receive_fds`, whose wait
+            # (anyio 4) fails the event loop with InvalidStateError when it is cancelled in the same moment a
+            # message arrives (as when a session stops its proxy while a command connects).
+            sock: socket.socket = channel.extra(anyio.abc.SocketAttribute.raw_socket)
             async with channel, anyio.create_task_group() as tg:
                 while True:
                     try:
-                        message, fds = await channel.receive_fds(1, 1)
-                    except (anyio.EndOfStream, anyio.BrokenResourceError, OSError):
+                        await anyio.wait_readable(sock)
+                        message, fds, _, _ = socket.recv_fds(sock, 1, 1)
+                    except BlockingIOError:
+                        continue
+                    except (anyio.ClosedResourceError, OSError):
                         return
                     if not message:
+                        for fd in fds:
+                            os.close(fd)
                         return
                     for fd in fds:
                         client = _conn_from_fd(fd)
