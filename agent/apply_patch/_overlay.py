@@ -37,6 +37,9 @@ def observe(path: str) -> Seen:
         return Seen("missing", exc.errno or errno.ENOENT)
     except OSError as exc:
         return Seen("error", exc.errno or errno.EIO)
+    except UnicodeEncodeError:
+        # A lone surrogate (JSON lets a model send one) names no file a file system can hold.
+        return Seen("error", errno.EINVAL)
     if stat.S_ISDIR(info.st_mode):
         return Seen("dir")
     if not stat.S_ISREG(info.st_mode):

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.apply_patch import ApplyPatchError, PatchParseError, parse_patch, verify_patch
+from agent.apply_patch import ApplyPatchError, PatchParseError, apply_patch, parse_patch, verify_patch
 
 MARKERS = [
     "*** Begin Patch",
@@ -68,3 +69,15 @@ def test_any_text_verifies_or_raises_an_apply_patch_error(tmp_path: Path, text: 
         verify_patch(text, tmp_path)
     except ApplyPatchError:
         pass
+
+
+@pytest.mark.parametrize("kind", ["Add", "Update", "Delete"])
+def test_a_path_with_a_lone_surrogate_is_an_apply_patch_error_and_the_tree_is_untouched(
+    tmp_path: Path, kind: str
+) -> None:
+    # JSON lets a model send "\ud83d" on its own; no file system can hold such a name (found by the fuzz test).
+    body = {"Add": "+x\n", "Update": "@@\n-a\n+b\n", "Delete": ""}[kind]
+    text = f"*** Begin Patch\n*** Add File: ok.txt\n+ok\n*** {kind} File: \ud83d\n{body}*** End Patch"
+    with pytest.raises(ApplyPatchError):
+        apply_patch(text, tmp_path)
+    assert list(tmp_path.iterdir()) == []
