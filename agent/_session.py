@@ -10,7 +10,7 @@ import dataclasses
 import datetime
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -302,6 +302,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         self._recv: MemoryObjectReceiveStream[Event]
         self._send, self._recv = anyio.create_memory_object_stream[Event](math.inf)
         self._tg: anyio.abc.TaskGroup | None = None
+        self._prefetch: Callable[[], Coroutine[Any, Any, None]] | None = None
         self._exec: ExecSessions | None = None
         self._client: Model | None = model
         self._model = model
@@ -383,12 +384,14 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         )
         confined = not isinstance(self.config.sandbox_policy, sandbox.DangerFullAccess)
         if self.config.toml.allow_login_shell and self._proxy is None and confined:
-            # While the first model request is under way: the first command would otherwise pay for it. Only in the
-            # sandbox: a session that ends first kills the capture, and a profile killed half-way with full rights
-            # can leave its own lock files behind (pyenv's rehash lock, for one).
+            # With the first turn, while its first model request is under way: the first command would otherwise pay
+            # for it. Not before a turn (a session may end without one, and would kill the capture), and only in the
+            # sandbox: a profile killed half-way with full rights can leave its lock files behind (pyenv's rehash).
             policy = self.config.sandbox_policy
             env = sandbox.build_env(self._env_policy, sandbox_policy=policy, thread_id=self.thread_id)
-            tg.start_soon(prefetch_snapshot, self._exec.shell_snapshot, self._shell, tg, self.config, env)
+            self._prefetch = functools.partial(
+                prefetch_snapshot, self._exec.shell_snapshot, self._shell, tg, self.config, env
+            )
         self._agents = self._start_agents(tg)
         if self.config.mcp_servers:
             from .tools import start_bridge
@@ -573,6 +576,9 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         """
         if self._closed or self._tg is None:
             raise SessionClosedError("the session is closed")
+        if self._prefetch is not None:
+            self._tg.start_soon(self._prefetch)
+            self._prefetch = None
         if self._turn is not None:
             raise RuntimeError("a turn is already running; submit input to it instead")
         self._recorder.reopen()  # after `release_files`: ThreadBusyError if another process has the thread now

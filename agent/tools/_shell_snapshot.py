@@ -5,7 +5,7 @@ a hundred processes per command. As Codex does, the first command of a session r
 capture what the profile set up: the environment variables it added or changed (and those it removed), its shell
 functions and aliases. Each later command runs `bash -c` on top of that file.
 
-- In a sandboxed session the capture starts with the session, while the first model request is under way (what a
+- In a sandboxed session the capture starts with the first turn, while its first model request is under way (what a
   command would have paid on the first call); a command that comes first waits for it. With full access it waits
   for the first command: a session that ends first kills the capture, and a profile killed half-way outside the
   sandbox can leave its lock files behind.
