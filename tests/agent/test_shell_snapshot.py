@@ -100,7 +100,9 @@ def test_a_snapshot_that_cannot_be_written_falls_back_to_login_shells(tmp_path: 
     assert counter.read_text().splitlines() == ["sourced"] * 3
 
 
-def test_the_snapshot_is_captured_when_the_first_turn_starts_before_any_command(tmp_path: Path, codex_home: Path) -> None:
+def test_the_snapshot_is_captured_when_the_first_turn_starts_before_any_command(
+    tmp_path: Path, codex_home: Path
+) -> None:
     home, work = _home(tmp_path)
     counter = work / "count"
     env = {"HOME": str(home), "PROFILE_COUNTER": str(counter), "SHELL": "/bin/bash"}
