@@ -300,14 +300,22 @@ def _unknown_key_warnings(toml: ConfigToml, provenance: Mapping[str, Source], *,
             raise UnknownConfigKeyError(f"unknown configuration key `{key}`{where}{hint}", key=key, source=str(source))
         warnings.append(f"unknown configuration key `{key}`{where} (ignored){hint}")
     # Keys Codex has and pycodex does not act on: said once, never accepted silently.
-    if unsupported := unsupported_keys(provenance):
-        where = ", ".join(f"`{key}` in {_nearest_source(provenance, key)}" for key in unsupported)
-        message = f"recognised but not supported by pycodex: {where}"
-        if strict:
-            first = unsupported[0]
-            raise UnknownConfigKeyError(message, key=first, source=str(_nearest_source(provenance, first)))
-        warnings.append(f"{message}. These keys are ignored.")
+    _report_unsupported(unsupported_keys(provenance), provenance, warnings, strict=strict)
     return warnings
+
+
+def _report_unsupported(
+    unsupported: list[str], provenance: Mapping[str, Source], warnings: list[str], *, strict: bool
+) -> None:
+    """One warning naming every key pycodex recognises and does not act on (with `strict`, an error)."""
+    if not unsupported:
+        return
+    where = ", ".join(f"`{key}` in {_nearest_source(provenance, key)}" for key in unsupported)
+    message = f"recognised but not supported by pycodex: {where}"
+    if strict:
+        first = unsupported[0]
+        raise UnknownConfigKeyError(message, key=first, source=str(_nearest_source(provenance, first)))
+    warnings.append(f"{message}. These keys are ignored.")
 
 
 def _provider(
@@ -385,13 +393,7 @@ def _mcp_servers(
                     )
                 warnings.append(f"unknown configuration key `{key}`{where} (ignored){hint}")
             unsupported += [f"mcp_servers.{name}.{key}" for key in table if key in mcp_client.UNSUPPORTED_SERVER_KEYS]
-        if unsupported:
-            where = ", ".join(f"`{key}` in {_nearest_source(provenance, key)}" for key in unsupported)
-            message = f"recognised but not supported by pycodex: {where}"
-            if strict:
-                first = unsupported[0]
-                raise UnknownConfigKeyError(message, key=first, source=str(_nearest_source(provenance, first)))
-            warnings.append(f"{message}. These keys are ignored.")
+        _report_unsupported(unsupported, provenance, warnings, strict=strict)
         try:
             mcp_servers = mcp_client.parse_mcp_servers(dict(toml.mcp_servers))
         except mcp_client.McpConfigError as exc:
