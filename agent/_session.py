@@ -143,6 +143,12 @@ class _SessionFiles:
             self._record(self.history)
 
     async def _update_index(self) -> None:
+        # One at a time, each built when its turn comes: the start-up row (written in the background) landing after
+        # the end-of-turn row would put the older state back.
+        async with self._index_lock:
+            await self._write_index_row()
+
+    async def _write_index_row(self) -> None:
         rollout = self._recorder.path
         if rollout is None:
             return
@@ -309,6 +315,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         self._subagent = subagent
         self._agents: AgentControl | None = None
         self._recorder = ThreadRecorder(config.codex_home, report=self._warn_now)
+        self._index_lock = anyio.Lock()
         self._turn: RunningTurn | None = None
         self._log: SessionLog | None = None
         self._pending: list[JsonObject] = []

@@ -476,6 +476,51 @@ def test_two_processes_share_the_index(home: Path, index: StateIndex) -> None:
     assert index.sync().added == 0
 
 
+def test_connections_opening_a_new_index_together_wait_for_each_other(tmp_path: Path) -> None:
+    # SQLite answers a journal-mode change that meets another connection's lock with "database is locked" at once,
+    # without its busy handler: a session's start-up row and its first turn's row, or two sessions starting, failed
+    # about one time in ten when both opened an index that did not exist yet.
+    import threading
+
+    failures: list[BaseException] = []
+    for attempt in range(60):
+        home = tmp_path / f"home{attempt}"
+        home.mkdir()
+        barrier = threading.Barrier(4)
+
+        def open_and_write(n: int, home: Path = home, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                with StateIndex.open(home) as opened:
+                    opened.upsert(
+                        ThreadRecord(
+                            id=thread_id(n),
+                            rollout_path=home / f"r{n}.jsonl",
+                            cwd="/p",
+                            git_branch=None,
+                            git_commit=None,
+                            model="gpt-5.5",
+                            model_provider="openai",
+                            source="exec",
+                            first_user_message=None,
+                            title=None,
+                            created_at="2026-11-20T10:00:00.000Z",
+                            updated_at="2026-11-20T10:00:00.000Z",
+                            tokens_used=0,
+                            archived=False,
+                        )
+                    )
+            except StateIndexError as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=open_and_write, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+
+
 # ---- refusals -----------------------------------------------------------------------------------------------------
 
 
