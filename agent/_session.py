@@ -92,6 +92,7 @@ class _SessionFiles:
     thread_id: str
     usage: TokenUsage
     _recorder: ThreadRecorder
+    _index_lock: anyio.Lock
     _resume: Rollout | None
     _fork: bool
     _source: str
