@@ -163,14 +163,15 @@ class PycodexAgent:
         except agent.ProviderNotConfiguredError as exc:
             # No key and no local model server: the editor offers the API-key method.
             raise RequestError(AUTH_REQUIRED, str(exc), {"authMethods": [AUTH_METHOD, LOGIN_METHOD]}) from None
-        key_var = config.provider.env_key
-        if key_var and not self._env.get(key_var):
+        try:
+            # The key from the environment, else the one `pycodex login` stored (auth.json or the keyring).
+            await anyio.to_thread.run_sync(config.provider.api_key, self._env)
+        except agent.ProviderAuthError as exc:
             raise RequestError(
                 AUTH_REQUIRED,
-                f"the model provider {config.provider.id!r} needs an API key in {key_var}; set it in the "
-                "environment the editor starts pycodex acp with",
+                f"{exc} (set it in the environment the editor starts pycodex acp with)",
                 {"authMethods": [AUTH_METHOD, LOGIN_METHOD]},
-            )
+            ) from None
         return config
 
     async def _open(

@@ -78,12 +78,12 @@ class RecordingClient:
         return "".join(u.content.text for u in self.of(kind) if getattr(u.content, "type", "") == "text")
 
 
-def agent_args(base_url: str, *extra: str) -> list[str]:
+def agent_args(base_url: str, *extra: str, provider: list[str] | None = None) -> list[str]:
     return [
         "-m",
         "cli",
         "acp",
-        *provider_flags(base_url),
+        *(provider_flags(base_url) if provider is None else provider),
         "-c",
         "model_context_window=200000",
         *extra,
@@ -98,8 +98,10 @@ async def spawn(
     codex_home: Path,
     stderr: Path,
     env: dict[str, str] | None = None,
+    provider: list[str] | None = None,
 ) -> AsyncGenerator[ClientSideConnection]:
-    """`python -m cli acp` with the scripted provider; yields the client connection (initialize not yet sent)."""
+    """`python -m cli acp` with the scripted provider (or the `provider` flags given); yields the client connection
+    (initialize not yet sent)."""
     full_env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
@@ -111,7 +113,7 @@ async def spawn(
         async with spawn_agent_process(
             cast("Client", client),  # it answers what a test client needs: updates, permissions, elicitation
             sys.executable,
-            *agent_args(base_url, *extra),
+            *agent_args(base_url, *extra, provider=provider),
             env=full_env,
             cwd=str(REPO),
             transport_kwargs={"stderr": err},
