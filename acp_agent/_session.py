@@ -83,9 +83,8 @@ def stop_reason(outcome: TurnOutcome, cancelled: bool) -> StopReason:
     """The ACP stop reason of a turn that ended without an error to report."""
     if outcome.status == "aborted" or cancelled:
         return "cancelled"
-    if outcome.status == "failed" and "incomplete" in (outcome.error or ""):
-        return "max_tokens"
-    return "end_turn"
+    # The engine's typed reason: the output token limit, or a refusal (the model's, or a UserPromptSubmit hook's).
+    return outcome.stop_reason or "end_turn"
 
 
 def _usage(outcome: TurnOutcome) -> Usage:
@@ -188,7 +187,8 @@ class AcpSession:
             # the thread in its index.
             error = self._mapper.last_error
             status = "aborted" if isinstance(msg, p.TurnAborted) else "failed" if error else "completed"
-            turn.finish(agent.TurnOutcome(status=status, usage=self._turn_usage, error=error))
+            stop = msg.stop_reason if isinstance(msg, p.TaskComplete) else None
+            turn.finish(agent.TurnOutcome(status=status, usage=self._turn_usage, error=error, stop_reason=stop))
 
     async def send_update(self, update: Update | Any) -> None:
         """One `session/update` to the client (a client that went away is not an error of the turn)."""

@@ -46,6 +46,14 @@ def message_text(item: JsonObject, separator: str = "") -> str:
     return separator.join(t for t in message_texts(item) if t)
 
 
+def refusal_text(item: JsonObject) -> str:
+    """The refusal of an assistant message (its `refusal` content parts, joined); "" when it holds none."""
+    if item.get("type") != "message" or item.get("role") != "assistant":
+        return ""
+    parts = (as_obj(p) for p in as_list(item.get("content")))
+    return "".join(as_str(p.get("refusal")) for p in parts if p.get("type") == "refusal")
+
+
 def reasoning_text(item: JsonObject, *, raw: bool = False) -> str:
     """The summary of a reasoning item, its parts separated by blank lines; with `raw`, its raw reasoning text when
     it has no summary (`show_raw_agent_reasoning`)."""

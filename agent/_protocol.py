@@ -97,10 +97,17 @@ class TaskStarted(_Model):
     model_context_window: int | None = None
 
 
+StopReason = Literal["max_tokens", "refusal"]
+"""Why a turn ended short of a full answer: the model hit its output token limit, or it (or a UserPromptSubmit hook)
+refused."""
+
+
 class TaskComplete(_Model):
     type: Literal["task_complete"] = "task_complete"
     turn_id: str
     last_agent_message: str | None = None
+    stop_reason: StopReason | None = None
+    """Set when the turn ended short (see `StopReason`); None for a turn that ran to its end."""
 
 
 class TurnAborted(_Model):

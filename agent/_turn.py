@@ -21,6 +21,7 @@ from ._items import (
     normalise_output_item,
     output_item,
     reasoning_text,
+    refusal_text,
     turn_aborted_item,
     unanswered_calls,
     user_input_item,
@@ -35,6 +36,7 @@ from ._protocol import (
     EventMsg,
     HookCompleted,
     HookStarted,
+    StopReason,
     StreamError,
     TaskComplete,
     TaskStarted,
@@ -73,6 +75,10 @@ Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]
 OnStop = Callable[[str | None, bool], Awaitable[str | None]]
 ChildEvent = Literal["SubagentStart", "SubagentStop"]
+_STOP_NOTES: dict[StopReason, str] = {
+    "max_tokens": "The model stopped at its output token limit: the answer is cut short.",
+    "refusal": "The model refused to answer this request.",
+}
 # How long an Interrupt hook may hold up the end of an interrupted turn.
 _HOOK_GRACE_S = 10
 
@@ -85,6 +91,9 @@ class TurnOutcome:
     last_agent_message: str | None = None
     usage: TokenUsage = field(default_factory=TokenUsage)
     error: str | None = None
+    stop_reason: StopReason | None = None
+    """The turn ended short: the model's output limit (`max_tokens`, status completed), or a refusal (the model's,
+    status completed; a UserPromptSubmit hook's, status failed)."""
 
 
 class _Sink:
@@ -119,8 +128,9 @@ async def run_sampling_loop(
     maybe_compact: Callable[[], Awaitable[None]] | None = None,
     show_raw_reasoning: bool = False,
     on_stop: OnStop | None = None,
-) -> str | None:
-    """Sample and run tools until the model stops calling them; returns the last assistant message.
+) -> tuple[str | None, StopReason | None]:
+    """Sample and run tools until the model stops calling them; returns the last assistant message, and the stop
+    reason when the model stopped short (its output limit, a refusal: the turn ends there, calls not run).
 
     `on_stop` (the Stop hooks) may keep the turn going: the text it returns becomes the next prompt.
     Provider errors propagate (the caller fails the turn); cancellation propagates (the caller aborts it).
@@ -130,21 +140,27 @@ async def run_sampling_loop(
     stop_hook_active = False
     while True:
         response: ModelResponse = await client.stream(build_prompt(), sink)
-        raw_reasoning = {id(i): reasoning_text(i, raw=show_raw_reasoning) for i in response.items}
-        items = [normalise_output_item(i) for i in response.items]
+        stop = response.stop_reason or ("refusal" if any(map(refusal_text, response.items)) else None)
+        # A response cut short may hold calls with cut arguments: they are dropped, not run.
+        kept = [i for i in response.items if not (stop and is_tool_call(i))]
+        raw_reasoning = {id(i): reasoning_text(i, raw=show_raw_reasoning) for i in kept}
+        items = [normalise_output_item(i) for i in kept]
         history.extend(items)
         record(items)
-        for original, item in zip(response.items, items, strict=True):
+        for original, item in zip(kept, items, strict=True):
             kind = item.get("type")
             if kind == "reasoning":
                 text = raw_reasoning[id(original)]
                 if text:
                     await emit(AgentReasoning(text=text))
             elif kind == "message" and item.get("role") == "assistant":
-                last_message = message_text(item)
+                last_message = message_text(item) or refusal_text(item)
                 await emit(AgentMessage(message=last_message, phase=item.get("phase")))
         if response.usage is not None:
             await on_usage(response.usage)
+        if stop is not None:
+            await emit(Warning(message=_STOP_NOTES[stop]))
+            return last_message, stop
         calls = [i for i in items if is_tool_call(i)]
         if not calls:
             pending = take_pending_input()
@@ -154,7 +170,7 @@ async def run_sampling_loop(
                     stop_hook_active = True
                     pending = [user_message_item(again)]
             if not pending:
-                return last_message
+                return last_message, None
             history.extend(pending)
             record(pending)
             continue
@@ -166,7 +182,7 @@ async def run_sampling_loop(
             record(added)
         if tools.stop_reason is not None:
             await emit(Warning(message=f"A hook stopped the turn: {tools.stop_reason}"))
-            return last_message
+            return last_message, None
         pending = take_pending_input()
         if pending:
             history.extend(pending)
@@ -486,8 +502,8 @@ class TurnRunner(CompactingSession):
         if refusal is not None:
             error = f"The prompt was blocked by a UserPromptSubmit hook: {refusal}"
             await self._emit(turn_id, Error(message=error))
-            await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=None))
-            return TurnOutcome(status="failed", error=error)
+            await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=None, stop_reason="refusal"))
+            return TurnOutcome(status="failed", error=error, stop_reason="refusal")
         try:
             text = await self._open_turn(turn_id, items)
         except OSError as exc:
@@ -529,7 +545,7 @@ class TurnRunner(CompactingSession):
             return pending
 
         try:
-            last = await run_sampling_loop(
+            last, stop = await run_sampling_loop(
                 client=_HookedModel(self._client, self._hooks, turn_id) if self._hooks is not None else self._client,
                 build_prompt=build_prompt,
                 history=self.history,
@@ -552,5 +568,5 @@ class TurnRunner(CompactingSession):
             return TurnOutcome(status="failed", usage=turn_usage, error=str(exc))
         except TurnAbort:
             return await self._aborted(turn)
-        await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=last))
-        return TurnOutcome(status="completed", last_agent_message=last, usage=turn_usage)
+        await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=last, stop_reason=stop))
+        return TurnOutcome(status="completed", last_agent_message=last, usage=turn_usage, stop_reason=stop)

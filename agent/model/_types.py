@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .._protocol import TokenUsage
+from .._protocol import StopReason, TokenUsage
 
 JsonObject = dict[str, Any]
 
@@ -34,6 +34,8 @@ class ModelResponse:
     items: list[JsonObject]
     usage: TokenUsage | None
     response_id: str | None = None
+    stop_reason: StopReason | None = None
+    """The model stopped short: its output token limit (`max_tokens`) or its content filter (`refusal`)."""
 
 
 class StreamSink(Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from .._json import as_int, as_list, as_obj, as_str
-from .._protocol import TokenUsage
+from .._protocol import StopReason, TokenUsage
 from ._types import JsonObject, ModelResponse, Prompt, StreamSink
 from ._wire_responses import StreamFailed
 
@@ -125,6 +125,10 @@ def request_body(prompt: Prompt) -> JsonObject:
     return body
 
 
+# Finish reasons that end the turn short (the answer is cut at the output limit, or filtered).
+_FINAL_STOPS: dict[str, StopReason] = {"length": "max_tokens", "content_filter": "refusal"}
+
+
 class ChatStream:
     """Folds chat completion chunks into Responses-shaped output items."""
 
@@ -136,6 +140,7 @@ class ChatStream:
         self._finished = False
         self._usage: TokenUsage | None = None
         self._id: str | None = None
+        self._stop: StopReason | None = None
 
     async def feed(self, event_type: str, data: str) -> None:
         del event_type
@@ -167,8 +172,9 @@ class ChatStream:
         for raw_choice in as_list(payload.get("choices")):
             choice = as_obj(raw_choice)
             await self._feed_delta(as_obj(choice.get("delta")))
-            if choice.get("finish_reason"):
+            if finish := choice.get("finish_reason"):
                 self._finished = True
+                self._stop = _FINAL_STOPS.get(as_str(finish)) or self._stop
 
     async def _feed_delta(self, delta: JsonObject) -> None:
         content = delta.get("content")
@@ -222,4 +228,4 @@ class ChatStream:
                     "call_id": call_id,
                 }
             )
-        return ModelResponse(items, self._usage, self._id)
+        return ModelResponse(items, self._usage, self._id, self._stop)

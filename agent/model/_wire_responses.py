@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from .._json import as_int, as_list, as_obj, as_str
-from .._protocol import TokenUsage
+from .._protocol import StopReason, TokenUsage
 from ._types import JsonObject, ModelResponse, Prompt, StreamSink
 
 
@@ -61,6 +61,16 @@ def usage_from(raw: object) -> TokenUsage | None:
     )
 
 
+# `incomplete_details.reason` values that a retry would not change.
+_FINAL_STOPS: dict[str, StopReason] = {"max_output_tokens": "max_tokens", "content_filter": "refusal"}
+
+
+def _incomplete_stop(payload: JsonObject) -> StopReason | None:
+    """The stop reason of a `response.incomplete` event whose reason is final (output limit, content filter)."""
+    reason = as_str(as_obj(as_obj(payload.get("response")).get("incomplete_details")).get("reason"))
+    return _FINAL_STOPS.get(reason)
+
+
 class ResponsesStream:
     """Folds Responses API events into a `ModelResponse`."""
 
@@ -100,6 +110,12 @@ class ResponsesStream:
                 # Some servers only list the output in the completed response.
                 self.items.extend(dict(as_obj(item)) for item in as_list(response.get("output")) if as_obj(item))
             self.completed = ModelResponse(self.items, usage_from(response.get("usage")), response_id)
+        elif kind == "response.incomplete" and (stop := _incomplete_stop(payload)) is not None:
+            # The model stopped short for good (a retry would stop the same way): the turn ends with the reason.
+            response = as_obj(payload.get("response"))
+            self.completed = ModelResponse(
+                self.items, usage_from(response.get("usage")), as_str(response.get("id")) or None, stop
+            )
         elif kind in ("response.failed", "response.incomplete", "error"):
             response = as_obj(payload.get("response")) or payload
             error = as_obj(response.get("error"))

@@ -6,6 +6,9 @@ Each POST consumes the next step of the script. A step is a dict:
     {"items": [...], "cut": true}           stream the items, then drop the connection (no completion event)
     {"status": 500, "body": "...", "headers": {"Retry-After": "1"}}   answer with an HTTP error
     {"sse_error": "message"}                stream a response.failed event
+    {"items": [...], "incomplete": "max_output_tokens"}   stream the items, then response.incomplete with this
+                                            reason (Chat Completions: finish_reason "length", or "content_filter"
+                                            for that reason)
     {"delay": 0.5, ...}                     wait before answering (to test timeouts and interrupts)
     {"hang": true}                          send headers, then nothing until the client goes away
     {"no_headers": true}                    read the request, then send nothing at all (not even headers)
@@ -72,6 +75,17 @@ def message(text: str, *, phase: str | None = None, id: str = "msg_1") -> dict[s
     if phase is not None:
         item["phase"] = phase
     return item
+
+
+def refusal(text: str, *, id: str = "msg_1") -> dict[str, Any]:
+    """An assistant message whose only content is a refusal part (as the Responses API sends a refusal)."""
+    return {
+        "type": "message",
+        "id": id,
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "refusal", "refusal": text}],
+    }
 
 
 def reasoning(summary: str, *, id: str = "rs_1") -> dict[str, Any]:
@@ -160,7 +174,9 @@ def _text_of(item: dict[str, Any]) -> str:
     return "".join(part.get("text", "") for part in item.get("content", []))
 
 
-def responses_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, *, complete: bool) -> Iterator[bytes]:
+def responses_events(
+    items: list[dict[str, Any]], usage: dict[str, Any] | None, *, complete: bool, incomplete: str | None = None
+) -> Iterator[bytes]:
     """The SSE frames of one Responses API stream."""
     resp_id = "resp_scripted"
     yield _sse("response.created", {"type": "response.created", "response": {"id": resp_id, "status": "in_progress"}})
@@ -171,6 +187,18 @@ def responses_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, 
             {"type": "response.output_item.added", "output_index": index, "item": {**item, "status": "in_progress"}},
         )
         if kind == "message":
+            for part in item.get("content", []):
+                if part.get("type") == "refusal":
+                    yield _sse(
+                        "response.refusal.delta",
+                        {
+                            "type": "response.refusal.delta",
+                            "item_id": item["id"],
+                            "output_index": index,
+                            "content_index": 0,
+                            "delta": part["refusal"],
+                        },
+                    )
             text = _text_of(item)
             for start in range(0, len(text), 7):
                 yield _sse(
@@ -218,7 +246,20 @@ def responses_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, 
         yield _sse(
             "response.output_item.done", {"type": "response.output_item.done", "output_index": index, "item": item}
         )
-    if complete:
+    if incomplete is not None:
+        yield _sse(
+            "response.incomplete",
+            {
+                "type": "response.incomplete",
+                "response": {
+                    "id": resp_id,
+                    "status": "incomplete",
+                    "incomplete_details": {"reason": incomplete},
+                    "usage": usage or DEFAULT_USAGE,
+                },
+            },
+        )
+    elif complete:
         yield _sse(
             "response.completed",
             {
@@ -228,7 +269,9 @@ def responses_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, 
         )
 
 
-def chat_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, *, complete: bool) -> Iterator[bytes]:
+def chat_events(
+    items: list[dict[str, Any]], usage: dict[str, Any] | None, *, complete: bool, incomplete: str | None = None
+) -> Iterator[bytes]:
     """The SSE frames of one Chat Completions stream carrying the same items."""
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
@@ -277,7 +320,10 @@ def chat_events(items: list[dict[str, Any]], usage: dict[str, Any] | None, *, co
             tool_index += 1
     if not complete:
         return
-    yield chunk({}, "tool_calls" if has_tools else "stop")
+    finish = "tool_calls" if has_tools else "stop"
+    if incomplete is not None:
+        finish = "content_filter" if incomplete == "content_filter" else "length"
+    yield chunk({}, finish)
     u = usage or DEFAULT_USAGE
     usage_body: dict[str, Any] = {
         "id": "chatcmpl-scripted",
@@ -413,12 +459,19 @@ class _Handler(BaseHTTPRequestHandler):
                 ]
             )
         elif chat:
-            frames = chat_events(step.get("items", []), step.get("usage"), complete=not step.get("cut"))
+            frames = chat_events(
+                step.get("items", []),
+                step.get("usage"),
+                complete=not step.get("cut"),
+                incomplete=step.get("incomplete"),
+            )
         else:
             items = (
                 _as_reasoning_model(state, body, list(step.get("items", []))) if state.strict else step.get("items", [])
             )
-            frames = responses_events(items, step.get("usage"), complete=not step.get("cut"))
+            frames = responses_events(
+                items, step.get("usage"), complete=not step.get("cut"), incomplete=step.get("incomplete")
+            )
         try:
             for frame in frames:
                 self.wfile.write(frame)
