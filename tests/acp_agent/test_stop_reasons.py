@@ -62,7 +62,9 @@ async def test_a_refusal_part_is_shown_and_ends_the_turn_with_refusal(tmp_path: 
     assert client.text().startswith("I can't help with that.")
 
 
-async def test_a_prompt_blocked_by_a_user_prompt_submit_hook_ends_with_refusal(tmp_path: Path, codex_home: Path) -> None:
+async def test_a_prompt_blocked_by_a_user_prompt_submit_hook_ends_with_refusal(
+    tmp_path: Path, codex_home: Path
+) -> None:
     from agent.hooks import load_hooks, trust_hooks
 
     hook = tmp_path / "prompt.sh"
