@@ -41,6 +41,8 @@ class RecordingClient:
     hold_permission: anyio.Event | None = None
     form_answer: dict[str, Any] | None = None
     elicitations: list[tuple[str, Any]] = field(default_factory=lambda: [])
+    answer_for: Callable[[ToolCallUpdate], str | None] | None = None
+    """When set, chooses the answer to each permission request (else `answer`)."""
 
     async def create_elicitation(self, message: str, mode: Any, **kwargs: Any) -> Any:
         self.elicitations.append((message, mode))
@@ -60,9 +62,10 @@ class RecordingClient:
         self.asked.set()
         if self.hold_permission is not None:
             await self.hold_permission.wait()
-        if self.answer is None:
+        answer = self.answer if self.answer_for is None else self.answer_for(tool_call)
+        if answer is None:
             return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
-        return RequestPermissionResponse(outcome=AllowedOutcome(outcome="selected", option_id=self.answer))
+        return RequestPermissionResponse(outcome=AllowedOutcome(outcome="selected", option_id=answer))
 
     def kinds(self) -> list[str]:
         return [u.session_update for _, u in self.updates]
