@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -198,6 +199,7 @@ class PycodexAgent:
     ) -> NewSessionResponse:
         config = await self._config(cwd, additional_directories, mcp_servers)
         session = await self._open(config)
+        session.opened_with = _opened_with(cwd, additional_directories, mcp_servers)
         return NewSessionResponse(
             session_id=session.session_id,
             modes=_modes.mode_state(session.mode_id),
@@ -214,7 +216,14 @@ class PycodexAgent:
         fork: bool = False,
     ) -> tuple[AcpSession, agent.Rollout | None]:
         live = self._sessions.get(session_id)
+        opened_with = _opened_with(cwd, additional_directories, mcp_servers)
         if live is not None and not fork:
+            if opened_with != live.opened_with:
+                # An open session keeps its MCP connections and sandbox roots: refuse rather than ignore the change.
+                raise invalid_params(
+                    f"session {session_id} is already open in this agent with other settings (cwd, "
+                    "additionalDirectories or mcpServers); close it with session/close first to open it with these"
+                )
             return live, None
         config = await self._config(cwd, additional_directories, mcp_servers)
         try:
@@ -224,7 +233,9 @@ class PycodexAgent:
             raise unknown_session(session_id) from None
         except agent.AgentError as exc:
             raise internal(f"session {session_id} cannot be read: {exc}") from None
-        return await self._open(config, resume=rollout, fork=fork), rollout
+        session = await self._open(config, resume=rollout, fork=fork)
+        session.opened_with = opened_with
+        return session, rollout
 
     async def load_session(
         self,
@@ -358,6 +369,12 @@ class PycodexAgent:
         for session in self._sessions.values():
             session.close()
         self._sessions.clear()
+
+
+def _opened_with(cwd: str, directories: list[str] | None, servers: list[McpServer] | None) -> tuple[Any, ...]:
+    """What a session was opened with, to compare a later load or resume of it with."""
+    dumped = tuple(json.dumps(s.model_dump(mode="json"), sort_keys=True) for s in servers or ())
+    return (os.path.normpath(cwd), tuple(os.path.normpath(d) for d in directories or ()), dumped)
 
 
 def _stored_login() -> Any:

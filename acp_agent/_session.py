@@ -119,6 +119,8 @@ class AcpSession:
         self.session_id = ""
         self.session: agent.Session | None = None
         self.mode_id = ""
+        self.opened_with: tuple[Any, ...] = ()
+        """What the client opened it with (cwd, additional directories, MCP servers): set by the agent."""
         self._mapper = UpdateMapper()
         self._pump = _Pump(self._deliver)
         # Events wait here until the client surely knows the session id: its first prompt, or the end of a load's

@@ -31,6 +31,7 @@ from acp.schema import (
 
 from agent import protocol as p
 
+from . import _collab
 from ._diff import diff_blocks
 
 Update = AgentMessageChunk | AgentThoughtChunk | ToolCallStart | ToolCallProgress | AgentPlanUpdate | UsageUpdate
@@ -156,6 +157,20 @@ class UpdateMapper:
                 return [update_plan(plan_entry(step.step, status=step.status) for step in msg.plan)]
             case p.TokenCount():
                 return self._usage(msg)
+            case p.ViewImageToolCall():
+                return _collab.view_image(msg)
+            case p.CollabToolCallBegin():
+                self._started.add(msg.call_id)
+                return [_collab.collab_begin(msg)]
+            case p.CollabToolCallEnd():
+                end = _collab.collab_end(msg)
+                if msg.call_id in self._started:
+                    return [end]
+                begin = p.CollabToolCallBegin(
+                    call_id=msg.call_id, tool=msg.tool, sender_thread_id=msg.sender_thread_id, prompt=msg.prompt
+                )
+                self._started.add(msg.call_id)
+                return [_collab.collab_begin(begin), end]
             case p.Warning() | p.StreamError():
                 return [update_agent_message_text(f"\n⚠ {msg.message}\n\n")]
             case p.HookCompleted() if msg.status != "completed":
@@ -175,9 +190,7 @@ class UpdateMapper:
                 | p.HookStarted()  # hooks are the user's own scripts: only a block or a failure is shown
                 | p.HookCompleted()
                 | p.AutoReviewVerdict()  # the call's own update says it was declined
-                | p.CollabToolCallBegin()  # a sub-agent call is a tool call of the parent: its output says it all
-                | p.CollabToolCallEnd()
-                | p.SubAgentActivity()
+                | p.SubAgentActivity()  # the sub-agent calls (below) show what the parent did with its children
             ):
                 return []
             case _:

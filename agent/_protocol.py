@@ -334,6 +334,14 @@ class CollabToolCallEnd(_Model):
     reasoning_effort: str | None = None
 
 
+class ViewImageToolCall(_Model):
+    """The model looked at an image file (`view_image`; sent once the file was read)."""
+
+    type: Literal["view_image_tool_call"] = "view_image_tool_call"
+    call_id: str
+    path: str
+
+
 class SubAgentActivity(_Model):
     """A child of this thread started (spawned or resumed), was given input, was interrupted, or finished a task
     (completed or errored). Sent on the parent's stream, in the parent's current turn ("" between turns)."""
@@ -395,6 +403,7 @@ EventMsg = Annotated[
     | AutoReviewVerdict
     | CollabToolCallBegin
     | CollabToolCallEnd
+    | ViewImageToolCall
     | SubAgentActivity,
     Field(discriminator="type"),
 ]

@@ -49,6 +49,7 @@ from ._protocol import (
     TurnDiff,
     UserInput,
     UserMessage,
+    ViewImageToolCall,
     Warning,
 )
 
@@ -98,5 +99,6 @@ __all__ = [
     "TurnDiff",
     "UserInput",
     "UserMessage",
+    "ViewImageToolCall",
     "Warning",
 ]

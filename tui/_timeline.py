@@ -45,6 +45,7 @@ from agent.protocol import (
     TurnAborted,
     TurnDiff,
     UserMessage,
+    ViewImageToolCall,
     Warning,
 )
 
@@ -185,6 +186,8 @@ class Timeline:
                 if msg.status == "failed":
                     self._sink.add(NoticeCell("warning", collab_text(msg)))
                 self._show_sub_agents(msg)
+            case ViewImageToolCall():
+                pass  # the image reaches the model; the transcript shows the model's answer about it
             case SubAgentActivity():
                 pass  # a child's cell shows its state as the calls about it (spawn, wait, close) report it
             case HookStarted():

@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 
+from .._protocol import ViewImageToolCall
 from ._base import ArgumentError, ToolContext, resolve_path
 from ._tool import Output, Tool, ToolCall
 
@@ -39,6 +40,7 @@ async def _view_image(ctx: ToolContext, call: ToolCall) -> Output:
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if not mime.startswith("image/"):
         return f"`{path}` is not an image ({mime})"
+    await ctx.emit(ViewImageToolCall(call_id=call.call_id, path=str(path)))
     url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
     return [{"type": "input_image", "image_url": url}]
 
