@@ -43,6 +43,7 @@ import agent
 
 from . import _modes
 from ._config import McpServer, directory, session_config
+from ._front import installed_version
 from ._options import AcpOptions
 from ._prompt import Block, user_input
 from ._replay import history_updates
@@ -58,15 +59,6 @@ API_KEY_VAR = "OPENAI_API_KEY"
 LIST_PAGE = 50
 # How long closing a session waits for its running turn to stop and its MCP servers to shut down.
 _CLOSE_WAIT = 5.0
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pycodex")
-    except PackageNotFoundError:  # pragma: no cover - a source tree without an installed distribution
-        return "0.0.0"
 
 
 class PycodexAgent:
@@ -126,7 +118,7 @@ class PycodexAgent:
                     args=["login", "--with-api-key"],
                 ),
             ],
-            agent_info=Implementation(name="pycodex", title="pycodex", version=_version()),
+            agent_info=Implementation(name="pycodex", title="pycodex", version=installed_version()),
         )
 
     async def authenticate(self, method_id: str, **kwargs: Any) -> AuthenticateResponse:

@@ -34,6 +34,31 @@ def _claim_stdio() -> tuple[BinaryIO, BinaryIO]:
     return os.fdopen(wire_in, "rb"), os.fdopen(wire_out, "wb")
 
 
+def _skip_protocol_docstrings() -> None:
+    """Before `acp.schema` is imported (about 280 pydantic models, most of pycodex acp's start-up): its models'
+    attribute docstrings are not read (pydantic reads them from the source file with `inspect` and the tokenizer,
+    about 40% of the import, for JSON-schema descriptions the agent never generates). Other models keep theirs.
+
+    This replaces a pydantic internal; if a pydantic release moves it, the import runs as before, only slower.
+    (Deferring the models' validators as well was tried: the import got shorter, but the first prompt paid it back.)
+    """
+    try:
+        import pydantic._internal._fields as fields_module
+
+        fields: Any = fields_module
+        extract = fields.extract_docstrings_from_cls
+    except (ImportError, AttributeError):  # pragma: no cover - another pydantic
+        return
+
+    def docstrings(cls: type, use_inspect: bool = False) -> dict[str, str]:
+        if cls.__module__ == "acp.schema":
+            return {}
+        return extract(cls, use_inspect=use_inspect)
+
+    # For the process's life: a protocol model completed later (a forward reference) collects its fields again.
+    fields.extract_docstrings_from_cls = docstrings
+
+
 def _preload() -> None:
     """Import the protocol library and the engine's session path.
 
@@ -47,22 +72,29 @@ def _preload() -> None:
     try:
         import agent
 
+        _skip_protocol_docstrings()
         importlib.import_module("acp_agent._stdio")
         importlib.import_module("agent.protocol")
         for name in ("Session", "load_config", "SessionFlags", "TextInput", "TurnOutcome"):
             getattr(agent, name)
+        importlib.import_module("httpcore2")  # what the session's HTTP client loads when it is made
     finally:
         gc.freeze()
         gc.enable()
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pycodex")
-    except PackageNotFoundError:  # pragma: no cover - a source tree without an installed distribution
-        return "0.0.0"
+def installed_version() -> str:
+    """pycodex's installed version, from the name of its `.dist-info` folder on `sys.path` (importing
+    `importlib.metadata` would cost the answer to `initialize` a fifth of a second)."""
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith("pycodex-") and name.endswith(".dist-info"):
+                return name.removeprefix("pycodex-").removesuffix(".dist-info")
+    return "0.0.0"  # pragma: no cover - a source tree without an installed distribution
 
 
 def fast_answer(line: bytes, answer: dict[str, Any]) -> tuple[bytes, bytes] | None:
@@ -88,7 +120,7 @@ def fast_answer(line: bytes, answer: dict[str, Any]) -> tuple[bytes, bytes] | No
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         return None
     result = {**answer, "protocolVersion": min(version, int(answer["protocolVersion"]))}
-    result["agentInfo"] = dict(cast("dict[str, Any]", result["agentInfo"]), version=_version())
+    result["agentInfo"] = dict(cast("dict[str, Any]", result["agentInfo"]), version=installed_version())
     body = {"jsonrpc": "2.0", "id": request_id, "result": result}
     replay = {**request, "id": REPLAY_ID}
     encode = json.dumps

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import anyio
 import pytest
@@ -70,3 +71,29 @@ def test_a_bad_sandbox_flag_is_a_usage_error_before_serving() -> None:
     assert result.returncode == 2
     assert "invalid value for --sandbox: 'everything'" in result.stderr
     assert result.stdout == ""
+
+
+def test_the_preload_skips_only_the_protocol_models_docstrings_and_the_version_matches_the_metadata(
+    tmp_path: Path,
+) -> None:
+    # A fresh process: the preload changes how pydantic reads attribute docstrings, for acp.schema's models only.
+    script = """
+from importlib.metadata import version
+from pydantic import BaseModel, ConfigDict
+from acp_agent._front import _preload, installed_version
+_preload()
+import acp.schema
+
+class Mine(BaseModel):
+    model_config = ConfigDict(use_attribute_docstrings=True)
+    name: str
+    '''The name.'''
+
+assert Mine.model_fields["name"].description == "The name.", Mine.model_fields
+assert acp.schema.ToolCallUpdate.model_fields["tool_call_id"].description is None
+assert acp.schema.ToolCallUpdate.model_validate({"toolCallId": "c1"}).tool_call_id == "c1"
+assert installed_version() == version("pycodex"), (installed_version(), version("pycodex"))
+"""
+    (tmp_path / "check.py").write_text(script)  # from a file: pydantic reads docstrings from the source
+    done = subprocess.run([sys.executable, str(tmp_path / "check.py")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
