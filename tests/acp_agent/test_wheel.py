@@ -48,7 +48,7 @@ def test_pycodex_acp_from_an_installed_wheel_answers_initialize_and_opens_a_sess
     assert all(path.startswith(str(venv_site)) for path in where.split()), where
 
     provider = 'model_providers.mock={name="mock", base_url="http://127.0.0.1:9/v1", env_key="MOCK_API_KEY"}'
-    lines = [
+    lines: list[dict[str, object]] = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": 1}},
         {"jsonrpc": "2.0", "id": 2, "method": "session/new", "params": {"cwd": str(work), "mcpServers": []}},
     ]
