@@ -389,6 +389,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         self._exec.shell_snapshot = ShellSnapshot(
             self.config.codex_home / "shell_snapshots" / f"{self.thread_id}.sh",
             enabled=self.config.toml.features.get("shell_snapshot", True),
+            env_policy=self._env_policy,
         )
         confined = not isinstance(self.config.sandbox_policy, sandbox.DangerFullAccess)
         if self.config.toml.allow_login_shell and self._proxy is None and confined:
