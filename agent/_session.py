@@ -386,11 +386,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
             from .tools._network import start_proxy
 
             self._proxy = await start_proxy(self, tg)
-        self._exec.shell_snapshot = ShellSnapshot(
-            self.config.codex_home / "shell_snapshots" / f"{self.thread_id}.sh",
-            enabled=self.config.toml.features.get("shell_snapshot", True),
-            env_policy=self._env_policy,
-        )
+        self._exec.shell_snapshot = ShellSnapshot.for_session(self.config, self.thread_id, self._env_policy)
         confined = not isinstance(self.config.sandbox_policy, sandbox.DangerFullAccess)
         if self.config.toml.allow_login_shell and self._proxy is None and confined:
             # With the first turn, while its first model request is under way: the first command would otherwise pay

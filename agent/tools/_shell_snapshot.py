@@ -121,6 +121,18 @@ class ShellSnapshot:
         self._lock = anyio.Lock()
         self._failed = False
 
+    @classmethod
+    def for_session(
+        cls, config: Config, thread_id: str, env_policy: sandbox.ShellEnvironmentPolicy | None
+    ) -> ShellSnapshot:
+        """The snapshot of one session: `$CODEX_HOME/shell_snapshots/<thread>.sh`, on unless
+        `features.shell_snapshot = false`, filtered by the session's `shell_environment_policy`."""
+        return cls(
+            config.codex_home / "shell_snapshots" / f"{thread_id}.sh",
+            enabled=config.toml.features.get("shell_snapshot", True),
+            env_policy=env_policy,
+        )
+
     def wraps(self, shell: str) -> bool:
         """Whether commands of `shell` can run on a snapshot."""
         return self.enabled and not self._failed and os.path.basename(shell) == "bash"
