@@ -5,8 +5,8 @@
 
 * the well-known token formats that secret scanners such as detect-secrets look for: OpenAI project, service-account
   and admin keys (`sk-proj-…`, which Codex's pattern misses), Anthropic keys, GitHub, GitLab, Slack (tokens and
-  webhooks), Google API keys, Stripe, SendGrid, npm, PyPI, Hugging Face, JSON Web Tokens, private key blocks and
-  passwords in URLs (`scheme://user:password@host`);
+  webhooks), Google API keys, Stripe, SendGrid, npm, PyPI, Hugging Face, Twilio, Discord and Telegram bot tokens,
+  Mailchimp, JSON Web Tokens, private key blocks and passwords in URLs (`scheme://user:password@host`);
 * the value of any assignment whose name has KEY, SECRET, TOKEN, PASSWORD (or PASSWD, PWD, CREDENTIAL) as a word
   (`OPENAI_API_KEY=…`, `export AWS_SECRET_ACCESS_KEY="…"`, `"clientSecret": "…"`, `db_password: …`), in env-file,
   shell, JSON and YAML forms. A word is a part of the name between `_`, `-`, `.` or a camelCase boundary, so
@@ -57,6 +57,10 @@ _TOKENS = (
     rb"\bpypi-AgE[A-Za-z0-9_-]{50,}",
     rb"\bhf_[A-Za-z0-9]{30,}\b",
     rb"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+    rb"\b(?:AC|SK)[0-9a-f]{32}\b",  # Twilio account SID and API key
+    rb"\b[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,}",  # Discord bot token
+    rb"\b[0-9]{8,10}:A[A-Za-z0-9_-]{34}",  # Telegram bot token
+    rb"\b[0-9a-f]{32}-us[0-9]{1,2}\b",  # Mailchimp API key
 )
 _SECRET_WORDS = rb"key|secret|token|passw|pwd|credential"
 _SOURCE = (
