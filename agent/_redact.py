@@ -75,11 +75,14 @@ _SOURCE = (
 # memory budget is raised so that the DFA of the whole alternation fits). Python's `re` then splits each short match
 # into its groups: 1 private key header; 2 a token; 3 `Bearer ` then the token; 4 `://user:` then the password and
 # `@`; 5 name, 6 separator, 7 opening quote, 8 value of an assignment.
+# RE2 reads the bytes as Latin-1, one character per byte, as Python's `re` reads a bytes pattern: both engines then
+# agree on every match (in UTF-8 mode `[^\s]{4,}` would count `…` as one character, `re` as three bytes).
 _OPTIONS = re2.Options()
 _OPTIONS.max_mem = 64 << 20
+_OPTIONS.encoding = re2.Options.Encoding.LATIN1
 _FIND = re2.compile(re.sub(rb"\((?!\?)", b"(?:", _SOURCE), _OPTIONS)
 _GROUPS = re.compile(_SOURCE)
-_SMALL = 256
+_SMALL = 12
 _PRIVATE_KEY_BODY = re.compile(rb"[A-Za-z0-9+/=\s:,-]*")
 
 _SECRET_NAME_WORDS = frozenset(
@@ -181,7 +184,8 @@ as `Bearer ` or a name and its `=`, then the marker)."""
 def secret_edits(data: bytes) -> list[Edit]:
     """The replacements that redact `data`, in order and not overlapping."""
     edits: list[Edit] = []
-    # RE2 pays a fixed cost per call that Python's engine beats on a few hundred bytes.
+    # RE2 pays a fixed cost per call (about a microsecond) that Python's engine beats only on a few bytes: on
+    # anything longer, its backtracking over names (`[A-Za-z0-9_.-]*key...`) costs far more.
     search: _Search = _RE2_SEARCH if len(data) > _SMALL else _GROUPS.search
     pos = 0
     while (found := search(data, pos)) is not None:
@@ -268,14 +272,13 @@ _SPACE = frozenset(b" \t\r\n\f\v")
 def _hold_from(data: bytes) -> int:
     """Where the part of `data` starts that a later piece could still turn into (part of) a secret."""
     size = len(data)
-    line = data.rfind(b"\n") + 1
+    floor = max(data.rfind(b"\n") + 1, size - _HOLD_CAP)
     hold = size
     for _ in range(_HOLD_WORDS):  # back over the last words of the unfinished line, and the spaces before each
-        while hold > line and data[hold - 1] in _SPACE:
+        while hold > floor and data[hold - 1] in _SPACE:
             hold -= 1
-        while hold > line and data[hold - 1] not in _SPACE:
+        while hold > floor and data[hold - 1] not in _SPACE:
             hold -= 1
-    hold = max(hold, size - _HOLD_CAP)
     begin = data.rfind(b"-----BEGIN ")
     if 0 <= begin and size - begin <= _KEY_CAP and data.find(b"-----END ", begin) < 0:
         hold = min(hold, begin)  # a private key block is multi-line: held whole until its END line
@@ -297,7 +300,12 @@ class SecretStream:
         self._pending = b""
 
     def push(self, text: str) -> str:
-        data = self._pending + text.encode("utf-8", "surrogatepass")
+        piece = text.encode("utf-8", "surrogatepass")
+        data = self._pending + piece
+        if len(data) <= _HOLD_CAP and not _SPACE.intersection(piece):
+            # The piece only lengthens the last word: nothing held back can be given out yet.
+            self._pending = data
+            return ""
         hold = _hold_from(data)
         edits = secret_edits(data)
         for start, end, _ in edits:  # a secret found across the cut is held back whole
