@@ -336,6 +336,8 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         self._hook_notes: list[str] = []
         self._hooks: Hooks | None = None
         self._hook_contexts: list[str] = []
+        self._hook_stop: str | None = None
+        """Why a SessionStart hook stopped the session (`continue: false`): the next turn is refused with it."""
         self._skills: SkillSet | None = None
         self._first_user_message: str | None = None
         self._title: str | None = None
@@ -445,6 +447,8 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
             source = "resume" if self._resume is not None and not self._fork else "startup"
             verdict = await self._hooks.fire("SessionStart", {"source": source}, subject=source)
             self._hook_contexts.extend(verdict.contexts)
+            if verdict.stop_reason is not None:
+                self._hook_stop = f"A SessionStart hook stopped the session: {verdict.stop_reason}"
 
     async def _start_hooks(self) -> None:
         from .hooks import session_hooks

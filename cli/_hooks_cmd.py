@@ -20,8 +20,9 @@ def _hook_set(cd: Path | None, config: list[str] | None) -> tuple[Any, Path]:
         typer.echo(f"Error loading configuration: {exc}", err=True)
         raise typer.Exit(1) from None
     user_config = cfg.codex_home / "config.toml"
-    folders = hook_files(cfg.codex_home, system_config_dir(), cfg.project_codex_dirs)
-    return load_hooks(folders, trusted_hashes=trusted_hashes(user_config)), user_config
+    system = system_config_dir()
+    folders = hook_files(cfg.codex_home, system, cfg.project_codex_dirs)
+    return load_hooks(folders, trusted_hashes=trusted_hashes(user_config), managed_from=system), user_config
 
 
 _CD = typer.Option("--cd", "-C", help="The project whose hooks to use (default: this directory).")
@@ -58,11 +59,18 @@ def register(app: typer.Typer) -> None:
                     "source": str(hook.source),
                     "key": hook.key,
                     "trusted": trusted,
+                    "managed": hook.managed,
                 }
                 typer.echo(json.dumps(row))
                 continue
             matcher = f" [{hook.matcher}]" if hook.matcher else ""
-            state = "trusted" if trusted else "NOT TRUSTED (will not run)"
+            state = (
+                "managed by an administrator: trusted"
+                if hook.managed
+                else "trusted"
+                if trusted
+                else "NOT TRUSTED (will not run)"
+            )
             typer.echo(
                 f"{hook.event}{matcher}: {hook.command}  ({state}; timeout {hook.timeout_s}s)\n  from {hook.key}"
             )

@@ -163,6 +163,8 @@ def _read_specific(event: HookEvent, specific: dict[str, Any], verdict: Verdict)
             verdict.permission = behavior
             message = chosen.get("message")
             verdict.permission_message = message if isinstance(message, str) and message else None
+        if behavior == "deny" and chosen.get("interrupt") is True and verdict.stop_reason is None:
+            verdict.stop_reason = verdict.permission_message or "a PermissionRequest hook denied and interrupted"
         if behavior == "allow" and chosen.get("updatedPermissions"):
             verdict.remember = True
 
@@ -205,7 +207,7 @@ async def session_hooks(
     def load() -> HookSet:
         hashes = trusted_hashes(codex_home / "config.toml")
         folders = hook_files(codex_home, system_dir, project_codex_dirs)
-        return load_hooks(folders, trusted_hashes=hashes, bypass_trust=bypass_trust)
+        return load_hooks(folders, trusted_hashes=hashes, bypass_trust=bypass_trust, managed_from=system_dir)
 
     found = await anyio.to_thread.run_sync(load)
     notes = list(found.warnings)

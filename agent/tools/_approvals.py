@@ -66,8 +66,14 @@ async def ask(ctx: ToolContext, request: ApprovalRequest, keys: Iterable[str]) -
     return decision
 
 
+PERMISSION_HOOK_DENIED = "PermissionRequest hook denied approval"
+"""What the model is told when a PermissionRequest hook denies without a `message` (Codex's default)."""
+
+
 async def _ask_hooks(ctx: ToolContext, request: ApprovalRequest) -> ReviewDecision | None:
-    """PermissionRequest hooks may answer for the user: allow (for the session, with `updatedPermissions`) or deny."""
+    """PermissionRequest hooks may answer for the user: allow (for the session, with `updatedPermissions`) or deny
+    (the model is told the hook's `message`). `continue: false`, or a deny with `interrupt: true` as in Claude Code,
+    also ends the turn after this round of calls."""
     assert ctx.hooks is not None
     tool_name, tool_input = hook_subject(request)
     verdict = await ctx.hooks.fire(
@@ -76,9 +82,14 @@ async def _ask_hooks(ctx: ToolContext, request: ApprovalRequest) -> ReviewDecisi
         turn_id=ctx.turn_id,
         subject=tool_name,
     )
+    if verdict.stop_reason is not None:
+        ctx.stop_reason = verdict.stop_reason
+        ctx.reviews.reasons[request.call_id] = f"A PermissionRequest hook stopped the turn: {verdict.stop_reason}"
+        return "denied"
     if verdict.permission == "allow":
         return "approved_for_session" if verdict.remember else "approved"
     if verdict.permission == "deny":
+        ctx.reviews.reasons[request.call_id] = verdict.permission_message or PERMISSION_HOOK_DENIED
         return "denied"
     return None
 
