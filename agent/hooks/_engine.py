@@ -3,7 +3,7 @@
 Codex's rules (exit 0 and JSON, plain text as context, exit 2 with a reason on stderr, other codes ignored), plus
 what Claude Code's hooks may answer and Codex refuses: `PreToolUse` `permissionDecision` "allow" (no question) and
 "ask" (always ask), `updatedInput` (the call runs with the new input), and `PermissionRequest` `updatedPermissions`
-(the approval holds for the rest of the session).
+(its `addRules` entries answer later questions for the rest of the session, see `tools._approvals`).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ class Verdict:
     permission: Literal["allow", "deny", "ask"] | None = None
     permission_message: str | None = None
     updated_input: dict[str, Any] | None = None
-    remember: bool = False
-    """PermissionRequest `updatedPermissions`: the approval holds for the session."""
+    permission_updates: list[dict[str, Any]] = field(default_factory=lambda: [])
+    """PermissionRequest `updatedPermissions` (Claude Code's permission updates), given with an allow."""
 
 
 def tool_alias(tool_name: str) -> tuple[str, ...]:
@@ -165,8 +165,10 @@ def _read_specific(event: HookEvent, specific: dict[str, Any], verdict: Verdict)
             verdict.permission_message = message if isinstance(message, str) and message else None
         if behavior == "deny" and chosen.get("interrupt") is True and verdict.stop_reason is None:
             verdict.stop_reason = verdict.permission_message or "a PermissionRequest hook denied and interrupted"
-        if behavior == "allow" and chosen.get("updatedPermissions"):
-            verdict.remember = True
+        updates = chosen.get("updatedPermissions")
+        if behavior == "allow" and isinstance(updates, list):
+            entries = cast(list[Any], updates)
+            verdict.permission_updates.extend(cast(dict[str, Any], u) for u in entries if isinstance(u, dict))
 
 
 def blocked_call_text(tool_name: str, reason: str, tool_input: Mapping[str, Any]) -> str:
