@@ -35,6 +35,8 @@ class Verdict:
     permission: Literal["allow", "deny", "ask"] | None = None
     permission_message: str | None = None
     updated_input: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=lambda: [])
+    """Answers pycodex does not act on, each naming its hook: for the user, as warnings."""
     permission_updates: list[dict[str, Any]] = field(default_factory=lambda: [])
     """PermissionRequest `updatedPermissions` (Claude Code's permission updates), given with an allow."""
 
@@ -134,9 +136,17 @@ def _read(event: HookEvent, run: HookRun, verdict: Verdict) -> None:
     if output.get("decision") == "block":
         reason = output.get("reason")
         verdict.block_reason = verdict.block_reason or (reason if isinstance(reason, str) and reason else "")
+    elif output.get("decision") == "approve" and event == "PreToolUse" and verdict.permission is None:
+        verdict.permission = "allow"  # Claude Code's older spelling of `permissionDecision: "allow"`
     specific = output.get("hookSpecificOutput")
     if isinstance(specific, dict):
         _read_specific(event, cast(dict[str, Any], specific), verdict)
+        decision = cast(dict[str, Any], specific).get("decision")
+        if event == "PermissionRequest" and isinstance(decision, dict) and "updatedInput" in decision:
+            verdict.notes.append(
+                f"{_label(run.hook)} ({run.hook.key}) answered `updatedInput`, which pycodex does not apply to a "
+                "PermissionRequest (rewrite the input in a PreToolUse hook instead); its decision stands"
+            )
 
 
 def _read_specific(event: HookEvent, specific: dict[str, Any], verdict: Verdict) -> None:

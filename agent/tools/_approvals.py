@@ -87,6 +87,8 @@ async def _ask_hooks(ctx: ToolContext, request: ApprovalRequest) -> ReviewDecisi
         turn_id=ctx.turn_id,
         subject=tool_name,
     )
+    for note in verdict.notes:
+        await ctx.emit(Warning(message=note))
     if verdict.stop_reason is not None:
         ctx.stop_reason = verdict.stop_reason
         ctx.reviews.reasons[request.call_id] = f"A PermissionRequest hook stopped the turn: {verdict.stop_reason}"

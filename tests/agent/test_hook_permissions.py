@@ -221,3 +221,18 @@ async def test_permission_request_continue_false_denies_and_ends_the_turn(
     assert not (repo / "made.txt").exists()
     assert len(model.prompts) == 1  # the turn ended after the call: no follow-up request
     assert "A hook stopped the turn: change freeze" in warnings
+
+
+async def test_permission_request_updated_input_is_reported_as_not_applied(
+    repo: Path, codex_home: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    answer = permission({"behavior": "allow", "updatedInput": {"command": "touch other.txt"}})
+    config = configure(repo, codex_home, {"PermissionRequest": ("", hook_script(tmp_path, "p.sh", answer, log))})
+    model = ScriptedModel([reply(touch("made.txt", "c1")), reply(text("ok"))])
+    async with agent.Session(config, model=model, approvals=Approver(), ephemeral=True) as session:
+        await session.run_turn([agent.TextInput(text="go")])
+        warnings = warnings_of(session)
+    assert (repo / "made.txt").exists() and not (repo / "other.txt").exists()
+    [note] = [w for w in warnings if "updatedInput" in w]
+    assert "#PermissionRequest[0].hooks[0]" in note and "pycodex does not apply" in note

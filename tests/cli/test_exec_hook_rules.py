@@ -217,3 +217,15 @@ def test_managed_hooks_need_their_managed_dir(codex_home: Path, repo: Path, tmp_
     assert not marker.exists()
     assert f"{system / 'requirements.toml'}: the managed hooks are not loaded: [hooks] managed_dir" in run.stderr
     assert "does not exist" in run.stderr
+
+
+def test_blocked_and_failed_hooks_leave_an_error_item_in_the_json_stream(
+    codex_home: Path, repo: Path, tmp_path: Path
+) -> None:
+    configure(codex_home, "PreToolUse", str(_deny_script(tmp_path, "not this one")))
+    configure(codex_home, "PreToolUse", str(script(tmp_path / "broken.sh", "cat >/dev/null\necho oops >&2\nexit 3\n")))
+    run = run_exec(TOUCH, [BYPASS, "--json", "go"], cwd=repo)
+    assert run.returncode == 0, run.stderr
+    errors = [i["message"] for i in run.items("error")]
+    assert any(e.endswith("blocked: not this one") for e in errors), errors
+    assert any(e.endswith("failed: exited with code 3: oops") for e in errors), errors
