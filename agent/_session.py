@@ -38,7 +38,7 @@ from ._protocol import (
     Warning,
 )
 from ._turn import RunningTurn, TurnOutcome, TurnRunner
-from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured, system_config_dir
+from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured
 from .errors import SessionClosedError
 from .model import JsonObject, Model, ModelClient
 from .threads import ThreadRecorder, session_meta, thread_record
@@ -336,8 +336,6 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         self._hook_notes: list[str] = []
         self._hooks: Hooks | None = None
         self._hook_contexts: list[str] = []
-        self._hook_stop: str | None = None
-        """Why a SessionStart hook stopped the session (`continue: false`): the next turn is refused with it."""
         self._skills: SkillSet | None = None
         self._first_user_message: str | None = None
         self._title: str | None = None
@@ -447,22 +445,15 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
             source = "resume" if self._resume is not None and not self._fork else "startup"
             verdict = await self._hooks.fire("SessionStart", {"source": source}, subject=source)
             self._hook_contexts.extend(verdict.contexts)
-            if verdict.stop_reason is not None:
-                self._hook_stop = f"A SessionStart hook stopped the session: {verdict.stop_reason}"
+            self._hook_stop = verdict.stop_reason and f"A SessionStart hook stopped the session: {verdict.stop_reason}"
 
     async def _start_hooks(self) -> None:
         from .hooks import session_hooks
 
         self._hooks, notes = await session_hooks(
-            codex_home=self.config.codex_home,
-            system_dir=system_config_dir(),
-            project_codex_dirs=self.config.project_codex_dirs,
-            bypass_trust=self.config.bypass_hook_trust,
+            self.config,
             session_id=self.thread_id,
-            cwd=self.config.cwd,
             shell=self._shell,
-            model=self.config.model,
-            approval_policy=self.config.approval_policy,
             transcript_path=lambda: self._recorder.path,
             report=self._report_hook,
         )

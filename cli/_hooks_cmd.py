@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 
 
-def _hook_set(cd: Path | None, config: list[str] | None) -> tuple[Any, Path]:
+def _hook_set(cd: Path | None, config: list[str] | None) -> tuple[Any, Path, bool]:
+    """The hooks that apply here, the user's config.toml, and whether hooks are on (`features.codex_hooks`)."""
     import agent
     from agent.config import system_config_dir
     from agent.hooks import hook_files, load_hooks, trusted_hashes
@@ -22,7 +23,8 @@ def _hook_set(cd: Path | None, config: list[str] | None) -> tuple[Any, Path]:
     user_config = cfg.codex_home / "config.toml"
     system = system_config_dir()
     folders = hook_files(cfg.codex_home, system, cfg.project_codex_dirs)
-    return load_hooks(folders, trusted_hashes=trusted_hashes(user_config), managed_from=system), user_config
+    hooks = load_hooks(folders, trusted_hashes=trusted_hashes(user_config), managed_from=system)
+    return hooks, user_config, cfg.toml.features.get("codex_hooks", True) is not False
 
 
 _CD = typer.Option("--cd", "-C", help="The project whose hooks to use (default: this directory).")
@@ -42,9 +44,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         import json
 
-        hooks, _ = _hook_set(cd, config)
+        hooks, _, enabled = _hook_set(cd, config)
         for warning in hooks.warnings:
             typer.echo(f"warning: {warning}", err=True)
+        if not enabled:
+            typer.echo("Hooks are turned off (features.codex_hooks = false): none of the hooks below runs.")
         if not hooks.all:
             typer.echo("No hooks are configured (add [hooks] to config.toml or a hooks.json beside it).")
             return
@@ -85,7 +89,7 @@ def register(app: typer.Typer) -> None:
         import agent
         from agent.hooks import trust_hooks
 
-        hooks, user_config = _hook_set(cd, config)
+        hooks, user_config, _ = _hook_set(cd, config)
         wanted = set(keys or [])
         unknown = wanted - {h.key for h in hooks.all}
         if unknown or not (wanted or all_hooks):

@@ -11,15 +11,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._config import Hook, HookEvent, HookSet
 from ._run import HookRun, run_hooks
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 Report = Callable[[Hook, HookRun | None, str], Awaitable[None]]
 """Told about each handler: when it starts (no run yet) and when it ends, with a one-line status."""
 
 _CONTEXT_EVENTS = ("SessionStart", "UserPromptSubmit")
+BYPASS_TRUST_NOTE = (
+    "--dangerously-bypass-hook-trust is on: for this run every configured hook runs, including hooks nobody has "
+    "reviewed and trusted (hooks run as you, outside the sandbox)"
+)
 
 
 @dataclass
@@ -198,31 +205,35 @@ def contexts_message(contexts: Sequence[str]) -> dict[str, Any]:
 
 
 async def session_hooks(
+    config: Config,
     *,
-    codex_home: Path,
-    system_dir: Path,
-    project_codex_dirs: Sequence[Path],
-    bypass_trust: bool,
     session_id: str,
-    cwd: Path,
     shell: str,
-    model: str,
-    approval_policy: str,
     transcript_path: Callable[[], Path | None],
     report: Report,
 ) -> tuple[Hooks | None, list[str]]:
-    """The session's hooks (None when none may run) and what to tell the user about the others."""
+    """The session's hooks (None when none may run) and what to tell the user about the others. With the feature
+    off (`features.codex_hooks = false`) no hook is read or run, managed ones included, as in Codex."""
     import anyio
 
+    from ..config import system_config_dir
     from ._config import hook_files, load_hooks, trusted_hashes
 
+    if config.toml.features.get("codex_hooks", True) is False:
+        return None, []
+    system_dir = system_config_dir()
+
     def load() -> HookSet:
-        hashes = trusted_hashes(codex_home / "config.toml")
-        folders = hook_files(codex_home, system_dir, project_codex_dirs)
-        return load_hooks(folders, trusted_hashes=hashes, bypass_trust=bypass_trust, managed_from=system_dir)
+        hashes = trusted_hashes(config.codex_home / "config.toml")
+        folders = hook_files(config.codex_home, system_dir, config.project_codex_dirs)
+        return load_hooks(
+            folders, trusted_hashes=hashes, bypass_trust=config.bypass_hook_trust, managed_from=system_dir
+        )
 
     found = await anyio.to_thread.run_sync(load)
     notes = list(found.warnings)
+    if config.bypass_hook_trust:
+        notes.insert(0, BYPASS_TRUST_NOTE)
     notes.extend(
         f"hook {hook.key} ({hook.event}: {hook.command}) is not trusted, so it will not run. Review it, then trust it "
         "with `pycodex hooks trust` (or run once with --dangerously-bypass-hook-trust)."
@@ -233,10 +244,10 @@ async def session_hooks(
     hooks = Hooks(
         found,
         session_id=session_id,
-        cwd=cwd,
+        cwd=config.cwd,
         shell=shell,
-        model=model,
-        approval_policy=approval_policy,
+        model=config.model,
+        approval_policy=config.approval_policy,
         transcript_path=transcript_path,
         report=report,
     )

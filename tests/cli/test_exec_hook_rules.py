@@ -229,3 +229,31 @@ def test_blocked_and_failed_hooks_leave_an_error_item_in_the_json_stream(
     errors = [i["message"] for i in run.items("error")]
     assert any(e.endswith("blocked: not this one") for e in errors), errors
     assert any(e.endswith("failed: exited with code 3: oops") for e in errors), errors
+
+
+def test_features_codex_hooks_false_turns_every_hook_off(codex_home: Path, repo: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    configure(codex_home, "PreToolUse", f"touch {marker}; echo no >&2; exit 2")
+    with (codex_home / "config.toml").open("a", encoding="utf-8") as handle:
+        handle.write("[features]\ncodex_hooks = false\n")
+    run = run_exec(TOUCH, [BYPASS, *WRITE, "go"], cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert (repo / "made.txt").exists()
+    assert not marker.exists()
+    assert "not supported" not in run.stderr  # `features.codex_hooks` acts: not reported as unsupported
+    listed = subprocess.run(
+        [sys.executable, "-m", "cli", "hooks", "list"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert "Hooks are turned off (features.codex_hooks = false)" in listed.stdout
+
+
+def test_bypassing_hook_trust_is_announced(codex_home: Path, repo: Path) -> None:
+    run = run_exec([{"items": [message("ok")]}], [BYPASS, "go"], cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert "--dangerously-bypass-hook-trust is on: for this run every configured hook runs" in run.stderr
+    quiet = run_exec([{"items": [message("ok")]}], ["go"], cwd=repo)
+    assert "dangerously-bypass-hook-trust is on" not in quiet.stderr
