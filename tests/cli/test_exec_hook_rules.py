@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.model_server import ScriptedModelServer, message
+from tests.support.model_server import ScriptedModelServer, exec_call, message
 
 from .exec_harness import REPO, run_exec
 from .test_exec_hooks import BYPASS, TOUCH, WRITE, configure, script, texts_of_role, tool_outputs
@@ -257,3 +257,37 @@ def test_bypassing_hook_trust_is_announced(codex_home: Path, repo: Path) -> None
     assert "--dangerously-bypass-hook-trust is on: for this run every configured hook runs" in run.stderr
     quiet = run_exec([{"items": [message("ok")]}], ["go"], cwd=repo)
     assert "dangerously-bypass-hook-trust is on" not in quiet.stderr
+
+
+def test_a_permission_request_hook_answers_exec_questions_before_the_reviewer(
+    codex_home: Path, repo: Path, tmp_path: Path
+) -> None:
+    # exec asks questions only when the automatic reviewer is configured (approval on-request); a PermissionRequest
+    # hook answers first: its deny message is what the model reads, and the reviewer is never consulted.
+    answer = {
+        "hookSpecificOutput": {
+            "hookEventName": "PermissionRequest",
+            "decision": {"behavior": "deny", "message": "escalation needs a ticket number"},
+        }
+    }
+    configure(codex_home, "PermissionRequest", str(_answer(tmp_path, "perm.sh", answer)), matcher="Bash")
+    call = exec_call("touch made.txt", "c1", login=False, sandbox_permissions="require_escalated", justification="x")
+    steps = [{"items": [call]}, {"items": [message("understood")]}]
+    run = run_exec(steps, [BYPASS, *WRITE, "-c", 'approvals_reviewer="auto_review"', "go"], cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert not (repo / "made.txt").exists()
+    assert len(run.requests) == 2  # the two turns' requests: no review request went to the model
+    assert tool_outputs(run.requests[-1].body) == ["escalation needs a ticket number"]
+
+
+def test_pre_tool_use_ask_in_exec_is_refused_because_nobody_can_be_asked(
+    codex_home: Path, repo: Path, tmp_path: Path
+) -> None:
+    answer = {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "ask"}}
+    configure(codex_home, "PreToolUse", str(_answer(tmp_path, "ask.sh", answer)), matcher="Bash")
+    run = run_exec(TOUCH, [BYPASS, *WRITE, "go"], cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert not (repo / "made.txt").exists()
+    assert tool_outputs(run.requests[-1].body) == [
+        "A PreToolUse hook asked for the user's confirmation, and approval_policy is never."
+    ]
