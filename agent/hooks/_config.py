@@ -120,8 +120,10 @@ def load_hooks(
     hooks: they come first and are trusted without asking."""
     found: list[Hook] = []
     warnings: list[str] = []
+    managed_only = False
     if managed_from is not None:
         found.extend(managed_hooks(managed_from, warnings))
+        managed_only = _managed_only(managed_from / "requirements.toml")
     for folder in folders:
         tables: list[tuple[Path, Mapping[str, Any]]] = []
         for path, reader in ((folder / "config.toml", _toml_hooks), (folder / "hooks.json", _json_hooks)):
@@ -135,6 +137,12 @@ def load_hooks(
         if len(tables) > 1:
             warnings.append(f"hooks are configured in both {tables[0][0]} and {tables[1][0]}; both are used")
         for path, table in tables:
+            if managed_only:
+                warnings.append(
+                    f"{path}: its hooks are not loaded: requirements.toml sets allow_managed_hooks_only, so only "
+                    "the administrator's hooks run"
+                )
+                continue
             found.extend(parse_hooks(table, path, warnings=warnings))
     trusted = [h for h in found if h.managed or bypass_trust or trusted_hashes.get(h.key) == h.fingerprint]
     untrusted = [h for h in found if h not in trusted]
@@ -239,6 +247,14 @@ def _handler(event: HookEvent, matcher: str, raw: Any, source: Path, where: str,
         key=f"{source}#{where}",
         managed=managed,
     )
+
+
+def _managed_only(requirements: Path) -> bool:
+    """requirements.toml's `allow_managed_hooks_only = true`: hooks come only from the administrator."""
+    try:
+        return tomllib.loads(requirements.read_text(encoding="utf-8")).get("allow_managed_hooks_only") is True
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False  # a missing file; an unreadable one is reported where its hooks are read
 
 
 def _toml_hooks(path: Path) -> Mapping[str, Any] | None:

@@ -291,3 +291,21 @@ def test_pre_tool_use_ask_in_exec_is_refused_because_nobody_can_be_asked(
     assert tool_outputs(run.requests[-1].body) == [
         "A PreToolUse hook asked for the user's confirmation, and approval_policy is never."
     ]
+
+
+def test_allow_managed_hooks_only_keeps_the_users_hooks_out(codex_home: Path, repo: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "user-hook-ran"
+    configure(codex_home, "PreToolUse", f"touch {marker}")
+    system = tmp_path / "etc"
+    deny = _deny_script(tmp_path, "managed says no")
+    _managed(tmp_path, "allow_managed_hooks_only = true\n" + _managed_hook(str(system / "hooks"), str(deny)))
+    run = run_exec(TOUCH, [BYPASS, *WRITE, "go"], cwd=repo, env={"PYCODEX_SYSTEM_CONFIG_DIR": str(system)})
+    assert run.returncode == 0, run.stderr
+    assert not marker.exists()
+    assert tool_outputs(run.requests[-1].body) == [
+        "Command blocked by PreToolUse hook: managed says no. Command: touch made.txt"
+    ]
+    assert (
+        f"{codex_home / 'config.toml'}: its hooks are not loaded: requirements.toml sets allow_managed_hooks_only"
+        in (run.stderr)
+    )
