@@ -266,9 +266,9 @@ class TurnRunner(CompactingSession):
     _model: Model | None
     _ephemeral: bool
     _hook_contexts: list[str]
+    """Context from SessionStart hooks, added to history when the next turn opens."""
     _hook_stop: str | None = None
     """Why a SessionStart hook stopped the session (`continue: false`): the next turn is refused with it."""
-    """Context from SessionStart hooks, added to history when the next turn opens."""
 
     async def _emit_msg_current(self, msg: EventMsg) -> None: ...
 
