@@ -292,7 +292,9 @@ class SecretStream:
     across pieces is still found: each `push` returns the redacted part that no later piece can change, and holds
     back the unfinished tail (the last few words of the unfinished line, at most a few hundred bytes; an open
     private key block whole). `flush` returns the rest when the text ends. Joined, the parts equal
-    `redact_secrets` of the whole text."""
+    `redact_secrets` of the whole text, with one limit: past `_HOLD_CAP` bytes without a space the tail is cut
+    anyway (never inside a secret already found), so an assignment whose value had not arrived yet is not seen as
+    one (a token of a known format still is)."""
 
     __slots__ = ("_pending",)
 
