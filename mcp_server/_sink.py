@@ -64,9 +64,10 @@ class McpSink:
                 await self._channel.notify(
                     "codex/event", {"_meta": meta, "id": event.id, "msg": msg.model_dump(mode="json")}
                 )
-            line = step(event.msg)
-            if line is not None:
-                await self.report(*line)
+                # From the redacted event: a line shortened first could cut a key to a prefix no pattern knows.
+                line = step(msg)
+                if line is not None:
+                    await self.report(*line)
         except Exception:  # the host went away: the turn goes on and keeps its transcript
             logger.debug("could not send an event for thread %s", self._thread_id, exc_info=True)
 

@@ -99,3 +99,28 @@ async def test_a_secret_split_across_deltas_is_redacted_in_the_joined_stream(cod
     assert "".join(pieces) == REDACTED_MESSAGE
     assert answer["result"]["content"][0]["text"] == REDACTED_MESSAGE
     assert SECRET not in json.dumps(server.seen)
+
+
+async def test_a_progress_line_shortened_across_a_key_shows_none_of_it(codex_home: Path, tmp_path: Path) -> None:
+    # Progress lines are cut to 100 characters: the cut falls inside the key, whose first 16 characters alone match
+    # no pattern. The line is made from the redacted message, so not even that prefix leaves.
+    text = "Result: " + "x" * 75 + " " + SECRET
+    with ScriptedModelServer([{"items": [message(text)]}]) as model:
+        write_provider(codex_home, model.base_url)
+        async with raw_server(codex_home) as server:
+            with anyio.fail_after(60):
+                await server.initialize()
+                await server.send({"id": 2, "method": "logging/setLevel", "params": {"level": "debug"}})
+                await server.answer_to(2)
+                arguments = {"prompt": "go", "cwd": str(tmp_path), "sandbox": "read-only"}
+                params = {"name": "codex", "arguments": arguments, "_meta": {"progressToken": "tok"}}
+                await server.send({"id": 3, "method": "tools/call", "params": params})
+                await server.answer_to(3)
+    lines = [
+        m["params"].get("message") or m["params"].get("data")
+        for m in server.seen
+        if m.get("method") in ("notifications/progress", "notifications/message")
+    ]
+    agent_lines = [line for line in lines if str(line).startswith("Agent: ")]
+    assert agent_lines, lines
+    assert all("sk-proj" not in str(line) for line in agent_lines), agent_lines
