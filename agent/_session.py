@@ -441,7 +441,8 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         notes = [*self.config.warnings, *([problem] if problem else []), *mcp_failures, *self._startup_notes]
         for warning in notes:
             await self._emit("", Warning(message=warning))
-        if self._hooks is not None and self._hooks.has("SessionStart"):
+        if self._hooks is not None and self._hooks.has("SessionStart") and self._subagent is None:
+            # (A sub-agent's session has SubagentStart instead, when its first turn opens.)
             source = "resume" if self._resume is not None and not self._fork else "startup"
             verdict = await self._hooks.fire("SessionStart", {"source": source}, subject=source)
             self._hook_contexts.extend(verdict.contexts)
@@ -449,18 +450,24 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
     async def _start_hooks(self) -> None:
         from .hooks import session_hooks
 
+        origin = self._subagent
         self._hooks, notes = await session_hooks(
             codex_home=self.config.codex_home,
             system_dir=system_config_dir(),
             project_codex_dirs=self.config.project_codex_dirs,
             bypass_trust=self.config.bypass_hook_trust,
-            session_id=self.thread_id,
+            session_id=origin.hook_session_id or self.thread_id if origin is not None else self.thread_id,
             cwd=self.config.cwd,
             shell=self._shell,
             model=self.config.model,
             approval_policy=self.config.approval_policy,
-            transcript_path=lambda: self._recorder.path,
+            transcript_path=(
+                (lambda: Path(origin.transcript_path) if origin.transcript_path else None)
+                if origin is not None
+                else lambda: self._recorder.path
+            ),
             report=self._report_hook,
+            agent=(self.thread_id, origin.role or "default") if origin is not None else None,
         )
         self._hook_notes = notes
 
@@ -504,9 +511,10 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
                 self._turn.scope.cancel()
                 with anyio.move_on_after(5):
                     await self._turn.done.wait()
-            if self._hooks is not None and self._hooks.has("SessionEnd"):
+            if self._hooks is not None and self._hooks.has("SessionEnd") and self._subagent is None:
                 with anyio.move_on_after(10):
-                    await self._hooks.fire("SessionEnd", {"reason": "exit"})
+                    # Codex 0.171 sends one reason, "other", whatever ended the session.
+                    await self._hooks.fire("SessionEnd", {"reason": "other"})
             if self._agents is not None:
                 await self._agents.aclose()
             if self._exec is not None:
@@ -610,7 +618,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         if self._turn is not None:
             raise RuntimeError("cannot compact while a turn is running")
         if self.history:
-            await self._compact("", mid_turn=False)
+            await self._compact("", mid_turn=False, manual=True)
 
     def _child_session(self, config: Config, origin: SubAgentOrigin, thread_id: str, resume: Any) -> Session:
         # The same kind of session, talking to the same model, answered by the same front end (which is told which

@@ -72,7 +72,6 @@ from .tools import (
 Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]
 OnStop = Callable[[str | None, bool], Awaitable[str | None]]
-ChildEvent = Literal["SubagentStart", "SubagentStop"]
 # How long an Interrupt hook may hold up the end of an interrupted turn.
 _HOOK_GRACE_S = 10
 
@@ -195,6 +194,10 @@ async def _run_calls(ctx: ToolContext, calls: list[JsonObject], history: list[Js
         outputs = [r if r is not None else output_item(c, "aborted") for r, c in zip(results, calls, strict=True)]
         history.extend(outputs)
         record(outputs)
+
+
+def _path_text(path: Any) -> str | None:
+    return str(path) if path else None
 
 
 def _interrupt_message(config: Config) -> bool:
@@ -394,21 +397,20 @@ class TurnRunner(CompactingSession):
             return None
 
         def child(config: Config, nickname: str, thread_id: str, resume: Any, role: str | None) -> Any:
-            origin = SubAgentOrigin(self.thread_id, depth + 1, nickname, role)
+            # The child's hooks report the user's session and transcript (theirs: agent_id, agent_transcript_path).
+            root = self._subagent
+            transcript = root.transcript_path if root is not None else _path_text(self._recorder.path)
+            session_id = root.hook_session_id if root is not None else self.thread_id
+            origin = SubAgentOrigin(self.thread_id, depth + 1, nickname, role, session_id, transcript)
             return self._child_session(config, origin, thread_id, resume)
 
         async def notify_parent(text: str) -> None:
             self._pending.append(user_message_item(text))
 
-        async def on_child(event: ChildEvent, agent_id: str, nickname: str, status: Any) -> None:
-            if self._hooks is not None and self._hooks.has(event):
-                fields = {"agent_id": agent_id, "agent_nickname": nickname, "status": status}
-                await self._hooks.fire(event, fields)
-
         roles, problems = load_roles(self.config.toml.agents, [self.config.codex_home, *self.config.project_codex_dirs])
         self._startup_notes.extend(problems)
         return AgentControl(
-            self.config, tg, child, notify_parent, self._load_child_rollout, on_child, roles, self._emit_msg_current
+            self.config, tg, child, notify_parent, self._load_child_rollout, roles, self._emit_msg_current
         )
 
     async def _prompt_verdict(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
@@ -424,11 +426,25 @@ class TurnRunner(CompactingSession):
         return None
 
     async def _stop_hooks(self, turn_id: str, last_message: str | None, active: bool) -> str | None:
-        """Run the Stop hooks; a block keeps the turn going with its reason as the next prompt."""
+        """Run the Stop hooks (a sub-agent's: SubagentStop); a block keeps the turn going with its reason as the
+        next prompt."""
         assert self._hooks is not None
-        fields = {"stop_hook_active": active, "last_assistant_message": last_message}
-        verdict = await self._hooks.fire("Stop", fields, turn_id=turn_id)
+        fields: dict[str, Any] = {"stop_hook_active": active, "last_assistant_message": last_message}
+        if self._subagent is None:
+            verdict = await self._hooks.fire("Stop", fields, turn_id=turn_id)
+        else:
+            fields["agent_transcript_path"] = _path_text(self._recorder.path)
+            agent_type = self._subagent.role or "default"
+            verdict = await self._hooks.fire("SubagentStop", fields, turn_id=turn_id, subject=agent_type)
         return verdict.block_reason or None
+
+    async def _subagent_start(self, turn_id: str) -> None:
+        """A sub-agent's first turn: its SubagentStart hooks, whose context the child's model reads in that turn."""
+        if self._subagent is None or self.history or self._hooks is None or not self._hooks.has("SubagentStart"):
+            return
+        agent_type = self._subagent.role or "default"
+        verdict = await self._hooks.fire("SubagentStart", {}, turn_id=turn_id, subject=agent_type)
+        self._hook_contexts.extend(verdict.contexts)
 
     def _prompt_builder(self, registry: ToolRegistry, output_schema: dict[str, Any] | None) -> Callable[[], Prompt]:
         """The function that makes each request of the turn from the history as it is then, with `reasoning`,
@@ -482,6 +498,7 @@ class TurnRunner(CompactingSession):
                 await self._compact(turn_id, mid_turn=False)
             except ProviderError as exc:
                 await self._emit(turn_id, Warning(message=f"compaction failed, continuing without it: {exc}"))
+        await self._subagent_start(turn_id)
         refusal = await self._prompt_verdict(turn_id, items)
         if refusal is not None:
             error = f"The prompt was blocked by a UserPromptSubmit hook: {refusal}"
@@ -542,7 +559,7 @@ class TurnRunner(CompactingSession):
                 show_raw_reasoning=self.config.toml.show_raw_agent_reasoning,
                 on_stop=(
                     (lambda last, active: self._stop_hooks(turn_id, last, active))
-                    if self._hooks is not None and self._hooks.has("Stop")
+                    if self._hooks is not None and self._hooks.has("Stop" if self._subagent is None else "SubagentStop")
                     else None
                 ),
             )
