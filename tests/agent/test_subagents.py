@@ -356,7 +356,7 @@ async def test_a_sub_agent_of_an_earlier_run_is_resumed_by_its_id(repo: Path) ->
     }
 
 
-async def test_subagent_start_and_stop_hooks_run_for_each_child(repo: Path, codex_home: Path, tmp_path: Path) -> None:
+async def test_subagent_start_and_stop_hooks_run_in_each_child(repo: Path, codex_home: Path, tmp_path: Path) -> None:
     seen = tmp_path / "events"
     command = f"cat >> {seen}; echo >> {seen}"
     table = {
@@ -376,7 +376,11 @@ async def test_subagent_start_and_stop_hooks_run_for_each_child(repo: Path, code
     events = [json.loads(line) for line in seen.read_text().splitlines() if line.strip()]
     assert [e["hook_event_name"] for e in events] == ["SubagentStart", "SubagentStop"]
     assert events[0]["agent_id"] == events[1]["agent_id"]
-    assert events[1]["status"] == {"completed": "There are 3 files."}
+    assert events[0]["agent_type"] == events[1]["agent_type"] == "default"
+    assert events[0]["turn_id"] == events[1]["turn_id"]
+    assert events[1]["last_assistant_message"] == "There are 3 files."
+    assert events[1]["stop_hook_active"] is False
+    assert events[1]["agent_transcript_path"] is None  # an ephemeral session keeps no transcript
 
 
 async def test_a_role_gives_the_child_its_instructions_and_agent_type_is_offered(repo: Path) -> None:
