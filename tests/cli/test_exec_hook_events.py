@@ -48,7 +48,7 @@ def saver(tmp_path: Path, name: str, answer: str = "") -> tuple[Path, Path]:
 def payloads(seen: Path) -> list[dict[str, Any]]:
     if not seen.exists():
         return []
-    return [json.loads(line) for line in seen.read_text().splitlines() if line.strip()]
+    return [json.loads(line) for line in seen.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def usage(total: int) -> dict[str, object]:
