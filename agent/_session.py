@@ -38,7 +38,7 @@ from ._protocol import (
     Warning,
 )
 from ._turn import RunningTurn, TurnOutcome, TurnRunner
-from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured, system_config_dir
+from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured
 from .errors import SessionClosedError
 from .model import JsonObject, Model, ModelClient
 from .threads import ThreadRecorder, session_meta, thread_record
@@ -274,6 +274,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         thread_source: str | None = None,
         model: Model | None = None,
         subagent: SubAgentOrigin | None = None,
+        cleared: bool = False,
     ) -> None:
         """Args:
         config: the resolved configuration.
@@ -294,6 +295,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         thread_source: who started a new thread (Codex's `thread_source`, e.g. "user"), recorded in its rollout.
         model: what answers the prompts (a `ScriptedModel` in engine tests); by default the configured provider's
             HTTP client, and no HTTP client is made when a model is given.
+        cleared: the person cleared the previous session to start this one (the TUI's /clear).
         """
         self.config = config
         self.thread_id = thread_id or uuid7()
@@ -314,6 +316,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         self._client: Model | None = model
         self._model = model
         self._subagent = subagent
+        self._cleared = cleared
         self._agents: AgentControl | None = None
         self._recorder = ThreadRecorder(config.codex_home, report=self._warn_now)
         self._index_lock = anyio.Lock()
@@ -443,33 +446,11 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
             await self._emit("", Warning(message=warning))
         if self._hooks is not None and self._hooks.has("SessionStart") and self._subagent is None:
             # (A sub-agent's session has SubagentStart instead, when its first turn opens.)
-            source = "resume" if self._resume is not None and not self._fork else "startup"
+            # Codex 0.171's sources: startup, resume, clear, compact, fork.
+            source = "fork" if self._fork else "resume" if self._resume is not None else "startup"
+            source = "clear" if self._cleared else source
             verdict = await self._hooks.fire("SessionStart", {"source": source}, subject=source)
             self._hook_contexts.extend(verdict.contexts)
-
-    async def _start_hooks(self) -> None:
-        from .hooks import session_hooks
-
-        origin = self._subagent
-        self._hooks, notes = await session_hooks(
-            codex_home=self.config.codex_home,
-            system_dir=system_config_dir(),
-            project_codex_dirs=self.config.project_codex_dirs,
-            bypass_trust=self.config.bypass_hook_trust,
-            session_id=origin.hook_session_id or self.thread_id if origin is not None else self.thread_id,
-            cwd=self.config.cwd,
-            shell=self._shell,
-            model=self.config.model,
-            approval_policy=self.config.approval_policy,
-            transcript_path=(
-                (lambda: Path(origin.transcript_path) if origin.transcript_path else None)
-                if origin is not None
-                else lambda: self._recorder.path
-            ),
-            report=self._report_hook,
-            agent=(self.thread_id, origin.role or "default") if origin is not None else None,
-        )
-        self._hook_notes = notes
 
     async def _load_skills(self) -> None:
         from .skills import load_skills

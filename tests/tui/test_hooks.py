@@ -62,3 +62,29 @@ async def test_a_hook_left_untrusted_does_not_run(scripted: Scripted, codex_home
         assert (
             not (codex_home / "config.toml").exists() or "trusted_hash" not in (codex_home / "config.toml").read_text()
         )
+
+
+async def test_clear_starts_a_session_whose_session_start_hooks_hear_source_clear(
+    scripted: Scripted, codex_home: Path, tmp_path: Path
+) -> None:
+    from agent.hooks import load_hooks, trust_hooks
+
+    seen = tmp_path / "starts.jsonl"
+    hook = {"type": "command", "command": f"cat >> {seen}; echo >> {seen}"}
+    table = {"hooks": {"SessionStart": [{"matcher": "", "hooks": [hook]}]}}
+    (codex_home / "hooks.json").write_text(json.dumps(table), encoding="utf-8")
+    assert trust_hooks(codex_home / "config.toml", load_hooks([codex_home], trusted_hashes={}).all) == 1
+
+    def sources() -> list[str]:
+        text = seen.read_text(encoding="utf-8") if seen.exists() else ""
+        return [json.loads(line)["source"] for line in text.splitlines() if line.strip()]
+
+    app = PycodexApp(scripted(STEPS))
+    async with app.run_test(size=(110, 32)) as pilot:
+        await wait_until(pilot, lambda: len(sources()) == 1)
+        first = app.session
+        await send(pilot, "/clear")
+        await wait_until(pilot, lambda: len(sources()) == 2 and app.session is not None and app.session is not first)
+        await send(pilot, "/new")
+        await wait_until(pilot, lambda: len(sources()) == 3)
+    assert sources() == ["startup", "clear", "startup"]
