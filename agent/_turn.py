@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import anyio
@@ -47,7 +48,7 @@ from ._protocol import (
     UserMessage,
     Warning,
 )
-from .config import Config
+from .config import Config, system_config_dir
 from .errors import ProviderError
 from .hooks import Hook, HookRun, Hooks, contexts_message
 from .model import JsonObject, Model, ModelResponse, Prompt, StreamSink, request_knobs
@@ -270,6 +271,7 @@ class TurnRunner(CompactingSession):
     _ephemeral: bool
     _hook_contexts: list[str]
     """Context from SessionStart hooks, added to history when the next turn opens."""
+    _hook_notes: list[str]
 
     async def _emit_msg_current(self, msg: EventMsg) -> None: ...
 
@@ -349,6 +351,31 @@ class TurnRunner(CompactingSession):
             model=self._client,
             history=self.history,
         )
+
+    async def _start_hooks(self) -> None:
+        """Load the session's hooks. A sub-agent's report the user's session and transcript, and who it is."""
+        from .hooks import session_hooks
+
+        origin = self._subagent
+        self._hooks, notes = await session_hooks(
+            codex_home=self.config.codex_home,
+            system_dir=system_config_dir(),
+            project_codex_dirs=self.config.project_codex_dirs,
+            bypass_trust=self.config.bypass_hook_trust,
+            session_id=origin.hook_session_id or self.thread_id if origin is not None else self.thread_id,
+            cwd=self.config.cwd,
+            shell=self._shell,
+            model=self.config.model,
+            approval_policy=self.config.approval_policy,
+            transcript_path=(
+                (lambda: Path(origin.transcript_path) if origin.transcript_path else None)
+                if origin is not None
+                else lambda: self._recorder.path
+            ),
+            report=self._report_hook,
+            agent=(self.thread_id, origin.role or "default") if origin is not None else None,
+        )
+        self._hook_notes = notes
 
     async def _report_hook(self, hook: Hook, run: HookRun | None, message: str) -> None:
         """Each hook's start and end, as events every front door shows."""
