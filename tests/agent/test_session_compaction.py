@@ -157,3 +157,28 @@ async def test_a_manual_compaction_runs_the_compact_hooks_with_trigger_manual_an
     assert pre["trigger"] == post["trigger"] == "manual"
     assert pre["turn_id"] and pre["turn_id"] == post["turn_id"]
     assert "permission_mode" not in pre
+
+
+async def test_a_pre_compact_hook_answering_continue_false_skips_the_compaction(
+    repo: Path, codex_home: Path, tmp_path: Path
+) -> None:
+    answer = json.dumps({"continue": False, "stopReason": "keep the full history today"})
+    hook = {"type": "command", "command": f"cat >/dev/null; echo '{answer}'"}
+    (codex_home / "hooks.json").write_text(json.dumps({"hooks": {"PreCompact": [{"hooks": [hook]}]}}), encoding="utf-8")
+    steps = [{"items": [message("first answer")], "usage": usage(100)}, {"items": [message("the summary")]}]
+    with ScriptedModelServer(steps) as server:
+        config = agent.load_config(
+            agent.ConfigOverrides(cwd=repo, bypass_hook_trust=True),
+            [f'model_providers.mock={{base_url="{server.base_url}"}}', "model_provider=mock"],
+        )
+        async with agent.Session(config, ephemeral=True) as session:
+            await session.run_turn([agent.TextInput(text="question one")])
+            history = list(session.history)
+            await session.compact()
+            assert session.history == history
+            await session.aclose()
+            messages = [event.msg async for event in session.events()]
+            warnings = [m.message for m in messages if isinstance(m, agent.protocol.Warning)]
+        requests = server.requests
+    assert len(requests) == 1
+    assert "A PreCompact hook stopped the compaction: keep the full history today" in warnings
