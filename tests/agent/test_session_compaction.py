@@ -11,6 +11,7 @@ import pytest
 
 import agent
 from agent import _compact
+from agent.protocol import Warning as WarningMsg
 from tests.support.model_server import ScriptedModelServer, custom_tool_call, exec_call, function_call, message
 
 pytestmark = pytest.mark.anyio
@@ -178,7 +179,7 @@ async def test_a_pre_compact_hook_answering_continue_false_skips_the_compaction(
             assert session.history == history
             await session.aclose()
             messages = [event.msg async for event in session.events()]
-            warnings = [m.message for m in messages if isinstance(m, agent.protocol.Warning)]
+            warnings = [m.message for m in messages if isinstance(m, WarningMsg)]
         requests = server.requests
     assert len(requests) == 1
     assert "A PreCompact hook stopped the compaction: keep the full history today" in warnings
