@@ -465,13 +465,26 @@ class TurnRunner(CompactingSession):
             verdict = await self._hooks.fire("SubagentStop", fields, turn_id=turn_id, subject=agent_type)
         return verdict.block_reason or None
 
-    async def _subagent_start(self, turn_id: str) -> None:
-        """A sub-agent's first turn: its SubagentStart hooks, whose context the child's model reads in that turn."""
+    async def _opening_refusal(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
+        """The hooks a turn opens with (a sub-agent's first turn: SubagentStart; then UserPromptSubmit); why the turn
+        may not go on, or None."""
+        stopped = await self._subagent_start(turn_id)
+        if stopped is not None:
+            return f"A SubagentStart hook stopped the sub-agent: {stopped}"
+        refusal = await self._prompt_verdict(turn_id, items)
+        return None if refusal is None else f"The prompt was blocked by a UserPromptSubmit hook: {refusal}"
+
+    async def _subagent_start(self, turn_id: str) -> str | None:
+        """A sub-agent's first turn: its SubagentStart hooks, whose context the child's model reads in that turn.
+        Returns the reason when one answered `continue: false` (the sub-agent does not start its work)."""
         if self._subagent is None or self.history or self._hooks is None or not self._hooks.has("SubagentStart"):
-            return
+            return None
         agent_type = self._subagent.role or "default"
         verdict = await self._hooks.fire("SubagentStart", {}, turn_id=turn_id, subject=agent_type)
+        if verdict.stop_reason is not None:
+            return verdict.stop_reason
         self._hook_contexts.extend(verdict.contexts)
+        return None
 
     def _prompt_builder(self, registry: ToolRegistry, output_schema: dict[str, Any] | None) -> Callable[[], Prompt]:
         """The function that makes each request of the turn from the history as it is then, with `reasoning`,
@@ -525,10 +538,8 @@ class TurnRunner(CompactingSession):
                 await self._compact(turn_id, mid_turn=False)
             except ProviderError as exc:
                 await self._emit(turn_id, Warning(message=f"compaction failed, continuing without it: {exc}"))
-        await self._subagent_start(turn_id)
-        refusal = await self._prompt_verdict(turn_id, items)
-        if refusal is not None:
-            error = f"The prompt was blocked by a UserPromptSubmit hook: {refusal}"
+        error = await self._opening_refusal(turn_id, items)
+        if error is not None:
             await self._emit(turn_id, Error(message=error))
             await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=None))
             return TurnOutcome(status="failed", error=error)

@@ -505,3 +505,26 @@ async def test_send_input_with_interrupt_tells_the_childs_next_turn_who_stopped_
     [retry] = child_prompts
     notes = [t for t in user_texts(retry) if t.startswith("<turn_aborted>")]
     assert len(notes) == 1 and "The parent agent interrupted the previous turn" in notes[0]
+
+
+async def test_a_subagent_start_hook_answering_continue_false_stops_the_child_before_its_work(
+    repo: Path, codex_home: Path
+) -> None:
+    answer = json.dumps({"continue": False, "stopReason": "no helpers today"})
+    hook = {"type": "command", "command": f"cat >/dev/null; echo '{answer}'"}
+    (codex_home / "hooks.json").write_text(json.dumps({"hooks": {"SubagentStart": [{"hooks": [hook]}]}}))
+    overrides = agent.ConfigOverrides(
+        cwd=repo, approval_policy="never", sandbox_mode="workspace-write", bypass_hook_trust=True
+    )
+    config = agent.load_config(
+        overrides, ['model_providers.unused={base_url="http://127.0.0.1:9/v1"}', "model_provider=unused"]
+    )
+    router = Router()
+    model = ScriptedModel(router)
+    async with agent.Session(config, model=model, ephemeral=True) as session:
+        with anyio.fail_after(30):
+            await session.run_turn([agent.TextInput(text="go")])
+    assert router.child_prompts == []
+    waited = json.loads(outputs(model.prompts[-1])[-1])
+    (status,) = waited["status"].values()
+    assert status == {"errored": "A SubagentStart hook stopped the sub-agent: no helpers today"}
