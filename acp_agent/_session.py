@@ -122,6 +122,7 @@ class AcpSession:
         self.opened_with: tuple[Any, ...] = ()
         """What the client opened it with (cwd, additional directories, MCP servers): set by the agent."""
         self._mapper = UpdateMapper()
+        self._redactor = agent.EventRedactor()
         self._pump = _Pump(self._deliver)
         # Events wait here until the client surely knows the session id: its first prompt, or the end of a load's
         # replay (the session's start-up warnings are shown at the start of the first prompt).
@@ -179,8 +180,11 @@ class AcpSession:
     async def _deliver(self, event: Event) -> None:
         await self._attached.wait()
         msg = event.msg
-        for update in self._mapper.updates(msg):
-            await self.send_update(update)
+        # The client is not the model: updates are redacted, streamed deltas as streams (a secret split across
+        # pieces is held back until it is whole, then masked).
+        for redacted in self._redactor.feed(msg):
+            for update in self._mapper.updates(redacted):
+                await self.send_update(update)
         if isinstance(msg, p.TokenCount) and msg.info is not None:
             self._turn_usage = self._turn_usage + msg.info.last_token_usage
         turn = self._running

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from ._protocol import TextInput as TextInput
     from ._protocol import TokenUsage as TokenUsage
     from ._protocol import UserInput as UserInput
+    from ._redact import EventRedactor as EventRedactor
+    from ._redact import SecretStream as SecretStream
+    from ._redact import redact_event as redact_event
     from ._redact import redact_secrets as redact_secrets
     from ._redact import redact_value as redact_value
     from ._session import Session as Session
@@ -78,6 +81,9 @@ _WHERE = {
     "AuthStoreError": ".config._auth",
     "StoredAuth": ".config._auth",
     "mask_api_key": ".config._auth",
+    "EventRedactor": "._redact",
+    "SecretStream": "._redact",
+    "redact_event": "._redact",
     "redact_secrets": "._redact",
     "redact_value": "._redact",
     "SessionFlags": ".config",
@@ -141,6 +147,9 @@ __all__ = [
     "AuthStoreError",
     "StoredAuth",
     "mask_api_key",
+    "EventRedactor",
+    "SecretStream",
+    "redact_event",
     "redact_secrets",
     "redact_value",
     "SessionFlags",

@@ -5,8 +5,8 @@
 
 * the well-known token formats that secret scanners such as detect-secrets look for: OpenAI project, service-account
   and admin keys (`sk-proj-…`, which Codex's pattern misses), Anthropic keys, GitHub, GitLab, Slack (tokens and
-  webhooks), Google API keys, Stripe, SendGrid, npm, PyPI, Hugging Face, JSON Web Tokens, private key blocks and
-  passwords in URLs (`scheme://user:password@host`);
+  webhooks), Google API keys, Stripe, SendGrid, npm, PyPI, Hugging Face, Twilio, Discord and Telegram bot tokens,
+  Mailchimp, JSON Web Tokens, private key blocks and passwords in URLs (`scheme://user:password@host`);
 * the value of any assignment whose name has KEY, SECRET, TOKEN, PASSWORD (or PASSWD, PWD, CREDENTIAL) as a word
   (`OPENAI_API_KEY=…`, `export AWS_SECRET_ACCESS_KEY="…"`, `"clientSecret": "…"`, `db_password: …`), in env-file,
   shell, JSON and YAML forms. A word is a part of the name between `_`, `-`, `.` or a camelCase boundary, so
@@ -26,6 +26,19 @@ from typing import Any, Protocol, cast
 
 import re2
 
+from ._protocol import (
+    AgentMessage,
+    AgentMessageDelta,
+    AgentReasoning,
+    AgentReasoningDelta,
+    Error,
+    EventMsg,
+    ExecCommandEnd,
+    ExecCommandOutputDelta,
+    TaskComplete,
+    TurnAborted,
+)
+
 REDACTED = "[REDACTED_SECRET]"
 _REDACTED_B = REDACTED.encode()
 
@@ -44,6 +57,10 @@ _TOKENS = (
     rb"\bpypi-AgE[A-Za-z0-9_-]{50,}",
     rb"\bhf_[A-Za-z0-9]{30,}\b",
     rb"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+    rb"\b(?:AC|SK)[0-9a-f]{32}\b",  # Twilio account SID and API key
+    rb"\b[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,}",  # Discord bot token
+    rb"\b[0-9]{8,10}:A[A-Za-z0-9_-]{34}",  # Telegram bot token
+    rb"\b[0-9a-f]{32}-us[0-9]{1,2}\b",  # Mailchimp API key
 )
 _SECRET_WORDS = rb"key|secret|token|passw|pwd|credential"
 _SOURCE = (
@@ -58,11 +75,14 @@ _SOURCE = (
 # memory budget is raised so that the DFA of the whole alternation fits). Python's `re` then splits each short match
 # into its groups: 1 private key header; 2 a token; 3 `Bearer ` then the token; 4 `://user:` then the password and
 # `@`; 5 name, 6 separator, 7 opening quote, 8 value of an assignment.
+# RE2 reads the bytes as Latin-1, one character per byte, as Python's `re` reads a bytes pattern: both engines then
+# agree on every match (in UTF-8 mode `[^\s]{4,}` would count `…` as one character, `re` as three bytes).
 _OPTIONS = re2.Options()
 _OPTIONS.max_mem = 64 << 20
+_OPTIONS.encoding = re2.Options.Encoding.LATIN1
 _FIND = re2.compile(re.sub(rb"\((?!\?)", b"(?:", _SOURCE), _OPTIONS)
 _GROUPS = re.compile(_SOURCE)
-_SMALL = 256
+_SMALL = 12
 _PRIVATE_KEY_BODY = re.compile(rb"[A-Za-z0-9+/=\s:,-]*")
 
 _SECRET_NAME_WORDS = frozenset(
@@ -156,11 +176,16 @@ def _re2_search_function() -> _Search:
 _RE2_SEARCH = _re2_search_function()
 
 
-def _redact_bytes(data: bytes) -> bytes | None:
-    """The redacted bytes, or None when there was nothing to redact."""
-    out: list[bytes] = []
-    done = 0  # everything before `done` is copied to `out` or replaced
-    # RE2 pays a fixed cost per call that Python's engine beats on a few hundred bytes.
+Edit = tuple[int, int, bytes]
+"""A secret found: `data[start:end]` is to be replaced by the bytes (the part of the match that is no secret, such
+as `Bearer ` or a name and its `=`, then the marker)."""
+
+
+def secret_edits(data: bytes) -> list[Edit]:
+    """The replacements that redact `data`, in order and not overlapping."""
+    edits: list[Edit] = []
+    # RE2 pays a fixed cost per call (about a microsecond) that Python's engine beats only on a few bytes: on
+    # anything longer, its backtracking over names (`[A-Za-z0-9_.-]*key...`) costs far more.
     search: _Search = _RE2_SEARCH if len(data) > _SMALL else _GROUPS.search
     pos = 0
     while (found := search(data, pos)) is not None:
@@ -174,24 +199,41 @@ def _redact_bytes(data: bytes) -> bytes | None:
             at = data.find(marker, end)
             body = _PRIVATE_KEY_BODY.match(data, end)
             end = at + len(marker) if at >= 0 else (body.end() if body is not None else end)
-            out += (data[done:start], _REDACTED_B)
+            edits.append((start, end, _REDACTED_B))
         elif match.start(2) >= 0:
-            out += (data[done:start], _REDACTED_B)
+            edits.append((start, end, _REDACTED_B))
         elif match.start(3) >= 0:
-            out += (data[done:start], b"Bearer ", _REDACTED_B)
+            edits.append((start, end, b"Bearer " + _REDACTED_B))
         elif match.start(4) >= 0:
-            out += (data[done : match.end(4)], _REDACTED_B, b"@")
+            edits.append((start, end, data[start : match.end(4)] + _REDACTED_B + b"@"))
         elif _is_secret_assignment(match.group(5), match.group(8), data[end : end + 1]):
-            out += (data[done : match.start(8)], _REDACTED_B)
+            edits.append((start, end, data[start : match.start(8)] + _REDACTED_B))
         else:
             # Not a secret's name: what follows the name may still hold a secret of its own.
             pos = match.end(5)
             continue
-        done = pos = end
-    if not out:
-        return None
-    out.append(data[done:])
+        pos = end
+    return edits
+
+
+def apply_edits(data: bytes, edits: list[Edit], stop: int | None = None) -> bytes:
+    """`data[:stop]` with the edits that end by `stop` applied (none may straddle it)."""
+    stop = len(data) if stop is None else stop
+    out: list[bytes] = []
+    done = 0
+    for start, end, replacement in edits:
+        if end > stop:
+            break
+        out += (data[done:start], replacement)
+        done = end
+    out.append(data[done:stop])
     return b"".join(out)
+
+
+def _redact_bytes(data: bytes) -> bytes | None:
+    """The redacted bytes, or None when there was nothing to redact."""
+    edits = secret_edits(data)
+    return apply_edits(data, edits) if edits else None
 
 
 def redact_secrets(text: str) -> str:
@@ -217,3 +259,128 @@ def redact_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [redact_value(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
     return value
+
+
+# ---- streams ------------------------------------------------------------------------------------------------------
+
+_HOLD_WORDS = 3  # `NAME = value`, `Bearer token`, `"key": "value"`: a secret's context is at most three words back
+_HOLD_CAP = 512  # bytes of an unfinished line held back at most (beyond it, only a secret found is still held)
+_KEY_CAP = 16_384  # bytes held back after `-----BEGIN ` while its END line has not come
+_SPACE = frozenset(b" \t\r\n\f\v")
+
+
+def _hold_from(data: bytes) -> int:
+    """Where the part of `data` starts that a later piece could still turn into (part of) a secret."""
+    size = len(data)
+    floor = max(data.rfind(b"\n") + 1, size - _HOLD_CAP)
+    hold = size
+    for _ in range(_HOLD_WORDS):  # back over the last words of the unfinished line, and the spaces before each
+        while hold > floor and data[hold - 1] in _SPACE:
+            hold -= 1
+        while hold > floor and data[hold - 1] not in _SPACE:
+            hold -= 1
+    begin = data.rfind(b"-----BEGIN ")
+    if 0 <= begin and size - begin <= _KEY_CAP and data.find(b"-----END ", begin) < 0:
+        hold = min(hold, begin)  # a private key block is multi-line: held whole until its END line
+    while 0 < hold < size and data[hold] & 0xC0 == 0x80:  # never inside a UTF-8 character
+        hold -= 1
+    return hold
+
+
+class SecretStream:
+    """Redacts a text that arrives in pieces (a command's output, a model's message), so that a secret split
+    across pieces is still found: each `push` returns the redacted part that no later piece can change, and holds
+    back the unfinished tail (the last few words of the unfinished line, at most a few hundred bytes; an open
+    private key block whole). `flush` returns the rest when the text ends. Joined, the parts equal
+    `redact_secrets` of the whole text, with one limit: past `_HOLD_CAP` bytes without a space the tail is cut
+    anyway (never inside a secret already found), so an assignment whose value had not arrived yet is not seen as
+    one (a token of a known format still is)."""
+
+    __slots__ = ("_pending",)
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def push(self, text: str) -> str:
+        piece = text.encode("utf-8", "surrogatepass")
+        data = self._pending + piece
+        if len(data) <= _HOLD_CAP and not _SPACE.intersection(piece):
+            # The piece only lengthens the last word: nothing held back can be given out yet.
+            self._pending = data
+            return ""
+        hold = _hold_from(data)
+        edits = secret_edits(data)
+        for start, end, _ in edits:  # a secret found across the cut is held back whole
+            if start < hold < end or (end == len(data) and start < hold):
+                hold = start
+        if hold == 0 and len(data) > _KEY_CAP:  # a pathological run of one growing match: give it out redacted
+            hold = len(data)
+        self._pending = data[hold:]
+        return apply_edits(data, edits, hold).decode("utf-8", "surrogatepass")
+
+    def flush(self) -> str:
+        data, self._pending = self._pending, b""
+        return apply_edits(data, secret_edits(data)).decode("utf-8", "surrogatepass")
+
+
+class EventRedactor:
+    """Redacts a session's events for a front door that sends them anywhere but the model.
+
+    Streamed deltas (`agent_message_delta` per item, `agent_reasoning_delta`, `exec_command_output_delta` per call)
+    go through one `SecretStream` each; a stream is flushed, as one more delta, just before the event that ends it
+    (`agent_message`, `agent_reasoning`, `exec_command_end`; every stream at the end of a turn or an error). Other
+    events are redacted field by field. `feed` returns the events to send: none for a delta wholly held back.
+    """
+
+    def __init__(self) -> None:
+        self._streams: dict[tuple[str, str], SecretStream] = {}
+
+    def feed(self, msg: EventMsg) -> list[EventMsg]:
+        match msg:
+            case AgentMessageDelta():
+                text = self._stream("message", msg.item_id).push(msg.delta)
+                return [AgentMessageDelta(item_id=msg.item_id, delta=text)] if text else []
+            case AgentReasoningDelta():
+                text = self._stream("reasoning", "").push(msg.delta)
+                return [AgentReasoningDelta(delta=text)] if text else []
+            case ExecCommandOutputDelta():
+                text = self._stream("exec", msg.call_id).push(msg.chunk)
+                return [ExecCommandOutputDelta(call_id=msg.call_id, chunk=text)] if text else []
+            case AgentMessage():
+                ends = self._flush("message")
+            case AgentReasoning():
+                ends = self._flush("reasoning")
+            case ExecCommandEnd():
+                ends = self._flush("exec", msg.call_id)
+            case TaskComplete() | TurnAborted() | Error():
+                ends = self._flush(None)
+            case _:
+                ends = []
+        return [*ends, redact_event(msg)]
+
+    def _stream(self, kind: str, key: str) -> SecretStream:
+        stream = self._streams.get((kind, key))
+        if stream is None:
+            stream = self._streams[kind, key] = SecretStream()
+        return stream
+
+    def _flush(self, kind: str | None, key: str | None = None) -> list[EventMsg]:
+        out: list[EventMsg] = []
+        for stream_kind, stream_key in [k for k in self._streams if kind in (None, k[0]) and key in (None, k[1])]:
+            text = self._streams.pop((stream_kind, stream_key)).flush()
+            if not text:
+                continue
+            if stream_kind == "message":
+                out.append(AgentMessageDelta(item_id=stream_key, delta=text))
+            elif stream_kind == "reasoning":
+                out.append(AgentReasoningDelta(delta=text))
+            else:
+                out.append(ExecCommandOutputDelta(call_id=stream_key, chunk=text))
+        return out
+
+
+def redact_event(msg: EventMsg) -> EventMsg:
+    """The event with every string in it redacted (the same object when there was nothing to redact)."""
+    data = msg.model_dump(mode="json")
+    redacted = redact_value(data)
+    return msg if redacted == data else type(msg).model_validate(redacted)

@@ -38,7 +38,7 @@ from ._protocol import (
     Warning,
 )
 from ._turn import RunningTurn, TurnOutcome, TurnRunner
-from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured, system_config_dir
+from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured
 from .errors import SessionClosedError
 from .model import JsonObject, Model, ModelClient
 from .threads import ThreadRecorder, session_meta, thread_record
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from .execpolicy import Policy
     from .hooks import Hooks
     from .skills import SkillSet
-    from .threads import Rollout
+    from .threads import Rollout, ThreadRecord
     from .tools import AgentControl, McpBridge, SubAgentInfo, SubAgentOrigin
 
 CLI_VERSION = "0.1.0"
@@ -92,7 +92,6 @@ class _SessionFiles:
     thread_id: str
     usage: TokenUsage
     _recorder: ThreadRecorder
-    _index_lock: anyio.Lock
     _resume: Rollout | None
     _fork: bool
     _source: str
@@ -144,33 +143,26 @@ class _SessionFiles:
             self._record(self.history)
 
     async def _update_index(self) -> None:
-        # One at a time, each built when its turn comes: the start-up row (written in the background) landing after
-        # the end-of-turn row would put the older state back.
-        async with self._index_lock:
-            await self._write_index_row()
-
-    async def _write_index_row(self) -> None:
         rollout = self._recorder.path
         if rollout is None:
             return
-        # In a worker thread: the first call imports the index (sqlite3), which must not hold up the first request.
-        record = await anyio.to_thread.run_sync(
-            functools.partial(
-                thread_record,
-                self.config,
-                thread_id=self.thread_id,
-                rollout=rollout,
-                source=self._index_source(),
-                git=self._git,
-                first_user_message=self._first_user_message,
-                created_at=self._created_at,
-                updated_at=now_timestamp(),
-                tokens_used=self.usage.total_tokens,
-            )
+        # Built in the recorder's turn, not now: the start-up row (written in the background) landing after the
+        # end-of-turn row would put the older state back.
+        await self._recorder.update_index(functools.partial(self._index_record, rollout, now_timestamp()))
+
+    def _index_record(self, rollout: Path, updated_at: str) -> ThreadRecord:
+        record = thread_record(
+            self.config,
+            thread_id=self.thread_id,
+            rollout=rollout,
+            source=self._index_source(),
+            git=self._git,
+            first_user_message=self._first_user_message,
+            created_at=self._created_at,
+            updated_at=updated_at,
+            tokens_used=self.usage.total_tokens,
         )
-        if self._title:
-            record = dataclasses.replace(record, title=self._title)
-        await self._recorder.update_index(record)
+        return dataclasses.replace(record, title=self._title) if self._title else record
 
     def _index_source(self) -> str:
         # A child's rollout records its parent as its source: the index says "subagent", as a sync reads it, also
@@ -274,6 +266,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         thread_source: str | None = None,
         model: Model | None = None,
         subagent: SubAgentOrigin | None = None,
+        cleared: bool = False,
     ) -> None:
         """Args:
         config: the resolved configuration.
@@ -294,6 +287,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         thread_source: who started a new thread (Codex's `thread_source`, e.g. "user"), recorded in its rollout.
         model: what answers the prompts (a `ScriptedModel` in engine tests); by default the configured provider's
             HTTP client, and no HTTP client is made when a model is given.
+        cleared: the person cleared the previous session to start this one (the TUI's /clear).
         """
         self.config = config
         self.thread_id = thread_id or uuid7()
@@ -314,9 +308,9 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         self._client: Model | None = model
         self._model = model
         self._subagent = subagent
+        self._cleared = cleared
         self._agents: AgentControl | None = None
         self._recorder = ThreadRecorder(config.codex_home, report=self._warn_now)
-        self._index_lock = anyio.Lock()
         self._turn: RunningTurn | None = None
         self._log: SessionLog | None = None
         self._pending: list[JsonObject] = []
@@ -386,10 +380,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
             from .tools._network import start_proxy
 
             self._proxy = await start_proxy(self, tg)
-        self._exec.shell_snapshot = ShellSnapshot(
-            self.config.codex_home / "shell_snapshots" / f"{self.thread_id}.sh",
-            enabled=self.config.toml.features.get("shell_snapshot", True),
-        )
+        self._exec.shell_snapshot = ShellSnapshot.for_session(self.config, self.thread_id, self._env_policy)
         confined = not isinstance(self.config.sandbox_policy, sandbox.DangerFullAccess)
         if self.config.toml.allow_login_shell and self._proxy is None and confined:
             # With the first turn, while its first model request is under way: the first command would otherwise pay
@@ -441,28 +432,14 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         notes = [*self.config.warnings, *([problem] if problem else []), *mcp_failures, *self._startup_notes]
         for warning in notes:
             await self._emit("", Warning(message=warning))
-        if self._hooks is not None and self._hooks.has("SessionStart"):
-            source = "resume" if self._resume is not None and not self._fork else "startup"
+        if self._hooks is not None and self._hooks.has("SessionStart") and self._subagent is None:
+            # (A sub-agent's session has SubagentStart instead, when its first turn opens.)
+            # Codex 0.171's sources: startup, resume, clear, compact, fork.
+            source = "fork" if self._fork else "resume" if self._resume is not None else "startup"
+            source = "clear" if self._cleared else source
             verdict = await self._hooks.fire("SessionStart", {"source": source}, subject=source)
             self._hook_contexts.extend(verdict.contexts)
-
-    async def _start_hooks(self) -> None:
-        from .hooks import session_hooks
-
-        self._hooks, notes = await session_hooks(
-            codex_home=self.config.codex_home,
-            system_dir=system_config_dir(),
-            project_codex_dirs=self.config.project_codex_dirs,
-            bypass_trust=self.config.bypass_hook_trust,
-            session_id=self.thread_id,
-            cwd=self.config.cwd,
-            shell=self._shell,
-            model=self.config.model,
-            approval_policy=self.config.approval_policy,
-            transcript_path=lambda: self._recorder.path,
-            report=self._report_hook,
-        )
-        self._hook_notes = notes
+            self._hook_stop = verdict.stop_reason and f"A SessionStart hook stopped the session: {verdict.stop_reason}"
 
     async def _load_skills(self) -> None:
         from .skills import load_skills
@@ -504,9 +481,10 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
                 self._turn.scope.cancel()
                 with anyio.move_on_after(5):
                     await self._turn.done.wait()
-            if self._hooks is not None and self._hooks.has("SessionEnd"):
+            if self._hooks is not None and self._hooks.has("SessionEnd") and self._subagent is None:
                 with anyio.move_on_after(10):
-                    await self._hooks.fire("SessionEnd", {"reason": "exit"})
+                    # Codex 0.171 sends one reason, "other", whatever ended the session.
+                    await self._hooks.fire("SessionEnd", {"reason": "other"})
             if self._agents is not None:
                 await self._agents.aclose()
             if self._exec is not None:
@@ -610,7 +588,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         if self._turn is not None:
             raise RuntimeError("cannot compact while a turn is running")
         if self.history:
-            await self._compact("", mid_turn=False)
+            await self._compact("", mid_turn=False, manual=True)
 
     def _child_session(self, config: Config, origin: SubAgentOrigin, thread_id: str, resume: Any) -> Session:
         # The same kind of session, talking to the same model, answered by the same front end (which is told which

@@ -26,12 +26,16 @@ def _store(config: agent.Config) -> agent.AuthStore:
 
 
 def _stored_api_key(config: agent.Config) -> bool:
-    """Whether the credential store holds an API key login (an unreadable store counts as none)."""
+    """Whether the credential store holds an API key login that `forced_login_method` lets pycodex use (an
+    unreadable store counts as none)."""
     try:
         auth = _store(config).load()
     except agent.AuthStoreError:
         return False
-    return auth is not None and bool(auth.api_key)
+    forced = config.toml.forced_login_method
+    if auth is None or not auth.api_key or forced == "chatgpt":
+        return False
+    return forced != "api" or auth.auth_mode == "apikey"
 
 
 async def account_read(conn: Connection, params: Params) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent import Event
+from agent import Event, EventRedactor
 from agent import protocol as p
 
 from . import _shapes as shapes
@@ -71,6 +71,7 @@ class Translator:
         self.thread_id = thread_id
         self._turn: _Turn | None = None
         self._hooks = HookRuns()
+        self._redactor = EventRedactor()
 
     @property
     def turn_id(self) -> str | None:
@@ -146,14 +147,21 @@ class Translator:
         return self._turn_ended("interrupted") if self._turn else []
 
     def on_event(self, event: Event) -> list[Notification]:
-        msg = event.msg
+        # Clients are not the model: what they get is redacted, streamed deltas as streams (a secret split across
+        # pieces is held back until it is whole, then masked).
+        out: list[Notification] = []
+        for msg in self._redactor.feed(event.msg):
+            out += self._translate(event.id, msg)
+        return out
+
+    def _translate(self, event_id: str, msg: p.EventMsg) -> list[Notification]:
         if isinstance(msg, p.TaskStarted):
             return self.begin_turn(msg.turn_id)
         hooked = self._hooks.notifications(self.thread_id, self.turn_id, msg)
         if hooked is not None:
             return hooked
         turn = self._turn
-        if turn is None or (event.id and event.id != turn.turn_id):
+        if turn is None or (event_id and event_id != turn.turn_id):
             return self._outside_turn(msg)
         return self._in_turn(turn, msg)
 

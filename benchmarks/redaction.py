@@ -10,6 +10,9 @@ its cost is paid on every command. Workloads of 1 MB each:
 * `many secrets`: a stress case, one secret on every fifth line (~5,000 per MB): its cost is per secret, shown
   in µs per secret.
 
+Then the streaming redactor (`agent.SecretStream`, used for command output and message deltas sent to clients) on
+the source code workload in pieces of 64 B, 4 KB and 64 KB: each piece pays a fixed cost, so small pieces cost more.
+
 Printed side by side: pycodex's redactor (one RE2 pass, Python looks only at candidates), Codex's four patterns
 with Python's `re` (what a direct port would cost, and what it misses), and detect-secrets' default plugins scanned
 line by line (the maintained detector the issue suggests), when it is importable (`pip install --target .bench-deps
@@ -34,7 +37,7 @@ sys.path.insert(0, str(REPO))
 if (REPO / ".bench-deps").is_dir():
     sys.path.append(str(REPO / ".bench-deps"))
 
-from agent import redact_secrets  # noqa: E402
+from agent import SecretStream, redact_secrets  # noqa: E402
 
 MB = 1_000_000
 
@@ -142,6 +145,19 @@ def main() -> None:
         print(row)
     print("target: pycodex under 5 ms per MB (best CPU time of the runs / median wall time, which on a shared")
     print("machine includes waiting for a core); detect-secrets: one run, wall time")
+    print()
+    print("streamed (SecretStream: what front doors pay for output deltas), source code, cpu/wall ms per MB")
+    source = workloads()["source code"]
+    for size in (64, 4096, 65536):
+        cost = measure(lambda text, size=size: streamed(text, size), source, max(3, args.runs // 3))
+        print(f"{f'{size} B pieces':<16} {cost[0]:>11.2f} / {cost[1]:>9.2f}")
+
+
+def streamed(text: str, size: int) -> str:
+    """`text` pushed through one stream in pieces of `size` characters, then flushed."""
+    stream = SecretStream()
+    parts = [stream.push(text[i : i + size]) for i in range(0, len(text), size)]
+    return "".join(parts) + stream.flush()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from mcp.server import ServerRequestContext
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from agent import Event, ReviewDecision, redact_secrets, redact_value
+from agent import Event, EventRedactor, ReviewDecision, redact_secrets
 
 from . import _approval_forms as forms
 from . import _wire
@@ -53,19 +53,21 @@ class McpSink:
         self._options = options
         self._min_level = LEVELS.index(min_level) if min_level in LEVELS else 1
         self._steps = 0
+        # The model saw the live text; what leaves for the host is redacted, deltas as streams (a secret split
+        # across pieces is still found).
+        self._redactor = EventRedactor()
 
     async def on_event(self, event: Event) -> None:
-        params = {
-            "_meta": {"requestId": self._ctx.request_id, "threadId": self._thread_id, **self._task_meta},
-            "id": event.id,
-            # The model saw the live text; what leaves for the host is redacted.
-            "msg": redact_value(event.msg.model_dump(mode="json")),
-        }
+        meta = {"requestId": self._ctx.request_id, "threadId": self._thread_id, **self._task_meta}
         try:
-            await self._channel.notify("codex/event", params)
-            line = step(event.msg)
-            if line is not None:
-                await self.report(*line)
+            for msg in self._redactor.feed(event.msg):
+                await self._channel.notify(
+                    "codex/event", {"_meta": meta, "id": event.id, "msg": msg.model_dump(mode="json")}
+                )
+                # From the redacted event: a line shortened first could cut a key to a prefix no pattern knows.
+                line = step(msg)
+                if line is not None:
+                    await self.report(*line)
         except Exception:  # the host went away: the turn goes on and keeps its transcript
             logger.debug("could not send an event for thread %s", self._thread_id, exc_info=True)
 

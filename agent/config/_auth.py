@@ -208,8 +208,9 @@ class AuthStore:
 def stored_api_key(codex_home: Path, mode: CredentialsStore, forced: ForcedLoginMethod | None) -> str | None:
     """The API key of the CLI login, for the OpenAI provider when OPENAI_API_KEY is not set.
 
-    Raises `ProviderAuthError` when the store cannot be read, when the login is a ChatGPT one, or when
-    `forced_login_method = "chatgpt"` forbids API keys.
+    Raises `ProviderAuthError` when the store cannot be read, when the login is a ChatGPT one (without a key, or
+    with one that `forced_login_method = "api"` refuses), or when `forced_login_method = "chatgpt"` forbids API
+    keys.
     """
     try:
         auth = AuthStore(codex_home, mode).load()
@@ -223,6 +224,13 @@ def stored_api_key(codex_home: Path, mode: CredentialsStore, forced: ForcedLogin
             "remove the setting to use an API key"
         )
     if auth.auth_mode != "apikey":
+        if forced == "api":
+            # Codex logs such a login out; pycodex leaves the file alone (it may be Codex's) and refuses it.
+            raise ProviderAuthError(
+                f'forced_login_method = "api" allows only an API key login, but the stored login is a ChatGPT '
+                f'sign-in (auth_mode "{auth.auth_mode}"): run `pycodex login --with-api-key` with an API key, or '
+                "set OPENAI_API_KEY"
+            )
         if auth.api_key:
             return auth.api_key
         raise ProviderAuthError(

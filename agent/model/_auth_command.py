@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
@@ -25,9 +26,10 @@ from ..errors import ProviderAuthError
 class CommandToken:
     """The token a provider's auth command prints, cached for its lifetime."""
 
-    def __init__(self, spec: AuthCommandSpec, provider_id: str) -> None:
+    def __init__(self, spec: AuthCommandSpec, provider_id: str, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._spec = spec
         self._provider_id = provider_id
+        self._clock = clock  # seconds; tests move it forward instead of waiting
         self._token: str | None = None
         self._fetched_at = 0.0
         self._lock = anyio.Lock()
@@ -36,14 +38,14 @@ class CommandToken:
         if self._token is None:
             return False
         interval = self._spec.refresh_interval_ms
-        return interval == 0 or (time.monotonic() - self._fetched_at) * 1000 < interval
+        return interval == 0 or (self._clock() - self._fetched_at) * 1000 < interval
 
     async def get(self) -> str:
         """The cached token, or a new one when it is older than `refresh_interval_ms` or was invalidated."""
         async with self._lock:
             if not self._fresh():
                 self._token = await self._run()
-                self._fetched_at = time.monotonic()
+                self._fetched_at = self._clock()
             assert self._token is not None
             return self._token
 

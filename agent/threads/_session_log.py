@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import protocol as p
+from .._redact import redact_secrets
 
 LOG_FILE_NAME = "pycodex.log"
 MAX_BYTES = 5 * 1024 * 1024
@@ -49,7 +50,8 @@ def describe(msg: p.EventMsg) -> str | None:
     if isinstance(msg, p.TokenCount) and msg.info is not None:
         return f"tokens total={msg.info.total_token_usage.total_tokens}"
     if isinstance(msg, p.StreamError | p.Warning | p.Error):
-        return f"{msg.type}: {msg.message}"
+        # A provider's error may quote the key it was sent; a warning may name a value from the environment.
+        return f"{msg.type}: {redact_secrets(msg.message)}"
     return None
 
 

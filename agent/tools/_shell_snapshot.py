@@ -18,7 +18,8 @@ functions and aliases. Each later command runs `bash -c` on top of that file.
   escalation, an allow rule) gets a real login shell, so a file a sandboxed command could touch never runs outside.
 - Only bash is snapshotted; other shells keep `-lc`. `features.shell_snapshot = false` turns it off.
 - The file (`$CODEX_HOME/shell_snapshots/<thread>.sh`, 0600 in a 0700 directory) holds only what the profile
-  changed, and is deleted when the session ends.
+  changed, less what `shell_environment_policy` keeps from commands (by default names with KEY, SECRET or TOKEN:
+  a token the profile exports is neither written to the file nor passed on), and is deleted when the session ends.
 """
 
 from __future__ import annotations
@@ -64,8 +65,27 @@ def _signature(env: Mapping[str, str]) -> tuple[float, ...]:
     return tuple(stamps)
 
 
-def render(output: bytes, base_env: Mapping[str, str]) -> str | None:
-    """The snapshot script from the capture's output, or None when the output is not a capture."""
+def _allowed(names: dict[str, str], policy: sandbox.ShellEnvironmentPolicy | None) -> set[str]:
+    """The names `shell_environment_policy` lets through (its excludes, the default ones unless
+    `ignore_default_excludes`, and `include_only`): what the profile exports goes through the same filter as what
+    pycodex's own environment passes on, so `export MY_API_TOKEN=…` in a .bashrc does not reach the commands."""
+    if policy is None:
+        return set(names)
+    kept = sandbox.compose_env(
+        names,
+        inherit="all",
+        ignore_default_excludes=policy.ignore_default_excludes,
+        exclude=policy.exclude,
+        include_only=policy.include_only,
+    )
+    return set(kept)
+
+
+def render(
+    output: bytes, base_env: Mapping[str, str], policy: sandbox.ShellEnvironmentPolicy | None = None
+) -> str | None:
+    """The snapshot script from the capture's output, or None when the output is not a capture. With `policy`, the
+    variables it would keep from a command are left out (never written to the file)."""
     text = output.decode("utf-8", "replace")
     parts = text.split(f"\n{_MARK}\n")
     if len(parts) < 3:
@@ -77,8 +97,9 @@ def render(output: bytes, base_env: Mapping[str, str]) -> str | None:
         name, sep, value = entry.partition("=")
         if sep and name.isidentifier() and name not in _SKIP:
             captured[name] = value
+    allowed = _allowed(captured, policy)
     for name, value in sorted(captured.items()):
-        if base_env.get(name) != value:
+        if base_env.get(name) != value and name in allowed:
             lines.append(f"export {name}={shlex.quote(value)}")
     lines.extend(f"unset {name}" for name in sorted(base_env) if name not in captured and name not in _SKIP)
     lines.append(definitions.rstrip("\r\n"))
@@ -88,14 +109,29 @@ def render(output: bytes, base_env: Mapping[str, str]) -> str | None:
 class ShellSnapshot:
     """The login environment of one session's shell (see the module docstring)."""
 
-    def __init__(self, path: Path, *, enabled: bool = True) -> None:
+    def __init__(
+        self, path: Path, *, enabled: bool = True, env_policy: sandbox.ShellEnvironmentPolicy | None = None
+    ) -> None:
         self.path = path
         self.enabled = enabled
+        self._env_policy = env_policy
         self._digest: str | None = None
         self._taken_at = 0.0
         self._signature: tuple[float, ...] = ()
         self._lock = anyio.Lock()
         self._failed = False
+
+    @classmethod
+    def for_session(
+        cls, config: Config, thread_id: str, env_policy: sandbox.ShellEnvironmentPolicy | None
+    ) -> ShellSnapshot:
+        """The snapshot of one session: `$CODEX_HOME/shell_snapshots/<thread>.sh`, on unless
+        `features.shell_snapshot = false`, filtered by the session's `shell_environment_policy`."""
+        return cls(
+            config.codex_home / "shell_snapshots" / f"{thread_id}.sh",
+            enabled=config.toml.features.get("shell_snapshot", True),
+            env_policy=env_policy,
+        )
 
     def wraps(self, shell: str) -> bool:
         """Whether commands of `shell` can run on a snapshot."""
@@ -188,7 +224,9 @@ class ShellSnapshot:
         try:
             with anyio.move_on_after(CAPTURE_TIMEOUT_S):
                 code = await process.wait()
-                return render(bytes(output), env) if code == 0 and len(output) <= MAX_CAPTURE_BYTES else None
+                if code != 0 or len(output) > MAX_CAPTURE_BYTES:
+                    return None
+                return render(bytes(output), env, self._env_policy)
             return None
         finally:
             # Reaped here: the capture starts with the session, which may close (and cancel it) mid-capture.

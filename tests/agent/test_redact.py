@@ -51,6 +51,12 @@ SK_PROJ = "sk-proj-" + "Ab3_dE-f" * 6
             f"before\n{R}\nafter",
         ),
         ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n", R),
+        # Twilio (account SID, API key), Discord and Telegram bot tokens, Mailchimp.
+        ("sid AC" + "0123456789abcdef" * 2 + " ok", f"sid {R} ok"),
+        ("twilio SK" + "fedcba9876543210" * 2, f"twilio {R}"),
+        ("bot MTA4OTk1NjY3NzY1NTU4NjgzMg.GhQx1B.abcdefghijklmnopqrstuvwxyz0123 x", f"bot {R} x"),
+        ("bot 1234567890:AAH" + "x9_-" * 8 + " ok", f"bot {R} ok"),
+        ("mc 0123456789abcdef0123456789abcdef-us21 ok", f"mc {R} ok"),
     ],
 )
 def test_secrets_are_replaced(text: str, expected: str) -> None:
@@ -76,6 +82,11 @@ def test_secrets_are_replaced(text: str, expected: str) -> None:
         "api_key=self.api_key",
         '"mask_api_key": "._auth",',
         "key_file = /etc/ssl/private/server.pem",
+        "commit 0123456789abcdef0123456789abcdef01234567 merged",
+        "md5 0123456789abcdef0123456789abcdef-usage",
+        "ACCOUNT0123456789abcdef0123456789abcdef",
+        "at 1700000000:Apple pie",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:

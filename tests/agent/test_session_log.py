@@ -5,8 +5,11 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+from agent import protocol as p
+from agent.threads._session_log import describe
 from tests.cli.exec_harness import run_exec
 from tests.support.model_server import exec_call, message
+from tests.support.secret_stream import SECRET
 
 
 def test_log_dir_records_the_steps_and_no_secret(tmp_path: Path, codex_home: Path) -> None:
@@ -47,3 +50,24 @@ def test_sqlite_home_moves_the_session_index(tmp_path: Path, codex_home: Path) -
     assert resumed.returncode == 0, resumed.stderr
     assert (index_dir / "pycodex_state.sqlite").exists()
     assert not (codex_home / "pycodex_state.sqlite").exists()
+
+
+def test_warnings_and_errors_that_carry_a_key_are_logged_redacted(tmp_path: Path, codex_home: Path) -> None:
+    logs = tmp_path / "logs"
+    failure = f"upstream refused the key {SECRET} (Authorization: Bearer {SECRET})"
+    run = run_exec(
+        [{"sse_error": failure}, {"sse_error": failure}],
+        ["--skip-git-repo-check", "-c", f"log_dir='{logs}'", "go"],
+        cwd=tmp_path,
+        stream_retries=1,
+    )
+    assert run.returncode == 1, run.stderr
+    text = (logs / "pycodex.log").read_text(encoding="utf-8")
+    assert "stream_error: " in text and "error: " in text  # the retry and the failure were both logged
+    assert SECRET not in text
+    assert "upstream refused the key [REDACTED_SECRET]" in text
+
+
+def test_a_warning_line_is_redacted() -> None:
+    line = describe(p.Warning(message=f"ignored OPENAI_API_KEY={SECRET} from the environment"))
+    assert line == "warning: ignored OPENAI_API_KEY=[REDACTED_SECRET] from the environment"

@@ -117,3 +117,52 @@ def test_the_snapshot_is_captured_when_the_first_turn_starts_before_any_command(
     run = run_exec([{"items": [message("ok")]}], args, cwd=work, env=env)
     assert run.returncode == 0, run.stderr
     assert not counter.exists()
+
+
+def _token_run(tmp_path: Path, codex_home: Path, *extra: str) -> list[str]:
+    """A profile that exports MY_API_TOKEN; the command reports whether the snapshot file names it and what the
+    command's environment holds."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text("export MY_API_TOKEN=profile-token-value\nexport FROM_PROFILE=kept\n")
+    (home / ".profile").write_text(". ~/.bashrc\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    check = (
+        f"grep -c MY_API_TOKEN {codex_home}/shell_snapshots/*.sh; "
+        'echo "t=${MY_API_TOKEN:-unset} p=${FROM_PROFILE:-unset}"'
+    )
+    run = run_exec(
+        [{"items": [exec_call(check, "c1")]}, {"items": [message("done")]}],
+        ["--skip-git-repo-check", "-s", "workspace-write", "--json", *extra, "go"],
+        cwd=work,
+        env={"HOME": str(home), "SHELL": "/bin/bash"},
+    )
+    assert run.returncode == 0, run.stderr
+    return [item["aggregated_output"] for item in run.items("command_execution")]
+
+
+def test_a_token_the_profile_exports_is_kept_out_of_the_snapshot_and_the_command(
+    tmp_path: Path, codex_home: Path
+) -> None:
+    # The default excludes (*KEY*, *SECRET*, *TOKEN*) apply to what the profile exports, as to pycodex's own
+    # environment: not written to the snapshot file, not in the command's environment; other exports still are.
+    assert _token_run(tmp_path, codex_home) == ["0\nt=unset p=kept\n"]
+
+
+def test_ignore_default_excludes_lets_the_profiles_token_through(tmp_path: Path, codex_home: Path) -> None:
+    outputs = _token_run(tmp_path, codex_home, "-c", "shell_environment_policy.ignore_default_excludes=true")
+    assert outputs == ["1\nt=profile-token-value p=kept\n"]
+
+
+def test_an_exclude_pattern_and_include_only_apply_to_the_profile_too() -> None:
+    import sandbox
+
+    mark = "__pycodex_snapshot_7f3a__"
+    output = f"banner\n{mark}\nMY_API_TOKEN=x\0DB_URL=y\0PATH=/p\0\n{mark}\n".encode()
+    default = render(output, {}, sandbox.ShellEnvironmentPolicy(ignore_default_excludes=False))
+    assert default is not None and "MY_API_TOKEN" not in default and "export DB_URL=y" in default
+    excluded = render(output, {}, sandbox.ShellEnvironmentPolicy(exclude=("DB_*",)))
+    assert excluded is not None and "DB_URL" not in excluded and "export MY_API_TOKEN=x" in excluded
+    only = render(output, {}, sandbox.ShellEnvironmentPolicy(include_only=("PATH",)))
+    assert only is not None and "export PATH=/p" in only and "DB_URL" not in only and "MY_API" not in only
