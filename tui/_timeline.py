@@ -186,10 +186,8 @@ class Timeline:
                 if msg.status == "failed":
                     self._sink.add(NoticeCell("warning", collab_text(msg)))
                 self._show_sub_agents(msg)
-            case ViewImageToolCall():
-                pass  # the image reaches the model; the transcript shows the model's answer about it
-            case SubAgentActivity():
-                pass  # a child's cell shows its state as the calls about it (spawn, wait, close) report it
+            case SubAgentActivity() | ViewImageToolCall():
+                pass  # a child's state shows in its calls' cells; a viewed image, in what the model says of it
             case HookStarted():
                 pass  # the cell comes with the hook's end, which says what it decided
             case HookCompleted():
