@@ -73,7 +73,7 @@ def test_a_bad_sandbox_flag_is_a_usage_error_before_serving() -> None:
     assert result.stdout == ""
 
 
-def test_the_preload_skips_only_the_protocol_models_docstrings_and_the_version_matches_the_metadata(
+def test_the_preload_defers_the_protocol_models_skips_their_docstrings_and_the_version_is_the_metadatas(
     tmp_path: Path,
 ) -> None:
     # A fresh process: the preload changes how pydantic reads attribute docstrings, for acp.schema's models only.
@@ -90,8 +90,10 @@ class Mine(BaseModel):
     '''The name.'''
 
 assert Mine.model_fields["name"].description == "The name.", Mine.model_fields
-assert acp.schema.ToolCallUpdate.model_fields["tool_call_id"].description is None
+assert Mine.__pydantic_complete__  # other models are built as always
+assert not acp.schema.ToolCallUpdate.__pydantic_complete__  # built on first use
 assert acp.schema.ToolCallUpdate.model_validate({"toolCallId": "c1"}).tool_call_id == "c1"
+assert acp.schema.ToolCallUpdate.model_fields["tool_call_id"].description is None
 assert installed_version() == version("pycodex"), (installed_version(), version("pycodex"))
 """
     (tmp_path / "check.py").write_text(script)  # from a file: pydantic reads docstrings from the source
