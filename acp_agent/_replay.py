@@ -38,7 +38,12 @@ _HARNESS_PREFIXES = (
     "<image name=",
     "</image>",
 )
-_KINDS: dict[str, ToolKind] = {"exec_command": "execute", "write_stdin": "execute", "apply_patch": "edit"}
+_KINDS: dict[str, ToolKind] = {
+    "exec_command": "execute",
+    "write_stdin": "execute",
+    "apply_patch": "edit",
+    "view_image": "read",
+}
 
 
 def _parts(item: dict[str, Any]) -> list[dict[str, Any]]:

@@ -138,3 +138,28 @@ def test_a_hook_is_shown_only_when_it_blocked_or_failed() -> None:
     shown: Any
     [shown] = mapper.updates(p.HookCompleted(event="PreToolUse", status="blocked", message="no rm -rf"))
     assert shown.content.text == "\n⚠ PreToolUse hook blocked: no rm -rf\n\n"
+
+
+def test_a_replayed_view_image_call_is_a_read() -> None:
+    items = [
+        {"type": "function_call", "name": "view_image", "arguments": '{"path": "a.png"}', "call_id": "v"},
+        {"type": "function_call_output", "call_id": "v", "output": "ok"},
+    ]
+    [call] = history_updates(items, None)
+    assert (call.session_update, call.kind) == ("tool_call", "read")  # type: ignore[union-attr]
+
+
+def test_a_sub_agent_call_that_ends_unannounced_is_started_then_ended() -> None:
+    mapper = UpdateMapper()
+    end = p.CollabToolCallEnd(
+        call_id="w",
+        tool="wait",
+        sender_thread_id="parent",
+        receiver_thread_ids=("child",),
+        agents_states={"child": {"status": "errored", "message": "boom"}},
+        status="failed",
+    )
+    start, done = mapper.updates(end)
+    assert (start.session_update, start.title, start.kind) == ("tool_call", "Wait for sub-agents", "other")
+    assert (done.session_update, done.status) == ("tool_call_update", "failed")
+    assert done.content[0].content.text == "child: errored\nboom"  # type: ignore[union-attr,index]
