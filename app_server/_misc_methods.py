@@ -117,15 +117,40 @@ async def mcp_server_status_list(conn: Connection, params: Params) -> dict[str, 
     return {"data": data, "nextCursor": None}
 
 
+# Codex's per-stream capture cap for command/exec when the request names none.
+DEFAULT_OUTPUT_BYTES_CAP = 1024 * 1024
+
+
+def _exec_limits(params: Params) -> tuple[int | None, int | None]:
+    """The request's (timeout in ms, per-stream output cap in bytes); None is no limit."""
+    if params.opt_int("timeoutMs") is not None and params.opt_bool("disableTimeout"):
+        raise InvalidParamsError("command/exec cannot set both timeoutMs and disableTimeout", field="timeoutMs")
+    cap = params.opt_int("outputBytesCap")
+    if cap is not None and params.opt_bool("disableOutputCap"):
+        raise InvalidParamsError(
+            "command/exec cannot set both outputBytesCap and disableOutputCap", field="outputBytesCap"
+        )
+    if cap is not None and cap < 0:
+        raise InvalidParamsError(
+            "Invalid params for command/exec: `outputBytesCap` must be 0 or more", field="outputBytesCap"
+        )
+    timeout = None if params.opt_bool("disableTimeout") else params.opt_int("timeoutMs") or 10_000
+    if params.opt_bool("disableOutputCap"):
+        return timeout, None
+    return timeout, DEFAULT_OUTPUT_BYTES_CAP if cap is None else cap
+
+
 async def command_exec(conn: Connection, params: Params) -> dict[str, Any]:
     argv = params.list("command")
     if not argv or not all(isinstance(a, str) for a in argv):
         raise InvalidParamsError("Invalid params for command/exec: `command` must be a non-empty array of strings")
-    unsupported = [k for k in ("tty", "streamStdin", "streamStdoutStderr", "processId") if params.raw.get(k)]
+    if params.raw.get("size") is not None and not params.raw.get("tty"):
+        raise InvalidParamsError("command/exec size requires tty: true", field="size")
+    unsupported = [k for k in ("tty", "size", "streamStdin", "streamStdoutStderr", "processId") if params.raw.get(k)]
     if unsupported:
         raise InvalidParamsError(
             f"Invalid params for command/exec: {', '.join(unsupported)} not supported by pycodex (it runs a command "
-            "to completion and returns its output)",
+            "without a terminal to completion and returns its stdout and stderr)",
             field=unsupported[0],
         )
     sandbox_mode = None
@@ -134,19 +159,20 @@ async def command_exec(conn: Connection, params: Params) -> dict[str, Any]:
             sandbox_mode = shapes.sandbox_mode_of(params.raw["sandboxPolicy"])
         except ValueError as exc:
             raise InvalidParamsError(f"Invalid params for command/exec: {exc}", field="sandboxPolicy") from None
+    timeout, cap = _exec_limits(params)
     env = params.opt_obj("env") or {}
     config = await base_config(conn)
     cwd = params.opt_str("cwd")
-    timeout = None if params.opt_bool("disableTimeout") else params.opt_int("timeoutMs") or 10_000
     result = await agent.run_command(
         config,
         [str(a) for a in argv],
         cwd=Path(cwd) if cwd else None,
         timeout_ms=timeout,
         sandbox_mode=cast(Any, sandbox_mode),
-        env={str(k): str(v) for k, v in env.items() if v is not None},
+        env={str(k): None if v is None else str(v) for k, v in env.items()},
+        output_cap=cap,
     )
-    return {"exitCode": result.exit_code, "stdout": result.output, "stderr": ""}
+    return {"exitCode": result.exit_code, "stdout": result.stdout, "stderr": result.stderr}
 
 
 async def fuzzy_file_search(conn: Connection, params: Params) -> dict[str, Any]:
