@@ -70,10 +70,14 @@ if TYPE_CHECKING:
     from .tools import SubAgentInfo as SubAgentInfo
     from .tools._command import CommandResult as CommandResult
     from .tools._command import run_command as run_command
+    from .tools._mcp_status import McpServerStatus as McpServerStatus
+    from .tools._mcp_status import mcp_server_status as mcp_server_status
 
 _WHERE = {
     "CommandResult": ".tools._command",
     "run_command": ".tools._command",
+    "McpServerStatus": ".tools._mcp_status",
+    "mcp_server_status": ".tools._mcp_status",
     "AuthStore": ".config._auth",
     "AuthStoreError": ".config._auth",
     "StoredAuth": ".config._auth",
@@ -137,6 +141,8 @@ __all__ = [
     "provider_models",
     "CommandResult",
     "run_command",
+    "McpServerStatus",
+    "mcp_server_status",
     "AuthStore",
     "AuthStoreError",
     "StoredAuth",

@@ -470,6 +470,11 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         self._skills = await anyio.to_thread.run_sync(load_skills, self.config)
 
     @property
+    def mcp_connections(self) -> Any:
+        """The session's running MCP connection manager (None when no server is configured or before start)."""
+        return self._mcp_manager
+
+    @property
     def skills(self) -> SkillSet | None:
         """The skills this session found when it started (None until then)."""
         return self._skills

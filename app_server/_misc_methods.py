@@ -8,6 +8,7 @@ import platform
 import sys
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import anyio
 
@@ -107,14 +108,68 @@ async def config_read(conn: Connection, params: Params) -> dict[str, Any]:
     return {"config": effective, "origins": origins, "layers": None}
 
 
+def _http_origin(server: Any) -> str | None:
+    url = getattr(getattr(server, "transport", None), "url", None)
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+def _server_status(status: agent.McpServerStatus, server: Any, *, detail: str) -> dict[str, Any]:
+    runtime = "disabled" if status.disabled else "connected" if status.connected else "failed"
+    full = detail == "full"
+    return {
+        "name": status.name,
+        "tools": status.tools,
+        "resources": status.resources if full else [],
+        "resourceTemplates": status.resource_templates if full else [],
+        "authStatus": status.auth_status,
+        "serverInfo": status.server_info if full else None,
+        "serverCapabilities": status.capabilities if full else None,
+        "toolsError": None if status.connected or status.disabled else status.error,
+        "runtimeStatus": runtime,
+        "httpOrigin": _http_origin(server),
+        "pluginId": None,
+        "toolListMeta": None,
+    }
+
+
 async def mcp_server_status_list(conn: Connection, params: Params) -> dict[str, Any]:
-    config = await base_config(conn)
-    # What each server offers is known only to a thread that started it; the list names the configured ones.
-    data: list[dict[str, Any]] = [
-        {"name": name, "tools": {}, "resources": [], "resourceTemplates": [], "authStatus": "unknown"}
-        for name in sorted(config.mcp_servers)
-    ]
-    return {"data": data, "nextCursor": None}
+    thread_id = params.opt_str("threadId")
+    detail = params.opt_str("detail") or "full"
+    if detail not in ("full", "toolsAndAuthOnly"):
+        raise InvalidParamsError(
+            f"Invalid params for mcpServerStatus/list: `detail` must be full or toolsAndAuthOnly, not {detail!r}",
+            field="detail",
+        )
+    threads = conn.server.threads
+    loaded = [threads.require(thread_id)] if thread_id else threads.all()
+    config = loaded[0].config if thread_id else await base_config(conn)
+    names = sorted(config.mcp_servers)
+    only = params.opt_str("serverName")
+    if only is not None:
+        if only not in config.mcp_servers:
+            raise InvalidParamsError(
+                f"mcpServerStatus/list: no MCP server named `{only}` is configured", field="serverName"
+            )
+        names = [only]
+    start = 0
+    cursor = params.opt_str("cursor")
+    if cursor is not None:
+        if not cursor.isdigit() or int(cursor) > len(names):
+            raise InvalidParamsError(f"mcpServerStatus/list: invalid cursor {cursor!r}", field="cursor")
+        start = int(cursor)
+    limit = params.opt_int("limit")
+    end = len(names) if not limit or limit <= 0 else min(len(names), start + limit)
+    page = names[start:end]
+    # A loaded thread's running connections are asked rather than starting its servers again.
+    running = next((t.session.mcp_connections for t in loaded if t.session and t.session.mcp_connections), None)
+    statuses = await agent.mcp_server_status(config, page, running=running, resources=detail == "full") if page else []
+    data = [_server_status(s, config.mcp_servers[s.name], detail=detail) for s in statuses]
+    return {"data": data, "nextCursor": str(end) if end < len(names) else None}
 
 
 # Codex's per-stream capture cap for command/exec when the request names none.
