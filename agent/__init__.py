@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ._redact import redact_secrets as redact_secrets
     from ._redact import redact_value as redact_value
     from ._session import Session as Session
+    from ._session import mcp_connections as mcp_connections
     from ._text import ERRORS as TEXT_ERRORS
     from ._text import clean_text as clean_text
     from ._text import clean_values as clean_values
@@ -123,6 +124,7 @@ _WHERE = {
     "SubAgentInfo": ".tools._agents",
     "ReviewDecision": "._protocol",
     "Session": "._session",
+    "mcp_connections": "._session",
     "Source": ".config._layers",
     "TextInput": "._protocol",
     "TokenUsage": "._protocol",
@@ -143,6 +145,7 @@ __all__ = [
     "run_command",
     "McpServerStatus",
     "mcp_server_status",
+    "mcp_connections",
     "AuthStore",
     "AuthStoreError",
     "StoredAuth",

@@ -470,11 +470,6 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         self._skills = await anyio.to_thread.run_sync(load_skills, self.config)
 
     @property
-    def mcp_connections(self) -> Any:
-        """The session's running MCP connection manager (None when no server is configured or before start)."""
-        return self._mcp_manager
-
-    @property
     def skills(self) -> SkillSet | None:
         """The skills this session found when it started (None until then)."""
         return self._skills
@@ -673,6 +668,11 @@ def load_exec_policy(config: Config) -> tuple[Policy | None, str | None]:
         return execpolicy.load_policy(paths), None
     except execpolicy.ExecPolicyError as exc:
         return execpolicy.Policy.empty(), f"exec policy rules were not loaded: {exc}"
+
+
+def mcp_connections(session: Session) -> Any:
+    """A session's running MCP connection manager (None when no server is configured or before it started)."""
+    return session._mcp_manager  # pyright: ignore[reportPrivateUsage]
 
 
 def now_timestamp() -> str:

@@ -166,7 +166,8 @@ async def mcp_server_status_list(conn: Connection, params: Params) -> dict[str, 
     end = len(names) if not limit or limit <= 0 else min(len(names), start + limit)
     page = names[start:end]
     # A loaded thread's running connections are asked rather than starting its servers again.
-    running = next((t.session.mcp_connections for t in loaded if t.session and t.session.mcp_connections), None)
+    connections = [agent.mcp_connections(t.session) for t in loaded if t.session is not None]
+    running = next((c for c in connections if c is not None), None)
     statuses = await agent.mcp_server_status(config, page, running=running, resources=detail == "full") if page else []
     data = [_server_status(s, config.mcp_servers[s.name], detail=detail) for s in statuses]
     return {"data": data, "nextCursor": str(end) if end < len(names) else None}
