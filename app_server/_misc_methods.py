@@ -3,6 +3,7 @@ fuzzyFileSearch."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sys
@@ -15,6 +16,7 @@ import anyio
 import agent
 
 from . import _shapes as shapes
+from ._config_layers import config_layers
 from ._connection import Connection, Reply
 from ._fuzzy import search_files
 from ._wire import Params
@@ -95,6 +97,9 @@ async def config_read(conn: Connection, params: Params) -> dict[str, Any]:
         sandbox_mode=config.sandbox_mode,
         model_reasoning_effort=config.reasoning_effort,
     )
+    overrides = conn.server.options.config_overrides
+    layers = await anyio.to_thread.run_sync(config_layers, config, overrides)
+    versions = {json.dumps(layer["name"], sort_keys=True): layer["version"] for layer in layers}
     user_file = str(config.codex_home / "config.toml")
     origins: dict[str, Any] = {}
     for key, _value, source in config.explain():
@@ -104,8 +109,8 @@ async def config_read(conn: Connection, params: Params) -> dict[str, Any]:
         name: dict[str, Any] = {"type": "user", "file": user_file, "profile": config.active_profile}
         if not label.endswith("config.toml") and "config.toml" not in label:
             name = {"type": "sessionFlags"}
-        origins[key] = {"name": name, "version": "1"}
-    return {"config": effective, "origins": origins, "layers": None}
+        origins[key] = {"name": name, "version": versions.get(json.dumps(name, sort_keys=True), "1")}
+    return {"config": effective, "origins": origins, "layers": layers if params.opt_bool("includeLayers") else None}
 
 
 def _http_origin(server: Any) -> str | None:
