@@ -107,6 +107,9 @@ async def test_a_turn_streams_items_asks_approval_and_runs_the_command(
     assert output == "approved\n"
     deltas = "".join(n["delta"] for n in client.notifications("item/agentMessage/delta"))
     assert deltas == "Made it."
+    summary = "".join(n["delta"] for n in client.notifications("item/reasoning/summaryTextDelta"))
+    assert summary == "look first" and completed[1]["summary"] == ["look first"]
+    assert [n["thread"]["id"] for n in client.notifications("thread/started")] == [thread_id]
     flags = [n["status"] for n in client.notifications("thread/status/changed")]
     assert {"type": "active", "activeFlags": ["waitingOnApproval"]} in flags and flags[-1] == {"type": "idle"}
     assert client.notifications("thread/tokenUsage/updated")[-1]["tokenUsage"]["total"]["totalTokens"] == 240
