@@ -139,11 +139,18 @@ def _server_status(status: agent.McpServerStatus, server: Any, *, detail: str) -
         "httpOrigin": _http_origin(server),
         "pluginId": None,
         "toolListMeta": None,
+        "environmentId": None,
     }
 
 
 async def mcp_server_status_list(conn: Connection, params: Params) -> dict[str, Any]:
     thread_id = params.opt_str("threadId")
+    if params.opt_str("environmentId") is not None:
+        raise InvalidParamsError(
+            "Invalid params for mcpServerStatus/list: `environmentId` is not supported by pycodex (it has no "
+            "environments; every server is thread-wide)",
+            field="environmentId",
+        )
     detail = params.opt_str("detail") or "full"
     if detail not in ("full", "toolsAndAuthOnly"):
         raise InvalidParamsError(

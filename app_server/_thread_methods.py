@@ -204,6 +204,9 @@ async def thread_list(conn: Connection, params: Params) -> dict[str, Any]:
             f"(one of {', '.join(shapes.SOURCE_KINDS)})"
         )
     search = params.opt_str("searchTerm")
+    only = params.opt_str_list("includedThreadIds")  # Codex 0.171: at most 100 ids; an empty list matches nothing
+    if only is not None and len(only) > 100:
+        raise InvalidParamsError("Invalid params for thread/list: `includedThreadIds` takes at most 100 thread ids")
     home = conn.server.codex_home()
 
     def query() -> list[agent.ThreadRecord]:
@@ -211,6 +214,8 @@ async def thread_list(conn: Connection, params: Params) -> dict[str, Any]:
         records = agent.list_threads(home, include_archived=bool(archived), search=search, limit=10_000)
         if archived:
             records = [r for r in records if r.archived]
+        if only is not None:
+            records = [r for r in records if r.id in only]
         if cwds:
             records = [r for r in records if r.cwd in cwds]
         if providers:

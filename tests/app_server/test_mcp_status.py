@@ -63,4 +63,6 @@ async def test_the_status_lists_tools_resources_and_auth_of_each_configured_serv
                 assert rest["nextCursor"] is None
                 unknown = await client.request("mcpServerStatus/list", {"serverName": "nope"})
                 assert "no MCP server named `nope`" in unknown["error"]["message"]
+                elsewhere = await client.request("mcpServerStatus/list", {"environmentId": "remote-1"})
+                assert "`environmentId` is not supported by pycodex" in elsewhere["error"]["message"]
     client.assert_schema_clean()

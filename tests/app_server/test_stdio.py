@@ -157,6 +157,8 @@ async def test_thread_methods_list_read_name_archive_fork_and_resume(
             archived = await client.call("thread/list", {"archived": True})
             assert [t["id"] for t in archived["data"]] == [thread_id]
             await client.call("thread/unarchive", {"threadId": thread_id})
+            only = await client.call("thread/list", {"includedThreadIds": [fork["thread"]["id"]]})
+            assert [t["id"] for t in only["data"]] == [fork["thread"]["id"]]
             resumed = await client.call("thread/resume", {"threadId": thread_id})
             assert resumed["thread"]["name"] == "greeting"
             assert [t["status"] for t in resumed["thread"]["turns"]] == ["completed"]
