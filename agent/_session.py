@@ -38,7 +38,7 @@ from ._protocol import (
     Warning,
 )
 from ._turn import RunningTurn, TurnOutcome, TurnRunner
-from .config import Config, Reconfiguration, reconfigured, system_config_dir
+from .config import Config, Reconfiguration, reconfigured
 from .errors import SessionClosedError
 from .model import JsonObject, Model, ModelClient
 from .threads import ThreadRecorder, session_meta, thread_record
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from .execpolicy import Policy
     from .hooks import Hooks
     from .skills import SkillSet
-    from .threads import Rollout
+    from .threads import Rollout, ThreadRecord
     from .tools import AgentControl, McpBridge, SubAgentInfo, SubAgentOrigin
 
 CLI_VERSION = "0.1.0"
@@ -92,7 +92,6 @@ class _SessionFiles:
     thread_id: str
     usage: TokenUsage
     _recorder: ThreadRecorder
-    _index_lock: anyio.Lock
     _resume: Rollout | None
     _fork: bool
     _source: str
@@ -144,33 +143,26 @@ class _SessionFiles:
             self._record(self.history)
 
     async def _update_index(self) -> None:
-        # One at a time, each built when its turn comes: the start-up row (written in the background) landing after
-        # the end-of-turn row would put the older state back.
-        async with self._index_lock:
-            await self._write_index_row()
-
-    async def _write_index_row(self) -> None:
         rollout = self._recorder.path
         if rollout is None:
             return
-        # In a worker thread: the first call imports the index (sqlite3), which must not hold up the first request.
-        record = await anyio.to_thread.run_sync(
-            functools.partial(
-                thread_record,
-                self.config,
-                thread_id=self.thread_id,
-                rollout=rollout,
-                source=self._index_source(),
-                git=self._git,
-                first_user_message=self._first_user_message,
-                created_at=self._created_at,
-                updated_at=now_timestamp(),
-                tokens_used=self.usage.total_tokens,
-            )
+        # Built in the recorder's turn, not now: the start-up row (written in the background) landing after the
+        # end-of-turn row would put the older state back.
+        await self._recorder.update_index(functools.partial(self._index_record, rollout, now_timestamp()))
+
+    def _index_record(self, rollout: Path, updated_at: str) -> ThreadRecord:
+        record = thread_record(
+            self.config,
+            thread_id=self.thread_id,
+            rollout=rollout,
+            source=self._index_source(),
+            git=self._git,
+            first_user_message=self._first_user_message,
+            created_at=self._created_at,
+            updated_at=updated_at,
+            tokens_used=self.usage.total_tokens,
         )
-        if self._title:
-            record = dataclasses.replace(record, title=self._title)
-        await self._recorder.update_index(record)
+        return dataclasses.replace(record, title=self._title) if self._title else record
 
     def _index_source(self) -> str:
         # A child's rollout records its parent as its source: the index says "subagent", as a sync reads it, also
@@ -316,7 +308,6 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         self._subagent = subagent
         self._agents: AgentControl | None = None
         self._recorder = ThreadRecorder(config.codex_home, report=self._warn_now)
-        self._index_lock = anyio.Lock()
         self._turn: RunningTurn | None = None
         self._log: SessionLog | None = None
         self._pending: list[JsonObject] = []
@@ -445,20 +436,15 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
             source = "resume" if self._resume is not None and not self._fork else "startup"
             verdict = await self._hooks.fire("SessionStart", {"source": source}, subject=source)
             self._hook_contexts.extend(verdict.contexts)
+            self._hook_stop = verdict.stop_reason and f"A SessionStart hook stopped the session: {verdict.stop_reason}"
 
     async def _start_hooks(self) -> None:
         from .hooks import session_hooks
 
         self._hooks, notes = await session_hooks(
-            codex_home=self.config.codex_home,
-            system_dir=system_config_dir(),
-            project_codex_dirs=self.config.project_codex_dirs,
-            bypass_trust=self.config.bypass_hook_trust,
+            self.config,
             session_id=self.thread_id,
-            cwd=self.config.cwd,
             shell=self._shell,
-            model=self.config.model,
-            approval_policy=self.config.approval_policy,
             transcript_path=lambda: self._recorder.path,
             report=self._report_hook,
         )

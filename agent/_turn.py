@@ -267,6 +267,8 @@ class TurnRunner(CompactingSession):
     _ephemeral: bool
     _hook_contexts: list[str]
     """Context from SessionStart hooks, added to history when the next turn opens."""
+    _hook_stop: str | None = None
+    """Why a SessionStart hook stopped the session (`continue: false`): the next turn is refused with it."""
 
     async def _emit_msg_current(self, msg: EventMsg) -> None: ...
 
@@ -412,22 +414,31 @@ class TurnRunner(CompactingSession):
         )
 
     async def _prompt_verdict(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
-        """Run the UserPromptSubmit hooks; returns why the prompt is refused, or None (their context is queued)."""
+        """Run the UserPromptSubmit hooks; returns the error that refuses the prompt, or None (their context is
+        queued). A SessionStart hook's `continue: false` refuses the first turn."""
+        if self._hook_stop is not None:
+            refused, self._hook_stop = self._hook_stop, None
+            return refused
         if self._hooks is None or not self._hooks.has("UserPromptSubmit"):
             return None
         prompt = "\n".join(i.text for i in items if isinstance(i, TextInput))
         verdict = await self._hooks.fire("UserPromptSubmit", {"prompt": prompt}, turn_id=turn_id)
-        refusal = verdict.block_reason if verdict.block_reason is not None else verdict.stop_reason
-        if refusal is not None:
-            return refusal or "no reason given"
+        if verdict.stop_reason is not None:
+            return f"A UserPromptSubmit hook stopped the turn: {verdict.stop_reason}"
+        if verdict.block_reason is not None:
+            return f"The prompt was blocked by a UserPromptSubmit hook: {verdict.block_reason or 'no reason given'}"
         self._hook_contexts.extend(verdict.contexts)
         return None
 
     async def _stop_hooks(self, turn_id: str, last_message: str | None, active: bool) -> str | None:
-        """Run the Stop hooks; a block keeps the turn going with its reason as the next prompt."""
+        """Run the Stop hooks; a block keeps the turn going with its reason as the next prompt, unless a hook said
+        `continue: false` (Claude Code: it wins over a block), whose reason the user is shown."""
         assert self._hooks is not None
         fields = {"stop_hook_active": active, "last_assistant_message": last_message}
         verdict = await self._hooks.fire("Stop", fields, turn_id=turn_id)
+        if verdict.stop_reason is not None:
+            await self._emit(turn_id, Warning(message=f"A Stop hook ended the turn: {verdict.stop_reason}"))
+            return None
         return verdict.block_reason or None
 
     def _prompt_builder(self, registry: ToolRegistry, output_schema: dict[str, Any] | None) -> Callable[[], Prompt]:
@@ -484,7 +495,7 @@ class TurnRunner(CompactingSession):
                 await self._emit(turn_id, Warning(message=f"compaction failed, continuing without it: {exc}"))
         refusal = await self._prompt_verdict(turn_id, items)
         if refusal is not None:
-            error = f"The prompt was blocked by a UserPromptSubmit hook: {refusal}"
+            error = refusal
             await self._emit(turn_id, Error(message=error))
             await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=None))
             return TurnOutcome(status="failed", error=error)

@@ -72,12 +72,17 @@ def _hooks_entry(cwd: str, config: agent.Config) -> dict[str, Any]:
     system = system_config_dir()
     folders = hook_files(config.codex_home, system, config.project_codex_dirs)
     trusted = trusted_hashes(config.codex_home / "config.toml")
-    hooks = load_hooks(folders, trusted_hashes=trusted)
+    hooks = load_hooks(folders, trusted_hashes=trusted, managed_from=system)
+    enabled = config.toml.features.get("codex_hooks", True) is not False
     rows: list[dict[str, Any]] = []
     for order, hook in enumerate(sorted(hooks.all, key=lambda h: h.key)):
         folder = hook.source.parent
         source = "system" if folder == system else "user" if folder == config.codex_home else "project"
-        if hook in hooks.trusted:
+        if hook.source.name == "managed_config.toml":
+            source = "legacyManagedConfigFile"  # Codex's name for that file's layer (requirements.toml: system)
+        if hook.managed:
+            trust = "managed"
+        elif hook in hooks.trusted:
             trust = "trusted"
         else:
             trust = "modified" if hook.key in trusted else "untrusted"
@@ -91,8 +96,8 @@ def _hooks_entry(cwd: str, config: agent.Config) -> dict[str, Any]:
                 "matcher": hook.matcher or None,
                 "currentHash": hook.fingerprint,
                 "displayOrder": order,
-                "enabled": True,  # pycodex has no per-hook switch; `trustStatus` says whether it runs
-                "isManaged": False,
+                "enabled": enabled,  # no per-hook switch: off only with `features.codex_hooks = false`
+                "isManaged": hook.managed,
                 "source": source,
                 "sourcePath": str(hook.source),
                 "timeoutSec": hook.timeout_s,
@@ -109,7 +114,7 @@ def _hooks_entry(cwd: str, config: agent.Config) -> dict[str, Any]:
 
 
 def _path_in(text: str) -> str:
-    match = re.search(r"(/\S+?(?:config\.toml|hooks\.json))", text)
+    match = re.search(r"(/\S+?(?:config\.toml|hooks\.json|requirements\.toml))", text)
     return match.group(1) if match else ""
 
 

@@ -82,7 +82,8 @@ class JsonlRenderer:
             self._on_collab_call(msg)
         elif isinstance(msg, p.AutoReviewVerdict) and msg.status != "approved":
             self._on_declined(msg)
-        elif isinstance(msg, p.Warning):
+        elif isinstance(msg, p.Warning) or (isinstance(msg, p.HookCompleted) and msg.status != "completed"):
+            # A hook that blocked or failed leaves a trace as Codex shows errors: no new item type.
             self._write(
                 {"type": "item.completed", "item": {"id": self._new_id(), "type": "error", "message": msg.message}}
             )

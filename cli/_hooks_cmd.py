@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 
 
-def _hook_set(cd: Path | None, config: list[str] | None) -> tuple[Any, Path]:
+def _hook_set(cd: Path | None, config: list[str] | None) -> tuple[Any, Path, bool]:
+    """The hooks that apply here, the user's config.toml, and whether hooks are on (`features.codex_hooks`)."""
     import agent
     from agent.config import system_config_dir
     from agent.hooks import hook_files, load_hooks, trusted_hashes
@@ -20,8 +21,10 @@ def _hook_set(cd: Path | None, config: list[str] | None) -> tuple[Any, Path]:
         typer.echo(f"Error loading configuration: {exc}", err=True)
         raise typer.Exit(1) from None
     user_config = cfg.codex_home / "config.toml"
-    folders = hook_files(cfg.codex_home, system_config_dir(), cfg.project_codex_dirs)
-    return load_hooks(folders, trusted_hashes=trusted_hashes(user_config)), user_config
+    system = system_config_dir()
+    folders = hook_files(cfg.codex_home, system, cfg.project_codex_dirs)
+    hooks = load_hooks(folders, trusted_hashes=trusted_hashes(user_config), managed_from=system)
+    return hooks, user_config, cfg.toml.features.get("codex_hooks", True) is not False
 
 
 _CD = typer.Option("--cd", "-C", help="The project whose hooks to use (default: this directory).")
@@ -41,9 +44,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         import json
 
-        hooks, _ = _hook_set(cd, config)
+        hooks, _, enabled = _hook_set(cd, config)
         for warning in hooks.warnings:
             typer.echo(f"warning: {warning}", err=True)
+        if not enabled:
+            typer.echo("Hooks are turned off (features.codex_hooks = false): none of the hooks below runs.")
         if not hooks.all:
             typer.echo("No hooks are configured (add [hooks] to config.toml or a hooks.json beside it).")
             return
@@ -58,11 +63,18 @@ def register(app: typer.Typer) -> None:
                     "source": str(hook.source),
                     "key": hook.key,
                     "trusted": trusted,
+                    "managed": hook.managed,
                 }
                 typer.echo(json.dumps(row))
                 continue
             matcher = f" [{hook.matcher}]" if hook.matcher else ""
-            state = "trusted" if trusted else "NOT TRUSTED (will not run)"
+            state = (
+                "managed by an administrator: trusted"
+                if hook.managed
+                else "trusted"
+                if trusted
+                else "NOT TRUSTED (will not run)"
+            )
             typer.echo(
                 f"{hook.event}{matcher}: {hook.command}  ({state}; timeout {hook.timeout_s}s)\n  from {hook.key}"
             )
@@ -77,7 +89,7 @@ def register(app: typer.Typer) -> None:
         import agent
         from agent.hooks import trust_hooks
 
-        hooks, user_config = _hook_set(cd, config)
+        hooks, user_config, _ = _hook_set(cd, config)
         wanted = set(keys or [])
         unknown = wanted - {h.key for h in hooks.all}
         if unknown or not (wanted or all_hooks):

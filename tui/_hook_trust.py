@@ -32,13 +32,17 @@ async def confirm_hook_trust(target: MessagePump, config: agent.Config, ask: Ask
     from agent.hooks import hook_files, load_hooks, trust_hooks, trusted_hashes
 
     user_config = config.codex_home / "config.toml"
+    if config.bypass_hook_trust or config.toml.features.get("codex_hooks", True) is False:
+        return  # nothing to ask: every hook runs, or none does
 
     def load() -> Any:
-        folders = hook_files(config.codex_home, system_config_dir(), config.project_codex_dirs)
-        return load_hooks(folders, trusted_hashes=trusted_hashes(user_config))
+        system = system_config_dir()
+        folders = hook_files(config.codex_home, system, config.project_codex_dirs)
+        # With the administrator's requirements: `allow_managed_hooks_only` leaves nothing else to trust.
+        return load_hooks(folders, trusted_hashes=trusted_hashes(user_config), managed_from=system)
 
     hooks = await anyio.to_thread.run_sync(load)
-    if not hooks.untrusted or config.bypass_hook_trust:
+    if not hooks.untrusted:
         return
     details: list[RenderableType] = []
     for hook in hooks.untrusted:

@@ -24,7 +24,6 @@ NOT_ENFORCED = (
     "remote_sandbox_config",
     "features",
     "feature_requirements",
-    "hooks",
     "mcp_servers",
     "apps",
     "rules",
@@ -33,7 +32,8 @@ NOT_ENFORCED = (
     "permissions",
     "guardian_policy_config",
 )
-"""requirements.toml fields pycodex reads but does not enforce: reported at start."""
+"""requirements.toml fields pycodex reads but does not enforce: reported at start. (`hooks`, the administrator's
+managed hooks, acts: `agent.hooks` loads them, trusted without asking.)"""
 
 
 def with_managed_config(requirements: RequirementsToml | None) -> RequirementsToml | None:

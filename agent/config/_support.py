@@ -78,7 +78,7 @@ PROVIDER_NOT_SUPPORTED: frozenset[str] = frozenset(
 """Keys of `[model_providers.<id>]` that pycodex recognises and does not act on."""
 
 
-ACTING_FEATURES: frozenset[str] = frozenset({"features.shell_snapshot"})
+ACTING_FEATURES: frozenset[str] = frozenset({"features.shell_snapshot", "features.codex_hooks"})
 """The `[features]` keys pycodex does act on."""
 
 

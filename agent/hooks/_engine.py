@@ -3,7 +3,7 @@
 Codex's rules (exit 0 and JSON, plain text as context, exit 2 with a reason on stderr, other codes ignored), plus
 what Claude Code's hooks may answer and Codex refuses: `PreToolUse` `permissionDecision` "allow" (no question) and
 "ask" (always ask), `updatedInput` (the call runs with the new input), and `PermissionRequest` `updatedPermissions`
-(the approval holds for the rest of the session).
+(its `addRules` entries answer later questions for the rest of the session, see `tools._approvals`).
 """
 
 from __future__ import annotations
@@ -11,15 +11,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._config import Hook, HookEvent, HookSet
 from ._run import HookRun, run_hooks
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 Report = Callable[[Hook, HookRun | None, str], Awaitable[None]]
 """Told about each handler: when it starts (no run yet) and when it ends, with a one-line status."""
 
 _CONTEXT_EVENTS = ("SessionStart", "UserPromptSubmit")
+BYPASS_TRUST_NOTE = (
+    "--dangerously-bypass-hook-trust is on: for this run every configured hook runs, including hooks nobody has "
+    "reviewed and trusted (hooks run as you, outside the sandbox)"
+)
 
 
 @dataclass
@@ -35,8 +42,10 @@ class Verdict:
     permission: Literal["allow", "deny", "ask"] | None = None
     permission_message: str | None = None
     updated_input: dict[str, Any] | None = None
-    remember: bool = False
-    """PermissionRequest `updatedPermissions`: the approval holds for the session."""
+    notes: list[str] = field(default_factory=lambda: [])
+    """Answers pycodex does not act on, each naming its hook: for the user, as warnings."""
+    permission_updates: list[dict[str, Any]] = field(default_factory=lambda: [])
+    """PermissionRequest `updatedPermissions` (Claude Code's permission updates), given with an allow."""
 
 
 def tool_alias(tool_name: str) -> tuple[str, ...]:
@@ -134,9 +143,17 @@ def _read(event: HookEvent, run: HookRun, verdict: Verdict) -> None:
     if output.get("decision") == "block":
         reason = output.get("reason")
         verdict.block_reason = verdict.block_reason or (reason if isinstance(reason, str) and reason else "")
+    elif output.get("decision") == "approve" and event == "PreToolUse" and verdict.permission is None:
+        verdict.permission = "allow"  # Claude Code's older spelling of `permissionDecision: "allow"`
     specific = output.get("hookSpecificOutput")
     if isinstance(specific, dict):
         _read_specific(event, cast(dict[str, Any], specific), verdict)
+        decision = cast(dict[str, Any], specific).get("decision")
+        if event == "PermissionRequest" and isinstance(decision, dict) and "updatedInput" in decision:
+            verdict.notes.append(
+                f"{_label(run.hook)} ({run.hook.key}) answered `updatedInput`, which pycodex does not apply to a "
+                "PermissionRequest (rewrite the input in a PreToolUse hook instead); its decision stands"
+            )
 
 
 def _read_specific(event: HookEvent, specific: dict[str, Any], verdict: Verdict) -> None:
@@ -163,8 +180,12 @@ def _read_specific(event: HookEvent, specific: dict[str, Any], verdict: Verdict)
             verdict.permission = behavior
             message = chosen.get("message")
             verdict.permission_message = message if isinstance(message, str) and message else None
-        if behavior == "allow" and chosen.get("updatedPermissions"):
-            verdict.remember = True
+        if behavior == "deny" and chosen.get("interrupt") is True and verdict.stop_reason is None:
+            verdict.stop_reason = verdict.permission_message or "a PermissionRequest hook denied and interrupted"
+        updates = chosen.get("updatedPermissions")
+        if behavior == "allow" and isinstance(updates, list):
+            entries = cast(list[Any], updates)
+            verdict.permission_updates.extend(cast(dict[str, Any], u) for u in entries if isinstance(u, dict))
 
 
 def blocked_call_text(tool_name: str, reason: str, tool_input: Mapping[str, Any]) -> str:
@@ -184,31 +205,35 @@ def contexts_message(contexts: Sequence[str]) -> dict[str, Any]:
 
 
 async def session_hooks(
+    config: Config,
     *,
-    codex_home: Path,
-    system_dir: Path,
-    project_codex_dirs: Sequence[Path],
-    bypass_trust: bool,
     session_id: str,
-    cwd: Path,
     shell: str,
-    model: str,
-    approval_policy: str,
     transcript_path: Callable[[], Path | None],
     report: Report,
 ) -> tuple[Hooks | None, list[str]]:
-    """The session's hooks (None when none may run) and what to tell the user about the others."""
+    """The session's hooks (None when none may run) and what to tell the user about the others. With the feature
+    off (`features.codex_hooks = false`) no hook is read or run, managed ones included, as in Codex."""
     import anyio
 
+    from ..config import system_config_dir
     from ._config import hook_files, load_hooks, trusted_hashes
 
+    if config.toml.features.get("codex_hooks", True) is False:
+        return None, []
+    system_dir = system_config_dir()
+
     def load() -> HookSet:
-        hashes = trusted_hashes(codex_home / "config.toml")
-        folders = hook_files(codex_home, system_dir, project_codex_dirs)
-        return load_hooks(folders, trusted_hashes=hashes, bypass_trust=bypass_trust)
+        hashes = trusted_hashes(config.codex_home / "config.toml")
+        folders = hook_files(config.codex_home, system_dir, config.project_codex_dirs)
+        return load_hooks(
+            folders, trusted_hashes=hashes, bypass_trust=config.bypass_hook_trust, managed_from=system_dir
+        )
 
     found = await anyio.to_thread.run_sync(load)
     notes = list(found.warnings)
+    if config.bypass_hook_trust:
+        notes.insert(0, BYPASS_TRUST_NOTE)
     notes.extend(
         f"hook {hook.key} ({hook.event}: {hook.command}) is not trusted, so it will not run. Review it, then trust it "
         "with `pycodex hooks trust` (or run once with --dangerously-bypass-hook-trust)."
@@ -219,10 +244,10 @@ async def session_hooks(
     hooks = Hooks(
         found,
         session_id=session_id,
-        cwd=cwd,
+        cwd=config.cwd,
         shell=shell,
-        model=model,
-        approval_policy=approval_policy,
+        model=config.model,
+        approval_policy=config.approval_policy,
         transcript_path=transcript_path,
         report=report,
     )

@@ -34,6 +34,7 @@ class ThreadRecorder:
         self._lock: ThreadLock | None = None
         self._rollout_failed = False
         self._index_failed = False
+        self._index_lock = anyio.Lock()
         self._closed = False
 
     @property
@@ -111,18 +112,21 @@ class ThreadRecorder:
         for item in items:
             self.record("response_item", item)
 
-    async def update_index(self, record: ThreadRecord) -> None:
-        """Bring the thread's index row up to date (the index is a cache: a failure is reported once)."""
+    async def update_index(self, build: Callable[[], ThreadRecord]) -> None:
+        """Bring the thread's index row up to date with the record `build` makes (the index is a cache: a failure is
+        reported once). One update at a time, each record built when its turn comes, in a worker thread (the first
+        call imports sqlite3)."""
         if self._rollout is None:
             return
         from ._threads import record_thread
 
-        try:
-            await anyio.to_thread.run_sync(record_thread, self._codex_home, record)
-        except Exception as exc:  # sqlite3 errors, a read-only home: the rollout is kept
-            if not self._index_failed:
-                self._index_failed = True
-                self._report(f"the session index could not be updated: {exc}")
+        async with self._index_lock:
+            try:
+                await anyio.to_thread.run_sync(lambda: record_thread(self._codex_home, build()))
+            except Exception as exc:  # sqlite3 errors, a read-only home: the rollout is kept
+                if not self._index_failed:
+                    self._index_failed = True
+                    self._report(f"the session index could not be updated: {exc}")
 
     def close(self) -> None:
         self._closed = True

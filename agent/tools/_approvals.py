@@ -8,9 +8,10 @@ names, and skips the question when every key was granted before.
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .._protocol import (
     ApplyPatchApprovalRequest,
@@ -19,6 +20,7 @@ from .._protocol import (
     McpToolCallApprovalRequest,
     NetworkApprovalRequest,
     ReviewDecision,
+    Warning,
 )
 from ._auto_review import review, reviewer_enabled
 
@@ -51,6 +53,9 @@ async def ask(ctx: ToolContext, request: ApprovalRequest, keys: Iterable[str]) -
         return "approved_for_session"
     if request.call_id in ctx.preapproved_calls:
         return "approved"
+    ruled = _by_hook_rules(ctx, request)
+    if ruled is not None:
+        return ruled
     if ctx.hooks is not None and ctx.hooks.has("PermissionRequest"):
         decision = await _ask_hooks(ctx, request)
         if decision is not None:
@@ -66,8 +71,14 @@ async def ask(ctx: ToolContext, request: ApprovalRequest, keys: Iterable[str]) -
     return decision
 
 
+PERMISSION_HOOK_DENIED = "PermissionRequest hook denied approval"
+"""What the model is told when a PermissionRequest hook denies without a `message` (Codex's default)."""
+
+
 async def _ask_hooks(ctx: ToolContext, request: ApprovalRequest) -> ReviewDecision | None:
-    """PermissionRequest hooks may answer for the user: allow (for the session, with `updatedPermissions`) or deny."""
+    """PermissionRequest hooks may answer for the user: allow (for the session, with `updatedPermissions`) or deny
+    (the model is told the hook's `message`). `continue: false`, or a deny with `interrupt: true` as in Claude Code,
+    also ends the turn after this round of calls."""
     assert ctx.hooks is not None
     tool_name, tool_input = hook_subject(request)
     verdict = await ctx.hooks.fire(
@@ -76,10 +87,67 @@ async def _ask_hooks(ctx: ToolContext, request: ApprovalRequest) -> ReviewDecisi
         turn_id=ctx.turn_id,
         subject=tool_name,
     )
-    if verdict.permission == "allow":
-        return "approved_for_session" if verdict.remember else "approved"
-    if verdict.permission == "deny":
+    for note in verdict.notes:
+        await ctx.emit(Warning(message=note))
+    if verdict.stop_reason is not None:
+        ctx.stop_reason = verdict.stop_reason
+        ctx.reviews.reasons[request.call_id] = f"A PermissionRequest hook stopped the turn: {verdict.stop_reason}"
         return "denied"
+    if verdict.permission == "allow":
+        await _add_hook_rules(ctx, verdict.permission_updates)
+        return "approved_for_session" if _by_hook_rules(ctx, request) == "approved_for_session" else "approved"
+    if verdict.permission == "deny":
+        ctx.reviews.reasons[request.call_id] = verdict.permission_message or PERMISSION_HOOK_DENIED
+        return "denied"
+    return None
+
+
+async def _add_hook_rules(ctx: ToolContext, updates: list[dict[str, Any]]) -> None:
+    """Claude Code's `updatedPermissions`: `addRules` entries with behavior allow or deny hold for the rest of the
+    session (pycodex has no Claude Code settings files to write them to). What else they may say is reported."""
+    problems: list[str] = []
+    for update in updates:
+        kind, behavior, rules = update.get("type"), update.get("behavior"), update.get("rules")
+        if kind != "addRules" or behavior not in ("allow", "deny") or not isinstance(rules, list):
+            problems.append(f"`{kind}` with behavior `{behavior}`")
+            continue
+        for raw in cast(list[Any], rules):
+            rule = cast(dict[str, Any], raw) if isinstance(raw, dict) else {}
+            tool, content = rule.get("toolName"), rule.get("ruleContent")
+            if not isinstance(tool, str) or not (content is None or (isinstance(content, str) and tool == "Bash")):
+                problems.append(f"the rule {json.dumps(raw)} (rules name a tool, and a command only for Bash)")
+                continue
+            ctx.approval_state.hook_rules.append((tool, content, str(behavior)))
+        if update.get("destination", "session") != "session":
+            problems.append(f"destination `{update.get('destination')}` (the rules hold for this session only)")
+    for problem in problems:
+        text = f"A PermissionRequest hook's updatedPermissions: {problem} is not supported by pycodex"
+        await ctx.emit(Warning(message=text))
+
+
+def _by_hook_rules(ctx: ToolContext, request: ApprovalRequest) -> ReviewDecision | None:
+    """The answer the session's hook-added rules give `request` (deny rules first, as in Claude Code), or None."""
+    from ..hooks import tool_alias
+
+    rules = ctx.approval_state.hook_rules
+    if not rules:
+        return None
+    tool_name, tool_input = hook_subject(request)
+    names = tool_alias(tool_name)
+    command = str(tool_input.get("command", ""))
+
+    def matches(tool: str, content: str | None) -> bool:
+        if tool not in names:
+            return False
+        if content is None:
+            return True
+        return command.startswith(content[:-2]) if content.endswith(":*") else command == content
+
+    if any(behavior == "deny" and matches(tool, content) for tool, content, behavior in rules):
+        ctx.reviews.reasons[request.call_id] = "Denied by a rule a PermissionRequest hook added for this session."
+        return "denied"
+    if any(behavior == "allow" and matches(tool, content) for tool, content, behavior in rules):
+        return "approved_for_session"
     return None
 
 

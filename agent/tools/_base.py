@@ -40,6 +40,9 @@ class ApprovalState:
     """Loaded on the first command (execpolicy is not needed before the first model request)."""
     rules_file: Path | None = None
     granted: set[str] = field(default_factory=lambda: set[str]())
+    hook_rules: list[tuple[str, str | None, str]] = field(default_factory=lambda: list[tuple[str, str | None, str]]())
+    """Rules PermissionRequest hooks added (`updatedPermissions` `addRules`): (tool name, rule content or None for
+    every call of the tool, "allow" or "deny"), newest last."""
 
 
 class ArgumentError(Exception):

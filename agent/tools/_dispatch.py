@@ -7,10 +7,11 @@ from dataclasses import replace
 from typing import Any
 
 from .._items import output_item
-from .._protocol import ExecApprovalRequest
+from .._protocol import ApprovalRequest, ExecApprovalRequest, McpInvocation, McpToolCallApprovalRequest
 from ..hooks import blocked_call_text
 from ._approvals import ask
-from ._base import ArgumentError, ToolContext
+from ._auto_review import denial_text
+from ._base import ArgumentError, ToolContext, TurnAbort
 from ._exec_sessions import ExecToolError
 from ._images import VIEW_IMAGE_TOOL
 from ._patch_tool import APPLY_PATCH_TOOL
@@ -51,9 +52,9 @@ async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
         return output_item(call, f"unsupported call: {namespace or ''}{name}")
     try:
         if freeform:
-            request = ToolCall(str(call.get("call_id", "")), name, {}, str(call.get("input", "")))
+            request = ToolCall(str(call.get("call_id", "")), name, {}, str(call.get("input", "")), namespace)
         else:
-            request = ToolCall(str(call.get("call_id", "")), name, _parse_arguments(call))
+            request = ToolCall(str(call.get("call_id", "")), name, _parse_arguments(call), namespace=namespace)
         if ctx.hooks is None:
             return output_item(call, await tool.handler(ctx, request))
         return output_item(call, await _with_hooks(ctx, tool, request))
@@ -62,7 +63,11 @@ async def handle_call(ctx: ToolContext, call: JsonObject) -> JsonObject:
 
 
 def _hook_view(call: ToolCall) -> tuple[str, JsonObject]:
-    """The tool name and input hooks see: shell commands as `Bash` with `command`, patches with their text."""
+    """The tool name and input hooks see: shell commands as `Bash` with `command`, patches with their text, MCP
+    tools as `mcp__<server>__<tool>` whether the model called them flat or in their namespace (as Codex names them
+    for hooks)."""
+    if call.namespace is not None and call.namespace.startswith("mcp__"):
+        return f"{call.namespace}__{call.name}", dict(call.arguments)
     if call.name == "exec_command":
         return "Bash", {"command": call.arguments.get("cmd", "")}
     if call.name == "apply_patch":
@@ -89,6 +94,11 @@ async def _with_hooks(ctx: ToolContext, tool: Tool, call: ToolCall) -> Output:
     if ctx.hooks.has("PreToolUse"):
         fields = {"tool_name": tool_name, "tool_input": tool_input, "tool_use_id": call.call_id}
         verdict = await ctx.hooks.fire("PreToolUse", fields, turn_id=ctx.turn_id, subject=tool_name)
+        ctx.hook_contexts.extend(verdict.contexts)  # Claude Code's PreToolUse `additionalContext`
+        if verdict.stop_reason is not None:
+            # `continue: false`: the call does not run, and the turn ends after this round of calls.
+            ctx.stop_reason = verdict.stop_reason
+            return blocked_call_text(tool_name, verdict.stop_reason, tool_input)
         if verdict.block_reason is not None:
             return blocked_call_text(tool_name, verdict.block_reason or "no reason given", tool_input)
         if verdict.updated_input is not None:
@@ -96,8 +106,13 @@ async def _with_hooks(ctx: ToolContext, tool: Tool, call: ToolCall) -> Output:
             tool_name, tool_input = _hook_view(call)
         if verdict.permission == "allow":
             ctx.preapproved_calls.add(call.call_id)
-        elif verdict.permission == "ask" and not await _confirmed(ctx, tool_name, tool_input, call):
-            return "tool call rejected by user"
+        elif verdict.permission == "ask":
+            decision = await _confirm(ctx, tool, tool_name, tool_input, call)
+            if decision == "abort":
+                raise TurnAbort
+            if decision == "denied":
+                return denial_text(ctx, call.call_id, "tool call rejected by user")
+            ctx.preapproved_calls.add(call.call_id)  # asked once: the tool's own question is answered
     output = await tool.handler(ctx, call)
     if not ctx.hooks.has("PostToolUse"):
         return output
@@ -113,14 +128,36 @@ async def _with_hooks(ctx: ToolContext, tool: Tool, call: ToolCall) -> Output:
     return output
 
 
-async def _confirmed(ctx: ToolContext, tool_name: str, tool_input: JsonObject, call: ToolCall) -> bool:
-    """A PreToolUse hook said "ask": the user is asked, whatever the approval policy would have done."""
+async def _confirm(ctx: ToolContext, tool: Tool, tool_name: str, tool_input: JsonObject, call: ToolCall) -> str:
+    """A PreToolUse hook said "ask" (Claude Code): the call goes through the normal approval flow (PermissionRequest
+    hooks, the reviewer, the user), asked as the question the tool itself would ask, whatever the policy would
+    have skipped. Under approval "never" nobody can be asked: the call is refused."""
     if ctx.config.approval_policy == "never":
-        return False
-    request = ExecApprovalRequest(
-        call_id=call.call_id,
-        command=(tool_name, json.dumps(tool_input, ensure_ascii=False)),
-        cwd=str(ctx.config.cwd),
-        reason="A PreToolUse hook asks you to confirm this call.",
-    )
-    return await ask(ctx, request, []) not in ("denied", "abort")
+        ctx.reviews.reasons.setdefault(
+            call.call_id, "A PreToolUse hook asked for the user's confirmation, and approval_policy is never."
+        )
+        return "denied"
+    request: ApprovalRequest
+    if tool_name == "Bash":
+        command = str(tool_input.get("command", ""))
+        request = ExecApprovalRequest(
+            call_id=call.call_id,
+            command=(ctx.shell, "-c", command),
+            cwd=str(ctx.config.cwd),
+            reason="A PreToolUse hook asks you to confirm this command.",
+        )
+    elif tool.approval == "mcp_tool_call" and tool_name.startswith("mcp__"):
+        server, _, name = tool_name.removeprefix("mcp__").partition("__")
+        request = McpToolCallApprovalRequest(
+            call_id=call.call_id,
+            invocation=McpInvocation(server=server, tool=name, arguments=dict(call.arguments)),
+            reason="A PreToolUse hook asks you to confirm this tool call.",
+        )
+    else:
+        request = ExecApprovalRequest(
+            call_id=call.call_id,
+            command=(tool_name, json.dumps(tool_input, ensure_ascii=False)),
+            cwd=str(ctx.config.cwd),
+            reason="A PreToolUse hook asks you to confirm this call.",
+        )
+    return await ask(ctx, request, [])

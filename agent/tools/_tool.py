@@ -24,6 +24,8 @@ class ToolCall:
     name: str
     arguments: JsonObject
     input: str | None = None
+    namespace: str | None = None
+    """The Responses namespace the call came with (`mcp__<server>` for an MCP tool on OpenAI's wire), or None."""
 
 
 Output = str | list[JsonObject]

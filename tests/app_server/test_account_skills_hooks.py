@@ -143,3 +143,21 @@ async def test_a_turn_reports_its_trusted_hooks_as_hook_notifications(
     assert ended[0]["run"]["entries"] == [] and ended[0]["run"]["source"] == "user"
     [entry] = ended[1]["run"]["entries"]
     assert entry["kind"] == "feedback" and "no touching today" in entry["text"]
+
+
+async def test_hooks_list_shows_an_administrators_managed_hooks(
+    work: Path, codex_home: Path, codex_schema: CodexSchema | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system = tmp_path / "etc"
+    (system / "hooks").mkdir(parents=True)
+    managed = f"[hooks]\nmanaged_dir = {json.dumps(str(system / 'hooks'))}\n" + _hook("Stop", "/opt/audit.sh")
+    (system / "requirements.toml").write_text(managed, encoding="utf-8")
+    monkeypatch.setenv("PYCODEX_SYSTEM_CONFIG_DIR", str(system))
+    with ScriptedModelServer([]) as model:
+        async with stdio_server(model.base_url, cwd=work, codex_home=codex_home, schema=codex_schema) as (client, _):
+            await client.initialize()
+            result = await client.call("hooks/list", {"cwds": [str(work)]})
+            [hook] = result["data"][0]["hooks"]
+            assert (hook["eventName"], hook["command"]) == ("stop", "/opt/audit.sh")
+            assert hook["isManaged"] is True and hook["trustStatus"] == "managed"
+            assert (hook["source"], hook["sourcePath"]) == ("system", str(system / "requirements.toml"))
