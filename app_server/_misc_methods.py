@@ -124,7 +124,10 @@ def _http_origin(server: Any) -> str | None:
 
 
 def _server_status(status: agent.McpServerStatus, server: Any, *, detail: str) -> dict[str, Any]:
-    runtime = "disabled" if status.disabled else "connected" if status.connected else "failed"
+    # As in Codex, the runtime status is a thread's: null when the server was started just for the listing.
+    runtime = "disabled" if status.disabled else None
+    if status.from_session:
+        runtime = "connected" if status.connected else "failed"
     full = detail == "full"
     return {
         "name": status.name,

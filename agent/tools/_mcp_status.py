@@ -41,6 +41,8 @@ class McpServerStatus:
     error: str | None = None
     """Why the server offered no catalogue (it did not start), else None."""
     disabled: bool = False
+    from_session: bool = False
+    """Whether a running session's connection answered (else the server was started for the listing)."""
 
 
 def _dump(model: Any) -> JsonObject:
@@ -125,6 +127,7 @@ async def mcp_server_status(
                 if server.enabled and running.server_config(name) == server:
                     reused.append(name)
         for name in reused:
+            statuses[name].from_session = True
             failure = running.failures.get(name)
             await _fill(statuses[name], running, resources=resources, failure=failure and str(failure))
     fresh = {

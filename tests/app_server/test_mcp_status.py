@@ -43,7 +43,7 @@ async def test_the_status_lists_tools_resources_and_auth_of_each_configured_serv
                 assert toolbox["tools"]["echo"]["inputSchema"]["properties"]["message"]["type"] == "string"
                 assert [r["uri"] for r in toolbox["resources"]] == ["memo://greeting"]
                 assert [t["uriTemplate"] for t in toolbox["resourceTemplates"]] == ["memo://notes/{topic}"]
-                assert toolbox["authStatus"] == "unsupported" and toolbox["runtimeStatus"] == "connected"
+                assert toolbox["authStatus"] == "unsupported" and toolbox["runtimeStatus"] is None
                 assert toolbox["serverInfo"]["name"] == "toolbox" and toolbox["toolsError"] is None
                 assert by_name["prot"]["authStatus"] == "notLoggedIn"
                 assert by_name["prot"]["httpOrigin"] == prot.base
@@ -53,6 +53,7 @@ async def test_the_status_lists_tools_resources_and_auth_of_each_configured_serv
                 mine = await client.call("mcpServerStatus/list", {"threadId": started["thread"]["id"]})
                 assert mine["data"][2]["tools"] == toolbox["tools"]
                 assert mine["data"][2]["resources"] == toolbox["resources"]
+                assert mine["data"][2]["runtimeStatus"] == "connected" and mine["data"][1]["runtimeStatus"] == "failed"
                 # One server, a page at a time, and tools and auth only.
                 one = await client.call("mcpServerStatus/list", {"serverName": "toolbox", "detail": "toolsAndAuthOnly"})
                 assert [s["name"] for s in one["data"]] == ["toolbox"] and one["data"][0]["resources"] == []
