@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from . import _context
-from ._items import message_text, message_texts, user_message_item
+from ._items import message_text, message_texts, user_message_item, uuid7
 from ._json import JsonObject, as_list, as_obj, as_str
 from ._protocol import Warning
 from ._text import encode_text
@@ -420,11 +420,19 @@ class CompactingSession:
         if self._over_compact_limit():
             await self._compact(turn_id, mid_turn=True)
 
-    async def _compact(self, turn_id: str, *, mid_turn: bool) -> None:
+    async def _compact(self, turn_id: str, *, mid_turn: bool, manual: bool = False) -> None:
+        """Summarise the history and continue from the summary. `turn_id` is the running turn's ("" for /compact,
+        which is a turn of its own for the hooks: `manual`, with a fresh id)."""
         assert self._client is not None
-        trigger = {"trigger": "auto" if mid_turn or turn_id else "manual"}
+        trigger = "manual" if manual else "auto"
+        hook_turn = turn_id or uuid7()
         if self._hooks is not None and self._hooks.has("PreCompact"):
-            await self._hooks.fire("PreCompact", trigger, turn_id=turn_id or None)
+            verdict = await self._hooks.fire("PreCompact", {"trigger": trigger}, turn_id=hook_turn, subject=trigger)
+            if verdict.stop_reason is not None:
+                await self._emit(
+                    turn_id, Warning(message=f"A PreCompact hook stopped the compaction: {verdict.stop_reason}")
+                )
+                return
         summary = await request_summary(
             self._client,
             model_name=self.config.model,
@@ -447,5 +455,5 @@ class CompactingSession:
         summary_text = message_text(replacement[-1]) if replacement else summary
         self._recorder.record(COMPACTED_RECORD, compacted_record(summary_text, replacement))
         if self._hooks is not None and self._hooks.has("PostCompact"):
-            await self._hooks.fire("PostCompact", trigger, turn_id=turn_id or None)
+            await self._hooks.fire("PostCompact", {"trigger": trigger}, turn_id=hook_turn, subject=trigger)
         await self._emit(turn_id, Warning(message=compaction_notice(before)))

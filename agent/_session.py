@@ -266,6 +266,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         thread_source: str | None = None,
         model: Model | None = None,
         subagent: SubAgentOrigin | None = None,
+        cleared: bool = False,
     ) -> None:
         """Args:
         config: the resolved configuration.
@@ -286,6 +287,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         thread_source: who started a new thread (Codex's `thread_source`, e.g. "user"), recorded in its rollout.
         model: what answers the prompts (a `ScriptedModel` in engine tests); by default the configured provider's
             HTTP client, and no HTTP client is made when a model is given.
+        cleared: the person cleared the previous session to start this one (the TUI's /clear).
         """
         self.config = config
         self.thread_id = thread_id or uuid7()
@@ -306,6 +308,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         self._client: Model | None = model
         self._model = model
         self._subagent = subagent
+        self._cleared = cleared
         self._agents: AgentControl | None = None
         self._recorder = ThreadRecorder(config.codex_home, report=self._warn_now)
         self._turn: RunningTurn | None = None
@@ -432,23 +435,14 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         notes = [*self.config.warnings, *([problem] if problem else []), *mcp_failures, *self._startup_notes]
         for warning in notes:
             await self._emit("", Warning(message=warning))
-        if self._hooks is not None and self._hooks.has("SessionStart"):
-            source = "resume" if self._resume is not None and not self._fork else "startup"
+        if self._hooks is not None and self._hooks.has("SessionStart") and self._subagent is None:
+            # (A sub-agent's session has SubagentStart instead, when its first turn opens.)
+            # Codex 0.171's sources: startup, resume, clear, compact, fork.
+            source = "fork" if self._fork else "resume" if self._resume is not None else "startup"
+            source = "clear" if self._cleared else source
             verdict = await self._hooks.fire("SessionStart", {"source": source}, subject=source)
             self._hook_contexts.extend(verdict.contexts)
             self._hook_stop = verdict.stop_reason and f"A SessionStart hook stopped the session: {verdict.stop_reason}"
-
-    async def _start_hooks(self) -> None:
-        from .hooks import session_hooks
-
-        self._hooks, notes = await session_hooks(
-            self.config,
-            session_id=self.thread_id,
-            shell=self._shell,
-            transcript_path=lambda: self._recorder.path,
-            report=self._report_hook,
-        )
-        self._hook_notes = notes
 
     async def _load_skills(self) -> None:
         from .skills import load_skills
@@ -490,9 +484,10 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
                 self._turn.scope.cancel()
                 with anyio.move_on_after(5):
                     await self._turn.done.wait()
-            if self._hooks is not None and self._hooks.has("SessionEnd"):
+            if self._hooks is not None and self._hooks.has("SessionEnd") and self._subagent is None:
                 with anyio.move_on_after(10):
-                    await self._hooks.fire("SessionEnd", {"reason": "exit"})
+                    # Codex 0.171 sends one reason, "other", whatever ended the session.
+                    await self._hooks.fire("SessionEnd", {"reason": "other"})
             if self._agents is not None:
                 await self._agents.aclose()
             if self._exec is not None:
@@ -583,7 +578,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
         if self._turn is not None:
             raise RuntimeError("cannot compact while a turn is running")
         if self.history:
-            await self._compact("", mid_turn=False)
+            await self._compact("", mid_turn=False, manual=True)
 
     def _child_session(self, config: Config, origin: SubAgentOrigin, thread_id: str, resume: Any) -> Session:
         # The same kind of session, talking to the same model, answered by the same front end (which is told which

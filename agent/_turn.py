@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import anyio
@@ -72,7 +73,6 @@ from .tools import (
 Emit = Callable[[EventMsg], Awaitable[None]]
 Record = Callable[[list[JsonObject]], None]
 OnStop = Callable[[str | None, bool], Awaitable[str | None]]
-ChildEvent = Literal["SubagentStart", "SubagentStop"]
 # How long an Interrupt hook may hold up the end of an interrupted turn.
 _HOOK_GRACE_S = 10
 
@@ -197,6 +197,10 @@ async def _run_calls(ctx: ToolContext, calls: list[JsonObject], history: list[Js
         record(outputs)
 
 
+def _path_text(path: Any) -> str | None:
+    return str(path) if path else None
+
+
 def _interrupt_message(config: Config) -> bool:
     """`agents.interrupt_message` (default true; its type is checked when the config loads)."""
     table = config.toml.agents
@@ -269,6 +273,7 @@ class TurnRunner(CompactingSession):
     """Context from SessionStart hooks, added to history when the next turn opens."""
     _hook_stop: str | None = None
     """Why a SessionStart hook stopped the session (`continue: false`): the next turn is refused with it."""
+    _hook_notes: list[str]
 
     async def _emit_msg_current(self, msg: EventMsg) -> None: ...
 
@@ -349,6 +354,25 @@ class TurnRunner(CompactingSession):
             history=self.history,
         )
 
+    async def _start_hooks(self) -> None:
+        """Load the session's hooks. A sub-agent's report the user's session and transcript, and who it is."""
+        from .hooks import session_hooks
+
+        origin = self._subagent
+        self._hooks, notes = await session_hooks(
+            self.config,
+            session_id=origin.hook_session_id or self.thread_id if origin is not None else self.thread_id,
+            shell=self._shell,
+            transcript_path=(
+                (lambda: Path(origin.transcript_path) if origin.transcript_path else None)
+                if origin is not None
+                else lambda: self._recorder.path
+            ),
+            report=self._report_hook,
+            agent=(self.thread_id, origin.role or "default") if origin is not None else None,
+        )
+        self._hook_notes = notes
+
     async def _report_hook(self, hook: Hook, run: HookRun | None, message: str) -> None:
         """Each hook's start and end, as events every front door shows."""
         if run is None:
@@ -396,21 +420,20 @@ class TurnRunner(CompactingSession):
             return None
 
         def child(config: Config, nickname: str, thread_id: str, resume: Any, role: str | None) -> Any:
-            origin = SubAgentOrigin(self.thread_id, depth + 1, nickname, role)
+            # The child's hooks report the user's session and transcript (theirs: agent_id, agent_transcript_path).
+            root = self._subagent
+            transcript = root.transcript_path if root is not None else _path_text(self._recorder.path)
+            session_id = root.hook_session_id if root is not None else self.thread_id
+            origin = SubAgentOrigin(self.thread_id, depth + 1, nickname, role, session_id, transcript)
             return self._child_session(config, origin, thread_id, resume)
 
         async def notify_parent(text: str) -> None:
             self._pending.append(user_message_item(text))
 
-        async def on_child(event: ChildEvent, agent_id: str, nickname: str, status: Any) -> None:
-            if self._hooks is not None and self._hooks.has(event):
-                fields = {"agent_id": agent_id, "agent_nickname": nickname, "status": status}
-                await self._hooks.fire(event, fields)
-
         roles, problems = load_roles(self.config.toml.agents, [self.config.codex_home, *self.config.project_codex_dirs])
         self._startup_notes.extend(problems)
         return AgentControl(
-            self.config, tg, child, notify_parent, self._load_child_rollout, on_child, roles, self._emit_msg_current
+            self.config, tg, child, notify_parent, self._load_child_rollout, roles, self._emit_msg_current
         )
 
     async def _prompt_verdict(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
@@ -431,15 +454,43 @@ class TurnRunner(CompactingSession):
         return None
 
     async def _stop_hooks(self, turn_id: str, last_message: str | None, active: bool) -> str | None:
-        """Run the Stop hooks; a block keeps the turn going with its reason as the next prompt, unless a hook said
-        `continue: false` (Claude Code: it wins over a block), whose reason the user is shown."""
+        """Run the Stop hooks (a sub-agent's: SubagentStop); a block keeps the turn going with its reason as the
+        next prompt, unless a hook said `continue: false` (Claude Code: it wins over a block), whose reason the user
+        is shown."""
         assert self._hooks is not None
-        fields = {"stop_hook_active": active, "last_assistant_message": last_message}
-        verdict = await self._hooks.fire("Stop", fields, turn_id=turn_id)
+        fields: dict[str, Any] = {"stop_hook_active": active, "last_assistant_message": last_message}
+        if self._subagent is None:
+            event = "Stop"
+            verdict = await self._hooks.fire("Stop", fields, turn_id=turn_id)
+        else:
+            event = "SubagentStop"
+            fields["agent_transcript_path"] = _path_text(self._recorder.path)
+            agent_type = self._subagent.role or "default"
+            verdict = await self._hooks.fire("SubagentStop", fields, turn_id=turn_id, subject=agent_type)
         if verdict.stop_reason is not None:
-            await self._emit(turn_id, Warning(message=f"A Stop hook ended the turn: {verdict.stop_reason}"))
+            await self._emit(turn_id, Warning(message=f"A {event} hook ended the turn: {verdict.stop_reason}"))
             return None
         return verdict.block_reason or None
+
+    async def _opening_refusal(self, turn_id: str, items: tuple[UserInput, ...] | list[UserInput]) -> str | None:
+        """The hooks a turn opens with (a sub-agent's first turn: SubagentStart; then UserPromptSubmit); why the turn
+        may not go on, or None."""
+        stopped = await self._subagent_start(turn_id)
+        if stopped is not None:
+            return f"A SubagentStart hook stopped the sub-agent: {stopped}"
+        return await self._prompt_verdict(turn_id, items)
+
+    async def _subagent_start(self, turn_id: str) -> str | None:
+        """A sub-agent's first turn: its SubagentStart hooks, whose context the child's model reads in that turn.
+        Returns the reason when one answered `continue: false` (the sub-agent does not start its work)."""
+        if self._subagent is None or self.history or self._hooks is None or not self._hooks.has("SubagentStart"):
+            return None
+        agent_type = self._subagent.role or "default"
+        verdict = await self._hooks.fire("SubagentStart", {}, turn_id=turn_id, subject=agent_type)
+        if verdict.stop_reason is not None:
+            return verdict.stop_reason
+        self._hook_contexts.extend(verdict.contexts)
+        return None
 
     def _prompt_builder(self, registry: ToolRegistry, output_schema: dict[str, Any] | None) -> Callable[[], Prompt]:
         """The function that makes each request of the turn from the history as it is then, with `reasoning`,
@@ -493,9 +544,8 @@ class TurnRunner(CompactingSession):
                 await self._compact(turn_id, mid_turn=False)
             except ProviderError as exc:
                 await self._emit(turn_id, Warning(message=f"compaction failed, continuing without it: {exc}"))
-        refusal = await self._prompt_verdict(turn_id, items)
-        if refusal is not None:
-            error = refusal
+        error = await self._opening_refusal(turn_id, items)
+        if error is not None:
             await self._emit(turn_id, Error(message=error))
             await self._emit(turn_id, TaskComplete(turn_id=turn_id, last_agent_message=None))
             return TurnOutcome(status="failed", error=error)
@@ -553,7 +603,7 @@ class TurnRunner(CompactingSession):
                 show_raw_reasoning=self.config.toml.show_raw_agent_reasoning,
                 on_stop=(
                     (lambda last, active: self._stop_hooks(turn_id, last, active))
-                    if self._hooks is not None and self._hooks.has("Stop")
+                    if self._hooks is not None and self._hooks.has("Stop" if self._subagent is None else "SubagentStop")
                     else None
                 ),
             )

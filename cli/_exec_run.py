@@ -114,9 +114,24 @@ def build_config(options: ExecOptions) -> Config:
     overrides = agent.overrides_from_flags(flags, approval_policy=("never", "exec (always never)"))
     config = agent.load_config(overrides, options.config, strict=options.strict_config)
     if options.yolo or config.toml.approvals_reviewer not in ("auto_review", "guardian_subagent"):
-        return config
+        return _note_approval_override(config, options.config)
     overrides = agent.overrides_from_flags(flags, approval_policy=("on-request", "exec (automatic reviewer)"))
     return agent.load_config(overrides, options.config, strict=options.strict_config)
+
+
+def _note_approval_override(config: Config, overrides: list[str]) -> Config:
+    """exec asks no one, as Codex's does; an approval policy given on its command line (`-a`, `-c approval_policy=`)
+    is not silently dropped: the run says so."""
+    given = [
+        o.partition("=")[2].strip().strip("\"'") for o in overrides if o.partition("=")[0].strip() == "approval_policy"
+    ]
+    if not given or given[-1] == "never":
+        return config
+    note = (
+        f"approval_policy = {given[-1]} is not used by exec, which asks no one: a command that would need approval "
+        'is refused and the model is told so (approvals_reviewer = "auto_review" lets the automatic reviewer answer)'
+    )
+    return dataclasses.replace(config, warnings=(*config.warnings, note))
 
 
 def run_exec(options: ExecOptions) -> int:

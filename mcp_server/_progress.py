@@ -13,6 +13,8 @@ from agent import protocol as p
 LogLevel = Literal["debug", "info", "notice", "warning", "error"]
 
 _MAX = 100
+# A warning or an error says what to do about it (e.g. how to trust a hook): it is not cut at the usual length.
+_MAX_PROBLEM = 600
 
 
 def _short(text: str, limit: int = _MAX) -> str:
@@ -71,9 +73,9 @@ def step(msg: p.EventMsg) -> tuple[str, LogLevel] | None:
         case p.StreamError(message=text):
             return f"Model connection trouble: {_short(text)}", "warning"
         case p.Warning(message=text):
-            return f"Warning: {_short(text)}", "warning"
+            return f"Warning: {_short(text, _MAX_PROBLEM)}", "warning"
         case p.Error(message=text):
-            return f"Error: {_short(text)}", "error"
+            return f"Error: {_short(text, _MAX_PROBLEM)}", "error"
         case p.HookCompleted(message=text, status=status):
             return f"Hook: {_short(text)}", ("info" if status == "completed" else "warning")
         case p.AutoReviewVerdict(status=status, rationale=text):

@@ -136,6 +136,8 @@ class _Submit:
 @dataclass(frozen=True)
 class _Start:
     resume_id: str | None = None
+    cleared: bool = False
+    """Started by `/clear`: the session's SessionStart hooks hear `source: "clear"`."""
 
 
 @dataclass(frozen=True)
@@ -212,8 +214,8 @@ class SessionDriver:
             return True
         return False
 
-    def new_session(self, resume_id: str | None = None) -> None:
-        self._command(_Start(resume_id))
+    def new_session(self, resume_id: str | None = None, *, cleared: bool = False) -> None:
+        self._command(_Start(resume_id, cleared))
 
     def compact(self) -> None:
         self._command(_Compact())
@@ -256,6 +258,8 @@ class SessionDriver:
                     kwargs["resume"] = resumed.rollout
                 else:
                     kwargs["thread_id"] = resumed.thread_id
+        if start.cleared:
+            kwargs["cleared"] = True
         assert self.config is not None, "configure() the driver before running it"
         from ._hook_trust import confirm_hook_trust
 

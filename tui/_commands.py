@@ -54,6 +54,10 @@ class SlashCommands:
                 "warning", f"/{command.name} waits until the agent is done: press esc to stop it, then try again."
             )
             return True
+        if command.name == "new":
+            # `/clear` is `/new`, except that SessionStart hooks hear `source: "clear"` (as Codex's).
+            await self._new(args, cleared=text.strip()[1:].partition(" ")[0] == "clear")
+            return True
         handler = getattr(self, f"_{command.name}")
         await handler(args)
         return True
@@ -65,11 +69,11 @@ class SlashCommands:
 
     # ---- sessions -----------------------------------------------------------------------------------------------
 
-    async def _new(self, args: str) -> None:
+    async def _new(self, args: str, *, cleared: bool = False) -> None:
         if self.app.driver.finished:
             self.app.start_driver(fresh=True)
         else:
-            self.app.driver.new_session()
+            self.app.driver.new_session(cleared=cleared)
 
     async def _resume(self, args: str) -> None:
         if args:

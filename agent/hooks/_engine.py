@@ -27,6 +27,14 @@ BYPASS_TRUST_NOTE = (
     "--dangerously-bypass-hook-trust is on: for this run every configured hook runs, including hooks nobody has "
     "reviewed and trusted (hooks run as you, outside the sandbox)"
 )
+_TOOL_EVENTS = ("PreToolUse", "PermissionRequest", "PostToolUse")
+# Codex's input schemas (0.171) leave these common fields out of some events (they allow no other properties).
+_WITHOUT_MODE = frozenset({"SessionEnd", "PreCompact", "PostCompact"})
+_WITHOUT_MODEL = frozenset({"SessionEnd"})
+# Run inside a sub-agent, these events also say which agent (`agent_id`, `agent_type`).
+_AGENT_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PreCompact", "PostCompact", "SubagentStart", "SubagentStop"})
+# Events with nothing to match a matcher against: every handler runs, whatever its matcher.
+_NO_SUBJECT = frozenset({"Interrupt"})
 
 
 @dataclass
@@ -71,8 +79,11 @@ class Hooks:
         approval_policy: str,
         transcript_path: Callable[[], Path | None],
         report: Report,
+        agent: tuple[str, str] | None = None,
     ) -> None:
         self.set = hooks
+        self.agent = agent
+        """In a sub-agent's session: its id and type (its role, or `default`)."""
         self._common: dict[str, Any] = {
             "session_id": session_id,
             "cwd": str(cwd),
@@ -90,23 +101,45 @@ class Hooks:
     async def fire(
         self, event: HookEvent, fields: Mapping[str, Any], *, turn_id: str | None = None, subject: str | None = None
     ) -> Verdict:
-        """Run every trusted handler of `event` that matches `subject`, and combine their answers."""
-        subjects = tool_alias(subject) if subject is not None and event != "SessionStart" else (subject,)
-        chosen = [hook for hook in self.set.trusted if hook.event == event and any(hook.matches(s) for s in subjects)]
+        """Run every trusted handler of `event` that matches `subject` (a tool name for the tool events, SessionStart's
+        source, the compaction trigger, a sub-agent's type), and combine their answers."""
+        chosen = [hook for hook in self.set.trusted if hook.event == event and _applies(hook, event, subject)]
         if not chosen:
             return Verdict()
-        path = self._transcript_path()
-        payload = {**self._common, "transcript_path": str(path) if path else None, "hook_event_name": event, **fields}
-        if turn_id is not None:
-            payload["turn_id"] = turn_id
         for hook in chosen:
             await self._report(hook, None, _label(hook))
-        runs = await run_hooks(chosen, payload, cwd=self._cwd, shell=self._shell)
+        runs = await run_hooks(chosen, self.payload(event, fields, turn_id), cwd=self._cwd, shell=self._shell)
         verdict = Verdict()
         for run in runs:
             await self._report(run.hook, run, _status(run))
             _read(event, run, verdict)
         return verdict
+
+    def payload(self, event: HookEvent, fields: Mapping[str, Any], turn_id: str | None) -> dict[str, Any]:
+        """What a handler of `event` reads on stdin: the common fields Codex sends for that event, then `fields`."""
+        path = self._transcript_path()
+        common = {key: value for key, value in self._common.items() if _sends(event, key)}
+        payload = {**common, "transcript_path": str(path) if path else None, "hook_event_name": event}
+        if self.agent is not None and event in _AGENT_EVENTS:
+            payload["agent_id"], payload["agent_type"] = self.agent
+        payload.update(fields)
+        if turn_id is not None:
+            payload["turn_id"] = turn_id
+        return payload
+
+
+def _sends(event: HookEvent, key: str) -> bool:
+    if key == "permission_mode":
+        return event not in _WITHOUT_MODE
+    return key != "model" or event not in _WITHOUT_MODEL
+
+
+def _applies(hook: Hook, event: HookEvent, subject: str | None) -> bool:
+    if event in _NO_SUBJECT:
+        return True
+    if subject is not None and event in _TOOL_EVENTS:
+        return any(hook.matches(name) for name in tool_alias(subject))
+    return hook.matches(subject)
 
 
 def _label(hook: Hook) -> str:
@@ -211,9 +244,11 @@ async def session_hooks(
     shell: str,
     transcript_path: Callable[[], Path | None],
     report: Report,
+    agent: tuple[str, str] | None = None,
 ) -> tuple[Hooks | None, list[str]]:
     """The session's hooks (None when none may run) and what to tell the user about the others. With the feature
-    off (`features.codex_hooks = false`) no hook is read or run, managed ones included, as in Codex."""
+    off (`features.codex_hooks = false`) no hook is read or run, managed ones included, as in Codex. `agent` is the
+    id and type of the sub-agent whose session this is (None for a user's session)."""
     import anyio
 
     from ..config import system_config_dir
@@ -250,5 +285,6 @@ async def session_hooks(
         approval_policy=config.approval_policy,
         transcript_path=transcript_path,
         report=report,
+        agent=agent,
     )
     return hooks, notes

@@ -63,8 +63,6 @@ class ChildSession(Protocol):
 ChildFactory = Callable[["Config", str, str, Any, "str | None"], Any]
 """(the child's config, its nickname, its thread id, the rollout to resume or None, its role or None) → an
 `agent.Session` not yet entered. The thread id is the agent id the model sees, so a child can be resumed by it."""
-ChildHook = Callable[[Literal["SubagentStart", "SubagentStop"], str, str, Any], Awaitable[None]]
-"""Told when a child starts and stops (event, agent id, nickname, status): the parent's SubagentStart/Stop hooks."""
 ActivityHook = Callable[[SubAgentActivity], Awaitable[None]]
 """Told what a child does that the parent's front end shows (the parent emits it as an event)."""
 LoadRollout = Callable[[str], Awaitable[Any]]
@@ -79,6 +77,11 @@ class SubAgentOrigin:
     depth: int
     nickname: str
     role: str | None = None
+    hook_session_id: str | None = None
+    """The session id the child's hooks report: the user's session (the root thread), as Codex keeps it."""
+    transcript_path: str | None = None
+    """The user's session transcript, which the child's hooks report as `transcript_path` (theirs is
+    `agent_transcript_path`)."""
 
     def meta(self) -> dict[str, Any]:
         return {
@@ -156,7 +159,6 @@ class AgentControl:
         factory: ChildFactory,
         notify_parent: Callable[[str], Awaitable[None]],
         load_rollout: LoadRollout | None = None,
-        on_child: ChildHook | None = None,
         roles: Mapping[str, Role] | None = None,
         on_activity: ActivityHook | None = None,
     ) -> None:
@@ -165,7 +167,6 @@ class AgentControl:
         self._factory = factory
         self._notify_parent = notify_parent
         self._load_rollout = load_rollout
-        self._on_child = on_child
         self._on_activity = on_activity
         self.roles: Mapping[str, Role] = roles or {}
         self.children: dict[str, Child] = {}
@@ -244,8 +245,6 @@ class AgentControl:
                 child.made.set()
                 async with made as session:
                     child.session = session
-                    if self._on_child is not None:
-                        await self._on_child("SubagentStart", child.id, child.nickname, child.status)
                     while not child.closing:
                         if not child.inbox:
                             await child.wake.wait()
@@ -271,9 +270,6 @@ class AgentControl:
         finally:
             if child.status in ("pending_init", "running"):
                 child.set_status("shutdown")
-            if self._on_child is not None and child.session is not None:
-                with anyio.CancelScope(shield=True), anyio.move_on_after(10):
-                    await self._on_child("SubagentStop", child.id, child.nickname, child.status)
             child.made.set()
             child.ended.set()
 

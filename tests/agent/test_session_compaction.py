@@ -11,6 +11,7 @@ import pytest
 
 import agent
 from agent import _compact
+from agent.protocol import Warning as WarningMsg
 from tests.support.model_server import ScriptedModelServer, custom_tool_call, exec_call, function_call, message
 
 pytestmark = pytest.mark.anyio
@@ -129,3 +130,56 @@ async def test_token_counts_carry_the_context_window(repo: Path) -> None:
     counts = [e.msg for e in events if e.msg.type == "token_count"]
     assert counts[-1].info is not None and counts[-1].info.model_context_window == 50000
     assert counts[-1].info.total_token_usage.total_tokens == 1234
+
+
+async def test_a_manual_compaction_runs_the_compact_hooks_with_trigger_manual_and_a_turn_id(
+    repo: Path, codex_home: Path, tmp_path: Path
+) -> None:
+    seen = tmp_path / "compact.jsonl"
+    command = f"cat >> {seen}; echo >> {seen}"
+
+    def group(matcher: str) -> dict[str, object]:
+        return {"matcher": matcher, "hooks": [{"type": "command", "command": command}]}
+
+    # `auto` never matches a /compact; `manual` does.
+    table = {"PreCompact": [group("manual"), group("auto")], "PostCompact": [group("")]}
+    (codex_home / "hooks.json").write_text(json.dumps({"hooks": table}), encoding="utf-8")
+    steps = [{"items": [message("first answer")], "usage": usage(100)}, {"items": [message("the summary")]}]
+    with ScriptedModelServer(steps) as server:
+        config = agent.load_config(
+            agent.ConfigOverrides(cwd=repo, bypass_hook_trust=True),
+            [f'model_providers.mock={{base_url="{server.base_url}"}}', "model_provider=mock"],
+        )
+        async with agent.Session(config, ephemeral=True) as session:
+            await session.run_turn([agent.TextInput(text="question one")])
+            await session.compact()
+    pre, post = [json.loads(line) for line in seen.read_text().splitlines() if line.strip()]
+    assert (pre["hook_event_name"], post["hook_event_name"]) == ("PreCompact", "PostCompact")
+    assert pre["trigger"] == post["trigger"] == "manual"
+    assert pre["turn_id"] and pre["turn_id"] == post["turn_id"]
+    assert "permission_mode" not in pre
+
+
+async def test_a_pre_compact_hook_answering_continue_false_skips_the_compaction(
+    repo: Path, codex_home: Path, tmp_path: Path
+) -> None:
+    answer = json.dumps({"continue": False, "stopReason": "keep the full history today"})
+    hook = {"type": "command", "command": f"cat >/dev/null; echo '{answer}'"}
+    (codex_home / "hooks.json").write_text(json.dumps({"hooks": {"PreCompact": [{"hooks": [hook]}]}}), encoding="utf-8")
+    steps = [{"items": [message("first answer")], "usage": usage(100)}, {"items": [message("the summary")]}]
+    with ScriptedModelServer(steps) as server:
+        config = agent.load_config(
+            agent.ConfigOverrides(cwd=repo, bypass_hook_trust=True),
+            [f'model_providers.mock={{base_url="{server.base_url}"}}', "model_provider=mock"],
+        )
+        async with agent.Session(config, ephemeral=True) as session:
+            await session.run_turn([agent.TextInput(text="question one")])
+            history = list(session.history)
+            await session.compact()
+            assert session.history == history
+            await session.aclose()
+            messages = [event.msg async for event in session.events()]
+            warnings = [m.message for m in messages if isinstance(m, WarningMsg)]
+        requests = server.requests
+    assert len(requests) == 1
+    assert "A PreCompact hook stopped the compaction: keep the full history today" in warnings

@@ -356,7 +356,7 @@ async def test_a_sub_agent_of_an_earlier_run_is_resumed_by_its_id(repo: Path) ->
     }
 
 
-async def test_subagent_start_and_stop_hooks_run_for_each_child(repo: Path, codex_home: Path, tmp_path: Path) -> None:
+async def test_subagent_start_and_stop_hooks_run_in_each_child(repo: Path, codex_home: Path, tmp_path: Path) -> None:
     seen = tmp_path / "events"
     command = f"cat >> {seen}; echo >> {seen}"
     table = {
@@ -376,7 +376,11 @@ async def test_subagent_start_and_stop_hooks_run_for_each_child(repo: Path, code
     events = [json.loads(line) for line in seen.read_text().splitlines() if line.strip()]
     assert [e["hook_event_name"] for e in events] == ["SubagentStart", "SubagentStop"]
     assert events[0]["agent_id"] == events[1]["agent_id"]
-    assert events[1]["status"] == {"completed": "There are 3 files."}
+    assert events[0]["agent_type"] == events[1]["agent_type"] == "default"
+    assert events[0]["turn_id"] == events[1]["turn_id"]
+    assert events[1]["last_assistant_message"] == "There are 3 files."
+    assert events[1]["stop_hook_active"] is False
+    assert events[1]["agent_transcript_path"] is None  # an ephemeral session keeps no transcript
 
 
 async def test_a_role_gives_the_child_its_instructions_and_agent_type_is_offered(repo: Path) -> None:
@@ -501,3 +505,26 @@ async def test_send_input_with_interrupt_tells_the_childs_next_turn_who_stopped_
     [retry] = child_prompts
     notes = [t for t in user_texts(retry) if t.startswith("<turn_aborted>")]
     assert len(notes) == 1 and "The parent agent interrupted the previous turn" in notes[0]
+
+
+async def test_a_subagent_start_hook_answering_continue_false_stops_the_child_before_its_work(
+    repo: Path, codex_home: Path
+) -> None:
+    answer = json.dumps({"continue": False, "stopReason": "no helpers today"})
+    hook = {"type": "command", "command": f"cat >/dev/null; echo '{answer}'"}
+    (codex_home / "hooks.json").write_text(json.dumps({"hooks": {"SubagentStart": [{"hooks": [hook]}]}}))
+    overrides = agent.ConfigOverrides(
+        cwd=repo, approval_policy="never", sandbox_mode="workspace-write", bypass_hook_trust=True
+    )
+    config = agent.load_config(
+        overrides, ['model_providers.unused={base_url="http://127.0.0.1:9/v1"}', "model_provider=unused"]
+    )
+    router = Router()
+    model = ScriptedModel(router)
+    async with agent.Session(config, model=model, ephemeral=True) as session:
+        with anyio.fail_after(30):
+            await session.run_turn([agent.TextInput(text="go")])
+    assert router.child_prompts == []
+    waited = json.loads(outputs(model.prompts[-1])[-1])
+    (status,) = waited["status"].values()
+    assert status == {"errored": "A SubagentStart hook stopped the sub-agent: no helpers today"}

@@ -76,6 +76,18 @@ def test_approval_before_exec_is_validated(tmp_path: Path) -> None:
     assert code == 0, seen["stderr"]
 
 
+@pytest.mark.parametrize("before", [["-a", "untrusted"], ["-c", 'approval_policy="on-request"']])
+def test_an_approval_policy_given_to_exec_is_reported_as_not_used(before: list[str], tmp_path: Path) -> None:
+    # exec asks no one (as Codex's, which drops the policy without a word): the run says the policy is not used.
+    code, seen = _exec_with(before, tmp_path)
+    assert code == 0, seen["stderr"]
+    assert "is not used by exec, which asks no one" in seen["stderr"]
+    policy = "untrusted" if "untrusted" in before else "on-request"
+    assert f"approval_policy = {policy}" in seen["stderr"]
+    code, seen = _exec_with(["-a", "never"], tmp_path)
+    assert "is not used by exec" not in seen["stderr"]
+
+
 def test_strict_config_before_exec(tmp_path: Path) -> None:
     code, seen = _exec_with(["--strict-config", "-c", "modle=x"], tmp_path)
     assert code == 2
