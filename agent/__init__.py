@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ._redact import redact_secrets as redact_secrets
     from ._redact import redact_value as redact_value
     from ._session import Session as Session
+    from ._session import mcp_connections as mcp_connections
     from ._text import ERRORS as TEXT_ERRORS
     from ._text import clean_text as clean_text
     from ._text import clean_values as clean_values
@@ -73,10 +74,14 @@ if TYPE_CHECKING:
     from .tools import SubAgentInfo as SubAgentInfo
     from .tools._command import CommandResult as CommandResult
     from .tools._command import run_command as run_command
+    from .tools._mcp_status import McpServerStatus as McpServerStatus
+    from .tools._mcp_status import mcp_server_status as mcp_server_status
 
 _WHERE = {
     "CommandResult": ".tools._command",
     "run_command": ".tools._command",
+    "McpServerStatus": ".tools._mcp_status",
+    "mcp_server_status": ".tools._mcp_status",
     "AuthStore": ".config._auth",
     "AuthStoreError": ".config._auth",
     "StoredAuth": ".config._auth",
@@ -125,6 +130,7 @@ _WHERE = {
     "SubAgentInfo": ".tools._agents",
     "ReviewDecision": "._protocol",
     "Session": "._session",
+    "mcp_connections": "._session",
     "Source": ".config._layers",
     "TextInput": "._protocol",
     "TokenUsage": "._protocol",
@@ -143,6 +149,9 @@ __all__ = [
     "provider_models",
     "CommandResult",
     "run_command",
+    "McpServerStatus",
+    "mcp_server_status",
+    "mcp_connections",
     "AuthStore",
     "AuthStoreError",
     "StoredAuth",

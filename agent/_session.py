@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self, Unpack
 
 import anyio
 import anyio.abc
@@ -38,7 +38,7 @@ from ._protocol import (
     Warning,
 )
 from ._turn import RunningTurn, TurnOutcome, TurnRunner
-from .config import ApprovalPolicy, Config, ReasoningEffort, reconfigured
+from .config import Config, Reconfiguration, reconfigured
 from .errors import SessionClosedError
 from .model import JsonObject, Model, ModelClient
 from .threads import ThreadRecorder, session_meta, thread_record
@@ -501,22 +501,9 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
                 self._log.close()
             self._send.close()
 
-    def reconfigure(
-        self,
-        *,
-        model: str | None = None,
-        approval_policy: ApprovalPolicy | None = None,
-        sandbox_mode: sandbox.SandboxMode | None = None,
-        reasoning_effort: ReasoningEffort | None = None,
-    ) -> Config:
+    def reconfigure(self, **changes: Unpack[Reconfiguration]) -> Config:
         """Change settings for the next turns (the TUI's /model and /approvals). Returns the new config."""
-        self.config = reconfigured(
-            self.config,
-            model=model,
-            approval_policy=approval_policy,
-            sandbox_mode=sandbox_mode,
-            reasoning_effort=reasoning_effort,
-        )
+        self.config = reconfigured(self.config, **changes)
         return self.config
 
     # ---- events -------------------------------------------------------------------------------------------------
@@ -646,6 +633,11 @@ def load_exec_policy(config: Config) -> tuple[Policy | None, str | None]:
         return execpolicy.load_policy(paths), None
     except execpolicy.ExecPolicyError as exc:
         return execpolicy.Policy.empty(), f"exec policy rules were not loaded: {exc}"
+
+
+def mcp_connections(session: Session) -> Any:
+    """A session's running MCP connection manager (None when no server is configured or before it started)."""
+    return session._mcp_manager  # pyright: ignore[reportPrivateUsage]
 
 
 def now_timestamp() -> str:

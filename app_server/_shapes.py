@@ -75,11 +75,11 @@ def settings(config: Config) -> dict[str, Any]:
     return {
         "model": config.model,
         "modelProvider": config.provider.id,
-        "serviceTier": None,
+        "serviceTier": config.toml.service_tier,
         "cwd": str(config.cwd),
         "instructionSources": [],
         "approvalPolicy": approval_policy(config.approval_policy),
-        "approvalsReviewer": "user",
+        "approvalsReviewer": config.toml.approvals_reviewer or "user",
         "sandbox": sandbox_policy(config.sandbox_policy),
         "reasoningEffort": config.reasoning_effort,
     }

@@ -14,6 +14,7 @@ import agent
 from . import _history as history
 from . import _shapes as shapes
 from ._connection import Connection, Reply
+from ._settings import RESUME_SETTINGS, setting_notes, setting_values
 from ._wire import Params
 from .errors import InvalidParamsError, ThreadError
 
@@ -53,7 +54,6 @@ async def load_config(conn: Connection, params: Params, *, cwd: str | None = Non
     cwd = params.opt_str("cwd") or cwd
     if cwd is not None and not Path(cwd).is_absolute():
         raise InvalidParamsError(f"Invalid params for {params.method}: `cwd` must be an absolute path", field="cwd")
-    params.choice("approvalsReviewer", ("user", "auto_review", "guardian_subagent"))
     overrides = agent.ConfigOverrides(
         model=params.opt_str("model"),
         model_provider=params.opt_str("modelProvider"),
@@ -62,7 +62,7 @@ async def load_config(conn: Connection, params: Params, *, cwd: str | None = Non
         cwd=Path(cwd) if cwd else None,
         base_instructions=params.opt_str("baseInstructions"),
         developer_instructions=params.opt_str("developerInstructions"),
-        values=flatten(config_values),
+        values={**flatten(config_values), **setting_values(params)},
         labels={"config": f"{params.method} `config`"},
     )
     return await anyio.to_thread.run_sync(
@@ -70,24 +70,13 @@ async def load_config(conn: Connection, params: Params, *, cwd: str | None = Non
     )
 
 
-def reviewer_note(params: Params) -> str | None:
-    """pycodex has no automatic reviewer: approvals go to the client, and the client is told so."""
-    reviewer = params.raw.get("approvalsReviewer")
-    if reviewer in (None, "user"):
-        return None
-    return (
-        f"{params.method}: approvalsReviewer `{reviewer}` is not supported by pycodex; approval requests are sent to "
-        "this client instead (approvalsReviewer: user)"
-    )
-
-
 def _started(conn: Connection, thread: LoadedThread, params: Params) -> Reply:
-    note = reviewer_note(params)
+    notes = setting_notes(params)
 
     async def after() -> None:
         await conn.notify("thread/started", {"thread": thread.thread_object()})
         await thread.subscribe(conn)
-        if note:
+        for note in notes:
             await conn.notify("warning", {"threadId": thread.thread_id, "message": note})
 
     result = {"thread": thread.thread_object(), **shapes.settings(thread.config)}
@@ -122,9 +111,17 @@ async def thread_resume(conn: Connection, params: Params) -> Reply:
     if live is not None:
         turns = [] if exclude_turns else await _turns(live.session.rollout_path if live.session else None)
         result = {"thread": live.thread_object(turns=turns), **shapes.settings(live.config)}
+        unused = [k for k in RESUME_SETTINGS if params.raw.get(k) is not None]
+        loaded = live
 
         async def subscribe() -> None:
-            await live.subscribe(conn)
+            await loaded.subscribe(conn)
+            if unused:
+                message = (
+                    f"thread/resume: thread {thread_id} is already loaded, so {', '.join(unused)} did not change it; "
+                    "use turn/start's settings for the next turn"
+                )
+                await conn.notify("warning", {"threadId": thread_id, "message": message})
 
         return Reply(result, subscribe)
     rollout = await _rollout(conn, thread_id)
@@ -137,11 +134,11 @@ async def thread_resume(conn: Connection, params: Params) -> Reply:
     turns = [] if exclude_turns else await _turns(rollout.path)
     result = {"thread": thread.thread_object(turns=turns), **shapes.settings(config)}
 
-    note = reviewer_note(params)
+    notes = setting_notes(params)
 
     async def after() -> None:
         await thread.subscribe(conn)
-        if note:
+        for note in notes:
             await conn.notify("warning", {"threadId": thread.thread_id, "message": note})
 
     return Reply(result, after)
@@ -207,6 +204,9 @@ async def thread_list(conn: Connection, params: Params) -> dict[str, Any]:
             f"(one of {', '.join(shapes.SOURCE_KINDS)})"
         )
     search = params.opt_str("searchTerm")
+    only = params.opt_str_list("includedThreadIds")  # Codex 0.171: at most 100 ids; an empty list matches nothing
+    if only is not None and len(only) > 100:
+        raise InvalidParamsError("Invalid params for thread/list: `includedThreadIds` takes at most 100 thread ids")
     home = conn.server.codex_home()
 
     def query() -> list[agent.ThreadRecord]:
@@ -214,6 +214,8 @@ async def thread_list(conn: Connection, params: Params) -> dict[str, Any]:
         records = agent.list_threads(home, include_archived=bool(archived), search=search, limit=10_000)
         if archived:
             records = [r for r in records if r.archived]
+        if only is not None:
+            records = [r for r in records if r.id in only]
         if cwds:
             records = [r for r in records if r.cwd in cwds]
         if providers:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import anyio.abc
@@ -95,6 +95,8 @@ class LoadedThread:
         """Questions the thread is waiting on (its status shows `waitingOnApproval` meanwhile)."""
         self.questions = Questions(self)
         self._early: list[Notification] = []
+        self.client_message_id: str | None = None
+        """turn/start's `clientUserMessageId`: the `clientId` of the next turn's user message item."""
 
     async def main(
         self,
@@ -183,7 +185,14 @@ class LoadedThread:
             # The turn is over for the clients as soon as turn/completed goes out (thread/read right after it says
             # idle); the engine's own bookkeeping finishes before the next turn starts (see start_turn).
             self.turn_id = None
-        await self.broadcast(self.translator.on_event(event))
+        notifications = self.translator.on_event(event)
+        if isinstance(event.msg, p.UserMessage) and self.client_message_id is not None:
+            for _, params in notifications:
+                item = params.get("item")
+                if isinstance(item, dict) and item.get("type") == "userMessage":
+                    cast(dict[str, Any], item)["clientId"] = self.client_message_id
+            self.client_message_id = None
+        await self.broadcast(notifications)
 
     # ---- turns --------------------------------------------------------------------------------------------------
 

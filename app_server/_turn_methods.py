@@ -10,6 +10,7 @@ import agent
 
 from . import _shapes as shapes
 from ._connection import Connection, Reply
+from ._settings import APPROVALS_REVIEWERS
 from ._thread_methods import REASONING_EFFORTS, approval_policy_param
 from ._wire import Params
 from .errors import InvalidParamsError, ThreadError
@@ -64,12 +65,15 @@ def _turn_overrides(conn: Connection, params: Params) -> list[str]:
     approval = approval_policy_param(params)
     effort = params.choice("effort", REASONING_EFFORTS)
     model = params.opt_str("model")
-    if thread.session is not None and (model or approval or sandbox_mode or effort):
+    # Like Codex, the turn's approvalsReviewer also holds for the turns after it.
+    reviewer = params.choice("approvalsReviewer", APPROVALS_REVIEWERS)
+    if thread.session is not None and (model or approval or sandbox_mode or effort or reviewer):
         thread.config = thread.session.reconfigure(
             model=model,
             approval_policy=cast(Any, approval),
             sandbox_mode=cast(Any, sandbox_mode),
             reasoning_effort=cast(Any, effort),
+            approvals_reviewer=cast(Any, reviewer),
         )
     ignored = [name for name in ("summary", "personality", "serviceTier") if params.raw.get(name) is not None]
     return [f"turn/start: `{name}` is not supported by pycodex and was ignored" for name in ignored]
@@ -100,10 +104,13 @@ async def turn_start(conn: Connection, params: Params) -> Reply:
         "durationMs": None,
     }
 
+    client_id = params.opt_str("clientUserMessageId")
+
     async def after() -> None:
         for note in notes:
             await conn.notify("warning", {"threadId": thread.thread_id, "message": note})
         await thread.subscribe(conn)
+        thread.client_message_id = client_id
         await thread.start_turn(items, turn_id=turn_id, output_schema=cast(Any, schema), owner=conn)
 
     return Reply({"turn": turn}, after)

@@ -44,6 +44,7 @@ class Process:
         *,
         tty: bool,
         confined: Confined | None = None,
+        err_fd: int | None = None,
     ) -> None:
         self._popen = popen
         self._confined = confined or Confined([])
@@ -52,11 +53,17 @@ class Process:
         self._out_fd = out_fd
         self._fds_closed = False
         self._in_fd = in_fd
+        self._err_fd = err_fd
         self.tty = tty
         self.pid = popen.pid
         self._pending = bytearray()
         self._dropped = 0
         self._eof = anyio.Event()
+        self._err_eof = anyio.Event()
+        if err_fd is None:
+            self._err_eof.set()
+        self._err_pending = bytearray()
+        self._err_listeners: list[Callable[[bytes], None]] = []
         self._exited = anyio.Event()
         self._changed = anyio.Event()
         self._returncode: int | None = None
@@ -71,11 +78,15 @@ class Process:
     @property
     def finished(self) -> bool:
         """True when the process has exited and all of its output has been read from the pipe."""
-        return self._exited.is_set() and self._eof.is_set()
+        return self._exited.is_set() and self._eof.is_set() and self._err_eof.is_set()
 
     def on_output(self, listener: Callable[[bytes], None]) -> None:
         """Call `listener` with every chunk of output as it arrives."""
         self._listeners.append(listener)
+
+    def on_stderr(self, listener: Callable[[bytes], None]) -> None:
+        """Call `listener` with every chunk of stderr as it arrives (a process spawned with `split_stderr`)."""
+        self._err_listeners.append(listener)
 
     def take_output(self) -> bytes:
         """Return and forget the output produced since the last call."""
@@ -96,6 +107,7 @@ class Process:
         """Wait for exit and the end of output; return the exit code."""
         await self._exited.wait()
         await self._eof.wait()
+        await self._err_eof.wait()
         assert self._returncode is not None
         return self._returncode
 
@@ -134,26 +146,40 @@ class Process:
     def _notify(self) -> None:
         self._changed.set()
 
-    def _append(self, chunk: bytes) -> None:
-        for listener in self._listeners:
+    def take_stderr(self) -> bytes:
+        """Return and forget the stderr produced since the last call (a process spawned with `split_stderr`)."""
+        data = bytes(self._err_pending)
+        self._err_pending.clear()
+        return data
+
+    def _append(self, chunk: bytes, *, stderr: bool = False) -> None:
+        pending = self._err_pending if stderr else self._pending
+        for listener in self._err_listeners if stderr else self._listeners:
             listener(chunk)
-        self._pending.extend(chunk)
-        if len(self._pending) > OUTPUT_CAP_BYTES:
+        pending.extend(chunk)
+        if len(pending) > OUTPUT_CAP_BYTES:
             # Keep the head and the newest tail; what a model needs is usually at the ends.
             half = OUTPUT_CAP_BYTES // 2
-            self._dropped += len(self._pending) - OUTPUT_CAP_BYTES
-            del self._pending[half : len(self._pending) - half]
+            self._dropped += len(pending) - OUTPUT_CAP_BYTES
+            del pending[half : len(pending) - half]
         self._notify()
 
     async def _read_loop(self) -> None:
+        await self._read_fd(self._out_fd, self._eof, stderr=False)
+
+    async def _err_read_loop(self) -> None:
+        if self._err_fd is not None:
+            await self._read_fd(self._err_fd, self._err_eof, stderr=True)
+
+    async def _read_fd(self, fd: int, eof: anyio.Event, *, stderr: bool) -> None:
         try:
             while True:
                 try:
-                    await anyio.wait_readable(self._out_fd)
+                    await anyio.wait_readable(fd)
                 except anyio.ClosedResourceError:
                     break  # closed under us (`close` while the process still ran)
                 try:
-                    chunk = os.read(self._out_fd, _READ_CHUNK)
+                    chunk = os.read(fd, _READ_CHUNK)
                 except BlockingIOError:
                     continue
                 except OSError:
@@ -161,9 +187,9 @@ class Process:
                     break
                 if not chunk:
                     break
-                self._append(chunk)
+                self._append(chunk, stderr=stderr)
         finally:
-            self._eof.set()
+            eof.set()
             self._notify()
 
     async def _wait_loop(self) -> None:
@@ -184,7 +210,7 @@ class Process:
         if not self._fds_closed:
             # Once only: closing a number again would close whatever descriptor has been given that number since.
             self._fds_closed = True
-            for fd in {self._out_fd, self._in_fd}:
+            for fd in {self._out_fd, self._in_fd, self._err_fd}:
                 if fd is not None:
                     # A task still waiting on the descriptor is woken first: otherwise its wait would stay registered
                     # for the number, and the next descriptor to get that number could not be waited on.
@@ -229,6 +255,7 @@ async def spawn(
     tty: bool = False,
     allow_degraded: bool = False,
     network_proxy: ProxyRoute | None = None,
+    split_stderr: bool = False,
 ) -> Process:
     """Start `argv` confined by `policy` and return the running `Process`.
 
@@ -238,6 +265,7 @@ async def spawn(
     `Process.sandbox_warnings`), `SandboxSetupError` when the workspace defeats confinement, and
     `FileNotFoundError` when `cwd` does not exist. With `network_proxy` (a running `NetworkProxy`'s route), a policy
     without network reaches it through the proxy only; the caller adds `network_proxy.env()` to `env`.
+    With `split_stderr` (not with `tty`), stderr is read apart from stdout (`on_stderr`, `take_stderr`).
     """
     begin = functools.partial(
         start,
@@ -249,18 +277,21 @@ async def spawn(
         tty=tty,
         allow_degraded=allow_degraded,
         network_proxy=network_proxy,
+        split_stderr=split_stderr,
     )
     # Set-up touches the filesystem (and, the first time, probes bubblewrap), so it runs in a worker thread.
     # Shielded: once the child exists it must reach a Process that owns it, or it would run on unobserved.
-    started: tuple[subprocess.Popen[bytes], int, int | None, Confined, bytes] | None = None
+    started: tuple[subprocess.Popen[bytes], int, int | None, int | None, Confined, bytes] | None = None
     with anyio.CancelScope(shield=True):
         started = await anyio.to_thread.run_sync(begin)
     assert started is not None
-    popen, out_fd, in_fd, confined, early = started
-    proc = Process(popen, out_fd, in_fd, tty=tty, confined=confined)
+    popen, out_fd, in_fd, err_fd, confined, early = started
+    proc = Process(popen, out_fd, in_fd, tty=tty, confined=confined, err_fd=err_fd)
     if early:
-        proc._append(early)  # pyright: ignore[reportPrivateUsage]
+        proc._append(early, stderr=err_fd is not None)  # pyright: ignore[reportPrivateUsage]
     task_group.start_soon(proc._read_loop)  # pyright: ignore[reportPrivateUsage]
+    if err_fd is not None:
+        task_group.start_soon(proc._err_read_loop)  # pyright: ignore[reportPrivateUsage]
     task_group.start_soon(proc._wait_loop)  # pyright: ignore[reportPrivateUsage]
     return proc
 

@@ -41,10 +41,13 @@ def start(
     tty: bool,
     allow_degraded: bool,
     network_proxy: ProxyRoute | None = None,
-) -> tuple[subprocess.Popen[bytes], int, int | None, Confined, bytes]:
+    split_stderr: bool = False,
+) -> tuple[subprocess.Popen[bytes], int, int | None, int | None, Confined, bytes]:
     """Start the confined command; also return any output already read from it (a failed start's message).
 
-    With `network_proxy`, a policy without network reaches the network through the session's proxy (`_route`).
+    Returns the process, its output descriptor, its input descriptor (tty only), its separate stderr descriptor (with
+    `split_stderr`, else None; the early output then came from it) and the early output. With `network_proxy`, a
+    policy without network reaches the network through the session's proxy (`_route`).
     """
     if not cwd.is_dir():
         raise FileNotFoundError(f"working directory does not exist: {cwd}")
@@ -67,7 +70,7 @@ def start(
             raise
         watched = ready_write in confined.pass_fds
         try:
-            started = _popen(confined, cwd=cwd, env=env, tty=tty)
+            started = _popen(confined, cwd=cwd, env=env, tty=tty, split_stderr=split_stderr and not tty)
         finally:
             os.close(ready_write)
         try:
@@ -75,15 +78,17 @@ def start(
                 return (*started, confined, b"")
         finally:
             os.close(ready_read)
-        popen, out_fd, _ = started
+        popen, out_fd, _, err_fd = started
         popen.wait()
-        early = _drain(out_fd)
+        early = _drain(out_fd if err_fd is None else err_fd)
         if not early.startswith((b"bwrap: ", GUARD_MESSAGE.encode())):
             return (*started, confined, early)  # the helper failed on its own: its message is the output
         # Bubblewrap could not set up the mounts, or the guard inside found the workspace's `.codex` unprotected: a
         # protected path appeared or vanished between the plan and the mounts, as when Codex creates and removes
         # its placeholders beside us. Plan again.
         os.close(out_fd)
+        if err_fd is not None:
+            os.close(err_fd)
         confined.release()
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -111,8 +116,8 @@ def _drain(out_fd: int) -> bytes:
 
 
 def _popen(
-    confined: Confined, *, cwd: Path, env: dict[str, str], tty: bool
-) -> tuple[subprocess.Popen[bytes], int, int | None]:
+    confined: Confined, *, cwd: Path, env: dict[str, str], tty: bool, split_stderr: bool = False
+) -> tuple[subprocess.Popen[bytes], int, int | None, int | None]:
     if tty:
         import pty
         import termios
@@ -141,8 +146,9 @@ def _popen(
             os.close(slave)
             confined.close()
         os.set_blocking(master, False)
-        return popen, master, master
+        return popen, master, master, None
     read_fd, write_fd = os.pipe()
+    err_read, err_write = os.pipe() if split_stderr else (None, write_fd)
     try:
         popen = subprocess.Popen(
             confined.argv,
@@ -150,17 +156,23 @@ def _popen(
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=write_fd,
-            stderr=write_fd,
+            stderr=err_write,
             start_new_session=True,
             pass_fds=confined.pass_fds,
             close_fds=True,
         )
     except BaseException:
         os.close(read_fd)
+        if err_read is not None:
+            os.close(err_read)
         confined.release()
         raise
     finally:
         os.close(write_fd)
+        if err_read is not None:
+            os.close(err_write)
         confined.close()
     os.set_blocking(read_fd, False)
-    return popen, read_fd, None
+    if err_read is not None:
+        os.set_blocking(err_read, False)
+    return popen, read_fd, None, err_read

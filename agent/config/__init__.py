@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ._flags import NO_PROVIDER_MESSAGE as NO_PROVIDER_MESSAGE
     from ._flags import FlagError as FlagError
     from ._flags import FlagNames as FlagNames
+    from ._flags import Reconfiguration as Reconfiguration
     from ._flags import SessionFlags as SessionFlags
     from ._flags import check_choice as check_choice
     from ._flags import choose_provider as choose_provider
@@ -44,6 +45,7 @@ _WHERE = {
     "write_text_atomic": "._edit",
     "edit_config": "._edit",
     "reconfigured": "._flags",
+    "Reconfiguration": "._flags",
     "SessionFlags": "._flags",
     "FlagNames": "._flags",
     "FlagError": "._flags",
@@ -78,6 +80,7 @@ __all__ = [
     "write_text_atomic",
     "edit_config",
     "reconfigured",
+    "Reconfiguration",
     "SessionFlags",
     "FlagNames",
     "FlagError",

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from sandbox import SandboxMode, policy_for_mode
 
@@ -21,7 +21,7 @@ from ..errors import ConfigError, ProviderAuthError, ProviderNotConfiguredError
 from ._choices import APPROVAL_POLICIES, SANDBOX_MODES, ApprovalPolicy
 from ._load import ConfigOverrides
 from ._providers import builtin_provider
-from ._schema import ReasoningEffort
+from ._schema import ApprovalsReviewerName, ReasoningEffort
 
 if TYPE_CHECKING:
     from ._load import Config
@@ -196,6 +196,16 @@ def _probe_local(base_url: str) -> list[str] | None:
     return [str(m["id"]) for m in entries if m.get("id")]
 
 
+class Reconfiguration(TypedDict, total=False):
+    """The settings `reconfigured` (and `Session.reconfigure`) can change; None leaves one as it is."""
+
+    model: str | None
+    approval_policy: ApprovalPolicy | None
+    sandbox_mode: SandboxMode | None
+    reasoning_effort: ReasoningEffort | None
+    approvals_reviewer: ApprovalsReviewerName | None
+
+
 def reconfigured(
     config: Config,
     *,
@@ -203,9 +213,13 @@ def reconfigured(
     approval_policy: ApprovalPolicy | None = None,
     sandbox_mode: SandboxMode | None = None,
     reasoning_effort: ReasoningEffort | None = None,
+    approvals_reviewer: ApprovalsReviewerName | None = None,
 ) -> Config:
-    """`config` with these settings changed for the next turns (the TUI's /model and /approvals)."""
+    """`config` with these settings changed for the next turns (the TUI's /model and /approvals, an app-server
+    client's turn settings)."""
     changes: dict[str, Any] = {}
+    if approvals_reviewer is not None:
+        changes["toml"] = config.toml.model_copy(update={"approvals_reviewer": approvals_reviewer})
     if model is not None:
         changes["model"] = model
     if approval_policy is not None:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from ._exec_sessions import ExecSessions as ExecSessions
     from ._mcp_bridge import McpBridge as McpBridge
     from ._mcp_bridge import start_bridge as start_bridge
+    from ._mcp_status import McpServerStatus as McpServerStatus
+    from ._mcp_status import mcp_server_status as mcp_server_status
     from ._roles import Role as Role
     from ._roles import load_roles as load_roles
     from ._shell_snapshot import ShellSnapshot as ShellSnapshot
@@ -58,6 +60,8 @@ _WHERE = {
     "McpBridge": "._mcp_bridge",
     "RejectingApprovals": "._approvals",
     "start_bridge": "._mcp_bridge",
+    "McpServerStatus": "._mcp_status",
+    "mcp_server_status": "._mcp_status",
     "ShellSnapshot": "._shell_snapshot",
     "prefetch_snapshot": "._shell_snapshot",
     "Tool": "._tool",
@@ -89,6 +93,8 @@ __all__ = [
     "McpBridge",
     "RejectingApprovals",
     "start_bridge",
+    "McpServerStatus",
+    "mcp_server_status",
     "ShellSnapshot",
     "prefetch_snapshot",
     "Tool",

@@ -107,6 +107,9 @@ async def test_a_turn_streams_items_asks_approval_and_runs_the_command(
     assert output == "approved\n"
     deltas = "".join(n["delta"] for n in client.notifications("item/agentMessage/delta"))
     assert deltas == "Made it."
+    summary = "".join(n["delta"] for n in client.notifications("item/reasoning/summaryTextDelta"))
+    assert summary == "look first" and completed[1]["summary"] == ["look first"]
+    assert [n["thread"]["id"] for n in client.notifications("thread/started")] == [thread_id]
     flags = [n["status"] for n in client.notifications("thread/status/changed")]
     assert {"type": "active", "activeFlags": ["waitingOnApproval"]} in flags and flags[-1] == {"type": "idle"}
     assert client.notifications("thread/tokenUsage/updated")[-1]["tokenUsage"]["total"]["totalTokens"] == 240
@@ -154,6 +157,8 @@ async def test_thread_methods_list_read_name_archive_fork_and_resume(
             archived = await client.call("thread/list", {"archived": True})
             assert [t["id"] for t in archived["data"]] == [thread_id]
             await client.call("thread/unarchive", {"threadId": thread_id})
+            only = await client.call("thread/list", {"includedThreadIds": [fork["thread"]["id"]]})
+            assert [t["id"] for t in only["data"]] == [fork["thread"]["id"]]
             resumed = await client.call("thread/resume", {"threadId": thread_id})
             assert resumed["thread"]["name"] == "greeting"
             assert [t["status"] for t in resumed["thread"]["turns"]] == ["completed"]

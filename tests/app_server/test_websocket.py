@@ -3,12 +3,15 @@ and the refusal to listen beyond loopback without authentication."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import anyio
 import httpx2
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -16,6 +19,7 @@ from websockets.typing import Origin
 
 from tests.app_server.client import REPO, socket_server, websocket_client
 from tests.app_server.codex_schema import CodexSchema
+from tests.cli.exec_harness import wait_for_file
 from tests.support.model_server import ScriptedModelServer, exec_call, message
 
 pytestmark = pytest.mark.anyio
@@ -56,6 +60,36 @@ async def test_a_websocket_client_with_the_token_runs_a_turn_with_an_approval(
             done = await client.wait_for(lambda m: m.get("method") == "turn/completed")
     assert done["params"]["turn"]["status"] == "completed"
     assert (work / "ws.txt").read_text(encoding="utf-8") == "ws\n"
+
+
+async def test_a_websocket_client_that_disconnects_mid_turn_interrupts_it_and_kills_its_command(
+    work: Path, codex_home: Path, codex_schema: CodexSchema | None, tmp_path: Path
+) -> None:
+    pidfile = tmp_path / "pid"
+    steps = [{"items": [exec_call(f"echo $$ > {pidfile}; exec sleep 30", "c1", login=False)]}]
+    args = ["-c", "sandbox_mode=danger-full-access"]
+    with ScriptedModelServer(steps) as model:
+        async with socket_server(
+            model.base_url, cwd=work, codex_home=codex_home, listen="ws://127.0.0.1:0", args=args
+        ) as (address, server):
+            async with websocket_client(address, codex_schema) as client:
+                await client.initialize()
+                started = await client.call("thread/start", {"cwd": str(work), "approvalPolicy": "never"})
+                thread_id = started["thread"]["id"]
+                await client.call("turn/start", {"threadId": thread_id, "input": [{"type": "text", "text": "x"}]})
+                await anyio.to_thread.run_sync(functools.partial(wait_for_file, pidfile, nonempty=True))
+                watched = os.pidfd_open(int(pidfile.read_text(encoding="utf-8")))
+            # The socket closed: the server, still running, kills the command of the turn nobody follows.
+            try:
+                with anyio.fail_after(20):
+                    await anyio.wait_readable(watched)
+            finally:
+                os.close(watched)
+            assert server.returncode is None
+    (rollout,) = (codex_home / "sessions").rglob(f"rollout-*{thread_id}.jsonl")
+    records = [json.loads(line) for line in rollout.read_text(encoding="utf-8").splitlines()]
+    events = [r["payload"]["type"] for r in records if r["type"] == "event_msg"]
+    assert events[0] == "task_started" and events[-1] == "turn_aborted"
 
 
 async def test_without_the_right_bearer_token_the_upgrade_gets_401_but_health_checks_answer(

@@ -53,6 +53,19 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text cursors stay lit: their blink timer flips them every half second, so a snapshot taken on a loaded
+    machine caught the prompt's cursor dark now and then (a mismatch seen in a CI-like run)."""
+    from textual.widgets import Input, TextArea
+
+    def lit(self: object) -> None:
+        del self
+
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lit)
+    monkeypatch.setattr(Input, "_toggle_cursor", lit)
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
