@@ -123,7 +123,7 @@ class PycodexAgent:
 
     async def authenticate(self, method_id: str, **kwargs: Any) -> AuthenticateResponse:
         if method_id == LOGIN_METHOD:
-            if await anyio.to_thread.run_sync(_stored_login) is None:
+            if await anyio.to_thread.run_sync(_stored_login, self._options) is None:
                 raise RequestError(AUTH_REQUIRED, "no stored login: run `pycodex login --with-api-key` and try again")
             return AuthenticateResponse()
         if method_id != AUTH_METHOD:
@@ -369,10 +369,11 @@ def _opened_with(cwd: str, directories: list[str] | None, servers: list[McpServe
     return (os.path.normpath(cwd), tuple(os.path.normpath(d) for d in directories or ()), dumped)
 
 
-def _stored_login() -> Any:
-    """The login `pycodex login` stored (None when there is none), read with the user's config."""
+def _stored_login(options: AcpOptions) -> Any:
+    """The login `pycodex login` stored (None when there is none), read with the user's config and the `-c` values
+    pycodex acp was started with (`cli_auth_credentials_store` may be one)."""
     try:
-        config = agent.load_config(agent.ConfigOverrides())
+        config = agent.load_config(agent.ConfigOverrides(profile=options.profile), options.config_overrides)
         return agent.AuthStore(config.codex_home, config.toml.cli_auth_credentials_store).load()
     except agent.AgentError:
         return None

@@ -62,3 +62,22 @@ async def test_without_a_stored_login_or_key_a_new_session_asks_for_authenticati
     assert refused.value.code == -32000
     assert "pycodex login --with-api-key" in str(refused.value) and "OPENAI_API_KEY" in str(refused.value)
     assert requests == []
+
+
+async def test_the_login_method_reads_the_store_the_agents_own_config_values_name(
+    tmp_path: Path, codex_home: Path
+) -> None:
+    import anyio
+
+    from acp_agent import AcpOptions
+    from acp_agent._agent import PycodexAgent
+
+    (codex_home / "auth.json").write_text(json.dumps({"auth_mode": "apikey", "OPENAI_API_KEY": STORED}))
+    (codex_home / "auth.json").chmod(0o600)
+    async with anyio.create_task_group() as tg:
+        # `-c cli_auth_credentials_store="ephemeral"` on the agent's command line: auth.json is not the store.
+        options = AcpOptions(config_overrides=('cli_auth_credentials_store="ephemeral"',))
+        with pytest.raises(RequestError) as missing:
+            await PycodexAgent(options, tg, env={}).authenticate(method_id="pycodex-login")
+        assert missing.value.code == -32000
+        await PycodexAgent(AcpOptions(), tg, env={}).authenticate(method_id="pycodex-login")
