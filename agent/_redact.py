@@ -22,22 +22,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import re2
 
-from ._protocol import (
-    AgentMessage,
-    AgentMessageDelta,
-    AgentReasoning,
-    AgentReasoningDelta,
-    Error,
-    EventMsg,
-    ExecCommandEnd,
-    ExecCommandOutputDelta,
-    TaskComplete,
-    TurnAborted,
-)
+if TYPE_CHECKING:
+    from ._protocol import EventMsg
 
 REDACTED = "[REDACTED_SECRET]"
 _REDACTED_B = REDACTED.encode()
@@ -336,6 +326,19 @@ class EventRedactor:
         self._streams: dict[tuple[str, str], SecretStream] = {}
 
     def feed(self, msg: EventMsg) -> list[EventMsg]:
+        # Imported here: the redactor alone (the index, the Responses API proxy) needs no event models.
+        from ._protocol import (
+            AgentMessage,
+            AgentMessageDelta,
+            AgentReasoning,
+            AgentReasoningDelta,
+            Error,
+            ExecCommandEnd,
+            ExecCommandOutputDelta,
+            TaskComplete,
+            TurnAborted,
+        )
+
         match msg:
             case AgentMessageDelta():
                 text = self._stream("message", msg.item_id).push(msg.delta)
@@ -365,6 +368,8 @@ class EventRedactor:
         return stream
 
     def _flush(self, kind: str | None, key: str | None = None) -> list[EventMsg]:
+        from ._protocol import AgentMessageDelta, AgentReasoningDelta, ExecCommandOutputDelta
+
         out: list[EventMsg] = []
         for stream_kind, stream_key in [k for k in self._streams if kind in (None, k[0]) and key in (None, k[1])]:
             text = self._streams.pop((stream_kind, stream_key)).flush()
