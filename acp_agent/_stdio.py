@@ -85,7 +85,10 @@ class StdioTransport:
 
     async def send(self, message: dict[str, Any]) -> None:
         if "method" not in message and message.get("id") == REPLAY_ID:
-            return  # the front has answered this initialize already
+            # The front has answered this initialize already; it counts as answered (shutdown waits for the rest).
+            self._unanswered.discard(REPLAY_ID)
+            self._answered.set()
+            return
         # The engine's text policy: a lone surrogate (from a model or a tool) is written as U+FFFD, never a crash.
         data = agent.encode_text(json.dumps(message, separators=(",", ":"), ensure_ascii=False)) + b"\n"
         async with self._lock:

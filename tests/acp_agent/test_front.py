@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -99,3 +102,39 @@ assert installed_version() == version("pycodex"), (installed_version(), version(
     (tmp_path / "check.py").write_text(script)  # from a file: pydantic reads docstrings from the source
     done = subprocess.run([sys.executable, str(tmp_path / "check.py")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_agent_exits_at_once_when_the_client_closes_its_input(tmp_path: Path) -> None:
+    # The initialize the front answered early is replayed to the agent and its second answer dropped; it was never
+    # counted as answered, so shutdown waited its whole bound (5 s) for it after every session.
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "CODEX_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": "sk-test"}
+    (tmp_path / "home").mkdir()
+    requests: list[dict[str, Any]] = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": 1, "clientCapabilities": {}}},
+        {"jsonrpc": "2.0", "id": 2, "method": "session/new", "params": {"cwd": str(work), "mcpServers": []}},
+    ]
+    with subprocess.Popen(
+        [sys.executable, "-m", "cli", "acp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=work,
+        env=env,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        answered: list[dict[str, object]] = []
+        for request in requests:
+            proc.stdin.write(json.dumps(request).encode() + b"\n")
+            proc.stdin.flush()
+            while True:
+                message = json.loads(proc.stdout.readline())
+                if message.get("id") == request["id"]:
+                    answered.append(message)
+                    break
+        assert all("result" in message for message in answered), answered
+        proc.stdin.close()
+        start = time.monotonic()
+        assert proc.wait(timeout=60) == 0
+        assert time.monotonic() - start < 2.5
