@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,14 +32,6 @@ class ScriptedApprover:
             case _:
                 raise AssertionError(f"unexpected question {request!r}")
         return self._decisions.pop(0)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 async def run_turn(

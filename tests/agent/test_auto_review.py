@@ -5,7 +5,6 @@ requirements.toml forbidding the reviewer."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,14 +20,6 @@ from agent.tools import _auto_review as auto_review  # pyright: ignore[reportPri
 pytestmark = pytest.mark.anyio
 
 REVIEWER = ['approvals_reviewer="auto_review"', 'auto_review.policy="Never touch secrets.txt."']
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def config_for(repo: Path, extra: Sequence[str] = REVIEWER) -> agent.Config:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,14 +37,6 @@ class Approver:
     async def request_approval(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
         self.asked.append(request)
         return self.decisions.pop(0)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def config_for(repo: Path, *, approval: str = "never", overrides: Sequence[str] = ()) -> agent.Config:

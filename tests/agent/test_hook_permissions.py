@@ -5,7 +5,6 @@ front door that records whether the user was asked). exec never asks anyone (its
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,14 +29,6 @@ class Approver:
     async def request_approval(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
         self.asked.append(request)
         return self.decision
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def hook_script(folder: Path, name: str, answer: dict[str, Any], log: Path) -> str:

@@ -4,7 +4,6 @@ in-process sessions on the scripted model with a real hook program that saves it
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,6 @@ import agent
 from agent.model import ScriptedModel, reply, text
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def configure(codex_home: Path, seen: Path, matcher: str) -> None:

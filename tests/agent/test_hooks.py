@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -61,14 +60,6 @@ class Approver:
     async def request_approval(self, request: ApprovalRequest, turn_id: str) -> ReviewDecision:
         self.asked.append(request)
         return "denied"
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def session_config(

@@ -3,7 +3,6 @@ model knows it was cut short; a resumed thread carries it and the strict model s
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import anyio
@@ -14,14 +13,6 @@ from agent.model import ModelResponse, Prompt, ScriptedModel, reply, text
 from tests.support.model_server import ScriptedModelServer, message
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def config_for(repo: Path, *overrides: str, base_url: str = "http://127.0.0.1:9/v1") -> agent.Config:

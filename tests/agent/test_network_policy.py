@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import stat
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -48,14 +47,6 @@ class Approver:
         assert isinstance(request, NetworkApprovalRequest), request
         self.asked.append(request)
         return self.decisions.pop(0)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 @pytest.fixture

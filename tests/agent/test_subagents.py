@@ -4,7 +4,6 @@ answer and finishes; the thread limit; the depth limit; closing the parent stops
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import anyio
@@ -14,14 +13,6 @@ import agent
 from agent.model import ModelResponse, Prompt, ScriptedModel, function_call, reply, text
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def config_for(repo: Path, *overrides: str) -> agent.Config:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,6 @@ from tests.cli.exec_harness import run_exec
 from tests.support.model_server import exec_call, function_call, message, reasoning
 
 WIRES = ["responses", "chat"]
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def multi_step_script() -> list[dict[str, Any]]:

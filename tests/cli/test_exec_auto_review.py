@@ -5,21 +5,10 @@ exec asks the reviewer (on-request) instead of refusing every escalation, and a 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
-
-import pytest
 
 from tests.cli.exec_harness import run_exec
 from tests.support.model_server import exec_call, message
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def escalated(cmd: str, call_id: str) -> dict[str, object]:

@@ -50,14 +50,6 @@ def run(repo: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], list
     return proc, outputs
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
-
-
 def test_landlock_alone_refuses_a_workspace_write_command(repo: Path) -> None:
     proc, _ = run(repo)
     events = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]

@@ -16,14 +16,6 @@ from tests.support.model_server import ScriptedModelServer, exec_call, message
 WIRES = ["responses", "chat"]
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
-
-
 @pytest.mark.parametrize("wire", WIRES)
 def test_500_then_success_is_retried_silently(repo: Path, wire: str) -> None:
     steps = [{"status": 500, "body": "boom"}, {"status": 500, "body": "boom"}, {"items": [message("recovered")]}]

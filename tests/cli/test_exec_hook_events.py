@@ -12,8 +12,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.support.model_server import ScriptedModelServer, exec_call, function_call, message
 
 from .exec_harness import PYCODEX, REPO, provider_flags, run_exec, wait_for_file
@@ -28,14 +26,6 @@ ROLES = [
     "-c",
     'agents.worker={description="Changes the code", developer_instructions="Make the change."}',
 ]
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def saver(tmp_path: Path, name: str, answer: str = "") -> tuple[Path, Path]:

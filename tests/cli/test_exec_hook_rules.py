@@ -21,14 +21,6 @@ from .test_exec_hooks import BYPASS, TOUCH, WRITE, configure, script, texts_of_r
 TOOLBOX = REPO / "tests/mcp_client/servers/toolbox.py"
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
-
-
 def _deny_script(tmp_path: Path, reason: str) -> Path:
     return script(tmp_path / "deny.sh", f"cat >/dev/null\necho '{reason}' >&2\nexit 2\n")
 

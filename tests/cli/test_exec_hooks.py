@@ -8,22 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.support.model_server import exec_call, message
 
 from .exec_harness import REPO, run_exec
 
 BYPASS = "--dangerously-bypass-hook-trust"
 WRITE = ["-s", "workspace-write"]
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def script(path: Path, body: str) -> Path:

@@ -28,14 +28,6 @@ needs_everything = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
-
-
 def _everything(codex_home: Path, extra: str = "") -> None:
     (codex_home / "config.toml").write_text(
         f'[mcp_servers.everything]\ncommand = "{NODE}"\nargs = ["{EVERYTHING}", "stdio"]\n{extra}'

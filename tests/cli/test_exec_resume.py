@@ -19,14 +19,6 @@ from tests.support.model_server import ScriptedModelServer, exec_call, message
 CAPTURES = REPO.parent / "shared" / "reference" / "captures"
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
-
-
 def _rollouts(codex_home: Path) -> list[Path]:
     return sorted((codex_home / "sessions").rglob("rollout-*.jsonl"))
 

@@ -9,21 +9,11 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.cli.exec_harness import PYCODEX, REPO, run_exec
 from tests.support.model_server import ScriptedModelServer, Step, exec_call, message
 
 SECRET = "sk-proj-" + "Zq7_Xw-3" * 6
 GITHUB = "ghp_" + "k2" * 18
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return work
 
 
 def _files_holding(root: Path, needle: str) -> list[Path]:

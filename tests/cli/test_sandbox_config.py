@@ -14,8 +14,13 @@ pytestmark = pytest.mark.skipif(not detect().can_confine, reason="this machine c
 
 
 def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli", "sandbox", "linux", *args, "--", "touch", "made.txt"],
-                          cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "sandbox", "linux", *args, "--", "touch", "made.txt"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_config_file_sandbox_mode_applies(tmp_path: Path, codex_home: Path) -> None:
