@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import anyio
-from acp import Client, spawn_agent_process
+from acp import Client, spawn_agent_process, text_block
 from acp.client.connection import ClientSideConnection
 from acp.schema import (
     AcceptElicitationResponse,
@@ -20,11 +20,13 @@ from acp.schema import (
     DeclineElicitationResponse,
     DeniedOutcome,
     PermissionOption,
+    PromptResponse,
     RequestPermissionResponse,
     ToolCallUpdate,
 )
 
 from tests.cli.exec_harness import provider_flags
+from tests.support.model_server import RecordedRequest, ScriptedModelServer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -123,3 +125,29 @@ async def spawn(
             use_unstable_protocol=True,
         ) as (conn, _process):
             yield conn
+
+
+async def prompt_once(
+    client: RecordingClient,
+    steps: list[dict[str, Any]],
+    cwd: Path,
+    text: str,
+    *,
+    codex_home: Path,
+    stderr: Path,
+    mode: str | None = None,
+    provider: Callable[[str], list[str]] | None = None,
+) -> tuple[PromptResponse, list[RecordedRequest]]:
+    """One session in a fresh `pycodex acp` against a scripted model: initialize, session/new in `cwd` (the mode set
+    when given), one prompt of `text`. Returns the answer and the model's requests. `provider` makes the provider
+    flags from the model server's URL (the scripted provider by default)."""
+    with ScriptedModelServer(steps) as server:
+        flags = provider(server.base_url) if provider is not None else None
+        async with spawn(client, server.base_url, codex_home=codex_home, stderr=stderr, provider=flags) as conn:
+            await conn.initialize(protocol_version=1)
+            session = await conn.new_session(cwd=str(cwd), mcp_servers=[])
+            if mode is not None:
+                await conn.set_session_mode(session_id=session.session_id, mode_id=mode)
+            answer = await conn.prompt(session_id=session.session_id, prompt=[text_block(text)])
+        requests = server.requests
+    return answer, requests

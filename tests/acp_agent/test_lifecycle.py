@@ -4,7 +4,6 @@ session/fork, and a permission request answered `cancelled`."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 from acp import text_block
 from acp.schema import HttpHeader, HttpMcpServer, McpServerStdio
 
-from tests.acp_agent.harness import RecordingClient, spawn
+from tests.acp_agent.harness import RecordingClient, prompt_once, spawn
 from tests.mcp_client.conftest import serve_asgi
 from tests.mcp_client.servers.toolbox import build_server
 from tests.support.model_server import ScriptedModelServer, exec_call, function_call, message
@@ -23,14 +22,6 @@ from tests.support.model_server import ScriptedModelServer, exec_call, function_
 pytestmark = pytest.mark.anyio
 
 TOOLBOX = Path(__file__).resolve().parents[1] / "mcp_client/servers/toolbox.py"
-
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    path = tmp_path / "work"
-    path.mkdir()
-    subprocess.run(["git", "init", "-q", str(path)], check=True)
-    return path
 
 
 async def _running(pattern: str) -> bytes:
@@ -135,11 +126,7 @@ async def test_cat_of_a_file_is_a_read_at_that_file(work: Path, tmp_path: Path, 
         {"items": [message("read it")]},
     ]
     client = RecordingClient()
-    with ScriptedModelServer(steps) as server:
-        async with spawn(client, server.base_url, codex_home=codex_home, stderr=tmp_path / "err") as conn:
-            await conn.initialize(protocol_version=1)
-            session = await conn.new_session(cwd=str(work), mcp_servers=[])
-            await conn.prompt(session_id=session.session_id, prompt=[text_block("read notes")])
+    await prompt_once(client, steps, work, "read notes", codex_home=codex_home, stderr=tmp_path / "err")
     start = client.updates_of("c1")[0]
     assert (start.session_update, start.kind, start.title) == ("tool_call", "read", "cat notes.txt")
     assert [loc.path for loc in start.locations] == [str(work / "notes.txt")]

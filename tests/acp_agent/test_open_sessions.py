@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from acp import RequestError, text_block
 
-from tests.acp_agent.harness import RecordingClient, spawn
+from tests.acp_agent.harness import RecordingClient, prompt_once, spawn
 from tests.support.model_server import ScriptedModelServer, function_call, message
 
 pytestmark = pytest.mark.anyio
@@ -20,14 +19,6 @@ pytestmark = pytest.mark.anyio
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )
-
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    path = tmp_path / "work"
-    path.mkdir()
-    subprocess.run(["git", "init", "-q", str(path)], check=True)
-    return path
 
 
 async def test_loading_or_resuming_an_open_session_with_other_settings_is_refused(
@@ -59,12 +50,7 @@ async def test_view_image_is_a_read_tool_call_at_the_images_path(work: Path, tmp
         {"items": [message("A single pixel.")]},
     ]
     client = RecordingClient()
-    with ScriptedModelServer(steps) as server:
-        async with spawn(client, server.base_url, codex_home=codex_home, stderr=tmp_path / "err") as conn:
-            await conn.initialize(protocol_version=1)
-            session = await conn.new_session(cwd=str(work), mcp_servers=[])
-            await conn.prompt(session_id=session.session_id, prompt=[text_block("look")])
-        requests = server.requests
+    _, requests = await prompt_once(client, steps, work, "look", codex_home=codex_home, stderr=tmp_path / "err")
     [call] = client.updates_of("v1")
     assert (call.session_update, call.kind, call.status) == ("tool_call", "read", "completed")
     assert call.title == f"View image {work / 'shot.png'}"

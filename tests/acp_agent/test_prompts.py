@@ -4,7 +4,6 @@ the scripted loopback server, commands run in the real sandbox."""
 from __future__ import annotations
 
 import base64
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,14 +34,6 @@ pytestmark = pytest.mark.anyio
 
 TOOLBOX = Path(__file__).resolve().parents[1] / "mcp_client/servers/toolbox.py"
 PNG = base64.b64encode(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")).decode()
-
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    path = tmp_path / "work"
-    path.mkdir()
-    subprocess.run(["git", "init", "-q", str(path)], check=True)
-    return path
 
 
 def _inputs(body: dict[str, Any], kind: str) -> list[dict[str, Any]]:

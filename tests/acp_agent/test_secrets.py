@@ -5,26 +5,16 @@ the live output."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from acp import text_block
 
-from tests.acp_agent.harness import RecordingClient, spawn
-from tests.support.model_server import ScriptedModelServer, exec_call, message
+from tests.acp_agent.harness import RecordingClient, prompt_once
+from tests.support.model_server import exec_call, message
 from tests.support.secret_stream import MESSAGE, OUTPUT_REDACTED, REDACTED_MESSAGE, SECRET, write_script
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    path = tmp_path / "work"
-    path.mkdir()
-    subprocess.run(["git", "init", "-q", str(path)], check=True)
-    return path
 
 
 async def test_a_key_streamed_in_pieces_is_absent_from_every_update(
@@ -34,13 +24,9 @@ async def test_a_key_streamed_in_pieces_is_absent_from_every_update(
     # The key is in the command line too: the tool call's title and raw input are redacted as well.
     steps = [{"items": [exec_call(f"sh {script} {SECRET}", "c1", login=False)]}, {"items": [message(MESSAGE)]}]
     client = RecordingClient()
-    with ScriptedModelServer(steps) as server:
-        async with spawn(client, server.base_url, codex_home=codex_home, stderr=tmp_path / "err") as conn:
-            await conn.initialize(protocol_version=1)
-            session = await conn.new_session(cwd=str(work), mcp_servers=[])
-            await conn.set_session_mode(session_id=session.session_id, mode_id="auto")
-            answer = await conn.prompt(session_id=session.session_id, prompt=[text_block("show it")])
-        requests = server.requests
+    answer, requests = await prompt_once(
+        client, steps, work, "show it", codex_home=codex_home, stderr=tmp_path / "err", mode="auto"
+    )
     assert answer.stop_reason == "end_turn"
     assert SECRET in json.dumps(requests[1].body)  # the model saw the live output
     chunks: list[str] = [u.content.text for u in client.of("agent_message_chunk")]

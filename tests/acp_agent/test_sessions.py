@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,6 @@ from tests.acp_agent.harness import REPO, RecordingClient, agent_args, spawn
 from tests.support.model_server import ScriptedModelServer, exec_call, message
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    path = tmp_path / "work"
-    path.mkdir()
-    subprocess.run(["git", "init", "-q", str(path)], check=True)
-    return path
 
 
 async def _first_session(work: Path, tmp_path: Path, codex_home: Path) -> str:

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from acp import text_block
 
-from tests.acp_agent.harness import RecordingClient, spawn
+from tests.acp_agent.harness import RecordingClient, prompt_once
 from tests.cli.exec_harness import provider_flags
-from tests.support.model_server import ScriptedModelServer, exec_call, message, refusal
+from tests.support.model_server import exec_call, message, refusal
 
 pytestmark = pytest.mark.anyio
 
@@ -20,15 +19,15 @@ async def _prompt(steps: list[dict[str, Any]], tmp_path: Path, codex_home: Path)
     """One prompt with stream retries on (a cut-short response must not be retried); the answer, the client and the
     model's requests."""
     client = RecordingClient()
-    with ScriptedModelServer(steps) as server:
-        flags = provider_flags(server.base_url, stream_retries=3)
-        async with spawn(
-            client, server.base_url, codex_home=codex_home, stderr=tmp_path / "err", provider=flags
-        ) as conn:
-            await conn.initialize(protocol_version=1)
-            session = await conn.new_session(cwd=str(tmp_path), mcp_servers=[])
-            answer = await conn.prompt(session_id=session.session_id, prompt=[text_block("write a lot")])
-        requests = server.requests
+    answer, requests = await prompt_once(
+        client,
+        steps,
+        tmp_path,
+        "write a lot",
+        codex_home=codex_home,
+        stderr=tmp_path / "err",
+        provider=lambda url: provider_flags(url, stream_retries=3),
+    )
     return answer, client, requests
 
 
