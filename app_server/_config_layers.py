@@ -9,10 +9,10 @@ import json
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import agent
-from agent.config import system_config_dir
+from agent.config import override_layer, system_config_dir
 
 MANAGED_FILE = "managed_config.toml"
 
@@ -47,33 +47,13 @@ def _layer(name: dict[str, Any], path: Path, *, always: bool) -> dict[str, Any] 
     return {"name": name, "version": version, "config": table, "disabledReason": disabled}
 
 
-def _flags(overrides: Sequence[str]) -> dict[str, Any]:
-    """The server's `-c key=value` flags as one table (values parsed as TOML, else taken as strings)."""
-    table: dict[str, Any] = {}
-    for override in overrides:
-        key, sep, raw = override.partition("=")
-        if not sep:
-            continue
-        try:
-            value: Any = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw.strip()
-        node = table
-        *parents, leaf = [part.strip().strip('"') for part in key.split(".")]
-        for part in parents:
-            child: Any = node.setdefault(part, {})
-            node = cast(dict[str, Any], child) if isinstance(child, dict) else {}
-        node[leaf] = value
-    return table
-
-
 def config_layers(config: agent.Config, overrides: Sequence[str]) -> list[dict[str, Any]]:
     layers: list[dict[str, Any] | None] = []
     system = system_config_dir()
     managed = system / MANAGED_FILE
     layers.append(_layer({"type": "legacyManagedConfigTomlFromFile", "file": str(managed)}, managed, always=False))
     if overrides:
-        flags = _flags(overrides)
+        flags = override_layer(overrides).data  # checked when the server started
         version = "sha256:" + hashlib.sha256(json.dumps(flags, sort_keys=True).encode()).hexdigest()
         layers.append({"name": {"type": "sessionFlags"}, "version": version, "config": flags, "disabledReason": None})
     layers.extend(

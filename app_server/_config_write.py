@@ -3,7 +3,6 @@ written atomically (mode 0600) and checked by loading the result; a file that wo
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any, cast
@@ -12,6 +11,7 @@ import anyio
 
 from agent.config import write_text_atomic
 
+from ._config_layers import file_version as version
 from ._connection import Connection
 from ._misc_methods import base_config
 from ._wire import Params
@@ -19,10 +19,6 @@ from .errors import InvalidParamsError
 
 Edit = tuple[str, Any, str]
 """(keyPath, value, mergeStrategy)"""
-
-
-def version(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _edit(method: str, raw: object, where: str) -> Edit:

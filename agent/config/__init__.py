@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ._layers import Source as Source
     from ._layers import codex_home as codex_home
     from ._layers import find_project_root as find_project_root
+    from ._layers import override_layer as override_layer
     from ._layers import system_config_dir as system_config_dir
     from ._load import Config as Config
     from ._load import ConfigOverrides as ConfigOverrides
@@ -63,6 +64,7 @@ _WHERE = {
     "ConfigOverrides": "._load",
     "ConfigToml": "._schema",
     "find_project_root": "._layers",
+    "override_layer": "._layers",
     "load_config": "._load",
     "merge_config_layers": "._merge",
     "MergedLayers": "._merge",
@@ -98,6 +100,7 @@ __all__ = [
     "ConfigOverrides",
     "ConfigToml",
     "find_project_root",
+    "override_layer",
     "load_config",
     "merge_config_layers",
     "MergedLayers",
