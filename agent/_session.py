@@ -393,7 +393,7 @@ class Session(_SessionFiles, _SubAgentViews, TurnRunner):
             )
         self._agents = self._start_agents(tg)
         if self.config.mcp_servers:
-            from .tools import start_bridge
+            from .tools import oauth_settings, start_bridge
 
             # Servers start before the first model request; one that fails is reported, not fatal, unless required.
             self._mcp_manager, self._mcp = await start_bridge(
@@ -643,16 +643,6 @@ def mcp_connections(session: Session) -> Any:
 def now_timestamp() -> str:
     now = datetime.datetime.now(datetime.UTC)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-
-
-def oauth_settings(config: Config) -> Any:
-    import mcp_client
-
-    return mcp_client.McpOAuthSettings(
-        credentials_store=config.toml.mcp_oauth_credentials_store,
-        callback_port=config.toml.mcp_oauth_callback_port,
-        callback_url=config.toml.mcp_oauth_callback_url,
-    )
 
 
 def http_client(config: Config) -> httpx2.AsyncClient:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._dispatch import handle_call as handle_call
     from ._exec_sessions import ExecSessions as ExecSessions
     from ._mcp_bridge import McpBridge as McpBridge
+    from ._mcp_bridge import oauth_settings as oauth_settings
     from ._mcp_bridge import start_bridge as start_bridge
     from ._mcp_status import McpServerStatus as McpServerStatus
     from ._mcp_status import mcp_server_status as mcp_server_status
@@ -59,6 +60,7 @@ _WHERE = {
     "handle_call": "._dispatch",
     "McpBridge": "._mcp_bridge",
     "RejectingApprovals": "._approvals",
+    "oauth_settings": "._mcp_bridge",
     "start_bridge": "._mcp_bridge",
     "McpServerStatus": "._mcp_status",
     "mcp_server_status": "._mcp_status",
@@ -92,6 +94,7 @@ __all__ = [
     "handle_call",
     "McpBridge",
     "RejectingApprovals",
+    "oauth_settings",
     "start_bridge",
     "McpServerStatus",
     "mcp_server_status",

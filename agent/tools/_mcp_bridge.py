@@ -23,6 +23,8 @@ from ._tool import Output, Tool, ToolCall
 if TYPE_CHECKING:
     import mcp_client
 
+    from ..config import Config
+
 JsonObject = dict[str, Any]
 
 
@@ -221,6 +223,17 @@ class McpBridge:
             )
         )
         return text
+
+
+def oauth_settings(config: Config) -> mcp_client.McpOAuthSettings:
+    """How the session's MCP client logs in to servers (`mcp_oauth_*` keys of the config)."""
+    import mcp_client
+
+    return mcp_client.McpOAuthSettings(
+        credentials_store=config.toml.mcp_oauth_credentials_store,
+        callback_port=config.toml.mcp_oauth_callback_port,
+        callback_url=config.toml.mcp_oauth_callback_url,
+    )
 
 
 async def start_bridge(

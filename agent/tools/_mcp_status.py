@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ..config import Config
+from ._mcp_bridge import oauth_settings
 
 if TYPE_CHECKING:
     import mcp_client
@@ -105,11 +106,7 @@ async def mcp_server_status(
         name: config.mcp_servers[name] for name in (sorted(config.mcp_servers) if names is None else names)
     }
     codex_home = config.codex_home
-    oauth = mcp_client.McpOAuthSettings(
-        credentials_store=config.toml.mcp_oauth_credentials_store,
-        callback_port=config.toml.mcp_oauth_callback_port,
-        callback_url=config.toml.mcp_oauth_callback_url,
-    )
+    oauth = oauth_settings(config)
     store = mcp_client.McpCredentialStore(codex_home, oauth.credentials_store)
     statuses = {name: McpServerStatus(name, "unknown", disabled=not s.enabled) for name, s in servers.items()}
 
